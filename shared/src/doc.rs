@@ -1,0 +1,118 @@
+//! The one mapping between records and Automerge documents (via `autosurgeon`).
+
+use automerge::{AutoCommit, ReadDoc, ScalarValue, Value, ROOT};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Record, RecordKind};
+
+/// A document could not be built, read or changed.
+#[derive(Debug, thiserror::Error)]
+pub enum DocError {
+    /// The bytes are not an Automerge document or change.
+    #[error("not a valid Automerge document: {0}")]
+    Automerge(#[from] automerge::AutomergeError),
+    /// The document does not have the shape of its record kind.
+    #[error("document does not match the {kind} schema: {source}")]
+    Shape {
+        /// Expected kind.
+        kind: &'static str,
+        /// What did not fit.
+        source: autosurgeon::HydrateError,
+    },
+    /// Writing the record into the document failed.
+    #[error("could not write the record: {0}")]
+    Reconcile(#[from] autosurgeon::ReconcileError),
+}
+
+/// A field with several concurrent values (Automerge `get_all`), shown to the user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldConflict {
+    /// Field name.
+    pub field: String,
+    /// Every concurrent value, the one the record currently shows first.
+    pub values: Vec<String>,
+}
+
+/// A new document holding `record`.
+pub fn create(record: &Record) -> Result<AutoCommit, DocError> {
+    let mut doc = AutoCommit::new();
+    write(&mut doc, record)?;
+    Ok(doc)
+}
+
+/// Writes `record` into `doc`, recording only what differs.
+pub fn write(doc: &mut AutoCommit, record: &Record) -> Result<(), DocError> {
+    match record {
+        Record::Household(r) => autosurgeon::reconcile(doc, r)?,
+        Record::Visit(r) => autosurgeon::reconcile(doc, r)?,
+        Record::Incident(r) => autosurgeon::reconcile(doc, r)?,
+        Record::ServiceRequest(r) => autosurgeon::reconcile(doc, r)?,
+        Record::WorkLog(r) => autosurgeon::reconcile(doc, r)?,
+    }
+    Ok(())
+}
+
+/// Reads the record of `kind` held by `doc`.
+pub fn read(doc: &AutoCommit, kind: RecordKind) -> Result<Record, DocError> {
+    let shape = |source| DocError::Shape {
+        kind: kind.as_str(),
+        source,
+    };
+    Ok(match kind {
+        RecordKind::Household => Record::Household(autosurgeon::hydrate(doc).map_err(shape)?),
+        RecordKind::Visit => Record::Visit(autosurgeon::hydrate(doc).map_err(shape)?),
+        RecordKind::Incident => Record::Incident(autosurgeon::hydrate(doc).map_err(shape)?),
+        RecordKind::ServiceRequest => {
+            Record::ServiceRequest(autosurgeon::hydrate(doc).map_err(shape)?)
+        }
+        RecordKind::WorkLog => Record::WorkLog(autosurgeon::hydrate(doc).map_err(shape)?),
+    })
+}
+
+fn scalar_text(value: &ScalarValue) -> String {
+    match value {
+        ScalarValue::Str(s) => s.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Top-level fields that hold concurrent values.
+pub fn conflicts(doc: &AutoCommit) -> Vec<FieldConflict> {
+    doc.keys(ROOT)
+        .filter_map(|field| {
+            let all = doc.get_all(ROOT, field.as_str()).ok()?;
+            if all.len() < 2 {
+                return None;
+            }
+            let winner = doc.get(ROOT, field.as_str()).ok().flatten();
+            let mut values: Vec<(bool, String)> = all
+                .iter()
+                .map(|(value, id)| {
+                    let first = winner.as_ref().is_some_and(|(_, w)| w == id);
+                    let text = match value {
+                        Value::Scalar(s) => scalar_text(s),
+                        Value::Object(t) => format!("<{t:?}>"),
+                    };
+                    (first, text)
+                })
+                .collect();
+            values.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            Some(FieldConflict {
+                field,
+                values: values.into_iter().map(|(_, v)| v).collect(),
+            })
+        })
+        .collect()
+}
+
+/// Settles a conflicting text field on `value` (overwrites every concurrent value).
+pub fn resolve_text(doc: &mut AutoCommit, field: &str, value: &str) -> Result<(), DocError> {
+    use automerge::transaction::Transactable;
+    doc.put(ROOT, field, value)?;
+    Ok(())
+}
+
+/// Loads a document from saved bytes or a concatenation of changes.
+pub fn load(bytes: &[u8]) -> Result<AutoCommit, DocError> {
+    Ok(AutoCommit::load(bytes)?)
+}

@@ -1,0 +1,50 @@
+//! # gridwalk-shared
+//!
+//! The domain of Gridwalk, shared by the device core and the sync server, with no I/O:
+//!
+//! - [`model`]: reference data (org tree, users, catalogues) and the field records that live in
+//!   Automerge documents, one document per record;
+//! - [`doc`]: the one mapping between a [`Record`] and its document;
+//! - [`workflow`]: state machines folded from a record's append-only event list;
+//! - [`calendar`]: working days, holidays and make-up workdays, for due times;
+//! - [`validate`]: schema, scope, role and workflow checks used by client and server alike;
+//! - [`wire`]: the batched sync protocol's bodies.
+//!
+//! ```
+//! use gridwalk_shared::{doc, model::*, time::Timestamp, workflow};
+//! let reporter = uuid::Uuid::now_v7();
+//! let incident = Incident {
+//!     id: uuid::Uuid::now_v7(),
+//!     grid_id: uuid::Uuid::now_v7(),
+//!     category: "env.garbage".into(),
+//!     description: "楼道堆放杂物".into(),
+//!     location: None,
+//!     photos: vec![],
+//!     audio: vec![],
+//!     reporter_id: reporter,
+//!     events: vec![IncidentEvent {
+//!         id: uuid::Uuid::now_v7(),
+//!         at: Timestamp::from_millis(1_700_000_000_000),
+//!         by: reporter,
+//!         action: IncidentAction::Report,
+//!         note: String::new(),
+//!         photos: vec![],
+//!     }],
+//! };
+//! let document = doc::create(&Record::Incident(incident.clone())).unwrap();
+//! let back = doc::read(&document, RecordKind::Incident).unwrap();
+//! assert_eq!(back, Record::Incident(incident.clone()));
+//! let state = workflow::fold_incident(&incident.events);
+//! assert_eq!(state.status, workflow::IncidentStatus::Reported);
+//! ```
+
+pub mod calendar;
+pub mod doc;
+pub mod model;
+pub mod time;
+pub mod validate;
+pub mod wire;
+pub mod workflow;
+
+pub use model::{Record, RecordKind};
+pub use validate::ValidationError;

@@ -1,0 +1,112 @@
+//! The organisation: org tree, buildings, departments and users.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Level of a node in the org tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgKind {
+    /// 区
+    District,
+    /// 街道
+    Street,
+    /// 社区
+    Community,
+    /// 网格
+    Grid,
+}
+
+/// One node of the org tree district → street → community → grid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrgUnit {
+    /// Stable id.
+    pub id: Uuid,
+    /// Level in the tree.
+    pub kind: OrgKind,
+    /// Display name, e.g. "幸福社区".
+    pub name: String,
+    /// Parent node; `None` only for the root.
+    pub parent: Option<Uuid>,
+}
+
+/// A residential building (楼栋) inside one grid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Building {
+    /// Stable id.
+    pub id: Uuid,
+    /// Grid the building belongs to.
+    pub grid_id: Uuid,
+    /// Display name, e.g. "3号楼".
+    pub name: String,
+    /// Street address.
+    pub address: String,
+}
+
+/// A department that handles routed incidents (街道科室 or city department).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Department {
+    /// Stable id.
+    pub id: Uuid,
+    /// Display name, e.g. "城管科".
+    pub name: String,
+    /// Org unit that owns the department (a street, or the district for city departments).
+    pub unit_id: Uuid,
+}
+
+/// What a user may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 网格员: walks one grid.
+    GridWorker,
+    /// 网格长: leads a grid (or a community's grids).
+    GridLeader,
+    /// 全岗通 desk worker at the community hall.
+    Desk,
+    /// Department staff handling routed incidents.
+    Department,
+    /// Street or community administrator.
+    Admin,
+}
+
+impl Role {
+    /// Stable snake_case name, as printed by the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::GridWorker => "grid_worker",
+            Role::GridLeader => "grid_leader",
+            Role::Desk => "desk",
+            Role::Department => "department",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Parses the snake_case name.
+    pub fn parse(text: &str) -> Option<Role> {
+        [
+            Role::GridWorker,
+            Role::GridLeader,
+            Role::Desk,
+            Role::Department,
+            Role::Admin,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == text)
+    }
+}
+
+/// A person who signs in on a device or the admin web.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    /// Stable id.
+    pub id: Uuid,
+    /// Login name, unique.
+    pub login: String,
+    /// Display name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Scope: an org unit id (grid, community, street) or, for department staff, a department id.
+    pub scope_id: Uuid,
+}

@@ -1,0 +1,115 @@
+//! The reference-data bundle a device receives: read-only, versioned by the server.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{
+    Building, ChecklistTemplate, Department, IncidentCategory, OrgUnit, RoutingRule, ServiceItem,
+    User,
+};
+use crate::calendar::WorkCalendar;
+
+/// Everything server-authoritative a device needs, at one version.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReferenceData {
+    /// Bumped on every change; devices compare it with theirs.
+    pub version: u64,
+    /// Org tree nodes.
+    pub units: Vec<OrgUnit>,
+    /// Buildings.
+    pub buildings: Vec<Building>,
+    /// Departments.
+    pub departments: Vec<Department>,
+    /// Users (names and roles, for display and permission checks).
+    pub users: Vec<User>,
+    /// Incident categories.
+    pub categories: Vec<IncidentCategory>,
+    /// Routing rules.
+    pub routing: Vec<RoutingRule>,
+    /// Checklist templates, every version.
+    pub checklists: Vec<ChecklistTemplate>,
+    /// Service catalogue.
+    pub services: Vec<ServiceItem>,
+    /// Working-day calendar.
+    pub calendar: WorkCalendar,
+}
+
+impl ReferenceData {
+    /// The org unit with this id.
+    pub fn unit(&self, id: Uuid) -> Option<&OrgUnit> {
+        self.units.iter().find(|u| u.id == id)
+    }
+
+    /// `unit` and its ancestors, nearest first.
+    pub fn lineage(&self, unit: Uuid) -> Vec<Uuid> {
+        let mut chain = Vec::new();
+        let mut next = Some(unit);
+        while let Some(id) = next {
+            if chain.contains(&id) {
+                break;
+            }
+            chain.push(id);
+            next = self.unit(id).and_then(|u| u.parent);
+        }
+        chain
+    }
+
+    /// Whether `unit` is `ancestor` or lies under it.
+    pub fn is_within(&self, unit: Uuid, ancestor: Uuid) -> bool {
+        self.lineage(unit).contains(&ancestor)
+    }
+
+    /// `root` and every unit under it.
+    pub fn subtree(&self, root: Uuid) -> Vec<Uuid> {
+        self.units
+            .iter()
+            .map(|u| u.id)
+            .filter(|id| self.is_within(*id, root))
+            .collect()
+    }
+
+    /// The user with this id.
+    pub fn user(&self, id: Uuid) -> Option<&User> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
+    /// The incident category with this code.
+    pub fn category(&self, code: &str) -> Option<&IncidentCategory> {
+        self.categories.iter().find(|c| c.code == code)
+    }
+
+    /// The routing rule for a category reported in `unit`: the rule whose area is nearest.
+    pub fn route(&self, category: &str, unit: Uuid) -> Option<&RoutingRule> {
+        self.lineage(unit).into_iter().find_map(|area| {
+            self.routing
+                .iter()
+                .find(|r| r.category == category && r.area_id == area)
+        })
+    }
+
+    /// A checklist template at a version.
+    pub fn checklist(&self, id: Uuid, version: u32) -> Option<&ChecklistTemplate> {
+        self.checklists
+            .iter()
+            .find(|t| t.id == id && t.version == version)
+    }
+
+    /// The newest version of the first checklist template.
+    pub fn current_checklist(&self) -> Option<&ChecklistTemplate> {
+        let id = self.checklists.first()?.id;
+        self.checklists
+            .iter()
+            .filter(|t| t.id == id)
+            .max_by_key(|t| t.version)
+    }
+
+    /// The service catalogue item with this id.
+    pub fn service(&self, id: Uuid) -> Option<&ServiceItem> {
+        self.services.iter().find(|s| s.id == id)
+    }
+
+    /// Buildings in a grid.
+    pub fn buildings_in(&self, grid: Uuid) -> impl Iterator<Item = &Building> {
+        self.buildings.iter().filter(move |b| b.grid_id == grid)
+    }
+}

@@ -1,0 +1,61 @@
+//! Door-to-door visit (入户走访) records.
+
+use std::collections::BTreeMap;
+
+use autosurgeon::{Hydrate, Reconcile};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::Location;
+use crate::time::Timestamp;
+
+/// An answer to one checklist item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "value")]
+pub enum Answer {
+    /// Yes or no.
+    YesNo(bool),
+    /// One option.
+    Choice(String),
+    /// Several options.
+    Choices(Vec<String>),
+    /// Free text.
+    Text(String),
+    /// A number.
+    Number(f64),
+    /// Photo blob hashes.
+    Photos(Vec<String>),
+}
+
+/// One visit to a household.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct Visit {
+    /// Record id.
+    pub id: Uuid,
+    /// Grid (scope), fixed at creation.
+    pub grid_id: Uuid,
+    /// Household visited.
+    pub household_id: Uuid,
+    /// Worker who visited.
+    pub worker_id: Uuid,
+    /// Start of the visit.
+    pub started_at: Timestamp,
+    /// End of the visit; `None` while it is a draft.
+    pub ended_at: Option<Timestamp>,
+    /// Where the visit was logged; `None` when there was no fix.
+    pub location: Option<Location>,
+    /// Checklist template id.
+    pub template_id: Option<Uuid>,
+    /// Checklist template version answered against.
+    pub template_version: Option<i64>,
+    /// Answers by item key.
+    pub answers: BTreeMap<String, Answer>,
+    /// Notes.
+    pub notes: String,
+    /// Photo blob hashes (SHA-256, hex).
+    pub photos: Vec<String>,
+    /// Audio note blob hashes.
+    pub audio: Vec<String>,
+    /// Needs a follow-up visit.
+    pub follow_up: bool,
+}

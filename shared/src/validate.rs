@@ -1,0 +1,504 @@
+//! Validation shared by device and server: schema checks on a record, and the rules for who
+//! may create or change what (scope, role, immutable fields, workflow).
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::model::{
+    Answer, Incident, ItemKind, Location, OrgKind, Record, RecordKind, ReferenceData, Role,
+    ServiceRequest, Visit,
+};
+use crate::workflow::{fold_incident, fold_service, may_act_on_incident};
+
+/// Longest text accepted in any field.
+pub const MAX_TEXT: usize = 4000;
+
+/// Why a record or change is refused: a stable machine-readable code and a readable message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct ValidationError {
+    /// Stable code, e.g. `out_of_scope`, `illegal_transition`.
+    pub code: String,
+    /// Human-readable reason.
+    pub message: String,
+}
+
+impl ValidationError {
+    /// Builds an error from a code and a message.
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        Self {
+            code: code.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+type Result<T = ()> = std::result::Result<T, ValidationError>;
+
+fn invalid(message: impl Into<String>) -> ValidationError {
+    ValidationError::new("invalid_record", message)
+}
+
+/// The signed-in user a change comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// User id.
+    pub user_id: Uuid,
+    /// Role.
+    pub role: Role,
+    /// Org unit (or department) the role applies to.
+    pub scope_id: Uuid,
+}
+
+fn check_text(field: &str, value: &str, required: bool) -> Result {
+    if required && value.trim().is_empty() {
+        return Err(invalid(format!("`{field}` must not be empty")));
+    }
+    if value.chars().count() > MAX_TEXT {
+        return Err(invalid(format!(
+            "`{field}` is longer than {MAX_TEXT} characters"
+        )));
+    }
+    Ok(())
+}
+
+fn check_blobs(field: &str, hashes: &[String]) -> Result {
+    for hash in hashes {
+        let ok = hash.len() == 64
+            && hash
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if !ok {
+            return Err(invalid(format!(
+                "`{field}` holds `{hash}`, which is not a SHA-256 hex hash"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn check_location(location: &Option<Location>) -> Result {
+    let Some(loc) = location else { return Ok(()) };
+    let finite = loc.lat.is_finite() && loc.lon.is_finite();
+    if !finite || !(-90.0..=90.0).contains(&loc.lat) || !(-180.0..=180.0).contains(&loc.lon) {
+        return Err(invalid(format!(
+            "location {},{} is not a valid latitude/longitude",
+            loc.lat, loc.lon
+        )));
+    }
+    if loc.accuracy_m.is_some_and(|a| !a.is_finite() || a < 0.0) {
+        return Err(invalid(
+            "location accuracy must be a positive number of metres",
+        ));
+    }
+    Ok(())
+}
+
+fn check_unit(reference: &ReferenceData, id: Uuid, kind: OrgKind) -> Result {
+    match reference.unit(id) {
+        Some(unit) if unit.kind == kind => Ok(()),
+        Some(_) => Err(invalid(format!("org unit {id} is not a {kind:?}"))),
+        None => Err(invalid(format!("org unit {id} does not exist"))),
+    }
+}
+
+/// Schema checks on one record against the reference data.
+pub fn validate_record(record: &Record, reference: &ReferenceData) -> Result {
+    match record {
+        Record::Household(h) => {
+            check_unit(reference, h.grid_id, OrgKind::Grid)?;
+            check_text("address", &h.address, true)?;
+            check_text("head", &h.head, false)?;
+            check_text("notes", &h.notes, false)?;
+            let phone_ok = h.phone.chars().count() <= 20
+                && h.phone
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || "+- ".contains(c));
+            if !phone_ok {
+                return Err(invalid(format!(
+                    "phone `{}` is not a phone number",
+                    h.phone
+                )));
+            }
+            match reference.buildings.iter().find(|b| b.id == h.building_id) {
+                Some(b) if b.grid_id == h.grid_id => {}
+                Some(_) => return Err(invalid("the building is in another grid")),
+                None => {
+                    return Err(invalid(format!(
+                        "building {} does not exist",
+                        h.building_id
+                    )))
+                }
+            }
+            for m in &h.members {
+                check_text("member name", &m.name, true)?;
+            }
+            Ok(())
+        }
+        Record::Visit(v) => validate_visit(v, reference),
+        Record::Incident(i) => validate_incident(i, reference),
+        Record::ServiceRequest(s) => validate_service_request(s, reference),
+        Record::WorkLog(w) => {
+            chrono::NaiveDate::parse_from_str(&w.date, "%Y-%m-%d")
+                .map_err(|_| invalid(format!("work-log date `{}` is not YYYY-MM-DD", w.date)))?;
+            if reference.unit(w.scope_id).is_none() {
+                return Err(invalid(format!("org unit {} does not exist", w.scope_id)));
+            }
+            w.entries
+                .iter()
+                .try_for_each(|e| check_text("entry", &e.text, true))
+        }
+    }
+}
+
+fn validate_visit(v: &Visit, reference: &ReferenceData) -> Result {
+    check_unit(reference, v.grid_id, OrgKind::Grid)?;
+    check_location(&v.location)?;
+    check_text("notes", &v.notes, false)?;
+    check_blobs("photos", &v.photos)?;
+    check_blobs("audio", &v.audio)?;
+    if v.ended_at.is_some_and(|end| end < v.started_at) {
+        return Err(invalid("a visit cannot end before it starts"));
+    }
+    let template = match (v.template_id, v.template_version) {
+        (None, None) if v.answers.is_empty() => return Ok(()),
+        (Some(id), Some(version)) => u32::try_from(version)
+            .ok()
+            .and_then(|version| reference.checklist(id, version))
+            .ok_or_else(|| invalid(format!("checklist {id} version {version} does not exist")))?,
+        _ => return Err(invalid("checklist answers need a template id and version")),
+    };
+    for (key, answer) in &v.answers {
+        let item = template
+            .items
+            .iter()
+            .find(|i| &i.key == key)
+            .ok_or_else(|| invalid(format!("checklist has no item `{key}`")))?;
+        let fits = match (&item.kind, answer) {
+            (ItemKind::YesNo, Answer::YesNo(_)) => true,
+            (ItemKind::SingleChoice { options }, Answer::Choice(c)) => options.contains(c),
+            (ItemKind::MultiChoice { options }, Answer::Choices(cs)) => {
+                cs.iter().all(|c| options.contains(c))
+            }
+            (ItemKind::Text, Answer::Text(t)) => t.chars().count() <= MAX_TEXT,
+            (ItemKind::Number, Answer::Number(n)) => n.is_finite(),
+            (ItemKind::Photo, Answer::Photos(p)) => check_blobs(key, p).is_ok(),
+            _ => false,
+        };
+        if !fits {
+            return Err(invalid(format!("answer to `{key}` does not fit the item")));
+        }
+    }
+    if v.ended_at.is_some() {
+        if let Some(missing) = template
+            .items
+            .iter()
+            .find(|i| i.required && !v.answers.contains_key(&i.key))
+        {
+            return Err(invalid(format!(
+                "required item `{}` is not answered",
+                missing.key
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn validate_incident(i: &Incident, reference: &ReferenceData) -> Result {
+    check_unit(reference, i.grid_id, OrgKind::Grid)?;
+    if reference.category(&i.category).is_none() {
+        return Err(invalid(format!(
+            "incident category `{}` does not exist",
+            i.category
+        )));
+    }
+    check_text("description", &i.description, true)?;
+    check_location(&i.location)?;
+    check_blobs("photos", &i.photos)?;
+    check_blobs("audio", &i.audio)?;
+    let mut ids = HashSet::new();
+    for e in &i.events {
+        check_text("event note", &e.note, false)?;
+        check_blobs("event photos", &e.photos)?;
+        if !ids.insert(e.id) {
+            return Err(invalid(format!("event {} appears twice", e.id)));
+        }
+    }
+    Ok(())
+}
+
+fn validate_service_request(s: &ServiceRequest, reference: &ReferenceData) -> Result {
+    check_unit(reference, s.community_id, OrgKind::Community)?;
+    let item = reference
+        .service(s.item_id)
+        .ok_or_else(|| invalid(format!("service item {} does not exist", s.item_id)))?;
+    check_text("resident_name", &s.resident_name, true)?;
+    check_text("resident_phone", &s.resident_phone, false)?;
+    if let Some(m) = s
+        .materials_received
+        .iter()
+        .find(|m| !item.materials.contains(m))
+    {
+        return Err(invalid(format!("`{m}` is not a material of this item")));
+    }
+    s.events
+        .iter()
+        .try_for_each(|e| check_text("event note", &e.note, false))
+}
+
+fn may_create(role: Role, kind: RecordKind) -> bool {
+    use RecordKind as K;
+    use Role as R;
+    match kind {
+        K::Household => matches!(role, R::GridWorker | R::GridLeader | R::Admin),
+        K::Visit => matches!(role, R::GridWorker | R::GridLeader),
+        K::Incident => matches!(role, R::GridWorker | R::GridLeader | R::Desk | R::Admin),
+        K::ServiceRequest => matches!(role, R::Desk | R::Admin),
+        K::WorkLog => matches!(role, R::GridWorker | R::GridLeader | R::Desk),
+    }
+}
+
+/// Whether `actor` may see a record of `kind` in `scope` (for incidents, `department` is the
+/// department it is routed to).
+pub fn may_read(
+    actor: &Actor,
+    scope: Uuid,
+    department: Option<Uuid>,
+    reference: &ReferenceData,
+) -> bool {
+    match actor.role {
+        Role::Department => department == Some(actor.scope_id),
+        _ => reference.is_within(scope, actor.scope_id),
+    }
+}
+
+/// Checks that `actor` may turn `old` (`None`: a new record) into `new`: kind and scope,
+/// role, immutable fields and the workflow. Schema checks are [`validate_record`]'s.
+pub fn validate_change(
+    old: Option<&Record>,
+    new: &Record,
+    actor: &Actor,
+    reference: &ReferenceData,
+) -> Result {
+    let department = match (old, new) {
+        (Some(Record::Incident(i)), _) => fold_incident(&i.events).department_id,
+        _ => None,
+    };
+    let scope_ok = match actor.role {
+        Role::Department => old.is_some() && department == Some(actor.scope_id),
+        _ => reference.is_within(new.scope(), actor.scope_id),
+    };
+    if !scope_ok {
+        return Err(ValidationError::new(
+            "out_of_scope",
+            format!("{} {} is outside your scope", new.kind().as_str(), new.id()),
+        ));
+    }
+    match old {
+        None => check_creation(new, actor)?,
+        Some(old) => check_immutables(old, new, actor)?,
+    }
+    match (old, new) {
+        (old, Record::Incident(new)) => {
+            let old_events = match old {
+                Some(Record::Incident(o)) => o.events.as_slice(),
+                _ => &[],
+            };
+            check_incident_events(old_events, new, actor)
+        }
+        (old, Record::ServiceRequest(new)) => {
+            let old_events = match old {
+                Some(Record::ServiceRequest(o)) => o.events.as_slice(),
+                _ => &[],
+            };
+            check_appended(old_events, &new.events, |e| (e.id, e.by), actor)?;
+            let old_ignored = fold_service(old_events).ignored;
+            let state = fold_service(&new.events);
+            match state.ignored.iter().find(|id| !old_ignored.contains(id)) {
+                Some(id) => Err(illegal_service_event(new, *id)),
+                None => Ok(()),
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
+fn check_creation(new: &Record, actor: &Actor) -> Result {
+    if !may_create(actor.role, new.kind()) {
+        return Err(ValidationError::new(
+            "forbidden",
+            format!(
+                "role {} may not create a {}",
+                actor.role.as_str(),
+                new.kind().as_str()
+            ),
+        ));
+    }
+    let author_ok = match new {
+        Record::Visit(v) => v.worker_id == actor.user_id,
+        Record::Incident(i) => i.reporter_id == actor.user_id,
+        Record::WorkLog(w) => w.worker_id == actor.user_id,
+        Record::Household(_) | Record::ServiceRequest(_) => true,
+    };
+    if !author_ok {
+        return Err(ValidationError::new(
+            "forbidden",
+            "a record may only be created in your own name",
+        ));
+    }
+    Ok(())
+}
+
+fn immutable(field: &str) -> ValidationError {
+    ValidationError::new("immutable_field", format!("`{field}` cannot be changed"))
+}
+
+fn check_immutables(old: &Record, new: &Record, actor: &Actor) -> Result {
+    if old.kind() != new.kind() {
+        return Err(immutable("kind"));
+    }
+    if old.id() != new.id() {
+        return Err(immutable("id"));
+    }
+    if old.scope() != new.scope() {
+        return Err(immutable("scope"));
+    }
+    let forbidden = |what: &str| ValidationError::new("forbidden", what.to_string());
+    match (old, new) {
+        (Record::Visit(o), Record::Visit(n)) => {
+            if o.household_id != n.household_id {
+                return Err(immutable("household_id"));
+            }
+            if o.worker_id != n.worker_id {
+                return Err(immutable("worker_id"));
+            }
+            if n.worker_id != actor.user_id && actor.role != Role::Admin {
+                return Err(forbidden("only the worker who made a visit may change it"));
+            }
+        }
+        (Record::Incident(o), Record::Incident(n)) => {
+            if o.reporter_id != n.reporter_id {
+                return Err(immutable("reporter_id"));
+            }
+            let fields_changed = o.category != n.category
+                || o.description != n.description
+                || o.location != n.location
+                || o.photos != n.photos
+                || o.audio != n.audio;
+            if fields_changed && actor.role == Role::Department {
+                return Err(forbidden(
+                    "department staff may only add events to an incident",
+                ));
+            }
+        }
+        (Record::ServiceRequest(o), Record::ServiceRequest(n)) => {
+            if o.item_id != n.item_id {
+                return Err(immutable("item_id"));
+            }
+        }
+        (Record::WorkLog(o), Record::WorkLog(n)) => {
+            if o.worker_id != n.worker_id || o.date != n.date {
+                return Err(immutable("worker_id/date"));
+            }
+            if n.worker_id != actor.user_id {
+                return Err(forbidden("only its writer may change a work log"));
+            }
+        }
+        (Record::Household(_), Record::Household(_)) => {
+            if actor.role == Role::Department {
+                return Err(forbidden("department staff may not edit households"));
+            }
+        }
+        _ => return Err(immutable("kind")),
+    }
+    Ok(())
+}
+
+/// Old events must stay as they were; new ones must be the actor's own.
+fn check_appended<E: PartialEq>(
+    old: &[E],
+    new: &[E],
+    key: impl Fn(&E) -> (Uuid, Uuid),
+    actor: &Actor,
+) -> Result {
+    for o in old {
+        if !new.iter().any(|n| n == o) {
+            return Err(ValidationError::new(
+                "immutable_field",
+                format!(
+                    "event {} was changed or removed; events are append-only",
+                    key(o).0
+                ),
+            ));
+        }
+    }
+    let old_ids: HashSet<Uuid> = old.iter().map(|e| key(e).0).collect();
+    for n in new {
+        let (id, by) = key(n);
+        if !old_ids.contains(&id) && by != actor.user_id {
+            return Err(ValidationError::new(
+                "forbidden",
+                format!("event {id} is not in your name"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_incident_events(
+    old: &[crate::model::IncidentEvent],
+    new: &Incident,
+    actor: &Actor,
+) -> Result {
+    check_appended(old, &new.events, |e| (e.id, e.by), actor)?;
+    let old_ids: HashSet<Uuid> = old.iter().map(|e| e.id).collect();
+    for e in new.events.iter().filter(|e| !old_ids.contains(&e.id)) {
+        if !may_act_on_incident(actor.role, &e.action) {
+            return Err(ValidationError::new(
+                "forbidden",
+                format!(
+                    "role {} may not {} an incident",
+                    actor.role.as_str(),
+                    crate::workflow::incident_action_name(&e.action)
+                ),
+            ));
+        }
+    }
+    let old_ignored = fold_incident(old).ignored;
+    let state = fold_incident(&new.events);
+    if state.status == crate::workflow::IncidentStatus::New {
+        return Err(invalid("an incident must start with a `report` event"));
+    }
+    let bad = state.ignored.iter().find(|id| !old_ignored.contains(id));
+    match bad.and_then(|id| new.events.iter().find(|e| e.id == *id)) {
+        Some(event) => {
+            let before = fold_incident(
+                &new.events
+                    .iter()
+                    .filter(|e| (e.at, e.id) < (event.at, event.id))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            );
+            let why = before
+                .apply(event)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_else(|| "the event is out of order".to_string());
+            Err(ValidationError::new("illegal_transition", why))
+        }
+        None => Ok(()),
+    }
+}
+
+fn illegal_service_event(new: &ServiceRequest, id: Uuid) -> ValidationError {
+    let event = new.events.iter().find(|e| e.id == id);
+    let action = event
+        .map(|e| crate::workflow::service_action_name(&e.action))
+        .unwrap_or("event");
+    ValidationError::new(
+        "illegal_transition",
+        format!("`{action}` is not allowed in the service request's state"),
+    )
+}
