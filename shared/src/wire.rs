@@ -78,6 +78,9 @@ pub struct SyncRequest {
     pub reference_version: u64,
     /// Documents with changes to upload.
     pub docs: Vec<DocUpload>,
+    /// Documents the device could not complete (missing dependencies): send them whole.
+    #[serde(default)]
+    pub want_full: Vec<Uuid>,
 }
 
 /// A document refused whole, with the server's copy for the device to take.
