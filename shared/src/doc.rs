@@ -1,6 +1,6 @@
 //! The one mapping between records and Automerge documents (via `autosurgeon`).
 
-use automerge::{AutoCommit, ReadDoc, ScalarValue, Value, ROOT};
+use automerge::{AutoCommit, ScalarValue, Value, ROOT};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Record, RecordKind};
@@ -53,7 +53,7 @@ pub fn write(doc: &mut AutoCommit, record: &Record) -> Result<(), DocError> {
 }
 
 /// Reads the record of `kind` held by `doc`.
-pub fn read(doc: &AutoCommit, kind: RecordKind) -> Result<Record, DocError> {
+pub fn read<D: autosurgeon::ReadDoc>(doc: &D, kind: RecordKind) -> Result<Record, DocError> {
     let shape = |source| DocError::Shape {
         kind: kind.as_str(),
         source,
@@ -77,7 +77,7 @@ fn scalar_text(value: &ScalarValue) -> String {
 }
 
 /// Top-level fields that hold concurrent values.
-pub fn conflicts(doc: &AutoCommit) -> Vec<FieldConflict> {
+pub fn conflicts<D: automerge::ReadDoc>(doc: &D) -> Vec<FieldConflict> {
     doc.keys(ROOT)
         .filter_map(|field| {
             let all = doc.get_all(ROOT, field.as_str()).ok()?;
