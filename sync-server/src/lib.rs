@@ -1,1 +1,14 @@
+//! # gridwalk-server
+//!
+//! The Gridwalk sync server: batched change-log sync over HTTP (see `docs/protocol.md`),
+//! device enrolment, and server-authoritative reference data, over a [`store::Store`]
+//! (embedded SQLite by default).
 
+pub mod app;
+pub mod auth;
+pub mod error;
+pub mod populate;
+pub mod routes;
+pub mod seed;
+pub mod store;
+pub mod sync;

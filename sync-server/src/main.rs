@@ -1,1 +1,239 @@
-fn main() {}
+//! `gridwalk-server`: serve, seed demo data, list users, issue enrolment codes.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use gridwalk_server::app::{self, AppState};
+use gridwalk_server::store::{SqliteStore, Store};
+use gridwalk_server::{auth, populate, seed};
+use gridwalk_shared::model::Record;
+
+/// Gridwalk sync server (网格通同步服务).
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        /// Data directory (embedded SQLite database).
+        #[arg(long, env = "GRIDWALK_DATA")]
+        data: PathBuf,
+        /// Address to listen on, e.g. 127.0.0.1:8080.
+        #[arg(long, env = "GRIDWALK_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Log format.
+        #[arg(long, value_enum, default_value = "text")]
+        log_format: LogFormat,
+    },
+    /// Create the demo street: 2 communities, 6 grids, 1,800 households, users for every role.
+    SeedDemo {
+        /// Data directory.
+        #[arg(long, env = "GRIDWALK_DATA")]
+        data: PathBuf,
+        /// Random seed for the generated data.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
+    /// List users: `LOGIN ROLE SCOPE_ID`, one per line.
+    Users {
+        /// Data directory.
+        #[arg(long, env = "GRIDWALK_DATA")]
+        data: PathBuf,
+    },
+    /// Issue a one-time enrolment code for a user (printed as the last line).
+    EnrollCode {
+        /// Data directory.
+        #[arg(long, env = "GRIDWALK_DATA")]
+        data: PathBuf,
+        /// User login.
+        #[arg(long)]
+        user: String,
+        /// Hours the code stays valid.
+        #[arg(long, default_value_t = 72)]
+        ttl_hours: i64,
+    },
+    /// Revoke a device: its token stops working at once.
+    RevokeDevice {
+        /// Data directory.
+        #[arg(long, env = "GRIDWALK_DATA")]
+        data: PathBuf,
+        /// Device id.
+        #[arg(long)]
+        device: uuid::Uuid,
+    },
+    /// Start a new epoch after restoring a backup, so devices re-send what they hold.
+    NewEpoch {
+        /// Data directory.
+        #[arg(long, env = "GRIDWALK_DATA")]
+        data: PathBuf,
+    },
+    /// Drop change-log rows older than the newest `keep`; devices behind get snapshots.
+    Compact {
+        /// Data directory.
+        #[arg(long, env = "GRIDWALK_DATA")]
+        data: PathBuf,
+        /// Change-log rows to keep.
+        #[arg(long, default_value_t = 1_000_000)]
+        keep: u64,
+    },
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+fn open(data: &std::path::Path) -> Result<SqliteStore> {
+    SqliteStore::open(data)
+        .with_context(|| format!("cannot open the data directory {}", data.display()))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+
+async fn serve(data: PathBuf, listen: SocketAddr, log_format: LogFormat) -> Result<()> {
+    init_logs(log_format);
+    let store = open(&data)?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(
+        data = %data.display(),
+        %addr,
+        epoch = %store.epoch(),
+        reference_version = store.reference().version,
+        "gridwalk-server starting"
+    );
+    println!("Gridwalk server listening on http://{addr}");
+    app::serve(listener, AppState::new(store), shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn seed_demo(data: PathBuf, seed_value: u64) -> Result<()> {
+    let store = open(&data)?;
+    if store.reference().version > 0 {
+        bail!(
+            "{} already holds a deployment (reference data version {}); use an empty directory",
+            data.display(),
+            store.reference().version
+        );
+    }
+    let demo = seed::demo(seed_value);
+    let households = demo.households.len();
+    let users = demo.reference.users.len();
+    store.put_reference(demo.reference).await?;
+    let records = demo.households.into_iter().map(Record::Household).collect();
+    populate::insert_records(&store, records).await?;
+    println!("Seeded the demo street into {}:", data.display());
+    println!("  {households} households, {users} users");
+    println!(
+        "  logins: `gridwalk-server users --data {}`",
+        data.display()
+    );
+    Ok(())
+}
+
+async fn enroll_code(data: PathBuf, login: String, ttl_hours: i64) -> Result<()> {
+    let store = open(&data)?;
+    let reference = store.reference();
+    let Some(user) = reference.users.iter().find(|u| u.login == login) else {
+        bail!(
+            "no user `{login}`; see `gridwalk-server users --data {}`",
+            data.display()
+        );
+    };
+    let code = auth::new_enroll_code();
+    store
+        .issue_enroll_code(user.id, auth::enroll_code_hash(&code), ttl_hours)
+        .await?;
+    println!(
+        "One-time enrolment code for {} ({}), valid {ttl_hours} h:",
+        user.login, user.name
+    );
+    println!("{code}");
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() {
+    if let Err(e) = run(Cli::parse()).await {
+        eprintln!("错误 / error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve {
+            data,
+            listen,
+            log_format,
+        } => serve(data, listen, log_format).await,
+        Command::SeedDemo { data, seed } => seed_demo(data, seed).await,
+        Command::Users { data } => {
+            for user in &open(&data)?.reference().users {
+                println!("{} {} {}", user.login, user.role.as_str(), user.scope_id);
+            }
+            Ok(())
+        }
+        Command::EnrollCode {
+            data,
+            user,
+            ttl_hours,
+        } => enroll_code(data, user, ttl_hours).await,
+        Command::RevokeDevice { data, device } => {
+            open(&data)?.revoke_device(device).await?;
+            println!("device {device} revoked");
+            Ok(())
+        }
+        Command::NewEpoch { data } => {
+            let epoch = open(&data)?.new_epoch()?;
+            println!("new epoch {epoch}: devices will re-send what they hold");
+            Ok(())
+        }
+        Command::Compact { data, keep } => {
+            let store = open(&data)?;
+            let top = store.top_seq().await?;
+            let removed = store.prune_log(top.saturating_sub(keep)).await?;
+            println!("removed {removed} change-log rows (top sequence {top})");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! The router and its shared state; `app(state)` is what tests and `serve` both run.
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::HeaderValue;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::trace::TraceLayer;
+
+use crate::routes;
+use crate::store::Store;
+use crate::sync::{DocLocks, PageLimits};
+
+/// State shared by every handler.
+#[derive(Clone)]
+pub struct AppState<S: Store> {
+    /// Storage.
+    pub store: S,
+    /// Per-document upload locks.
+    pub locks: Arc<DocLocks>,
+    /// Download page sizes.
+    pub limits: PageLimits,
+}
+
+impl<S: Store> AppState<S> {
+    /// State over `store` with default limits.
+    pub fn new(store: S) -> Self {
+        Self {
+            store,
+            locks: Arc::new(DocLocks::default()),
+            limits: PageLimits::default(),
+        }
+    }
+}
+
+async fn stamp_protocol(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        gridwalk_shared::wire::PROTOCOL_HEADER,
+        HeaderValue::from(gridwalk_shared::wire::PROTOCOL_VERSION),
+    );
+    response
+}
+
+/// The server's routes.
+pub fn app<S: Store>(state: AppState<S>) -> Router {
+    Router::new()
+        .route("/health", get(routes::health::health::<S>))
+        .route(
+            "/v1/enroll",
+            post(routes::enroll::enroll::<S>).layer(DefaultBodyLimit::max(64 * 1024)),
+        )
+        .route(
+            "/v1/sync",
+            post(routes::sync::sync::<S>)
+                .layer(DefaultBodyLimit::max(gridwalk_shared::wire::MAX_BODY_BYTES)),
+        )
+        .layer(axum::middleware::map_response(stamp_protocol))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves.
+pub async fn serve<S: Store>(
+    listener: tokio::net::TcpListener,
+    state: AppState<S>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,41 @@
+//! Writing server-created records (demo data, imports) into the store as documents.
+
+use gridwalk_shared::doc;
+use gridwalk_shared::model::Record;
+use uuid::Uuid;
+
+use crate::store::{DocWrite, Store, StoreError, StoreResult, StoredDoc};
+
+/// The device id the server's own changes are logged under.
+pub const SERVER_DEVICE: Uuid = Uuid::nil();
+
+/// Stores new records as documents (one transaction per 500), appending them to the log.
+pub async fn insert_records<S: Store>(store: &S, records: Vec<Record>) -> StoreResult<usize> {
+    let count = records.len();
+    for chunk in records.chunks(500) {
+        let writes = chunk
+            .iter()
+            .map(|record| {
+                let mut document =
+                    doc::create(record).map_err(|e| StoreError::Other(e.to_string()))?;
+                let changes = document
+                    .get_changes(&[])
+                    .iter()
+                    .map(|c| c.raw_bytes().to_vec())
+                    .collect();
+                Ok(DocWrite {
+                    doc: StoredDoc {
+                        doc_id: record.id(),
+                        kind: record.kind(),
+                        scope: record.scope(),
+                        department: None,
+                        snapshot: document.save(),
+                    },
+                    changes,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        store.commit(SERVER_DEVICE, writes).await?;
+    }
+    Ok(count)
+}

@@ -1,0 +1,5 @@
+//! HTTP handlers, one file per resource.
+
+pub mod enroll;
+pub mod health;
+pub mod sync;

@@ -1,0 +1,87 @@
+//! `POST /v1/sync`: the batched change-log sync (docs/protocol.md).
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use gridwalk_shared::wire::{self, SyncRequest};
+
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::store::Store;
+use crate::{auth, sync};
+
+fn protocol_mismatch(got: &str) -> AppError {
+    AppError::new(
+        StatusCode::UPGRADE_REQUIRED,
+        "protocol_mismatch",
+        format!(
+            "this server speaks sync protocol {}, the app sent `{got}`: please update the app",
+            wire::PROTOCOL_VERSION
+        ),
+    )
+}
+
+fn header_has(headers: &HeaderMap, name: header::HeaderName, token: &str) -> bool {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|p| p.trim().starts_with(token)))
+}
+
+/// Decodes the (possibly gzip-compressed) CBOR body.
+fn decode_body(headers: &HeaderMap, body: &[u8]) -> Result<SyncRequest, AppError> {
+    let request: SyncRequest = if header_has(headers, header::CONTENT_ENCODING, "gzip") {
+        wire::decode(&wire::gunzip(body, wire::MAX_DECODED_BYTES)?)?
+    } else {
+        wire::decode(body)?
+    };
+    if request.protocol != wire::PROTOCOL_VERSION {
+        return Err(protocol_mismatch(&request.protocol.to_string()));
+    }
+    Ok(request)
+}
+
+/// Handles one sync round.
+#[tracing::instrument(skip_all)]
+pub async fn sync<S: Store>(
+    State(state): State<AppState<S>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, AppError> {
+    let version = headers
+        .get(wire::PROTOCOL_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("none");
+    if version != wire::PROTOCOL_VERSION.to_string() {
+        return Err(protocol_mismatch(version));
+    }
+    let device = auth::authenticate(&state.store, &headers).await?;
+    let body = body.map_err(|e| {
+        AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("{} (limit {} bytes)", e.body_text(), wire::MAX_BODY_BYTES),
+        )
+    })?;
+    let request = decode_body(&headers, &body)?;
+    let response = sync::sync(&state.store, &state.locks, state.limits, &device, request).await?;
+
+    let encoded = wire::encode(&response);
+    let gzip = encoded.len() >= wire::COMPRESS_FROM_BYTES
+        && header_has(&headers, header::ACCEPT_ENCODING, "gzip");
+    let mut reply = if gzip {
+        let mut r = wire::gzip(&encoded).into_response();
+        r.headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        r
+    } else {
+        encoded.into_response()
+    };
+    reply.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(wire::CONTENT_TYPE),
+    );
+    Ok(reply)
+}

@@ -1,0 +1,181 @@
+//! Server storage behind one trait, so a PostgreSQL backend can stand beside the embedded
+//! SQLite one. Every method is one transaction.
+
+mod sqlite;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use gridwalk_shared::model::{RecordKind, ReferenceData, User};
+use uuid::Uuid;
+
+pub use sqlite::SqliteStore;
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The thing asked for does not exist.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The request conflicts with what is stored (e.g. a used enrolment code).
+    #[error("{0}")]
+    Refused(String),
+    /// Anything else: the database failed.
+    #[error("storage failure: {0}")]
+    Other(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Other(e.to_string())
+    }
+}
+
+/// Result of a store call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A document as the server holds it.
+#[derive(Debug, Clone)]
+pub struct StoredDoc {
+    /// Document id.
+    pub doc_id: Uuid,
+    /// Record kind.
+    pub kind: RecordKind,
+    /// Org unit, fixed at creation.
+    pub scope: Uuid,
+    /// Department an incident is routed to.
+    pub department: Option<Uuid>,
+    /// The whole document, `save()`d.
+    pub snapshot: Vec<u8>,
+}
+
+/// The outcome of validating one uploaded document: what to store.
+#[derive(Debug, Clone)]
+pub struct DocWrite {
+    /// The document after the new changes, with its derived routing.
+    pub doc: StoredDoc,
+    /// New raw changes, to append to the change log.
+    pub changes: Vec<Vec<u8>>,
+}
+
+/// One change-log row for a device.
+#[derive(Debug, Clone)]
+pub struct LogRow {
+    /// Sequence number.
+    pub seq: u64,
+    /// Document id.
+    pub doc_id: Uuid,
+    /// Record kind.
+    pub kind: RecordKind,
+    /// Org unit.
+    pub scope: Uuid,
+    /// Raw change.
+    pub data: Vec<u8>,
+}
+
+/// What a caller may see: records in these org units, or routed to this department.
+#[derive(Debug, Clone, Default)]
+pub struct Visibility {
+    /// Org units (a scope and everything below it).
+    pub units: Vec<Uuid>,
+    /// Department whose routed incidents are visible.
+    pub department: Option<Uuid>,
+}
+
+/// An enrolled device and the user it signs in as.
+#[derive(Debug, Clone)]
+pub struct DeviceAuth {
+    /// Device id.
+    pub device_id: Uuid,
+    /// The user.
+    pub user: User,
+    /// Whether an admin revoked the device.
+    pub revoked: bool,
+}
+
+/// A page of the change log.
+#[derive(Debug, Clone)]
+pub struct LogPage {
+    /// Visible rows not uploaded by the asking device, by sequence.
+    pub rows: Vec<LogRow>,
+    /// Sequence the device has now seen up to.
+    pub cursor: u64,
+    /// Whether more rows wait.
+    pub more: bool,
+}
+
+/// Server storage.
+pub trait Store: Clone + Send + Sync + 'static {
+    /// The store's epoch: a new one after a restore from backup.
+    fn epoch(&self) -> Uuid;
+
+    /// Current reference data (cached in memory).
+    fn reference(&self) -> Arc<ReferenceData>;
+
+    /// Replaces the reference data; bumps its version.
+    fn put_reference(&self, data: ReferenceData) -> impl Future<Output = StoreResult<u64>> + Send;
+
+    /// Records a one-time enrolment code (by its hash) for a user, valid for `ttl_hours`.
+    fn issue_enroll_code(
+        &self,
+        user_id: Uuid,
+        code_hash: String,
+        ttl_hours: i64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Consumes an enrolment code (by its hash) and registers a device with the token's hash.
+    fn enroll(
+        &self,
+        code_hash: String,
+        device_name: String,
+        app_version: String,
+        token_hash: String,
+    ) -> impl Future<Output = StoreResult<DeviceAuth>> + Send;
+
+    /// The device holding a token (by its hash).
+    fn device_by_token(
+        &self,
+        token_hash: String,
+    ) -> impl Future<Output = StoreResult<Option<DeviceAuth>>> + Send;
+
+    /// Revokes a device: its token stops working at once.
+    fn revoke_device(&self, device_id: Uuid) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Stored documents among `ids`.
+    fn load_docs(&self, ids: Vec<Uuid>)
+        -> impl Future<Output = StoreResult<Vec<StoredDoc>>> + Send;
+
+    /// Stores validated documents and appends their changes to the log, in one transaction;
+    /// returns the highest sequence written. Also records the device's last sync.
+    fn commit(
+        &self,
+        device_id: Uuid,
+        writes: Vec<DocWrite>,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
+
+    /// The highest sequence in the log.
+    fn top_seq(&self) -> impl Future<Output = StoreResult<u64>> + Send;
+
+    /// Visible change-log rows after `after`, skipping the device's own uploads.
+    fn log_page(
+        &self,
+        visibility: Visibility,
+        device_id: Uuid,
+        after: u64,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<LogPage>> + Send;
+
+    /// Visible documents with ids after `after`, by id, at most `limit`.
+    fn snapshot_page(
+        &self,
+        visibility: Visibility,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<Vec<StoredDoc>>> + Send;
+
+    /// Deletes change-log rows at or below `seq`; devices behind it get snapshots instead.
+    fn prune_log(&self, seq: u64) -> impl Future<Output = StoreResult<u64>> + Send;
+
+    /// Lowest sequence still in the log (devices with an older cursor re-snapshot).
+    fn log_floor(&self) -> impl Future<Output = StoreResult<u64>> + Send;
+}

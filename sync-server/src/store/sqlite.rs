@@ -1,0 +1,537 @@
+//! The embedded SQLite store: one file `DIR/gridwalk-server.sqlite` in WAL mode, one writer
+//! connection (`BEGIN IMMEDIATE`) and a small pool of readers.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+use gridwalk_shared::model::{RecordKind, ReferenceData};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use uuid::Uuid;
+
+use super::{
+    DeviceAuth, DocWrite, LogPage, LogRow, Store, StoreError, StoreResult, StoredDoc, Visibility,
+};
+
+const READERS: usize = 4;
+
+/// SQLite-backed [`Store`].
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+    path: PathBuf,
+    epoch: RwLock<Uuid>,
+    reference: RwLock<Arc<ReferenceData>>,
+}
+
+fn lock_err<T>(_: T) -> StoreError {
+    StoreError::Other("a database lock was poisoned by an earlier panic".into())
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn parse_uuid(text: &str) -> StoreResult<Uuid> {
+    Uuid::parse_str(text).map_err(|e| StoreError::Other(format!("bad id in database: {e}")))
+}
+
+fn parse_kind(text: &str) -> StoreResult<RecordKind> {
+    RecordKind::parse(text).ok_or_else(|| StoreError::Other(format!("bad kind `{text}`")))
+}
+
+fn open_connection(path: &Path) -> StoreResult<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+    )?;
+    Ok(conn)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store in `dir`.
+    pub fn open(dir: &Path) -> StoreResult<SqliteStore> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Other(format!("cannot create {}: {e}", dir.display())))?;
+        let path = dir.join("gridwalk-server.sqlite");
+        let writer = open_connection(&path)?;
+        writer.execute_batch(include_str!("schema.sql"))?;
+        let epoch = match writer
+            .query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |r| {
+                r.get::<_, String>(0)
+            })
+            .optional()?
+        {
+            Some(text) => parse_uuid(&text)?,
+            None => {
+                let epoch = Uuid::now_v7();
+                writer.execute(
+                    "INSERT INTO meta (key, value) VALUES ('epoch', ?1)",
+                    [epoch.to_string()],
+                )?;
+                epoch
+            }
+        };
+        let reference = writer
+            .query_row("SELECT data FROM reference WHERE id = 1", [], |r| {
+                r.get::<_, String>(0)
+            })
+            .optional()?
+            .map(|json| serde_json::from_str::<ReferenceData>(&json))
+            .transpose()
+            .map_err(|e| StoreError::Other(format!("stored reference data is corrupt: {e}")))?
+            .unwrap_or_default();
+        let readers = (0..READERS)
+            .map(|_| open_connection(&path))
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok(SqliteStore {
+            inner: Arc::new(Inner {
+                writer: Mutex::new(writer),
+                readers: Mutex::new(readers),
+                path,
+                epoch: RwLock::new(epoch),
+                reference: RwLock::new(Arc::new(reference)),
+            }),
+        })
+    }
+
+    /// Gives the store a new epoch: run after restoring a backup, so devices re-send.
+    pub fn new_epoch(&self) -> StoreResult<Uuid> {
+        let epoch = Uuid::now_v7();
+        let conn = self.inner.writer.lock().map_err(lock_err)?;
+        conn.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'epoch'",
+            [epoch.to_string()],
+        )?;
+        *self.inner.epoch.write().map_err(lock_err)? = epoch;
+        Ok(epoch)
+    }
+
+    /// Path of the database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `f` with the writer connection on the blocking pool.
+    async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        blocking(move || {
+            let mut conn = inner.writer.lock().map_err(lock_err)?;
+            f(&mut conn)
+        })
+        .await
+    }
+
+    /// Runs `f` with a reader connection on the blocking pool.
+    async fn read<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        blocking(move || {
+            let pooled = inner.readers.lock().map_err(lock_err)?.pop();
+            let mut conn = match pooled {
+                Some(conn) => conn,
+                None => open_connection(&inner.path)?,
+            };
+            let result = f(&mut conn);
+            let mut pool = inner.readers.lock().map_err(lock_err)?;
+            if pool.len() < READERS {
+                pool.push(conn);
+            }
+            result
+        })
+        .await
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> StoreResult<T> + Send + 'static,
+) -> StoreResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StoreError::Other(format!("storage task failed: {e}")))?
+}
+
+fn visibility_params(v: &Visibility) -> (String, Option<String>) {
+    let units: Vec<String> = v.units.iter().map(Uuid::to_string).collect();
+    (
+        serde_json::Value::from(units).to_string(),
+        v.department.map(|d| d.to_string()),
+    )
+}
+
+fn stored_doc(
+    row: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(String, String, String, Option<String>, Vec<u8>)> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+    ))
+}
+
+fn to_stored(raw: (String, String, String, Option<String>, Vec<u8>)) -> StoreResult<StoredDoc> {
+    Ok(StoredDoc {
+        doc_id: parse_uuid(&raw.0)?,
+        kind: parse_kind(&raw.1)?,
+        scope: parse_uuid(&raw.2)?,
+        department: raw.3.as_deref().map(parse_uuid).transpose()?,
+        snapshot: raw.4,
+    })
+}
+
+fn top_seq(conn: &Connection) -> StoreResult<u64> {
+    let top: Option<i64> = conn
+        .query_row(
+            "SELECT seq FROM sqlite_sequence WHERE name = 'changes'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(top.unwrap_or(0).max(0) as u64)
+}
+
+impl Store for SqliteStore {
+    fn epoch(&self) -> Uuid {
+        self.inner.epoch.read().map(|e| *e).unwrap_or_default()
+    }
+
+    fn reference(&self) -> Arc<ReferenceData> {
+        self.inner
+            .reference
+            .read()
+            .map(|r| r.clone())
+            .unwrap_or_default()
+    }
+
+    async fn put_reference(&self, mut data: ReferenceData) -> StoreResult<u64> {
+        let inner = self.inner.clone();
+        self.write(move |conn| {
+            let old: Option<i64> = conn
+                .query_row("SELECT version FROM reference WHERE id = 1", [], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            data.version = old.unwrap_or(0) as u64 + 1;
+            let json = serde_json::to_string(&data)
+                .map_err(|e| StoreError::Other(format!("cannot encode reference data: {e}")))?;
+            conn.execute(
+                "INSERT INTO reference (id, version, data) VALUES (1, ?1, ?2)
+                 ON CONFLICT (id) DO UPDATE SET version = excluded.version, data = excluded.data",
+                params![data.version as i64, json],
+            )?;
+            let version = data.version;
+            *inner.reference.write().map_err(lock_err)? = Arc::new(data);
+            Ok(version)
+        })
+        .await
+    }
+
+    async fn issue_enroll_code(
+        &self,
+        user_id: Uuid,
+        code_hash: String,
+        ttl_hours: i64,
+    ) -> StoreResult<()> {
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO enroll_codes (code_hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
+                params![
+                    code_hash,
+                    user_id.to_string(),
+                    now_ms() + ttl_hours * 3_600_000
+                ],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn enroll(
+        &self,
+        code_hash: String,
+        device_name: String,
+        app_version: String,
+        token_hash: String,
+    ) -> StoreResult<DeviceAuth> {
+        let reference = self.reference();
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let row: Option<(String, i64, Option<i64>)> = tx
+                .query_row(
+                    "SELECT user_id, expires_at, used_at FROM enroll_codes WHERE code_hash = ?1",
+                    [&code_hash],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            let Some((user_id, expires_at, used_at)) = row else {
+                return Err(StoreError::Refused("unknown enrolment code".into()));
+            };
+            if used_at.is_some() {
+                return Err(StoreError::Refused(
+                    "this enrolment code was already used".into(),
+                ));
+            }
+            if expires_at < now_ms() {
+                return Err(StoreError::Refused(
+                    "this enrolment code has expired".into(),
+                ));
+            }
+            let user = reference
+                .user(parse_uuid(&user_id)?)
+                .cloned()
+                .ok_or_else(|| StoreError::Refused("the code's user no longer exists".into()))?;
+            let device_id = Uuid::now_v7();
+            tx.execute(
+                "INSERT INTO devices (device_id, user_id, name, app_version, token_hash, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    device_id.to_string(),
+                    user_id,
+                    device_name,
+                    app_version,
+                    token_hash,
+                    now_ms()
+                ],
+            )?;
+            tx.execute(
+                "UPDATE enroll_codes SET used_at = ?1, device_id = ?2 WHERE code_hash = ?3",
+                params![now_ms(), device_id.to_string(), code_hash],
+            )?;
+            tx.commit()?;
+            Ok(DeviceAuth {
+                device_id,
+                user,
+                revoked: false,
+            })
+        })
+        .await
+    }
+
+    async fn device_by_token(&self, token_hash: String) -> StoreResult<Option<DeviceAuth>> {
+        let reference = self.reference();
+        self.read(move |conn| {
+            let row: Option<(String, String, Option<i64>)> = conn
+                .query_row(
+                    "SELECT device_id, user_id, revoked_at FROM devices WHERE token_hash = ?1",
+                    [&token_hash],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            let Some((device_id, user_id, revoked_at)) = row else {
+                return Ok(None);
+            };
+            let Some(user) = reference.user(parse_uuid(&user_id)?).cloned() else {
+                return Ok(None);
+            };
+            Ok(Some(DeviceAuth {
+                device_id: parse_uuid(&device_id)?,
+                user,
+                revoked: revoked_at.is_some(),
+            }))
+        })
+        .await
+    }
+
+    async fn revoke_device(&self, device_id: Uuid) -> StoreResult<()> {
+        self.write(move |conn| {
+            let n = conn.execute(
+                "UPDATE devices SET revoked_at = ?1 WHERE device_id = ?2 AND revoked_at IS NULL",
+                params![now_ms(), device_id.to_string()],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound(format!("active device {device_id}")));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn load_docs(&self, ids: Vec<Uuid>) -> StoreResult<Vec<StoredDoc>> {
+        self.read(move |conn| {
+            let json = serde_json::Value::from(ids.iter().map(Uuid::to_string).collect::<Vec<_>>())
+                .to_string();
+            let mut stmt = conn.prepare_cached(
+                "SELECT doc_id, kind, scope, department, snapshot FROM docs
+                 WHERE doc_id IN (SELECT value FROM json_each(?1))",
+            )?;
+            let raw = stmt
+                .query_map([json], stored_doc)?
+                .collect::<Result<Vec<_>, _>>()?;
+            raw.into_iter().map(to_stored).collect()
+        })
+        .await
+    }
+
+    async fn commit(&self, device_id: Uuid, writes: Vec<DocWrite>) -> StoreResult<u64> {
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let device = device_id.to_string();
+            {
+                let mut insert_change = tx.prepare_cached(
+                    "INSERT INTO changes (doc_id, device_id, data) VALUES (?1, ?2, ?3)",
+                )?;
+                let mut upsert_doc = tx.prepare_cached(
+                    "INSERT INTO docs (doc_id, kind, scope, department, snapshot, seq, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                     ON CONFLICT (doc_id) DO UPDATE SET department = excluded.department,
+                        snapshot = excluded.snapshot, seq = excluded.seq,
+                        updated_at = excluded.updated_at",
+                )?;
+                for write in &writes {
+                    let doc_id = write.doc.doc_id.to_string();
+                    let mut seq = 0;
+                    for change in &write.changes {
+                        insert_change.execute(params![doc_id, device, change])?;
+                        seq = tx.last_insert_rowid();
+                    }
+                    upsert_doc.execute(params![
+                        doc_id,
+                        write.doc.kind.as_str(),
+                        write.doc.scope.to_string(),
+                        write.doc.department.map(|d| d.to_string()),
+                        write.doc.snapshot,
+                        seq,
+                        now_ms()
+                    ])?;
+                }
+            }
+            tx.execute(
+                "UPDATE devices SET last_sync_at = ?1 WHERE device_id = ?2",
+                params![now_ms(), device],
+            )?;
+            let top = top_seq(&tx)?;
+            tx.commit()?;
+            Ok(top)
+        })
+        .await
+    }
+
+    async fn top_seq(&self) -> StoreResult<u64> {
+        self.read(|conn| top_seq(conn)).await
+    }
+
+    async fn log_page(
+        &self,
+        visibility: Visibility,
+        device_id: Uuid,
+        after: u64,
+        limit: usize,
+    ) -> StoreResult<LogPage> {
+        self.read(move |conn| {
+            let tx = conn.transaction()?;
+            let top = top_seq(&tx)?;
+            let (units, department) = visibility_params(&visibility);
+            let mut stmt = tx.prepare_cached(
+                "SELECT c.seq, c.doc_id, d.kind, d.scope, c.data, c.device_id
+                 FROM changes c JOIN docs d ON d.doc_id = c.doc_id
+                 WHERE c.seq > ?1 AND c.seq <= ?2
+                   AND (d.scope IN (SELECT value FROM json_each(?3)) OR d.department = ?4)
+                 ORDER BY c.seq LIMIT ?5",
+            )?;
+            let raw = stmt
+                .query_map(
+                    params![after as i64, top as i64, units, department, limit as i64],
+                    |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, String>(3)?,
+                            r.get::<_, Vec<u8>>(4)?,
+                            r.get::<_, String>(5)?,
+                        ))
+                    },
+                )?
+                .collect::<Result<Vec<_>, _>>()?;
+            let full = raw.len() >= limit;
+            let cursor = match (full, raw.last()) {
+                (true, Some(last)) => last.0 as u64,
+                _ => top.max(after),
+            };
+            let me = device_id.to_string();
+            let rows = raw
+                .into_iter()
+                .filter(|r| r.5 != me)
+                .map(|(seq, doc_id, kind, scope, data, _)| {
+                    Ok(LogRow {
+                        seq: seq as u64,
+                        doc_id: parse_uuid(&doc_id)?,
+                        kind: parse_kind(&kind)?,
+                        scope: parse_uuid(&scope)?,
+                        data,
+                    })
+                })
+                .collect::<StoreResult<Vec<_>>>()?;
+            Ok(LogPage {
+                rows,
+                cursor,
+                more: full,
+            })
+        })
+        .await
+    }
+
+    async fn snapshot_page(
+        &self,
+        visibility: Visibility,
+        after: Option<Uuid>,
+        limit: usize,
+    ) -> StoreResult<Vec<StoredDoc>> {
+        self.read(move |conn| {
+            let (units, department) = visibility_params(&visibility);
+            let after = after.map(|a| a.to_string()).unwrap_or_default();
+            let mut stmt = conn.prepare_cached(
+                "SELECT doc_id, kind, scope, department, snapshot FROM docs
+                 WHERE doc_id > ?1
+                   AND (scope IN (SELECT value FROM json_each(?2)) OR department = ?3)
+                 ORDER BY doc_id LIMIT ?4",
+            )?;
+            let raw = stmt
+                .query_map(params![after, units, department, limit as i64], stored_doc)?
+                .collect::<Result<Vec<_>, _>>()?;
+            raw.into_iter().map(to_stored).collect()
+        })
+        .await
+    }
+
+    async fn prune_log(&self, seq: u64) -> StoreResult<u64> {
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let n = tx.execute("DELETE FROM changes WHERE seq <= ?1", [seq as i64])?;
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('log_floor', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = max(CAST(value AS INTEGER), excluded.value)",
+                [(seq as i64).to_string()],
+            )?;
+            tx.commit()?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    async fn log_floor(&self) -> StoreResult<u64> {
+        self.read(|conn| {
+            let floor: Option<String> = conn
+                .query_row("SELECT value FROM meta WHERE key = 'log_floor'", [], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            Ok(floor.and_then(|f| f.parse().ok()).unwrap_or(0))
+        })
+        .await
+    }
+}

@@ -1,0 +1,213 @@
+//! The sync engine behind `POST /v1/sync` (docs/protocol.md): check and store uploads, then
+//! page out what the device has not seen.
+
+mod download;
+mod upload;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use gridwalk_shared::model::{ReferenceData, Role};
+use gridwalk_shared::validate::{may_read, Actor};
+use gridwalk_shared::wire::{self, Rejection, SyncRequest, SyncResponse};
+use serde_bytes::ByteBuf;
+use tokio::sync::{Mutex, MutexGuard};
+use uuid::Uuid;
+
+pub use download::PageLimits;
+pub use upload::{check_upload, Refusal};
+
+use crate::error::AppError;
+use crate::store::{DeviceAuth, DocWrite, Store, StoredDoc, Visibility};
+
+const STRIPES: usize = 256;
+
+/// Per-document locks (striped) so concurrent uploads to one document are checked in turn.
+pub struct DocLocks {
+    stripes: Vec<Mutex<()>>,
+}
+
+impl Default for DocLocks {
+    fn default() -> Self {
+        Self {
+            stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
+        }
+    }
+}
+
+impl DocLocks {
+    /// Locks every stripe the ids fall in, in a fixed order (no deadlocks).
+    async fn lock(&self, ids: impl Iterator<Item = Uuid>) -> Vec<MutexGuard<'_, ()>> {
+        let mut stripes: Vec<usize> = ids
+            .map(|id| (id.as_u128() % STRIPES as u128) as usize)
+            .collect();
+        stripes.sort_unstable();
+        stripes.dedup();
+        let mut guards = Vec::with_capacity(stripes.len());
+        for i in stripes {
+            guards.push(self.stripes[i].lock().await);
+        }
+        guards
+    }
+}
+
+/// The caller as the shared validation sees them.
+pub fn actor(device: &DeviceAuth) -> Actor {
+    Actor {
+        user_id: device.user.id,
+        role: device.user.role,
+        scope_id: device.user.scope_id,
+    }
+}
+
+/// What the caller may see.
+pub fn visibility(actor: &Actor, reference: &ReferenceData) -> Visibility {
+    match actor.role {
+        Role::Department => Visibility {
+            units: Vec::new(),
+            department: Some(actor.scope_id),
+        },
+        _ => Visibility {
+            units: reference.subtree(actor.scope_id),
+            department: None,
+        },
+    }
+}
+
+/// Refuses requests over the per-request limits.
+fn check_limits(request: &SyncRequest) -> Result<(), AppError> {
+    let changes: usize = request.docs.iter().map(|d| d.changes.len()).sum();
+    if request.docs.len() > wire::MAX_DOCS_PER_REQUEST
+        || changes > wire::MAX_CHANGES_PER_REQUEST
+        || request.want_full.len() > wire::MAX_DOCS_PER_REQUEST
+    {
+        return Err(AppError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "too_many_changes",
+            format!(
+                "at most {} documents and {} changes per request; send the rest in another",
+                wire::MAX_DOCS_PER_REQUEST,
+                wire::MAX_CHANGES_PER_REQUEST
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Handles one sync round for an authenticated device.
+pub async fn sync<S: Store>(
+    store: &S,
+    locks: &DocLocks,
+    limits: PageLimits,
+    device: &DeviceAuth,
+    request: SyncRequest,
+) -> Result<SyncResponse, AppError> {
+    check_limits(&request)?;
+    let reference = store.reference();
+    let actor = actor(device);
+    let visible = visibility(&actor, &reference);
+
+    let ids: Vec<Uuid> = request.docs.iter().map(|d| d.doc_id).collect();
+    let guards = locks.lock(ids.iter().copied()).await;
+    let stored: HashMap<Uuid, StoredDoc> = store
+        .load_docs(ids)
+        .await?
+        .into_iter()
+        .map(|d| (d.doc_id, d))
+        .collect();
+    let (writes, accepted, rejected) = {
+        let reference = reference.clone();
+        tokio::task::spawn_blocking(move || check_all(&request.docs, &stored, &actor, &reference))
+            .await
+            .map_err(|e| {
+                AppError::new(
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    format!("sync check failed: {e}"),
+                )
+            })?
+    };
+    let stored_count = writes.len();
+    if !writes.is_empty() {
+        store.commit(device.device_id, writes).await?;
+    }
+    drop(guards);
+
+    let page = download::next_page(
+        store,
+        visible.clone(),
+        device.device_id,
+        request.cursor,
+        limits,
+    )
+    .await?;
+    let mut docs = page.docs;
+    if !request.want_full.is_empty() {
+        let wanted = store.load_docs(request.want_full).await?;
+        docs.extend(
+            wanted
+                .into_iter()
+                .filter(|d| may_read(&actor, d.scope, d.department, &reference))
+                .map(download::whole),
+        );
+    }
+    tracing::info!(
+        device = %device.device_id,
+        accepted = accepted.len(),
+        stored = stored_count,
+        rejected = rejected.len(),
+        downloaded = docs.len(),
+        "sync"
+    );
+    Ok(SyncResponse {
+        protocol: wire::PROTOCOL_VERSION,
+        accepted,
+        rejected,
+        docs,
+        cursor: page.cursor,
+        more: page.more,
+        reference: (request.reference_version < reference.version).then(|| (*reference).clone()),
+    })
+}
+
+type Checked = (Vec<DocWrite>, Vec<Uuid>, Vec<Rejection>);
+
+/// Checks every upload on its own; a refusal affects only its document.
+fn check_all(
+    uploads: &[wire::DocUpload],
+    stored: &HashMap<Uuid, StoredDoc>,
+    actor: &Actor,
+    reference: &Arc<ReferenceData>,
+) -> Checked {
+    let mut seen = HashSet::new();
+    let (mut writes, mut accepted, mut rejected) = (Vec::new(), Vec::new(), Vec::new());
+    for upload in uploads {
+        let existing = stored.get(&upload.doc_id);
+        let result = if seen.insert(upload.doc_id) {
+            check_upload(existing, upload, actor, reference)
+        } else {
+            Err(Refusal {
+                code: "duplicate_doc".into(),
+                reason: "the document appears twice in one request".into(),
+            })
+        };
+        match result {
+            Ok(write) => {
+                accepted.push(upload.doc_id);
+                writes.extend(write);
+            }
+            Err(refusal) => {
+                let server_copy = existing
+                    .filter(|d| may_read(actor, d.scope, d.department, reference))
+                    .map(|d| ByteBuf::from(d.snapshot.clone()));
+                rejected.push(Rejection {
+                    doc_id: upload.doc_id,
+                    code: refusal.code,
+                    reason: refusal.reason,
+                    server_copy,
+                });
+            }
+        }
+    }
+    (writes, accepted, rejected)
+}

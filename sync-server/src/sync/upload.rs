@@ -1,0 +1,114 @@
+//! Checking one uploaded document: apply its changes to the server's copy, hydrate the record
+//! and run the shared validation. A document passes or fails whole.
+
+use automerge::{Automerge, Change, ReadDoc};
+use gridwalk_shared::model::{Record, ReferenceData};
+use gridwalk_shared::validate::{validate_change, validate_record, Actor};
+use gridwalk_shared::wire::DocUpload;
+use gridwalk_shared::{doc, workflow};
+
+use crate::store::{DocWrite, StoredDoc};
+
+/// Why a document was refused: a stable code and a readable reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// Stable code.
+    pub code: String,
+    /// Readable reason.
+    pub reason: String,
+}
+
+fn refuse(code: &str, reason: impl Into<String>) -> Refusal {
+    Refusal {
+        code: code.to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// Checks `upload` against the stored document (if any). `Ok(None)`: nothing new to store.
+pub fn check_upload(
+    stored: Option<&StoredDoc>,
+    upload: &DocUpload,
+    actor: &Actor,
+    reference: &ReferenceData,
+) -> Result<Option<DocWrite>, Refusal> {
+    if let Some(stored) = stored {
+        if stored.kind != upload.kind {
+            return Err(refuse("immutable_field", "a record's kind cannot change"));
+        }
+        if stored.scope != upload.scope {
+            return Err(refuse("immutable_field", "a record's scope cannot change"));
+        }
+    }
+    let changes = upload
+        .changes
+        .iter()
+        .map(|bytes| Change::try_from(bytes.as_slice()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| refuse("malformed_change", format!("not an Automerge change: {e}")))?;
+
+    let mut document = match stored {
+        Some(stored) => Automerge::load(&stored.snapshot).map_err(|e| {
+            refuse(
+                "storage_failure",
+                format!("stored document is unreadable: {e}"),
+            )
+        })?,
+        None => Automerge::new(),
+    };
+    let new: Vec<Change> = changes
+        .into_iter()
+        .filter(|c| document.get_change_by_hash(&c.hash()).is_none())
+        .collect();
+    if new.is_empty() {
+        return Ok(None);
+    }
+    let old = match stored {
+        Some(stored) => Some(
+            doc::read(&document, stored.kind)
+                .map_err(|e| refuse("storage_failure", e.to_string()))?,
+        ),
+        None => None,
+    };
+    document
+        .apply_changes(new.clone())
+        .map_err(|e| refuse("malformed_change", format!("changes do not apply: {e}")))?;
+    if !document.get_missing_deps(&[]).is_empty() {
+        return Err(refuse(
+            "missing_dependencies",
+            "changes depend on changes the server does not have; send the whole document",
+        ));
+    }
+    let record =
+        doc::read(&document, upload.kind).map_err(|e| refuse("invalid_record", e.to_string()))?;
+    if record.id() != upload.doc_id {
+        return Err(refuse(
+            "invalid_record",
+            "the record's id is not the document id",
+        ));
+    }
+    if record.scope() != upload.scope {
+        return Err(refuse(
+            "invalid_record",
+            "the record's scope is not the declared scope",
+        ));
+    }
+    validate_record(&record, reference).map_err(|e| refuse(&e.code, e.message))?;
+    validate_change(old.as_ref(), &record, actor, reference)
+        .map_err(|e| refuse(&e.code, e.message))?;
+
+    let department = match &record {
+        Record::Incident(i) => workflow::fold_incident(&i.events).department_id,
+        _ => None,
+    };
+    Ok(Some(DocWrite {
+        doc: StoredDoc {
+            doc_id: upload.doc_id,
+            kind: upload.kind,
+            scope: upload.scope,
+            department,
+            snapshot: document.save(),
+        },
+        changes: new.iter().map(|c| c.raw_bytes().to_vec()).collect(),
+    }))
+}
