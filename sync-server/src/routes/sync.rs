@@ -68,6 +68,13 @@ pub async fn sync<S: Store>(
     let request = decode_body(&headers, &body)?;
     let response = sync::sync(&state.store, &state.locks, state.limits, &device, request).await?;
 
+    // A rejected document makes the round a 422, but the body is still the whole
+    // response: accepted documents are stored and the page is there to apply.
+    let status = if response.rejected.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let encoded = wire::encode(&response);
     let gzip = encoded.len() >= wire::COMPRESS_FROM_BYTES
         && header_has(&headers, header::ACCEPT_ENCODING, "gzip");
@@ -79,6 +86,7 @@ pub async fn sync<S: Store>(
     } else {
         encoded.into_response()
     };
+    *reply.status_mut() = status;
     reply.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(wire::CONTENT_TYPE),
