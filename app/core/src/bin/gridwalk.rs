@@ -1,1 +1,309 @@
-fn main() {}
+//! `gridwalk`: the headless Gridwalk client. Its commands and output are a contract that
+//! scripts and tests rely on.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use gridwalk_client::{Client, NewIncident, NewVisit, SyncReport};
+use gridwalk_shared::model::{IncidentAction, Location};
+use uuid::Uuid;
+
+/// Gridwalk device client (网格员离线客户端).
+#[derive(Debug, Parser)]
+#[command(name = "gridwalk", version)]
+struct Cli {
+    /// Data directory holding gridwalk.sqlite.
+    #[arg(long, env = "GRIDWALK_DATA")]
+    data: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Enrol this device with a one-time code, then sync.
+    Enroll {
+        /// Sync server URL, e.g. http://127.0.0.1:8080.
+        #[arg(long)]
+        server: String,
+        /// One-time enrolment code.
+        #[arg(long)]
+        code: String,
+        /// Device name shown to admins.
+        #[arg(long, default_value = "gridwalk-cli")]
+        name: String,
+    },
+    /// List household ids in scope, one per line (ordered by address).
+    Households,
+    /// Visits (入户走访).
+    Visit {
+        #[command(subcommand)]
+        command: VisitCommand,
+    },
+    /// Reports (随手拍).
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
+    /// Households (住户).
+    Household {
+        #[command(subcommand)]
+        command: HouseholdCommand,
+    },
+    /// Incident workflow.
+    Incident {
+        #[command(subcommand)]
+        command: IncidentCommand,
+    },
+    /// Sync with the server.
+    Sync,
+    /// Print every record as JSON Lines.
+    Export,
+    /// Show the account, pending changes and last sync.
+    Status,
+}
+
+#[derive(Debug, Args)]
+struct Position {
+    /// Latitude (WGS-84).
+    #[arg(long, requires = "lon", allow_negative_numbers = true)]
+    lat: Option<f64>,
+    /// Longitude (WGS-84).
+    #[arg(long, requires = "lat", allow_negative_numbers = true)]
+    lon: Option<f64>,
+}
+
+#[derive(Debug, Subcommand)]
+enum VisitCommand {
+    /// Record a visit now; prints its id.
+    Add {
+        /// Household id.
+        #[arg(long)]
+        household: Uuid,
+        /// Notes.
+        #[arg(long, default_value = "")]
+        note: String,
+        #[command(flatten)]
+        position: Position,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ReportCommand {
+    /// Report a problem in your grid; prints its id.
+    Add {
+        /// Category code, e.g. env.garbage.
+        #[arg(long)]
+        category: String,
+        /// Description.
+        #[arg(long)]
+        description: String,
+        #[command(flatten)]
+        position: Position,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum HouseholdCommand {
+    /// Set one field (address, head, phone, notes, tags).
+    Set {
+        /// Household id.
+        #[arg(long)]
+        id: Uuid,
+        /// Field name.
+        #[arg(long)]
+        field: String,
+        /// New value (tags: comma-separated).
+        #[arg(long, allow_hyphen_values = true)]
+        value: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Action {
+    Accept,
+    Feedback,
+    Verify,
+    Close,
+    Comment,
+}
+
+#[derive(Debug, Subcommand)]
+enum IncidentCommand {
+    /// Add a workflow event.
+    Act {
+        /// Incident id.
+        #[arg(long)]
+        id: Uuid,
+        /// What to do.
+        #[arg(long, value_enum)]
+        action: Action,
+        /// Note.
+        #[arg(long, default_value = "")]
+        note: String,
+        /// With `verify`: the check failed, send it back.
+        #[arg(long)]
+        failed: bool,
+    },
+}
+
+impl Position {
+    fn location(&self, client: &Client) -> Option<Location> {
+        let (lat, lon) = (self.lat?, self.lon?);
+        Some(Location {
+            lat,
+            lon,
+            accuracy_m: None,
+            at: client.now(),
+        })
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("错误 / error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let client = Client::open(&cli.data)?;
+    match cli.command {
+        Command::Enroll { server, code, name } => {
+            let account = client.enroll(&server, &code, &name).await?;
+            println!("device {}", account.device_id);
+            let user = &account.user;
+            println!(
+                "user {} ({}, {}, scope {})",
+                user.login,
+                user.name,
+                user.role.as_str(),
+                user.scope_id
+            );
+            print_report(&client.sync().await?);
+        }
+        Command::Households => {
+            for household in client.households()? {
+                println!("{}", household.id);
+            }
+        }
+        Command::Visit {
+            command:
+                VisitCommand::Add {
+                    household,
+                    note,
+                    position,
+                },
+        } => {
+            let id = client.add_visit(NewVisit {
+                household_id: household,
+                note,
+                location: position.location(&client),
+                ..NewVisit::default()
+            })?;
+            println!("{id}");
+        }
+        Command::Report {
+            command:
+                ReportCommand::Add {
+                    category,
+                    description,
+                    position,
+                },
+        } => {
+            let id = client.report_incident(NewIncident {
+                category,
+                description,
+                location: position.location(&client),
+            })?;
+            println!("{id}");
+        }
+        Command::Household {
+            command: HouseholdCommand::Set { id, field, value },
+        } => client.set_household_field(id, &field, &value)?,
+        Command::Incident {
+            command:
+                IncidentCommand::Act {
+                    id,
+                    action,
+                    note,
+                    failed,
+                },
+        } => {
+            let action = match action {
+                Action::Accept => IncidentAction::Accept,
+                Action::Feedback => IncidentAction::Feedback,
+                Action::Verify => IncidentAction::Verify { passed: !failed },
+                Action::Close => IncidentAction::Close,
+                Action::Comment => IncidentAction::Comment,
+            };
+            client.add_incident_event(id, action, &note)?;
+        }
+        Command::Sync => print_report(&client.sync().await?),
+        Command::Export => {
+            for record in client.export()? {
+                println!("{}", serde_json::to_string(&record)?);
+            }
+        }
+        Command::Status => print_status(&client)?,
+    }
+    Ok(())
+}
+
+fn print_report(report: &SyncReport) {
+    for (id, code, reason) in &report.rejected {
+        eprintln!("拒绝 / rejected {id} ({code}): {reason}");
+    }
+    println!(
+        "同步完成 / synced: uploaded {} change(s) in {} doc(s), downloaded {} doc(s), \
+         {} rejected, {} conflict copie(s), {} round(s), sent {} B, received {} B",
+        report.uploaded_changes,
+        report.uploaded_docs,
+        report.downloaded_docs,
+        report.rejected.len(),
+        report.conflict_copies,
+        report.rounds,
+        report.bytes_sent,
+        report.bytes_received
+    );
+}
+
+fn print_status(client: &Client) -> Result<()> {
+    let status = client.status()?;
+    match &status.account {
+        Some(account) => {
+            println!("device {}", account.device_id);
+            println!(
+                "user {} ({}, {}, scope {})",
+                account.user.login,
+                account.user.name,
+                account.user.role.as_str(),
+                account.user.scope_id
+            );
+            println!("server {}", account.server_url);
+        }
+        None => println!("not enrolled"),
+    }
+    println!("pending_changes {}", status.pending_changes);
+    match status.last_sync {
+        Some(at) => println!("last_sync {at}"),
+        None => println!("last_sync never"),
+    }
+    println!("reference_version {}", status.reference_version);
+    println!("records {}", status.records);
+    println!("conflict_copies {}", status.conflict_copies);
+    Ok(())
+}

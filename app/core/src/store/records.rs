@@ -1,0 +1,175 @@
+//! The `docs` table (one Automerge document per record) and conflict copies.
+
+use automerge::AutoCommit;
+use gridwalk_shared::{doc, model::ReferenceData, time::Timestamp, Record, RecordKind};
+use rusqlite::{params, Connection, OptionalExtension};
+use uuid::Uuid;
+
+use super::{queries, uuid_at};
+use crate::{Error, Result};
+
+/// A document as held on the device.
+pub(crate) struct StoredDoc {
+    /// Document (record) id.
+    pub id: Uuid,
+    /// Record kind.
+    pub kind: RecordKind,
+    /// Scope (org unit), fixed at creation.
+    pub scope: Uuid,
+    /// The loaded document.
+    pub doc: AutoCommit,
+}
+
+impl StoredDoc {
+    /// The record the document holds.
+    pub fn record(&self) -> Result<Record> {
+        Ok(doc::read(&self.doc, self.kind)?)
+    }
+}
+
+fn parse_kind(text: &str) -> Result<RecordKind> {
+    RecordKind::parse(text).ok_or_else(|| Error::Corrupt(format!("unknown record kind `{text}`")))
+}
+
+/// Loads the document `id`, if held.
+pub(crate) fn load(conn: &Connection, id: Uuid) -> Result<Option<StoredDoc>> {
+    let row: Option<(String, Uuid, Vec<u8>)> = conn
+        .query_row(
+            "SELECT kind, scope, data FROM docs WHERE doc_id = ?1",
+            [id.to_string()],
+            |row| Ok((row.get(0)?, uuid_at(row, 1)?, row.get(2)?)),
+        )
+        .optional()?;
+    let Some((kind, scope, data)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(StoredDoc {
+        id,
+        kind: parse_kind(&kind)?,
+        scope,
+        doc: doc::load(&data)?,
+    }))
+}
+
+/// Every held document id with its kind, ordered by id.
+pub(crate) fn list(conn: &Connection) -> Result<Vec<(Uuid, RecordKind)>> {
+    let mut stmt = conn.prepare("SELECT doc_id, kind FROM docs ORDER BY doc_id")?;
+    let rows = stmt.query_map([], |row| Ok((uuid_at(row, 0)?, row.get::<_, String>(1)?)))?;
+    rows.map(|row| {
+        let (id, kind) = row?;
+        Ok((id, parse_kind(&kind)?))
+    })
+    .collect()
+}
+
+/// Writes the document and re-derives its query rows (cleared if it holds no valid record).
+pub(crate) fn save(
+    conn: &Connection,
+    stored: &mut StoredDoc,
+    reference: Option<&ReferenceData>,
+    now: Timestamp,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO docs (doc_id, kind, scope, data, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (doc_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
+        params![
+            stored.id.to_string(),
+            stored.kind.as_str(),
+            stored.scope.to_string(),
+            stored.doc.save(),
+            now.millis()
+        ],
+    )?;
+    queries::clear(conn, stored.id)?;
+    match stored.record() {
+        Ok(record) => {
+            let has_conflict = !doc::conflicts(&stored.doc).is_empty();
+            queries::derive(conn, &record, has_conflict, reference)
+        }
+        Err(e) => {
+            tracing::warn!(doc = %stored.id, error = %e, "document holds no readable record yet");
+            Ok(())
+        }
+    }
+}
+
+/// Deletes a document with its outbox and query rows.
+pub(crate) fn delete(conn: &Connection, id: Uuid) -> Result<()> {
+    conn.execute("DELETE FROM docs WHERE doc_id = ?1", [id.to_string()])?;
+    Ok(())
+}
+
+/// Keeps the device's version of a rejected document aside for the user.
+pub(crate) fn save_conflict_copy(
+    conn: &Connection,
+    stored: &mut StoredDoc,
+    code: &str,
+    reason: &str,
+    at: Timestamp,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO conflict_copies (doc_id, kind, data, code, reason, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            stored.id.to_string(),
+            stored.kind.as_str(),
+            stored.doc.save(),
+            code,
+            reason,
+            at.millis()
+        ],
+    )?;
+    Ok(())
+}
+
+/// A rejected local version kept aside.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ConflictCopy {
+    /// Row id.
+    pub id: i64,
+    /// Document id.
+    pub doc_id: Uuid,
+    /// Record kind.
+    pub kind: RecordKind,
+    /// The device's record as it was when the server refused it (`None` if unreadable).
+    pub record: Option<Record>,
+    /// The server's code.
+    pub code: String,
+    /// The server's reason.
+    pub reason: String,
+    /// When it was set aside.
+    pub at: Timestamp,
+}
+
+/// Every conflict copy, oldest first.
+pub(crate) fn conflict_copies(conn: &Connection) -> Result<Vec<ConflictCopy>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, doc_id, kind, data, code, reason, at FROM conflict_copies ORDER BY id",
+    )?;
+    let rows = stmt.query_map([], |row| {
+        Ok((
+            row.get::<_, i64>(0)?,
+            uuid_at(row, 1)?,
+            row.get::<_, String>(2)?,
+            row.get::<_, Vec<u8>>(3)?,
+            row.get::<_, String>(4)?,
+            row.get::<_, String>(5)?,
+            row.get::<_, i64>(6)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (id, doc_id, kind, data, code, reason, at) = row?;
+        let kind = parse_kind(&kind)?;
+        let record = doc::load(&data).ok().and_then(|d| doc::read(&d, kind).ok());
+        Ok(ConflictCopy {
+            id,
+            doc_id,
+            kind,
+            record,
+            code,
+            reason,
+            at: Timestamp::from_millis(at),
+        })
+    })
+    .collect()
+}

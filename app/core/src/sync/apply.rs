@@ -1,0 +1,210 @@
+//! Applying a sync response: acknowledgements, rejections (conflict copies), downloads,
+//! cursor and reference data — all in one transaction.
+
+use std::collections::BTreeSet;
+
+use automerge::AutoCommit;
+use gridwalk_shared::{
+    doc,
+    model::ReferenceData,
+    time::Timestamp,
+    wire::{DocDownload, Rejection, SyncResponse},
+};
+use rusqlite::Connection;
+use uuid::Uuid;
+
+use super::{PreparedRound, RoundOutcome};
+use crate::store::{meta, outbox, records};
+use crate::{Client, Error, Result};
+
+impl Client {
+    /// Applies the server's answer to `prepared` in one transaction: clears acknowledged
+    /// outbox rows, keeps refused documents aside and takes the server's copies, merges
+    /// downloads, stores the cursor and reference data.
+    pub fn apply_round(
+        &self,
+        prepared: &PreparedRound,
+        response: SyncResponse,
+    ) -> Result<RoundOutcome> {
+        let now = self.clock.now();
+        self.store().write(|tx| apply(tx, prepared, response, now))
+    }
+}
+
+fn apply(
+    tx: &Connection,
+    prepared: &PreparedRound,
+    response: SyncResponse,
+    now: Timestamp,
+) -> Result<RoundOutcome> {
+    if let Some(reference) = &response.reference {
+        if reference.version >= meta::reference_version(tx)? {
+            meta::set_reference(tx, reference)?;
+        }
+    }
+    let reference = meta::reference(tx)?;
+    let mut outcome = RoundOutcome::default();
+
+    for rejection in &response.rejected {
+        reject(
+            tx,
+            prepared,
+            rejection,
+            reference.as_ref(),
+            now,
+            &mut outcome,
+        )?;
+    }
+    for id in &response.accepted {
+        if let Some(max_id) = prepared.sent.get(id) {
+            outbox::ack(tx, *id, *max_id)?;
+            outcome.accepted += 1;
+        }
+    }
+
+    let mut incomplete = BTreeSet::new();
+    for download in &response.docs {
+        outcome.downloaded_docs += 1;
+        if !apply_download(tx, download, reference.as_ref(), now)? {
+            incomplete.insert(download.doc_id);
+        }
+    }
+    for id in prepared
+        .request
+        .want_full
+        .iter()
+        .chain(response.docs.iter().map(|d| &d.doc_id))
+    {
+        tx.execute("DELETE FROM want_full WHERE doc_id = ?1", [id.to_string()])?;
+    }
+    for id in &incomplete {
+        tx.execute(
+            "INSERT OR IGNORE INTO want_full (doc_id) VALUES (?1)",
+            [id.to_string()],
+        )?;
+    }
+
+    let previous = meta::cursor(tx)?;
+    outcome.epoch_changed = previous.is_some_and(|c| c.epoch != response.cursor.epoch);
+    if outcome.epoch_changed {
+        tracing::warn!("server epoch changed (restored from backup): re-sending every document");
+        requeue_everything(tx)?;
+    }
+    meta::set_cursor(tx, &response.cursor)?;
+    meta::set_last_sync(tx, now)?;
+
+    let asked: BTreeSet<&Uuid> = prepared.request.want_full.iter().collect();
+    let new_incomplete = incomplete.iter().any(|id| !asked.contains(id));
+    let progress = outcome.accepted > 0 || !response.rejected.is_empty();
+    outcome.again = response.more
+        || outcome.epoch_changed
+        || (prepared.truncated && progress)
+        || new_incomplete;
+    outcome.incomplete = incomplete.into_iter().collect();
+    Ok(outcome)
+}
+
+/// Keeps the local version aside, takes the server's copy (or drops the document), and
+/// forgets its unsent changes.
+fn reject(
+    tx: &Connection,
+    prepared: &PreparedRound,
+    rejection: &Rejection,
+    reference: Option<&ReferenceData>,
+    now: Timestamp,
+    outcome: &mut RoundOutcome,
+) -> Result<()> {
+    let id = rejection.doc_id;
+    tracing::warn!(doc = %id, code = %rejection.code, "document refused by the server");
+    outcome
+        .rejected
+        .push((id, rejection.code.clone(), rejection.reason.clone()));
+    let local = load_or_discard(tx, id)?;
+    let (kind, scope) = match &local {
+        Some(stored) => (stored.kind, stored.scope),
+        None => match prepared.request.docs.iter().find(|d| d.doc_id == id) {
+            Some(upload) => (upload.kind, upload.scope),
+            None => return Ok(()),
+        },
+    };
+    if let Some(mut stored) = local {
+        records::save_conflict_copy(tx, &mut stored, &rejection.code, &rejection.reason, now)?;
+        outcome.conflict_copies += 1;
+    }
+    outbox::drop_doc(tx, id)?;
+    let server_doc = match &rejection.server_copy {
+        None => None,
+        Some(bytes) => match doc::load(bytes) {
+            Ok(doc) => Some(doc),
+            Err(e) => {
+                tracing::warn!(doc = %id, error = %e, "server copy does not load");
+                None
+            }
+        },
+    };
+    match server_doc {
+        Some(doc) => {
+            let mut stored = records::StoredDoc {
+                id,
+                kind,
+                scope,
+                doc,
+            };
+            records::save(tx, &mut stored, reference, now)
+        }
+        None => records::delete(tx, id),
+    }
+}
+
+/// Merges one download into the stored document; `false` if it still misses dependencies
+/// (or did not load) and should be fetched whole.
+fn apply_download(
+    tx: &Connection,
+    download: &DocDownload,
+    reference: Option<&ReferenceData>,
+    now: Timestamp,
+) -> Result<bool> {
+    let existing = load_or_discard(tx, download.doc_id)?;
+    let is_new = existing.is_none();
+    let mut stored = existing.unwrap_or_else(|| records::StoredDoc {
+        id: download.doc_id,
+        kind: download.kind,
+        scope: download.scope,
+        doc: AutoCommit::new(),
+    });
+    if let Err(e) = stored.doc.load_incremental(&download.data) {
+        tracing::warn!(doc = %download.doc_id, error = %e, "download does not load");
+        return Ok(false);
+    }
+    let complete = stored.doc.get_missing_deps(&[]).is_empty();
+    if is_new && !complete {
+        // Nothing usable yet: fetch it whole next round rather than store a fragment.
+        return Ok(false);
+    }
+    records::save(tx, &mut stored, reference, now)?;
+    Ok(complete)
+}
+
+/// The stored document, or `None` if there is none or it no longer loads (it is then
+/// replaced by what the server sends).
+fn load_or_discard(tx: &Connection, id: Uuid) -> Result<Option<records::StoredDoc>> {
+    match records::load(tx, id) {
+        Ok(stored) => Ok(stored),
+        Err(Error::Doc(e)) => {
+            tracing::warn!(doc = %id, error = %e, "stored document does not load; replacing it");
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Queues every change of every document for upload (the server was restored).
+fn requeue_everything(tx: &Connection) -> Result<()> {
+    for (id, _) in records::list(tx)? {
+        if let Some(mut stored) = load_or_discard(tx, id)? {
+            let changes = stored.doc.get_changes(&[]);
+            outbox::replace(tx, id, changes.iter())?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,1 @@
+//! Unit tests against real SQLite files in temporary directories.
