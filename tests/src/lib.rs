@@ -1,1 +1,197 @@
+//! Test harness for Gridwalk's end-to-end tests: real `gridwalk-server` processes on
+//! 127.0.0.1 over temporary data directories, and helpers to talk to them.
 
+pub mod raw;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+/// Path of a workspace binary (`gridwalk-server`, `gridwalk`), built once per test process
+/// with the same profile as the tests.
+pub fn bin(name: &str) -> PathBuf {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    let exe = std::env::current_exe().expect("test executable path");
+    // target/<profile>/deps/<test> → target/<profile>
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test executable lives in target/<profile>/deps")
+        .to_path_buf();
+    BUILT.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.args([
+            "build",
+            "-q",
+            "-p",
+            "gridwalk-server",
+            "-p",
+            "gridwalk-client",
+            "--bins",
+        ]);
+        if dir.file_name().is_some_and(|n| n == "release") {
+            cmd.arg("--release");
+        }
+        let status = cmd.status().expect("run cargo build");
+        assert!(status.success(), "building the binaries failed");
+    });
+    dir.join(name)
+}
+
+/// Runs a `gridwalk-server` subcommand to completion and returns its stdout.
+pub fn server_cmd(args: &[&str]) -> Result<String> {
+    let out = Command::new(bin("gridwalk-server"))
+        .args(args)
+        .output()
+        .context("run gridwalk-server")?;
+    if !out.status.success() {
+        bail!(
+            "gridwalk-server {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// A seeded data directory that servers can be started on.
+pub struct Deployment {
+    /// Temporary directory holding the server data (removed on drop).
+    pub dir: tempfile::TempDir,
+}
+
+impl Deployment {
+    /// A fresh directory with the demo street seeded.
+    pub fn seeded() -> Result<Deployment> {
+        let dir = tempfile::tempdir()?;
+        server_cmd(&["seed-demo", "--data", &dir.path().to_string_lossy()])?;
+        Ok(Deployment { dir })
+    }
+
+    /// Data directory as text.
+    pub fn data(&self) -> String {
+        self.dir.path().to_string_lossy().into_owned()
+    }
+
+    /// A one-time enrolment code for `login`.
+    pub fn enroll_code(&self, login: &str) -> Result<String> {
+        let out = server_cmd(&["enroll-code", "--data", &self.data(), "--user", login])?;
+        out.lines()
+            .last()
+            .map(|l| l.trim().to_string())
+            .context("enroll-code printed nothing")
+    }
+
+    /// Users as `(login, role, scope)`.
+    pub fn users(&self) -> Result<Vec<(String, String, String)>> {
+        let out = server_cmd(&["users", "--data", &self.data()])?;
+        Ok(out
+            .lines()
+            .filter_map(|l| {
+                let mut parts = l.split_whitespace();
+                Some((
+                    parts.next()?.to_string(),
+                    parts.next()?.to_string(),
+                    parts.next()?.to_string(),
+                ))
+            })
+            .collect())
+    }
+
+    /// Starts a server on a free loopback port and waits until `/health` answers.
+    pub fn start(&self) -> Result<Server> {
+        Server::start(&self.data(), "127.0.0.1:0")
+    }
+}
+
+/// A running `gridwalk-server serve` process.
+pub struct Server {
+    child: Child,
+    /// Base URL, e.g. `http://127.0.0.1:41234`.
+    pub url: String,
+    /// Address it listens on.
+    pub addr: String,
+}
+
+impl Server {
+    /// Starts `gridwalk-server serve --data DATA --listen LISTEN` and waits for `/health`.
+    pub fn start(data: &str, listen: &str) -> Result<Server> {
+        let mut child = Command::new(bin("gridwalk-server"))
+            .args(["serve", "--data", data, "--listen", listen])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .context("spawn gridwalk-server")?;
+        let stdout = child.stdout.take().context("server stdout")?;
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line)?;
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .map(str::to_string)
+            .with_context(|| format!("server did not print its URL: {line:?}"))?;
+        let addr = url.trim_start_matches("http://").to_string();
+        let server = Server { child, url, addr };
+        server.wait_healthy(Duration::from_secs(20))?;
+        Ok(server)
+    }
+
+    /// Polls `/health` until it answers 200 or the deadline passes.
+    pub fn wait_healthy(&self, within: Duration) -> Result<()> {
+        let deadline = Instant::now() + within;
+        loop {
+            if health_ok(&self.addr) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!("server at {} did not become healthy", self.url);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Whether `/health` answers 200 now.
+    pub fn healthy(&self) -> bool {
+        health_ok(&self.addr)
+    }
+
+    /// Kills the process with SIGKILL (no chance to clean up) and reaps it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A minimal blocking HTTP GET of `/health` (no client library needed in sync code).
+fn health_ok(addr: &str) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(addr) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    if stream
+        .write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .is_err()
+    {
+        return false;
+    }
+    let mut reply = String::new();
+    let _ = stream.read_to_string(&mut reply);
+    reply.starts_with("HTTP/1.1 200")
+}
