@@ -12,12 +12,12 @@ pub enum DocError {
     #[error("not a valid Automerge document: {0}")]
     Automerge(#[from] automerge::AutomergeError),
     /// The document does not have the shape of its record kind.
-    #[error("document does not match the {kind} schema: {source}")]
+    #[error("document does not match the {kind} schema: {message}")]
     Shape {
         /// Expected kind.
         kind: &'static str,
         /// What did not fit.
-        source: autosurgeon::HydrateError,
+        message: String,
     },
     /// Writing the record into the document failed.
     #[error("could not write the record: {0}")]
@@ -54,9 +54,9 @@ pub fn write(doc: &mut AutoCommit, record: &Record) -> Result<(), DocError> {
 
 /// Reads the record of `kind` held by `doc`.
 pub fn read<D: autosurgeon::ReadDoc>(doc: &D, kind: RecordKind) -> Result<Record, DocError> {
-    let shape = |source| DocError::Shape {
+    let shape = |e: autosurgeon::HydrateError| DocError::Shape {
         kind: kind.as_str(),
-        source,
+        message: e.to_string(),
     };
     Ok(match kind {
         RecordKind::Household => Record::Household(autosurgeon::hydrate(doc).map_err(shape)?),

@@ -171,9 +171,10 @@ fn visibility_params(v: &Visibility) -> (String, Option<String>) {
     )
 }
 
-fn stored_doc(
-    row: &rusqlite::Row<'_>,
-) -> rusqlite::Result<(String, String, String, Option<String>, Vec<u8>)> {
+/// A `docs` row as read: id, kind, scope, department, snapshot.
+type RawDoc = (String, String, String, Option<String>, Vec<u8>);
+
+fn stored_doc(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawDoc> {
     Ok((
         row.get(0)?,
         row.get(1)?,
@@ -183,7 +184,7 @@ fn stored_doc(
     ))
 }
 
-fn to_stored(raw: (String, String, String, Option<String>, Vec<u8>)) -> StoreResult<StoredDoc> {
+fn to_stored(raw: RawDoc) -> StoreResult<StoredDoc> {
     Ok(StoredDoc {
         doc_id: parse_uuid(&raw.0)?,
         kind: parse_kind(&raw.1)?,
