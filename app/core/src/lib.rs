@@ -22,6 +22,7 @@
 //! # }
 //! ```
 
+mod compat;
 mod edit;
 mod enrol;
 mod error;

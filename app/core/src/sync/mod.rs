@@ -65,7 +65,7 @@ pub struct SyncReport {
 }
 
 impl SyncReport {
-    fn add(
+    pub(crate) fn add(
         &mut self,
         prepared: &PreparedRound,
         outcome: RoundOutcome,

@@ -1,1 +1,10 @@
-//! Unit tests against real SQLite files in temporary directories.
+//! Unit tests against real SQLite files in temporary directories. `fixture` builds reference
+//! data and signed-in clients; `server` is a small in-memory implementation of the sync
+//! protocol so rounds can be driven without a network.
+
+mod edits;
+mod fixture;
+mod http;
+mod server;
+mod store;
+mod sync;
