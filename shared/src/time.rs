@@ -1,6 +1,6 @@
 //! Time values and the injectable clock.
 
-use autosurgeon::{Hydrate, HydrateError, Prop, ReadDoc, Reconcile, Reconciler};
+use autosurgeon::{Hydrate, HydrateError, Reconcile, Reconciler};
 use chrono::{DateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -51,26 +51,12 @@ impl Reconcile for Timestamp {
 }
 
 impl Hydrate for Timestamp {
-    fn hydrate<D: ReadDoc>(
-        doc: &D,
-        obj: &automerge::ObjId,
-        prop: Prop<'_>,
-    ) -> Result<Self, HydrateError> {
-        match doc.get(obj, &prop)? {
-            Some((automerge::Value::Scalar(s), _)) => match s.as_ref() {
-                automerge::ScalarValue::Timestamp(ms) | automerge::ScalarValue::Int(ms) => {
-                    Ok(Self::from_millis(*ms))
-                }
-                other => Err(HydrateError::unexpected(
-                    "a timestamp",
-                    format!("{other:?}"),
-                )),
-            },
-            _ => Err(HydrateError::unexpected(
-                "a timestamp",
-                "nothing".to_string(),
-            )),
-        }
+    fn hydrate_timestamp(millis: i64) -> Result<Self, HydrateError> {
+        Ok(Self::from_millis(millis))
+    }
+
+    fn hydrate_int(millis: i64) -> Result<Self, HydrateError> {
+        Ok(Self::from_millis(millis))
     }
 }
 
@@ -93,4 +79,31 @@ impl Clock for SystemClock {
 /// A new record or event id (UUID v7: time-ordered).
 pub fn new_id() -> uuid::Uuid {
     uuid::Uuid::now_v7()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use autosurgeon::{hydrate, reconcile};
+
+    #[derive(Debug, PartialEq, Reconcile, Hydrate)]
+    struct Times {
+        at: Timestamp,
+        maybe: Option<Timestamp>,
+        never: Option<Timestamp>,
+    }
+
+    #[test]
+    fn timestamps_round_trip_plain_and_optional() {
+        let value = Times {
+            at: Timestamp::from_millis(1_790_000_000_123),
+            maybe: Some(Timestamp::from_millis(1_790_000_999_000)),
+            never: None,
+        };
+        let mut doc = automerge::AutoCommit::new();
+        reconcile(&mut doc, &value).unwrap();
+        let back: Times = hydrate(&doc).unwrap();
+        assert_eq!(back, value);
+        assert_eq!(value.at.to_string(), "2026-09-21T14:13:20.123Z");
+    }
 }
