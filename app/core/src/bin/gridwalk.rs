@@ -1,6 +1,7 @@
 //! `gridwalk`: the headless Gridwalk client. Its commands and output are a contract that
 //! scripts and tests rely on.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -172,6 +173,8 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (e.g. `gridwalk households | head`): nothing more to say.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("错误 / error: {e}");
             ExitCode::FAILURE
@@ -179,25 +182,33 @@ async fn main() -> ExitCode {
     }
 }
 
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error
+        .downcast_ref::<std::io::Error>()
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
 async fn run(cli: Cli) -> Result<()> {
     let client = Client::open(&cli.data)?;
+    let mut out = std::io::stdout().lock();
     match cli.command {
         Command::Enroll { server, code, name } => {
             let account = client.enroll(&server, &code, &name).await?;
-            println!("device {}", account.device_id);
+            writeln!(out, "device {}", account.device_id)?;
             let user = &account.user;
-            println!(
+            writeln!(
+                out,
                 "user {} ({}, {}, scope {})",
                 user.login,
                 user.name,
                 user.role.as_str(),
                 user.scope_id
-            );
-            print_report(&client.sync().await?);
+            )?;
+            print_report(&mut out, &client.sync().await?)?;
         }
         Command::Households => {
             for household in client.households()? {
-                println!("{}", household.id);
+                writeln!(out, "{}", household.id)?;
             }
         }
         Command::Visit {
@@ -214,7 +225,7 @@ async fn run(cli: Cli) -> Result<()> {
                 location: position.location(&client),
                 ..NewVisit::default()
             })?;
-            println!("{id}");
+            writeln!(out, "{id}")?;
         }
         Command::Report {
             command:
@@ -229,7 +240,7 @@ async fn run(cli: Cli) -> Result<()> {
                 description,
                 location: position.location(&client),
             })?;
-            println!("{id}");
+            writeln!(out, "{id}")?;
         }
         Command::Household {
             command: HouseholdCommand::Set { id, field, value },
@@ -252,24 +263,25 @@ async fn run(cli: Cli) -> Result<()> {
             };
             client.add_incident_event(id, action, &note)?;
         }
-        Command::Sync => print_report(&client.sync().await?),
+        Command::Sync => print_report(&mut out, &client.sync().await?)?,
         Command::Export => {
             for record in client.export()? {
-                println!("{}", serde_json::to_string(&record)?);
+                writeln!(out, "{}", serde_json::to_string(&record)?)?;
             }
         }
-        Command::Status => print_status(&client)?,
+        Command::Status => print_status(&mut out, &client)?,
     }
     Ok(())
 }
 
-fn print_report(report: &SyncReport) {
+fn print_report(out: &mut impl Write, report: &SyncReport) -> Result<()> {
     for (id, code, reason) in &report.rejected {
         eprintln!("拒绝 / rejected {id} ({code}): {reason}");
     }
-    println!(
+    writeln!(
+        out,
         "同步完成 / synced: uploaded {} change(s) in {} doc(s), downloaded {} doc(s), \
-         {} rejected, {} conflict copie(s), {} round(s), sent {} B, received {} B",
+         {} rejected, {} conflict cop(ies), {} round(s), sent {} B, received {} B",
         report.uploaded_changes,
         report.uploaded_docs,
         report.downloaded_docs,
@@ -278,32 +290,34 @@ fn print_report(report: &SyncReport) {
         report.rounds,
         report.bytes_sent,
         report.bytes_received
-    );
+    )?;
+    Ok(())
 }
 
-fn print_status(client: &Client) -> Result<()> {
+fn print_status(out: &mut impl Write, client: &Client) -> Result<()> {
     let status = client.status()?;
     match &status.account {
         Some(account) => {
-            println!("device {}", account.device_id);
-            println!(
+            writeln!(out, "device {}", account.device_id)?;
+            writeln!(
+                out,
                 "user {} ({}, {}, scope {})",
                 account.user.login,
                 account.user.name,
                 account.user.role.as_str(),
                 account.user.scope_id
-            );
-            println!("server {}", account.server_url);
+            )?;
+            writeln!(out, "server {}", account.server_url)?;
         }
-        None => println!("not enrolled"),
+        None => writeln!(out, "not enrolled")?,
     }
-    println!("pending_changes {}", status.pending_changes);
+    writeln!(out, "pending_changes {}", status.pending_changes)?;
     match status.last_sync {
-        Some(at) => println!("last_sync {at}"),
-        None => println!("last_sync never"),
+        Some(at) => writeln!(out, "last_sync {at}")?,
+        None => writeln!(out, "last_sync never")?,
     }
-    println!("reference_version {}", status.reference_version);
-    println!("records {}", status.records);
-    println!("conflict_copies {}", status.conflict_copies);
+    writeln!(out, "reference_version {}", status.reference_version)?;
+    writeln!(out, "records {}", status.records)?;
+    writeln!(out, "conflict_copies {}", status.conflict_copies)?;
     Ok(())
 }
