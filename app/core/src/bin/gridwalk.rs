@@ -101,6 +101,9 @@ enum ReportCommand {
         /// Description.
         #[arg(long)]
         description: String,
+        /// Grid to report in (for users whose scope is above one grid).
+        #[arg(long)]
+        grid: Option<Uuid>,
         #[command(flatten)]
         position: Position,
     },
@@ -232,14 +235,19 @@ async fn run(cli: Cli) -> Result<()> {
                 ReportCommand::Add {
                     category,
                     description,
+                    grid,
                     position,
                 },
         } => {
-            let id = client.report_incident(NewIncident {
+            let incident = NewIncident {
                 category,
                 description,
                 location: position.location(&client),
-            })?;
+            };
+            let id = match grid {
+                Some(grid) => client.report_incident_in(grid, incident)?,
+                None => client.report_incident(incident)?,
+            };
             writeln!(out, "{id}")?;
         }
         Command::Household {
