@@ -22,6 +22,8 @@
 //! # }
 //! ```
 
+#![warn(missing_docs)]
+
 mod compat;
 mod edit;
 mod enrol;

@@ -227,6 +227,7 @@ async fn sync_retries_server_errors_then_clears_the_outbox() {
         assert!(request.head.contains("authorization: bearer test-token"));
         assert!(request.head.contains("content-type: application/cbor"));
         assert!(request.head.contains("x-gridwalk-protocol: 1"));
+        assert!(request.head.contains("accept-encoding: gzip"));
     }
 }
 
