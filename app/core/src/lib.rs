@@ -42,7 +42,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use gridwalk_shared::time::{Clock, SystemClock};
 
-pub use edit::{NewIncident, NewVisit};
+pub use edit::{NewIncident, NewServiceRequest, NewVisit};
 pub use enrol::Account;
 pub use error::{Error, Result};
 pub use store::queries::{HouseholdRow, IncidentRow, ServiceRequestRow, VisitRow};

@@ -21,6 +21,10 @@ use uuid::Uuid;
 use crate::store::{meta, outbox, queries, records};
 use crate::{Client, Error, Result};
 
+mod desk;
+
+pub use desk::NewServiceRequest;
+
 /// A visit to record (入户走访).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NewVisit {
@@ -69,6 +73,15 @@ fn context(conn: &Connection) -> Result<Context> {
         actor,
         reference,
     })
+}
+
+/// The time of a new event: now, but never before the latest event, since events fold in
+/// time order.
+fn event_time(latest: Option<Timestamp>, now: Timestamp) -> Timestamp {
+    match latest {
+        Some(latest) if latest >= now => Timestamp::from_millis(latest.millis() + 1),
+        _ => now,
+    }
 }
 
 fn wrong_kind(id: Uuid, expected: RecordKind, actual: RecordKind) -> Error {
@@ -154,15 +167,10 @@ impl Client {
             let Record::Incident(mut incident) = old.clone() else {
                 return Err(wrong_kind(id, RecordKind::Incident, old.kind()));
             };
-            // Events fold in time order: never place a new one before the latest.
             let latest = incident.events.iter().map(|e| e.at).max();
-            let at = match latest {
-                Some(latest) if latest >= now => Timestamp::from_millis(latest.millis() + 1),
-                _ => now,
-            };
             incident.events.push(IncidentEvent {
                 id: new_id(),
-                at,
+                at: event_time(latest, now),
                 by: ctx.user.id,
                 action,
                 note: note.to_string(),

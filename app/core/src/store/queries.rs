@@ -318,3 +318,14 @@ pub(crate) fn service_requests(conn: &Connection) -> Result<Vec<ServiceRequestRo
         },
     )
 }
+
+/// The id of `worker`'s work-log record for `date`, if held.
+pub(crate) fn work_log_of(conn: &Connection, worker: Uuid, date: &str) -> Result<Option<Uuid>> {
+    Ok(collect(
+        conn,
+        "SELECT id FROM work_logs WHERE worker_id = ?1 AND date = ?2 ORDER BY id LIMIT 1",
+        params![worker.to_string(), date],
+        |row| uuid_at(row, 0),
+    )?
+    .pop())
+}

@@ -7,7 +7,7 @@ use gridwalk_shared::{
     doc,
     model::{
         Building, ChecklistItem, ChecklistTemplate, Household, IncidentCategory, ItemKind, OrgKind,
-        OrgUnit, ReferenceData, Role, User,
+        OrgUnit, ReferenceData, Role, ServiceItem, User,
     },
     time::{Clock, Timestamp},
     wire::{Cursor, DocDownload, SyncResponse, PROTOCOL_VERSION},
@@ -47,6 +47,7 @@ pub const GRID2: Uuid = Uuid::from_u128(0x302);
 pub const BUILDING1: Uuid = Uuid::from_u128(0x401);
 pub const BUILDING2: Uuid = Uuid::from_u128(0x402);
 pub const TEMPLATE: Uuid = Uuid::from_u128(0x500);
+pub const SERVICE: Uuid = Uuid::from_u128(0x700);
 pub const EPOCH: Uuid = Uuid::from_u128(0xE1);
 
 fn unit(id: Uuid, kind: OrgKind, name: &str, parent: Option<Uuid>) -> OrgUnit {
@@ -82,6 +83,10 @@ pub fn leader1() -> User {
     user(4, "leader1", Role::GridLeader, COMMUNITY)
 }
 
+pub fn desk1() -> User {
+    user(5, "desk1", Role::Desk, COMMUNITY)
+}
+
 /// A street with one community of two grids, a building in each, env.garbage and a
 /// checklist.
 pub fn reference() -> ReferenceData {
@@ -107,7 +112,7 @@ pub fn reference() -> ReferenceData {
                 address: "幸福路2号".into(),
             },
         ],
-        users: vec![worker1(), worker1b(), worker2(), leader1()],
+        users: vec![worker1(), worker1b(), worker2(), leader1(), desk1()],
         categories: vec![IncidentCategory {
             code: "env.garbage".into(),
             name: "暴露垃圾".into(),
@@ -123,6 +128,15 @@ pub fn reference() -> ReferenceData {
                 kind: ItemKind::YesNo,
                 required: true,
             }],
+        }],
+        services: vec![ServiceItem {
+            id: SERVICE,
+            category: "社会保障".into(),
+            name: "城乡居民医保参保登记".into(),
+            materials: vec!["身份证".into(), "户口簿".into()],
+            steps: vec!["窗口受理".into()],
+            time_limit_days: 3,
+            department: "社保所".into(),
         }],
         ..ReferenceData::default()
     }

@@ -2,6 +2,7 @@
 //! data and signed-in clients; `server` is a small in-memory implementation of the sync
 //! protocol so rounds can be driven without a network.
 
+mod desk;
 mod edits;
 mod fixture;
 mod http;
