@@ -87,13 +87,14 @@ impl Client {
     pub fn status(&self) -> Result<Status> {
         let store = self.store();
         let conn = store.conn();
+        let (records, conflict_copies) = records::counts(conn)?;
         Ok(Status {
             account: meta::credentials(conn)?.map(|c| Account::from(&c)),
             pending_changes: outbox::pending(conn)?,
             last_sync: meta::last_sync(conn)?,
             reference_version: meta::reference_version(conn)?,
-            records: records::list(conn)?.len(),
-            conflict_copies: records::conflict_copies(conn)?.len(),
+            records,
+            conflict_copies,
         })
     }
 

@@ -173,3 +173,16 @@ pub(crate) fn conflict_copies(conn: &Connection) -> Result<Vec<ConflictCopy>> {
     })
     .collect()
 }
+
+/// Number of documents held and of conflict copies kept.
+pub(crate) fn counts(conn: &Connection) -> Result<(usize, usize)> {
+    let (docs, copies): (i64, i64) = conn.query_row(
+        "SELECT (SELECT COUNT(*) FROM docs), (SELECT COUNT(*) FROM conflict_copies)",
+        [],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    Ok((
+        usize::try_from(docs).unwrap_or(0),
+        usize::try_from(copies).unwrap_or(0),
+    ))
+}
