@@ -24,7 +24,6 @@
 
 #![warn(missing_docs)]
 
-mod compat;
 mod edit;
 mod enrol;
 mod error;

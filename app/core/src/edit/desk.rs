@@ -30,13 +30,10 @@ impl Client {
     pub fn register_service_request(&self, request: NewServiceRequest) -> Result<Uuid> {
         let now = self.clock.now();
         self.create(|_, ctx| {
-            let days = ctx
+            let due = ctx
                 .reference
                 .service(request.item_id)
-                .map(|item| item.time_limit_days);
-            let due = days
-                .filter(|_| crate::compat::optional_timestamps_hydrate())
-                .map(|days| ctx.reference.calendar.due(now, days));
+                .map(|item| ctx.reference.calendar.due(now, item.time_limit_days));
             Ok(Record::ServiceRequest(ServiceRequest {
                 id: new_id(),
                 community_id: ctx.user.scope_id,

@@ -105,7 +105,7 @@ impl Client {
                 household_id: household.id,
                 worker_id: ctx.user.id,
                 started_at: now,
-                ended_at: crate::compat::optional_timestamps_hydrate().then_some(now),
+                ended_at: Some(now),
                 location: visit.location,
                 template_id: visit.template.map(|t| t.0),
                 template_version: visit.template.map(|t| i64::from(t.1)),

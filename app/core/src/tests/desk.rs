@@ -28,7 +28,13 @@ fn a_walk_in_request_runs_its_workflow() {
     };
     assert_eq!(state(&client).status, ServiceStatus::Registered);
     assert_eq!(state(&client).responsible_id, Some(desk1().id));
-    assert_eq!(client.service_requests().unwrap()[0].status, "registered");
+    let row = &client.service_requests().unwrap()[0];
+    assert_eq!(row.status, "registered");
+    // Three working days from Monday 2 March 2026, end of day Beijing time.
+    assert_eq!(
+        row.due.map(|d| d.to_string()),
+        Some("2026-03-05T15:59:59.000Z".to_string())
+    );
 
     let rate_early = client.add_service_event(
         id,

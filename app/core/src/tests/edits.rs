@@ -80,9 +80,7 @@ fn a_checklist_answer_that_does_not_fit_is_refused_and_changes_nothing() {
 }
 
 #[test]
-#[ignore = "gridwalk-shared: Timestamp lacks Hydrate::hydrate_timestamp (see compat.rs)"]
 fn visits_end_when_recorded_and_need_required_answers() {
-    assert!(crate::compat::optional_timestamps_hydrate());
     let dir = TempDir::new().unwrap();
     let clock = TestClock::new();
     let client = signed_in(dir.path(), &worker1(), clock.clone());
