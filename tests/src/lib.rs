@@ -1,6 +1,7 @@
 //! Test harness for Gridwalk's end-to-end tests: real `gridwalk-server` processes on
 //! 127.0.0.1 over temporary data directories, and helpers to talk to them.
 
+pub mod load;
 pub mod raw;
 
 use std::io::{BufRead, BufReader};
@@ -11,17 +12,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-/// Path of a workspace binary (`gridwalk-server`, `gridwalk`), built once per test process
-/// with the same profile as the tests.
+/// Path of a workspace binary (`gridwalk-server`, `gridwalk`), built once per process with
+/// the same profile as the caller: a test in `target/<profile>/deps/` or a binary such as
+/// `gridwalk-loadgen` in `target/<profile>/`.
 pub fn bin(name: &str) -> PathBuf {
     static BUILT: OnceLock<()> = OnceLock::new();
-    let exe = std::env::current_exe().expect("test executable path");
-    // target/<profile>/deps/<test> → target/<profile>
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("test executable lives in target/<profile>/deps")
-        .to_path_buf();
+    let exe = std::env::current_exe().expect("executable path");
+    let dir = profile_dir(&exe);
     BUILT.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut cmd = Command::new(cargo);
@@ -41,6 +38,15 @@ pub fn bin(name: &str) -> PathBuf {
         assert!(status.success(), "building the binaries failed");
     });
     dir.join(name)
+}
+
+/// `target/<profile>` for an executable in it or in its `deps/` folder.
+fn profile_dir(exe: &Path) -> PathBuf {
+    let dir = exe.parent().unwrap_or(Path::new("."));
+    match dir.file_name() {
+        Some(name) if name == "deps" => dir.parent().unwrap_or(dir).to_path_buf(),
+        _ => dir.to_path_buf(),
+    }
 }
 
 /// Runs a `gridwalk-server` subcommand to completion and returns its stdout.
@@ -120,8 +126,14 @@ pub struct Server {
 impl Server {
     /// Starts `gridwalk-server serve --data DATA --listen LISTEN` and waits for `/health`.
     pub fn start(data: &str, listen: &str) -> Result<Server> {
+        Self::start_with(data, listen, &[])
+    }
+
+    /// Like [`Server::start`], with extra `serve` flags (e.g. `--log-page 10`).
+    pub fn start_with(data: &str, listen: &str, extra: &[&str]) -> Result<Server> {
         let mut child = Command::new(bin("gridwalk-server"))
             .args(["serve", "--data", data, "--listen", listen])
+            .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -194,4 +206,22 @@ fn health_ok(addr: &str) -> bool {
     let mut reply = String::new();
     let _ = stream.read_to_string(&mut reply);
     reply.starts_with("HTTP/1.1 200")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profile_dir_of_tests_and_binaries() {
+        let release = PathBuf::from("/w/target/release");
+        assert_eq!(
+            profile_dir(Path::new("/w/target/release/deps/durability-0f3a")),
+            release
+        );
+        assert_eq!(
+            profile_dir(Path::new("/w/target/release/gridwalk-loadgen")),
+            release
+        );
+    }
 }

@@ -1,1 +1,86 @@
-fn main() {}
+//! `gridwalk-loadgen`: starts real `gridwalk-server` processes on loopback and measures sync
+//! throughput, latency, server CPU and memory, bytes on the wire, a fresh device's download,
+//! and the automerge-repo peer's workload. Results and commands: `docs/benchmarks.md`.
+//!
+//! `cargo run --release -p gridwalk-tests --bin gridwalk-loadgen -- --help`
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Parser, ValueEnum};
+use gridwalk_tests::load::many::{self, ManyOptions};
+use gridwalk_tests::load::report::{Machine, Report};
+use gridwalk_tests::load::{fresh, peer};
+
+/// A phase of the benchmark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Phase {
+    /// Many devices each syncing a day's work.
+    Many,
+    /// A fresh device receiving `--fresh-records` records.
+    Fresh,
+    /// The automerge-repo peer's workload, once per `--peer-n`.
+    Peer,
+}
+
+/// Sync load generator for Gridwalk (release build; see docs/benchmarks.md).
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Simulated devices in the many-device phase, enrolled round-robin over the 7 grid workers.
+    #[arg(long, default_value_t = 1000)]
+    devices: usize,
+    /// Device-syncs in flight at most.
+    #[arg(long, default_value_t = 200)]
+    concurrency: usize,
+    /// Records in grid 1 for the fresh-device phase (300 households + visits).
+    #[arg(long, default_value_t = 10_000)]
+    fresh_records: usize,
+    /// Visits of a peer-shaped phase (repeat for several sizes).
+    #[arg(long = "peer-n", default_values_t = [1000])]
+    peer_n: Vec<usize>,
+    /// Phases to run (comma-separated).
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Phase::Many, Phase::Fresh, Phase::Peer])]
+    phases: Vec<Phase>,
+    /// A result file of `shared/peers/automerge-repo/run.sh` to compare with (repeatable).
+    #[arg(long)]
+    peer_result: Vec<PathBuf>,
+    /// Seed of the generated records.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    let mut report = Report {
+        machine: Machine::here(),
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+        ..Report::default()
+    };
+    if args.phases.contains(&Phase::Many) {
+        report.many = Some(
+            many::run(ManyOptions {
+                devices: args.devices,
+                concurrency: args.concurrency,
+                seed: args.seed,
+            })
+            .await?,
+        );
+    }
+    if args.phases.contains(&Phase::Fresh) {
+        report.fresh = Some(fresh::run(args.fresh_records, args.seed).await?);
+    }
+    if args.phases.contains(&Phase::Peer) {
+        for &n in &args.peer_n {
+            report.peer.push(peer::run(n, args.seed).await?);
+        }
+    }
+    for path in &args.peer_result {
+        report.compare_with_peer(path)?;
+    }
+    report.judge();
+    print!("{}", report.summary());
+    println!("{}", serde_json::to_string(&report)?);
+    Ok(())
+}
