@@ -7,6 +7,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use gridwalk_server::app::{self, AppState};
 use gridwalk_server::store::{SqliteStore, Store};
+use gridwalk_server::sync::PageLimits;
 use gridwalk_server::{auth, populate, seed};
 use gridwalk_shared::model::Record;
 
@@ -37,6 +38,12 @@ enum Command {
         /// Log format.
         #[arg(long, value_enum, default_value = "text")]
         log_format: LogFormat,
+        /// Change-log rows per sync response.
+        #[arg(long, env = "GRIDWALK_LOG_PAGE", default_value_t = PageLimits::default().log_rows)]
+        log_page: usize,
+        /// Whole documents per sync response while a fresh device catches up.
+        #[arg(long, env = "GRIDWALK_SNAPSHOT_PAGE", default_value_t = PageLimits::default().snapshot_docs)]
+        snapshot_page: usize,
     },
     /// Create the demo street: 2 communities, 6 grids, 1,800 households, users for every role.
     SeedDemo {
@@ -127,8 +134,16 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-async fn serve(data: PathBuf, listen: SocketAddr, log_format: LogFormat) -> Result<()> {
+async fn serve(
+    data: PathBuf,
+    listen: SocketAddr,
+    log_format: LogFormat,
+    limits: PageLimits,
+) -> Result<()> {
     init_logs(log_format);
+    if limits.log_rows == 0 || limits.snapshot_docs == 0 {
+        bail!("page sizes must be at least 1");
+    }
     let store = open(&data)?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -139,10 +154,16 @@ async fn serve(data: PathBuf, listen: SocketAddr, log_format: LogFormat) -> Resu
         %addr,
         epoch = %store.epoch(),
         reference_version = store.reference().version,
+        log_page = limits.log_rows,
+        snapshot_page = limits.snapshot_docs,
         "gridwalk-server starting"
     );
     println!("Gridwalk server listening on http://{addr}");
-    app::serve(listener, AppState::new(store), shutdown_signal()).await?;
+    let state = AppState {
+        limits,
+        ..AppState::new(store)
+    };
+    app::serve(listener, state, shutdown_signal()).await?;
     Ok(())
 }
 
@@ -205,7 +226,15 @@ async fn run(cli: Cli) -> Result<()> {
             data,
             listen,
             log_format,
-        } => serve(data, listen, log_format).await,
+            log_page,
+            snapshot_page,
+        } => {
+            let limits = PageLimits {
+                log_rows: log_page,
+                snapshot_docs: snapshot_page,
+            };
+            serve(data, listen, log_format, limits).await
+        }
         Command::SeedDemo { data, seed } => seed_demo(data, seed).await,
         Command::Users { data } => {
             for user in &open(&data)?.reference().users {
