@@ -14,8 +14,22 @@ async fn refused_document_becomes_a_conflict_copy() {
     let (phone_dir, tablet_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let phone = Client::open(phone_dir.path()).unwrap();
     let tablet = Client::open(tablet_dir.path()).unwrap();
-    phone.enroll(&server.url, &deployment.enroll_code("worker1").unwrap(), "phone").await.unwrap();
-    tablet.enroll(&server.url, &deployment.enroll_code("desk1").unwrap(), "tablet").await.unwrap();
+    phone
+        .enroll(
+            &server.url,
+            &deployment.enroll_code("worker1").unwrap(),
+            "phone",
+        )
+        .await
+        .unwrap();
+    tablet
+        .enroll(
+            &server.url,
+            &deployment.enroll_code("desk1").unwrap(),
+            "tablet",
+        )
+        .await
+        .unwrap();
     phone.sync().await.unwrap();
 
     let incident = phone
@@ -29,14 +43,18 @@ async fn refused_document_becomes_a_conflict_copy() {
     tablet.sync().await.unwrap();
 
     // Offline, the phone handles it itself while the tablet dispatches it to the community.
-    phone.add_incident_event(incident, IncidentAction::Feedback, "已自行清理").unwrap();
+    phone
+        .add_incident_event(incident, IncidentAction::Feedback, "已自行清理")
+        .unwrap();
     let dispatch = IncidentAction::Dispatch {
         level: Level::Community,
         department_id: None,
         assignee_id: None,
         due: None,
     };
-    tablet.add_incident_event(incident, dispatch, "分拨社区").unwrap();
+    tablet
+        .add_incident_event(incident, dispatch, "分拨社区")
+        .unwrap();
     assert!(tablet.sync().await.unwrap().rejected.is_empty());
 
     // Merged, the dispatch falls after the feedback and is no longer legal: refused whole.
@@ -49,12 +67,26 @@ async fn refused_document_becomes_a_conflict_copy() {
 
     // The phone now shows the server's version and keeps its own aside.
     let view = phone.record(incident).unwrap().unwrap();
-    let Record::Incident(server_version) = view.record else { panic!("an incident") };
-    assert_eq!(server_version.events.len(), 2, "report + dispatch, as on the server");
+    let Record::Incident(server_version) = view.record else {
+        panic!("an incident")
+    };
+    assert_eq!(
+        server_version.events.len(),
+        2,
+        "report + dispatch, as on the server"
+    );
     let copies = phone.conflict_copies().unwrap();
     assert_eq!(copies.len(), 1);
-    let Some(Record::Incident(mine)) = &copies[0].record else { panic!("the local version") };
-    assert!(mine.events.iter().any(|e| e.note == "已自行清理"), "the refused work is kept");
+    let Some(Record::Incident(mine)) = &copies[0].record else {
+        panic!("the local version")
+    };
+    assert!(
+        mine.events.iter().any(|e| e.note == "已自行清理"),
+        "the refused work is kept"
+    );
     assert_eq!(phone.pending_changes().unwrap(), 0);
-    assert!(phone.sync().await.unwrap().rejected.is_empty(), "the next sync is clean");
+    assert!(
+        phone.sync().await.unwrap().rejected.is_empty(),
+        "the next sync is clean"
+    );
 }
