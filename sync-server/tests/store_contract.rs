@@ -1,0 +1,215 @@
+//! The contract every `Store` backend must pass; run here against the embedded SQLite store
+//! (a PostgreSQL backend runs the same function).
+
+#![allow(clippy::unwrap_used)] // a panic in a test is a failure with a line number
+
+use gridwalk_server::store::{DocWrite, SqliteStore, Store, StoreError, StoredDoc, Visibility};
+use gridwalk_shared::model::{RecordKind, ReferenceData, Role, User};
+use uuid::Uuid;
+
+fn doc(scope: Uuid, department: Option<Uuid>) -> StoredDoc {
+    StoredDoc {
+        doc_id: Uuid::now_v7(),
+        kind: RecordKind::Incident,
+        scope,
+        department,
+        snapshot: vec![1, 2, 3],
+    }
+}
+
+fn write(doc: StoredDoc, changes: usize) -> DocWrite {
+    DocWrite {
+        doc,
+        changes: (0..changes).map(|i| vec![i as u8; 4]).collect(),
+    }
+}
+
+async fn contract<S: Store>(store: S) {
+    // Reference data: versions count up, the cache follows.
+    let user = User {
+        id: Uuid::now_v7(),
+        login: "worker1".into(),
+        name: "张三".into(),
+        role: Role::GridWorker,
+        scope_id: Uuid::now_v7(),
+    };
+    let reference = ReferenceData {
+        users: vec![user.clone()],
+        ..ReferenceData::default()
+    };
+    assert_eq!(store.put_reference(reference.clone()).await.unwrap(), 1);
+    assert_eq!(store.put_reference(reference).await.unwrap(), 2);
+    assert_eq!(store.reference().version, 2);
+
+    // Enrolment codes work once, tokens find their device, revocation sticks.
+    store
+        .issue_enroll_code(user.id, "code-hash".into(), 1)
+        .await
+        .unwrap();
+    let device = store
+        .enroll(
+            "code-hash".into(),
+            "phone".into(),
+            "1.0".into(),
+            "token-hash".into(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(device.user, user);
+    let again = store
+        .enroll(
+            "code-hash".into(),
+            "phone".into(),
+            "1.0".into(),
+            "other".into(),
+        )
+        .await;
+    assert!(matches!(again, Err(StoreError::Refused(_))));
+    store
+        .issue_enroll_code(user.id, "expired".into(), -1)
+        .await
+        .unwrap();
+    let expired = store
+        .enroll("expired".into(), "phone".into(), "1.0".into(), "t2".into())
+        .await;
+    assert!(matches!(expired, Err(StoreError::Refused(m)) if m.contains("expired")));
+    let found = store
+        .device_by_token("token-hash".into())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((found.device_id, found.revoked), (device.device_id, false));
+    assert!(store
+        .device_by_token("nope".into())
+        .await
+        .unwrap()
+        .is_none());
+
+    // Commits append to the log in order; documents are replaced whole.
+    let (grid_a, grid_b, dept) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let other_device = Uuid::now_v7();
+    let d1 = doc(grid_a, None);
+    let d2 = doc(grid_b, Some(dept));
+    let top = store
+        .commit(
+            other_device,
+            vec![write(d1.clone(), 2), write(d2.clone(), 1)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(top, 3);
+    let mut d1_new = d1.clone();
+    d1_new.snapshot = vec![9, 9];
+    store
+        .commit(device.device_id, vec![write(d1_new.clone(), 1)])
+        .await
+        .unwrap();
+    assert_eq!(store.top_seq().await.unwrap(), 4);
+    let loaded = store
+        .load_docs(vec![d1.doc_id, Uuid::now_v7()])
+        .await
+        .unwrap();
+    assert_eq!(loaded.len(), 1);
+    assert_eq!(loaded[0].snapshot, vec![9, 9]);
+
+    // The log page: visible rows only, own uploads skipped, cursor past everything scanned.
+    let grid_a_only = Visibility {
+        units: vec![grid_a],
+        department: None,
+    };
+    let page = store
+        .log_page(grid_a_only.clone(), device.device_id, 0, 100)
+        .await
+        .unwrap();
+    assert_eq!(page.rows.len(), 2, "d1's two changes from the other device");
+    assert!(page.rows.iter().all(|r| r.doc_id == d1.doc_id));
+    assert_eq!((page.cursor, page.more), (4, false));
+    let page = store
+        .log_page(grid_a_only.clone(), other_device, 0, 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        (page.rows.len(), page.cursor, page.more),
+        (0, 2, true),
+        "a full page of own rows"
+    );
+    let page = store
+        .log_page(grid_a_only.clone(), other_device, 2, 2)
+        .await
+        .unwrap();
+    assert_eq!((page.rows.len(), page.cursor, page.more), (1, 4, false));
+    assert_eq!(page.rows[0].seq, 4);
+    let by_department = Visibility {
+        units: vec![],
+        department: Some(dept),
+    };
+    let page = store
+        .log_page(by_department.clone(), device.device_id, 0, 100)
+        .await
+        .unwrap();
+    assert_eq!(page.rows.len(), 1);
+    assert_eq!(page.rows[0].doc_id, d2.doc_id);
+
+    // Snapshot pages: by id, after a given id.
+    let both = Visibility {
+        units: vec![grid_a, grid_b],
+        department: None,
+    };
+    let all = store.snapshot_page(both.clone(), None, 10).await.unwrap();
+    let mut ids = vec![d1.doc_id, d2.doc_id];
+    ids.sort();
+    assert_eq!(all.iter().map(|d| d.doc_id).collect::<Vec<_>>(), ids);
+    let rest = store.snapshot_page(both, Some(ids[0]), 10).await.unwrap();
+    assert_eq!(
+        rest.iter().map(|d| d.doc_id).collect::<Vec<_>>(),
+        vec![ids[1]]
+    );
+    assert!(
+        store
+            .snapshot_page(by_department, None, 10)
+            .await
+            .unwrap()
+            .len()
+            == 1
+    );
+
+    // Pruning the log raises the floor; the top sequence never goes back.
+    assert_eq!(store.log_floor().await.unwrap(), 0);
+    assert_eq!(store.prune_log(3).await.unwrap(), 3);
+    assert_eq!(store.log_floor().await.unwrap(), 3);
+    assert_eq!(store.top_seq().await.unwrap(), 4);
+    store
+        .commit(device.device_id, vec![write(doc(grid_a, None), 1)])
+        .await
+        .unwrap();
+    assert_eq!(store.top_seq().await.unwrap(), 5);
+
+    // Revoked devices stay revoked.
+    store.revoke_device(device.device_id).await.unwrap();
+    assert!(
+        store
+            .device_by_token("token-hash".into())
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked
+    );
+    assert!(matches!(
+        store.revoke_device(Uuid::now_v7()).await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+#[tokio::test]
+async fn sqlite_store_meets_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let epoch = store.epoch();
+    contract(store).await;
+    // Reopening keeps the epoch and the data.
+    let reopened = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(reopened.epoch(), epoch);
+    assert_eq!(reopened.reference().version, 2);
+    assert_eq!(reopened.top_seq().await.unwrap(), 5);
+    assert_ne!(reopened.new_epoch().unwrap(), epoch);
+}
