@@ -72,6 +72,10 @@ pub struct IncidentState {
     pub due: Option<Timestamp>,
     /// Rating, once evaluated.
     pub satisfaction: Option<Satisfaction>,
+    /// When it was reported.
+    pub reported_at: Option<Timestamp>,
+    /// When it was last reported handled (cleared when a check sends it back).
+    pub handled_at: Option<Timestamp>,
     /// Time of the last applied event.
     pub updated_at: Option<Timestamp>,
     /// Events that were not legal where they fell, in fold order.
@@ -113,6 +117,8 @@ impl IncidentState {
             assignee_id: None,
             due: None,
             satisfaction: None,
+            reported_at: None,
+            handled_at: None,
             updated_at: None,
             ignored: Vec::new(),
         }
@@ -124,7 +130,10 @@ impl IncidentState {
         use IncidentStatus as S;
         let mut next = self.clone();
         next.status = match (&event.action, self.status) {
-            (A::Report, S::New) => S::Reported,
+            (A::Report, S::New) => {
+                next.reported_at = Some(event.at);
+                S::Reported
+            }
             (A::Comment, s) if s != S::New => s,
             (
                 A::Dispatch {
@@ -142,9 +151,15 @@ impl IncidentState {
                 S::Dispatched
             }
             (A::Accept, S::Dispatched) => S::Handling,
-            (A::Feedback, S::Reported | S::Handling) => S::Handled,
+            (A::Feedback, S::Reported | S::Handling) => {
+                next.handled_at = Some(event.at);
+                S::Handled
+            }
             (A::Verify { passed: true }, S::Handled) => S::Verified,
-            (A::Verify { passed: false }, S::Handled) => S::Handling,
+            (A::Verify { passed: false }, S::Handled) => {
+                next.handled_at = None;
+                S::Handling
+            }
             (A::Evaluate { satisfaction }, S::Verified) => {
                 next.satisfaction = Some(*satisfaction);
                 S::Evaluated
@@ -238,6 +253,10 @@ pub struct ServiceState {
     pub responsible_id: Option<Uuid>,
     /// Completed at the window.
     pub on_the_spot: bool,
+    /// When it was registered.
+    pub registered_at: Option<Timestamp>,
+    /// When it was completed.
+    pub completed_at: Option<Timestamp>,
     /// Rating.
     pub satisfaction: Option<Satisfaction>,
     /// Events not legal where they fell.
@@ -263,6 +282,7 @@ impl ServiceState {
         let mut next = self.clone();
         next.status = match (&event.action, self.status) {
             (A::Register, S::New) => {
+                next.registered_at = Some(event.at);
                 next.responsible_id = Some(event.by);
                 S::Registered
             }
@@ -272,6 +292,7 @@ impl ServiceState {
             }
             (A::Complete { on_the_spot }, S::Registered) => {
                 next.on_the_spot = *on_the_spot;
+                next.completed_at = Some(event.at);
                 S::Completed
             }
             (A::Rate { satisfaction }, S::Completed) => {
@@ -299,6 +320,8 @@ pub fn fold_service(events: &[ServiceEvent]) -> ServiceState {
         status: ServiceStatus::New,
         responsible_id: None,
         on_the_spot: false,
+        registered_at: None,
+        completed_at: None,
         satisfaction: None,
         ignored: Vec::new(),
     };

@@ -32,6 +32,7 @@ pub async fn insert_records<S: Store>(store: &S, records: Vec<Record>) -> StoreR
                         snapshot: document.save(),
                     },
                     changes,
+                    record: record.clone(),
                 })
             })
             .collect::<StoreResult<Vec<_>>>()?;

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)] // a panic in a test is a failure with a line number
 
 use gridwalk_server::store::{DocWrite, SqliteStore, Store, StoreError, StoredDoc, Visibility};
-use gridwalk_shared::model::{RecordKind, ReferenceData, Role, User};
+use gridwalk_shared::model::{Incident, Record, RecordKind, ReferenceData, Role, User};
 use uuid::Uuid;
 
 fn doc(scope: Uuid, department: Option<Uuid>) -> StoredDoc {
@@ -18,9 +18,21 @@ fn doc(scope: Uuid, department: Option<Uuid>) -> StoredDoc {
 }
 
 fn write(doc: StoredDoc, changes: usize) -> DocWrite {
+    let record = Record::Incident(Incident {
+        id: doc.doc_id,
+        grid_id: doc.scope,
+        category: "env.garbage".into(),
+        description: "暴露垃圾".into(),
+        location: None,
+        photos: vec!["ab".repeat(32)],
+        audio: vec![],
+        reporter_id: Uuid::now_v7(),
+        events: vec![],
+    });
     DocWrite {
         doc,
         changes: (0..changes).map(|i| vec![i as u8; 4]).collect(),
+        record,
     }
 }
 

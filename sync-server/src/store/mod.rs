@@ -1,14 +1,16 @@
 //! Server storage behind one trait, so a PostgreSQL backend can stand beside the embedded
 //! SQLite one. Every method is one transaction.
 
+mod index;
 mod sqlite;
 
 use std::future::Future;
 use std::sync::Arc;
 
-use gridwalk_shared::model::{RecordKind, ReferenceData, User};
+use gridwalk_shared::model::{Record, RecordKind, ReferenceData, User};
 use uuid::Uuid;
 
+pub use index::{index_row, IndexRow};
 pub use sqlite::SqliteStore;
 
 /// A storage failure.
@@ -54,6 +56,8 @@ pub struct StoredDoc {
 pub struct DocWrite {
     /// The document after the new changes, with its derived routing.
     pub doc: StoredDoc,
+    /// The record it holds now (for the query index and blob references).
+    pub record: Record,
     /// New raw changes, to append to the change log.
     pub changes: Vec<Vec<u8>>,
 }
@@ -145,8 +149,9 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn load_docs(&self, ids: Vec<Uuid>)
         -> impl Future<Output = StoreResult<Vec<StoredDoc>>> + Send;
 
-    /// Stores validated documents and appends their changes to the log, in one transaction;
-    /// returns the highest sequence written. Also records the device's last sync.
+    /// Stores validated documents, their index rows and blob references, and appends their
+    /// changes to the log, in one transaction; returns the highest sequence written. Also
+    /// records the device's last sync.
     fn commit(
         &self,
         device_id: Uuid,

@@ -44,3 +44,28 @@ CREATE TABLE IF NOT EXISTS enroll_codes (
     used_at    INTEGER,
     device_id  TEXT
 );
+-- One query row per document, derived from its record (dashboards, queues, exports).
+CREATE TABLE IF NOT EXISTS record_index (
+    doc_id       TEXT PRIMARY KEY,
+    kind         TEXT NOT NULL,
+    scope        TEXT NOT NULL,
+    department   TEXT,
+    status       TEXT,
+    category     TEXT,
+    level        TEXT,
+    actor        TEXT,
+    subject      TEXT,
+    at           INTEGER,
+    due          INTEGER,
+    done_at      INTEGER,
+    satisfaction TEXT,
+    json         TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS record_index_by_kind ON record_index (kind, scope, at);
+-- Which documents reference which blobs (photos, audio), for download permission checks.
+CREATE TABLE IF NOT EXISTS blob_refs (
+    blob   TEXT NOT NULL,
+    doc_id TEXT NOT NULL,
+    PRIMARY KEY (blob, doc_id)
+);
+CREATE INDEX IF NOT EXISTS blob_refs_by_doc ON blob_refs (doc_id);

@@ -9,7 +9,8 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
 
 use super::{
-    DeviceAuth, DocWrite, LogPage, LogRow, Store, StoreError, StoreResult, StoredDoc, Visibility,
+    index_row, DeviceAuth, DocWrite, LogPage, LogRow, Store, StoreError, StoreResult, StoredDoc,
+    Visibility,
 };
 
 const READERS: usize = 4;
@@ -392,12 +393,44 @@ impl Store for SqliteStore {
                         snapshot = excluded.snapshot, seq = excluded.seq,
                         updated_at = excluded.updated_at",
                 )?;
+                let mut upsert_index = tx.prepare_cached(
+                    "INSERT OR REPLACE INTO record_index (doc_id, kind, scope, department, status,
+                        category, level, actor, subject, at, due, done_at, satisfaction, json)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                )?;
+                let mut clear_refs =
+                    tx.prepare_cached("DELETE FROM blob_refs WHERE doc_id = ?1")?;
+                let mut insert_ref = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO blob_refs (blob, doc_id) VALUES (?1, ?2)",
+                )?;
                 for write in &writes {
                     let doc_id = write.doc.doc_id.to_string();
                     let mut seq = 0;
                     for change in &write.changes {
                         insert_change.execute(params![doc_id, device, change])?;
                         seq = tx.last_insert_rowid();
+                    }
+                    let row = index_row(&write.record);
+                    let id_text = |id: Option<Uuid>| id.map(|u| u.to_string());
+                    upsert_index.execute(params![
+                        doc_id,
+                        write.doc.kind.as_str(),
+                        write.doc.scope.to_string(),
+                        id_text(write.doc.department),
+                        row.status,
+                        row.category,
+                        row.level,
+                        id_text(row.actor),
+                        id_text(row.subject),
+                        row.at,
+                        row.due,
+                        row.done_at,
+                        row.satisfaction,
+                        row.json
+                    ])?;
+                    clear_refs.execute([&doc_id])?;
+                    for blob in write.record.blob_refs() {
+                        insert_ref.execute(params![blob, doc_id])?;
                     }
                     upsert_doc.execute(params![
                         doc_id,

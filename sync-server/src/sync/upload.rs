@@ -110,5 +110,6 @@ pub fn check_upload(
             snapshot: document.save(),
         },
         changes: new.iter().map(|c| c.raw_bytes().to_vec()).collect(),
+        record,
     }))
 }
