@@ -33,6 +33,10 @@ struct Args {
     /// Device-syncs in flight at most.
     #[arg(long, default_value_t = 200)]
     concurrency: usize,
+    /// Many-device phase: give devices a cursor past the end of the log so responses carry
+    /// none of the colleagues' work (isolates the upload path; not what a real device sends).
+    #[arg(long)]
+    skip_downloads: bool,
     /// Records in grid 1 for the fresh-device phase (300 households + visits).
     #[arg(long, default_value_t = 10_000)]
     fresh_records: usize,
@@ -64,6 +68,7 @@ async fn main() -> Result<()> {
                 devices: args.devices,
                 concurrency: args.concurrency,
                 seed: args.seed,
+                skip_downloads: args.skip_downloads,
             })
             .await?,
         );

@@ -29,6 +29,9 @@ pub struct ManyOptions {
     pub concurrency: usize,
     /// Seed of the generated work.
     pub seed: u64,
+    /// Give every device a cursor past the end of the log, so responses carry none of the
+    /// colleagues' work: isolates the upload path (a real device never sends this).
+    pub skip_downloads: bool,
 }
 
 /// Bytes per record of one record kind, encoded alone.
@@ -72,6 +75,8 @@ pub struct ManyResult {
     pub devices: usize,
     /// Concurrency.
     pub concurrency: usize,
+    /// Whether responses were kept empty (`--skip-downloads`).
+    pub skip_downloads: bool,
     /// Most devices in one grid (households are shared once this × 5 exceeds 300).
     pub max_devices_per_grid: usize,
     /// Setup: enrolment, pulls and preparing every request, ms (not timed below).
@@ -157,11 +162,11 @@ fn prepare(
     devices: &[Enrolled],
     reference: &ReferenceData,
     grids: &HashMap<Uuid, (Vec<HouseholdDoc>, Cursor)>,
-    seed: u64,
+    options: &ManyOptions,
     bytes: &mut WireBytes,
 ) -> Result<Vec<Ready>> {
     let catalog = Catalog::of(reference)?;
-    let mut rng = Mix::new(seed);
+    let mut rng = Mix::new(options.seed);
     let mut slots: HashMap<Uuid, usize> = HashMap::new();
     let mut ready = Vec::with_capacity(devices.len());
     let (mut json, mut json_gzip, mut cbor) = (0usize, 0usize, 0usize);
@@ -189,7 +194,15 @@ fn prepare(
         }
         json_gzip += wire::gzip(&serde_json::to_vec(&records)?).len();
         bytes.records += records.len();
-        let body = net::body(&net::request(uploads, Some(*cursor)));
+        let cursor = if options.skip_downloads {
+            Cursor {
+                seq: i64::MAX as u64,
+                ..*cursor
+            }
+        } else {
+            *cursor
+        };
+        let body = net::body(&net::request(uploads, Some(cursor)));
         cbor += body.cbor_len;
         bytes.request_wire += body.bytes.len() as f64;
         ready.push(Ready {
@@ -267,15 +280,10 @@ pub async fn run(options: ManyOptions) -> Result<ManyResult> {
     let mut result = ManyResult {
         devices: options.devices,
         concurrency: options.concurrency,
+        skip_downloads: options.skip_downloads,
         ..ManyResult::default()
     };
-    let ready = prepare(
-        &devices,
-        &reference,
-        &grids,
-        options.seed,
-        &mut result.bytes,
-    )?;
+    let ready = prepare(&devices, &reference, &grids, &options, &mut result.bytes)?;
     let mut per_grid: HashMap<Uuid, usize> = HashMap::new();
     for d in &devices {
         *per_grid.entry(d.user.scope_id).or_default() += 1;

@@ -207,11 +207,16 @@ impl Report {
         if let Some(r) = &self.many {
             let _ = writeln!(
                 s,
-                "\nmany devices: {} device-syncs of {} records, {} in flight (≤ {} per grid)",
+                "\nmany devices: {} device-syncs of {} records, {} in flight (≤ {} per grid){}",
                 r.devices,
                 super::day::RECORDS,
                 r.concurrency,
-                r.max_devices_per_grid
+                r.max_devices_per_grid,
+                if r.skip_downloads {
+                    ", downloads skipped"
+                } else {
+                    ""
+                }
             );
             let _ = writeln!(
                 s,

@@ -6,8 +6,6 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use gridwalk_server::store::{SqliteStore, Store};
 use gridwalk_server::{auth, seed};
-use gridwalk_shared::model::{OrgKind, ReferenceData};
-use uuid::Uuid;
 
 use crate::Deployment;
 
@@ -45,17 +43,4 @@ pub async fn issue_codes(data: &Path, logins: &[&str]) -> Result<Vec<String>> {
         codes.push(code);
     }
     Ok(codes)
-}
-
-/// The grid a user works in.
-pub fn grid_of(reference: &ReferenceData, login: &str) -> Result<Uuid> {
-    let user = reference
-        .users
-        .iter()
-        .find(|u| u.login == login)
-        .with_context(|| format!("no user `{login}`"))?;
-    match reference.unit(user.scope_id) {
-        Some(unit) if unit.kind == OrgKind::Grid => Ok(unit.id),
-        _ => anyhow::bail!("`{login}` does not work in a grid"),
-    }
 }
