@@ -14,5 +14,6 @@ fi
 
 echo "== format";  cargo fmt --all -- --check
 echo "== lint";    cargo clippy --workspace --all-targets --locked -- -D warnings
-echo "== tests";   cargo test --workspace --locked
+echo "== build";   cargo test --workspace --locked --no-run
+echo "== tests";   GRIDWALK_PREBUILT=1 cargo test --workspace --locked
 echo "== all checks passed"

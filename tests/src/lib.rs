@@ -14,11 +14,21 @@ use anyhow::{bail, Context, Result};
 
 /// Path of a workspace binary (`gridwalk-server`, `gridwalk`), built once per process with
 /// the same profile as the caller: a test in `target/<profile>/deps/` or a binary such as
-/// `gridwalk-loadgen` in `target/<profile>/`.
+/// `gridwalk-loadgen` in `target/<profile>/`. With `GRIDWALK_PREBUILT=1` (CI, after
+/// `cargo test --no-run` built them) the binaries are used as they are.
 pub fn bin(name: &str) -> PathBuf {
     static BUILT: OnceLock<()> = OnceLock::new();
     let exe = std::env::current_exe().expect("executable path");
     let dir = profile_dir(&exe);
+    if std::env::var_os("GRIDWALK_PREBUILT").is_some() {
+        let path = dir.join(name);
+        assert!(
+            path.exists(),
+            "GRIDWALK_PREBUILT is set but {} is missing",
+            path.display()
+        );
+        return path;
+    }
     BUILT.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let mut cmd = Command::new(cargo);
