@@ -8,7 +8,8 @@
 //! - [`workflow`]: state machines folded from a record's append-only event list;
 //! - [`calendar`]: working days, holidays and make-up workdays, for due times;
 //! - [`validate`]: schema, scope, role and workflow checks used by client and server alike;
-//! - [`wire`]: the batched sync protocol's bodies.
+//! - [`wire`]: the batched sync protocol's bodies;
+//! - [`media`]: blob hashes, size limit and media types sniffed from magic bytes.
 //!
 //! ```
 //! use gridwalk_shared::{doc, model::*, time::Timestamp, workflow};
@@ -40,6 +41,7 @@
 
 pub mod calendar;
 pub mod doc;
+pub mod media;
 pub mod model;
 pub mod time;
 pub mod validate;
