@@ -79,6 +79,9 @@ pub enum Error {
     /// The request cannot be made as asked.
     #[error("无效操作 / invalid request: {0}")]
     Usage(String),
+    /// A photo or audio note was refused; nothing was stored.
+    #[error(transparent)]
+    Media(#[from] crate::media::MediaError),
 }
 
 impl From<DocError> for Error {

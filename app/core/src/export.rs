@@ -8,8 +8,9 @@ use crate::{Client, Error, Result};
 
 impl Client {
     /// Every record held as the serde JSON of `Record` (with `kind` and `id`), plus
-    /// `conflicts` (`{field: [values…]}`) when any and `state` for incidents and service
-    /// requests; sorted by kind, then id. Documents that hold no readable record are skipped.
+    /// `conflicts` (`{field: [values…]}`) when any, `state` for incidents and service
+    /// requests, and `blobs` (every photo and audio hash it references); sorted by kind, then
+    /// id. Documents that hold no readable record are skipped.
     pub fn export(&self) -> Result<Vec<Value>> {
         let store = self.store();
         let conn = store.conn();
@@ -53,5 +54,6 @@ fn to_json(view: RecordView) -> Result<Value> {
     if let Some(state) = view.state {
         object.insert("state".into(), serde_json::to_value(state)?);
     }
+    object.insert("blobs".into(), Value::from(view.record.blob_refs()));
     Ok(Value::Object(object))
 }

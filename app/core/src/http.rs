@@ -105,8 +105,18 @@ impl Http {
         })
     }
 
+    /// The underlying client, for blob transfers (`media::transfer`).
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// The retry and timeout settings.
+    pub fn options(&self) -> SyncOptions {
+        self.options
+    }
+
     /// Exponential backoff with a little jitter.
-    fn delay(&self, retry: u32) -> Duration {
+    pub fn delay(&self, retry: u32) -> Duration {
         let factor = 2u32.saturating_pow(retry.saturating_sub(1).min(16));
         let base = self
             .options
@@ -140,16 +150,8 @@ impl Http {
         }
         let response = request.send().await.map_err(|e| transport(e, retry))?;
         let status = response.status();
-        let version = response
-            .headers()
-            .get(PROTOCOL_HEADER)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_string());
-        let ours = PROTOCOL_VERSION.to_string();
-        if status == StatusCode::UPGRADE_REQUIRED || version.as_ref().is_some_and(|v| *v != ours) {
-            return Err(Failure::Fatal(Error::UpdateRequired {
-                server: version.unwrap_or_else(|| "unknown".into()),
-                ours: PROTOCOL_VERSION,
-            }));
+        if let Some(error) = version_error(&response) {
+            return Err(Failure::Fatal(error));
         }
         // A sync round with a refused document is a 422 whose body is still the whole CBOR
         // response (docs/protocol.md); JSON 422s (`too_many_changes`) are errors.
@@ -180,8 +182,22 @@ impl Http {
     }
 }
 
+/// `UpdateRequired` when the response says it speaks another protocol version.
+pub(crate) fn version_error(response: &reqwest::Response) -> Option<Error> {
+    let version = response
+        .headers()
+        .get(PROTOCOL_HEADER)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_string());
+    let ours = PROTOCOL_VERSION.to_string();
+    let other = version.as_ref().is_some_and(|v| *v != ours);
+    (response.status() == StatusCode::UPGRADE_REQUIRED || other).then(|| Error::UpdateRequired {
+        server: version.unwrap_or_else(|| "unknown".into()),
+        ours: PROTOCOL_VERSION,
+    })
+}
+
 /// Reads the body; `None` if it is longer than `limit` bytes.
-async fn read_limited(
+pub(crate) async fn read_limited(
     mut response: reqwest::Response,
     limit: usize,
 ) -> reqwest::Result<Option<Vec<u8>>> {
@@ -212,7 +228,7 @@ fn transport(error: reqwest::Error, retry: Retry) -> Failure {
 }
 
 /// The error with its causes, e.g. "error sending request: connection refused".
-fn describe(error: &reqwest::Error) -> String {
+pub(crate) fn describe(error: &reqwest::Error) -> String {
     let mut text = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
@@ -224,7 +240,7 @@ fn describe(error: &reqwest::Error) -> String {
 }
 
 /// The server's `{code, message}` body, or a stand-in when it sent something else.
-fn error_from_body(status: StatusCode, body: &[u8]) -> Error {
+pub(crate) fn error_from_body(status: StatusCode, body: &[u8]) -> Error {
     let (code, message) = match serde_json::from_slice::<ErrorBody>(body) {
         Ok(e) => (e.code, e.message),
         Err(_) => {

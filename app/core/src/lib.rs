@@ -2,8 +2,8 @@
 //!
 //! Everything the Gridwalk app does, without a UI: the local store (one SQLite file), one
 //! Automerge document per record, the outbox of unsent changes, the batched sync client
-//! (`docs/protocol.md`), enrolment and export. The Tauri shell and the `gridwalk` CLI are thin
-//! layers over [`Client`].
+//! (`docs/protocol.md`), enrolment and export, and photos and audio notes as blobs beside the
+//! store ([`media`]). The Tauri shell and the `gridwalk` CLI are thin layers over [`Client`].
 //!
 //! ```no_run
 //! # async fn demo() -> gridwalk_client::Result<()> {
@@ -29,6 +29,7 @@ mod enrol;
 mod error;
 mod export;
 mod http;
+pub mod media;
 mod store;
 mod sync;
 mod view;
@@ -41,9 +42,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use gridwalk_shared::time::{Clock, SystemClock};
 
-pub use edit::{NewIncident, NewServiceRequest, NewVisit};
+pub use edit::{Attachments, NewIncident, NewServiceRequest, NewVisit};
 pub use enrol::Account;
 pub use error::{Error, Result};
+pub use media::{AudioNote, MediaError, Photo, UploadProgress};
+pub use store::blobs::{BlobKind, BlobRow};
 pub use store::queries::{HouseholdRow, IncidentRow, ServiceRequestRow, VisitRow};
 pub use store::records::ConflictCopy;
 pub use store::{FILE_NAME, SCHEMA_VERSION};
@@ -58,6 +61,7 @@ pub struct Client {
     clock: Arc<dyn Clock>,
     http: http::Http,
     sync_lock: tokio::sync::Mutex<()>,
+    progress: tokio::sync::watch::Sender<UploadProgress>,
 }
 
 impl Client {
@@ -76,6 +80,7 @@ impl Client {
             clock,
             http: http::Http::new(SyncOptions::default())?,
             sync_lock: tokio::sync::Mutex::new(()),
+            progress: tokio::sync::watch::Sender::new(UploadProgress::default()),
         })
     }
 

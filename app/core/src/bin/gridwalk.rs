@@ -5,11 +5,16 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{anyhow, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use gridwalk_client::{Client, NewIncident, NewVisit, SyncReport};
 use gridwalk_shared::model::{IncidentAction, Location};
 use uuid::Uuid;
+
+#[path = "gridwalk/media.rs"]
+mod media;
+
+use media::Media;
 
 /// Gridwalk device client (网格员离线客户端).
 #[derive(Debug, Parser)]
@@ -58,9 +63,14 @@ enum Command {
         #[command(subcommand)]
         command: IncidentCommand,
     },
+    /// Photos and audio notes (blobs).
+    Blob {
+        #[command(subcommand)]
+        command: BlobCommand,
+    },
     /// Sync with the server.
     Sync,
-    /// Print every record as JSON Lines.
+    /// Print every record as JSON Lines (with `blobs`: the hashes it references).
     Export,
     /// Show the account, pending changes and last sync.
     Status,
@@ -88,6 +98,8 @@ enum VisitCommand {
         note: String,
         #[command(flatten)]
         position: Position,
+        #[command(flatten)]
+        media: Media,
     },
 }
 
@@ -106,7 +118,26 @@ enum ReportCommand {
         grid: Option<Uuid>,
         #[command(flatten)]
         position: Position,
+        #[command(flatten)]
+        media: Media,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum BlobCommand {
+    /// Copy a blob to a file, fetching it from the server if it is not held here.
+    Get {
+        /// The blob's SHA-256 (as records and `export` list it).
+        sha256: String,
+        /// Where to write it.
+        #[arg(long)]
+        out: PathBuf,
+        /// The photo's thumbnail instead of the photo.
+        #[arg(long)]
+        thumbnail: bool,
+    },
+    /// List blobs waiting for upload: `HASH KIND SENT/SIZE`.
+    Pending,
 }
 
 #[derive(Debug, Subcommand)]
@@ -220,14 +251,18 @@ async fn run(cli: Cli) -> Result<()> {
                     household,
                     note,
                     position,
+                    media,
                 },
         } => {
-            let id = client.add_visit(NewVisit {
+            let attachments = media.add(&client)?;
+            let visit = NewVisit {
                 household_id: household,
                 note,
                 location: position.location(&client),
                 ..NewVisit::default()
-            })?;
+            };
+            let id =
+                media.undo_on_error(&client, &attachments, |a| client.add_visit_with(visit, a))?;
             writeln!(out, "{id}")?;
         }
         Command::Report {
@@ -237,17 +272,18 @@ async fn run(cli: Cli) -> Result<()> {
                     description,
                     grid,
                     position,
+                    media,
                 },
         } => {
+            let attachments = media.add(&client)?;
             let incident = NewIncident {
                 category,
                 description,
                 location: position.location(&client),
             };
-            let id = match grid {
-                Some(grid) => client.report_incident_in(grid, incident)?,
-                None => client.report_incident(incident)?,
-            };
+            let id = media.undo_on_error(&client, &attachments, |a| {
+                client.report_incident_with(grid, incident, a)
+            })?;
             writeln!(out, "{id}")?;
         }
         Command::Household {
@@ -270,6 +306,28 @@ async fn run(cli: Cli) -> Result<()> {
                 Action::Comment => IncidentAction::Comment,
             };
             client.add_incident_event(id, action, &note)?;
+        }
+        Command::Blob {
+            command:
+                BlobCommand::Get {
+                    sha256,
+                    out: path,
+                    thumbnail,
+                },
+        } => {
+            let held = client.blob(&sha256, thumbnail).await?;
+            std::fs::copy(&held, &path)
+                .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
+            writeln!(out, "{}", path.display())?;
+        }
+        Command::Blob {
+            command: BlobCommand::Pending,
+        } => {
+            for blob in client.pending_uploads()? {
+                let kind = serde_json::to_value(blob.kind)?;
+                let kind = kind.as_str().unwrap_or("blob");
+                writeln!(out, "{} {kind} {}/{}", blob.hash, blob.sent, blob.size)?;
+            }
         }
         Command::Sync => print_report(&mut out, &client.sync().await?)?,
         Command::Export => {

@@ -21,8 +21,10 @@ use uuid::Uuid;
 use crate::store::{meta, outbox, queries, records};
 use crate::{Client, Error, Result};
 
+mod attach;
 mod desk;
 
+pub use attach::Attachments;
 pub use desk::NewServiceRequest;
 
 /// A visit to record (入户走访).
@@ -95,8 +97,14 @@ fn wrong_kind(id: Uuid, expected: RecordKind, actual: RecordKind) -> Error {
 impl Client {
     /// Records a visit made now by the signed-in user; returns its id.
     pub fn add_visit(&self, visit: NewVisit) -> Result<Uuid> {
+        self.add_visit_with(visit, &Attachments::default())
+    }
+
+    /// Records a visit with photos and audio notes already added on this device.
+    pub fn add_visit_with(&self, visit: NewVisit, media: &Attachments) -> Result<Uuid> {
         let now = self.clock.now();
         self.create(|conn, ctx| {
+            attach::check(conn, media)?;
             let household = queries::household(conn, visit.household_id)?
                 .ok_or(Error::NotFound(visit.household_id))?;
             Ok(Record::Visit(Visit {
@@ -111,8 +119,8 @@ impl Client {
                 template_version: visit.template.map(|t| i64::from(t.1)),
                 answers: visit.answers,
                 notes: visit.note,
-                photos: Vec::new(),
-                audio: Vec::new(),
+                photos: media.photos.clone(),
+                audio: media.audio.clone(),
                 follow_up: visit.follow_up,
             }))
         })
@@ -120,15 +128,15 @@ impl Client {
 
     /// Reports a problem in the signed-in user's grid; returns its id.
     pub fn report_incident(&self, incident: NewIncident) -> Result<Uuid> {
-        let (user, reference) = {
-            let store = self.store();
-            let ctx = context(store.conn())?;
-            (ctx.user, ctx.reference)
-        };
-        match reference.unit(user.scope_id) {
-            Some(unit) if unit.kind == OrgKind::Grid => {
-                self.report_incident_in(user.scope_id, incident)
-            }
+        self.report_incident_with(None, incident, &Attachments::default())
+    }
+
+    /// The signed-in user's grid, for users whose scope is one grid.
+    fn own_grid(&self) -> Result<Uuid> {
+        let store = self.store();
+        let ctx = context(store.conn())?;
+        match ctx.reference.unit(ctx.user.scope_id) {
+            Some(unit) if unit.kind == OrgKind::Grid => Ok(ctx.user.scope_id),
             _ => Err(Error::Usage(
                 "your scope is not a grid: choose the grid to report in".into(),
             )),
@@ -137,16 +145,32 @@ impl Client {
 
     /// Reports a problem in `grid_id` (for users whose scope is above one grid).
     pub fn report_incident_in(&self, grid_id: Uuid, incident: NewIncident) -> Result<Uuid> {
+        self.report_incident_with(Some(grid_id), incident, &Attachments::default())
+    }
+
+    /// Reports a problem with photos and audio notes already added on this device, in
+    /// `grid_id` or (`None`) the signed-in user's own grid.
+    pub fn report_incident_with(
+        &self,
+        grid_id: Option<Uuid>,
+        incident: NewIncident,
+        media: &Attachments,
+    ) -> Result<Uuid> {
+        let grid_id = match grid_id {
+            Some(grid) => grid,
+            None => self.own_grid()?,
+        };
         let now = self.clock.now();
-        self.create(|_, ctx| {
+        self.create(|conn, ctx| {
+            attach::check(conn, media)?;
             Ok(Record::Incident(Incident {
                 id: new_id(),
                 grid_id,
                 category: incident.category,
                 description: incident.description,
                 location: incident.location,
-                photos: Vec::new(),
-                audio: Vec::new(),
+                photos: media.photos.clone(),
+                audio: media.audio.clone(),
                 reporter_id: ctx.user.id,
                 events: vec![IncidentEvent {
                     id: new_id(),
@@ -162,6 +186,23 @@ impl Client {
 
     /// Appends a workflow event by the signed-in user to an incident.
     pub fn add_incident_event(&self, id: Uuid, action: IncidentAction, note: &str) -> Result<()> {
+        self.add_incident_event_with(id, action, note, &[])
+    }
+
+    /// Appends a workflow event with photos already added on this device (e.g. the result
+    /// of handling, 处置反馈).
+    pub fn add_incident_event_with(
+        &self,
+        id: Uuid,
+        action: IncidentAction,
+        note: &str,
+        photos: &[String],
+    ) -> Result<()> {
+        let media = Attachments {
+            photos: photos.to_vec(),
+            audio: Vec::new(),
+        };
+        attach::check(self.store().conn(), &media)?;
         let now = self.clock.now();
         self.edit(id, Some(RecordKind::Incident), |doc, old, ctx| {
             let Record::Incident(mut incident) = old.clone() else {
@@ -174,7 +215,7 @@ impl Client {
                 by: ctx.user.id,
                 action,
                 note: note.to_string(),
-                photos: Vec::new(),
+                photos: photos.to_vec(),
             });
             Ok(doc::write(doc, &Record::Incident(incident))?)
         })

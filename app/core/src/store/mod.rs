@@ -1,7 +1,8 @@
 //! The device's one SQLite file: documents, the outbox of unsent changes, query tables derived
-//! from documents, reference data, credentials and the sync cursor. Every write is one
-//! `BEGIN IMMEDIATE` transaction.
+//! from documents, blob metadata, reference data, credentials and the sync cursor. Every write
+//! is one `BEGIN IMMEDIATE` transaction. Blob files live beside it (`media::files`).
 
+pub(crate) mod blobs;
 pub(crate) mod meta;
 pub(crate) mod outbox;
 pub(crate) mod queries;

@@ -5,7 +5,7 @@ use gridwalk_shared::{doc, model::ReferenceData, time::Timestamp, Record, Record
 use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
 
-use super::{queries, uuid_at};
+use super::{blobs, queries, uuid_at};
 use crate::{Error, Result};
 
 /// A document as held on the device.
@@ -62,7 +62,8 @@ pub(crate) fn list(conn: &Connection) -> Result<Vec<(Uuid, RecordKind)>> {
     .collect()
 }
 
-/// Writes the document and re-derives its query rows (cleared if it holds no valid record).
+/// Writes the document and re-derives its query rows and blob references (query rows are
+/// cleared if it holds no valid record).
 pub(crate) fn save(
     conn: &Connection,
     stored: &mut StoredDoc,
@@ -84,6 +85,7 @@ pub(crate) fn save(
     match stored.record() {
         Ok(record) => {
             let has_conflict = !doc::conflicts(&stored.doc).is_empty();
+            blobs::refresh_refs(conn, stored.id, &record)?;
             queries::derive(conn, &record, has_conflict, reference)
         }
         Err(e) => {

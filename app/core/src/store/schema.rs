@@ -5,7 +5,8 @@ use rusqlite::Connection;
 use crate::Result;
 
 /// Migrations in order; migration `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -100,7 +101,30 @@ CREATE TABLE work_logs (
     entries   INTEGER NOT NULL
 );
 CREATE INDEX work_logs_date ON work_logs(worker_id, date);
-"#];
+"#,
+    r#"
+CREATE TABLE blobs (
+    hash         TEXT PRIMARY KEY,
+    kind         TEXT NOT NULL,
+    mime         TEXT NOT NULL,
+    size         INTEGER NOT NULL,
+    thumbnail_of TEXT,
+    uploaded     INTEGER NOT NULL,
+    sent         INTEGER NOT NULL,
+    duration_ms  INTEGER,
+    created_at   INTEGER NOT NULL
+);
+CREATE INDEX blobs_thumbnail_of ON blobs(thumbnail_of);
+CREATE INDEX blobs_pending ON blobs(uploaded) WHERE uploaded = 0;
+
+CREATE TABLE blob_refs (
+    blob   TEXT NOT NULL,
+    doc_id TEXT NOT NULL REFERENCES docs(doc_id) ON DELETE CASCADE,
+    PRIMARY KEY (blob, doc_id)
+);
+CREATE INDEX blob_refs_doc ON blob_refs(doc_id);
+"#,
+];
 
 /// The schema version this code writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

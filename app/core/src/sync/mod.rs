@@ -62,6 +62,12 @@ pub struct SyncReport {
     pub bytes_sent: usize,
     /// Response bytes (after decompression).
     pub bytes_received: usize,
+    /// Blobs (photos, thumbnails, audio) the server now holds whole.
+    pub blobs_uploaded: usize,
+    /// Blob bytes sent (including any re-sent after a cut connection).
+    pub blob_bytes_sent: u64,
+    /// Blobs left for a later sync (see [`Client::pending_uploads`]).
+    pub blobs_pending: usize,
 }
 
 impl SyncReport {
@@ -85,7 +91,9 @@ impl SyncReport {
 
 impl Client {
     /// Syncs with the server until it has nothing more to send: uploads the outbox,
-    /// downloads what changed in the user's scope. Safe to interrupt at any point.
+    /// downloads what changed in the user's scope, then uploads the blobs that records
+    /// reference (resuming partial uploads; progress in [`Client::upload_progress`]). Safe to
+    /// interrupt at any point.
     pub async fn sync(&self) -> Result<SyncReport> {
         let _one_at_a_time = self.sync_lock.lock().await;
         let credentials = meta::credentials(self.store().conn())?.ok_or(Error::NotEnrolled)?;
@@ -120,11 +128,16 @@ impl Client {
                     break;
                 }
             }
+            let blobs = self.upload_blobs(&credentials).await?;
+            report.blobs_uploaded = blobs.uploaded;
+            report.blob_bytes_sent = blobs.bytes_sent;
+            report.blobs_pending = blobs.deferred;
             tracing::info!(
                 rounds = report.rounds,
                 uploaded = report.uploaded_changes,
                 downloaded = report.downloaded_docs,
                 rejected = report.rejected.len(),
+                blobs = report.blobs_uploaded,
                 "sync done"
             );
             Ok(report)
