@@ -9,8 +9,9 @@ use axum::routing::{get, post};
 use axum::Router;
 use tower_http::trace::TraceLayer;
 
+use crate::admin::AdminConfig;
 use crate::routes;
-use crate::store::Store;
+use crate::store::{AdminStore, Store};
 use crate::sync::{DocLocks, PageLimits};
 
 /// State shared by every handler.
@@ -22,6 +23,8 @@ pub struct AppState<S: Store> {
     pub locks: Arc<DocLocks>,
     /// Download page sizes.
     pub limits: PageLimits,
+    /// Admin web and API settings.
+    pub admin: Arc<AdminConfig>,
 }
 
 impl<S: Store> AppState<S> {
@@ -31,6 +34,7 @@ impl<S: Store> AppState<S> {
             store,
             locks: Arc::new(DocLocks::default()),
             limits: PageLimits::default(),
+            admin: Arc::new(AdminConfig::default()),
         }
     }
 }
@@ -44,7 +48,7 @@ async fn stamp_protocol(mut response: Response) -> Response {
 }
 
 /// The server's routes.
-pub fn app<S: Store>(state: AppState<S>) -> Router {
+pub fn app<S: AdminStore>(state: AppState<S>) -> Router {
     Router::new()
         .route("/health", get(routes::health::health::<S>))
         .route(
@@ -56,18 +60,20 @@ pub fn app<S: Store>(state: AppState<S>) -> Router {
             post(routes::sync::sync::<S>)
                 .layer(DefaultBodyLimit::max(gridwalk_shared::wire::MAX_BODY_BYTES)),
         )
+        .merge(crate::admin::router())
         .layer(axum::middleware::map_response(stamp_protocol))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves.
-pub async fn serve<S: Store>(
+pub async fn serve<S: AdminStore>(
     listener: tokio::net::TcpListener,
     state: AppState<S>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
+    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -4,6 +4,7 @@
 //! device enrolment, and server-authoritative reference data, over a [`store::Store`]
 //! (embedded SQLite by default).
 
+pub mod admin;
 pub mod app;
 pub mod auth;
 pub mod error;

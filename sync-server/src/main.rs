@@ -1,15 +1,17 @@
-//! `gridwalk-server`: serve, seed demo data, list users, issue enrolment codes.
+//! `gridwalk-server`: serve, seed demo data, list users, issue enrolment codes, set admin
+//! passwords.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
+use gridwalk_server::admin::{self, AdminConfig};
 use gridwalk_server::app::{self, AppState};
-use gridwalk_server::store::{SqliteStore, Store};
+use gridwalk_server::store::{AdminStore, SqliteStore, Store};
 use gridwalk_server::sync::PageLimits;
 use gridwalk_server::{auth, populate, seed};
-use gridwalk_shared::model::Record;
+use gridwalk_shared::model::{Record, Role};
 
 /// Gridwalk sync server (网格通同步服务).
 #[derive(Parser)]
@@ -44,6 +46,9 @@ enum Command {
         /// Whole documents per sync response while a fresh device catches up.
         #[arg(long, env = "GRIDWALK_SNAPSHOT_PAGE", default_value_t = PageLimits::default().snapshot_docs)]
         snapshot_page: usize,
+        /// Folder of the built admin UI (default: ui/dist/admin of the checkout).
+        #[arg(long, env = "GRIDWALK_ADMIN_UI")]
+        admin_ui: Option<PathBuf>,
     },
     /// Create the demo street: 2 communities, 6 grids, 1,800 households, users for every role.
     SeedDemo {
@@ -71,6 +76,18 @@ enum Command {
         /// Hours the code stays valid.
         #[arg(long, default_value_t = 72)]
         ttl_hours: i64,
+    },
+    /// Set a user's admin-web password (argon2id): first start and recovery.
+    AdminPassword {
+        /// Data directory.
+        #[arg(long, env = "GRIDWALK_DATA")]
+        data: PathBuf,
+        /// User login (an admin or department user).
+        #[arg(long)]
+        user: String,
+        /// New password (at least 8 characters).
+        #[arg(long, env = "GRIDWALK_ADMIN_PASSWORD")]
+        password: String,
     },
     /// Revoke a device: its token stops working at once.
     RevokeDevice {
@@ -139,6 +156,7 @@ async fn serve(
     listen: SocketAddr,
     log_format: LogFormat,
     limits: PageLimits,
+    admin_ui: Option<PathBuf>,
 ) -> Result<()> {
     init_logs(log_format);
     if limits.log_rows == 0 || limits.snapshot_docs == 0 {
@@ -158,9 +176,18 @@ async fn serve(
         snapshot_page = limits.snapshot_docs,
         "gridwalk-server starting"
     );
+    let admin = AdminConfig {
+        ui_dir: admin_ui.or_else(|| AdminConfig::default().ui_dir),
+        ..AdminConfig::default()
+    };
+    match &admin.ui_dir {
+        Some(dir) => tracing::info!(admin_ui = %dir.display(), "serving the admin web at /admin"),
+        None => tracing::warn!("admin UI not built (npm run build:admin in ui/): /admin shows how"),
+    }
     println!("Gridwalk server listening on http://{addr}");
     let state = AppState {
         limits,
+        admin: std::sync::Arc::new(admin),
         ..AppState::new(store)
     };
     app::serve(listener, state, shutdown_signal()).await?;
@@ -188,6 +215,33 @@ async fn seed_demo(data: PathBuf, seed_value: u64) -> Result<()> {
         "  logins: `gridwalk-server users --data {}`",
         data.display()
     );
+    for login in ["admin", "dept1", "dept2"] {
+        set_password(&store, login, DEMO_PASSWORD).await?;
+    }
+    println!(
+        "  admin web: /admin, login admin / {DEMO_PASSWORD} (street admin; dept1, dept2 alike)"
+    );
+    println!("Demo admin login: admin {DEMO_PASSWORD}");
+    Ok(())
+}
+
+/// Password of the demo's admin and department accounts (change it with `admin-password`).
+const DEMO_PASSWORD: &str = "gridwalk-demo";
+
+async fn set_password(store: &SqliteStore, login: &str, password: &str) -> Result<()> {
+    let reference = store.reference();
+    let Some(user) = reference.users.iter().find(|u| u.login == login) else {
+        bail!("no user `{login}`");
+    };
+    if !matches!(user.role, Role::Admin | Role::Department) {
+        bail!(
+            "`{login}` is a {}: only admins and department staff sign in to the admin web",
+            user.role.as_str()
+        );
+    }
+    let hash = admin::password::hash(password)?;
+    store.set_password(user.id, hash).await?;
+    store.delete_sessions_of(user.id).await?;
     Ok(())
 }
 
@@ -228,12 +282,13 @@ async fn run(cli: Cli) -> Result<()> {
             log_format,
             log_page,
             snapshot_page,
+            admin_ui,
         } => {
             let limits = PageLimits {
                 log_rows: log_page,
                 snapshot_docs: snapshot_page,
             };
-            serve(data, listen, log_format, limits).await
+            serve(data, listen, log_format, limits, admin_ui).await
         }
         Command::SeedDemo { data, seed } => seed_demo(data, seed).await,
         Command::Users { data } => {
@@ -247,6 +302,15 @@ async fn run(cli: Cli) -> Result<()> {
             user,
             ttl_hours,
         } => enroll_code(data, user, ttl_hours).await,
+        Command::AdminPassword {
+            data,
+            user,
+            password,
+        } => {
+            set_password(&open(&data)?, &user, &password).await?;
+            println!("password of {user} set; their sessions were ended");
+            Ok(())
+        }
         Command::RevokeDevice { data, device } => {
             open(&data)?.revoke_device(device).await?;
             println!("device {device} revoked");

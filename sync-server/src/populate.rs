@@ -13,30 +13,39 @@ pub const SERVER_DEVICE: Uuid = Uuid::nil();
 pub async fn insert_records<S: Store>(store: &S, records: Vec<Record>) -> StoreResult<usize> {
     let count = records.len();
     for chunk in records.chunks(500) {
-        let writes = chunk
-            .iter()
-            .map(|record| {
-                let mut document =
-                    doc::create(record).map_err(|e| StoreError::Other(e.to_string()))?;
-                let changes = document
-                    .get_changes(&[])
-                    .iter()
-                    .map(|c| c.raw_bytes().to_vec())
-                    .collect();
-                Ok(DocWrite {
-                    doc: StoredDoc {
-                        doc_id: record.id(),
-                        kind: record.kind(),
-                        scope: record.scope(),
-                        department: None,
-                        snapshot: document.save(),
-                    },
-                    changes,
-                    record: record.clone(),
-                })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
-        store.commit(SERVER_DEVICE, writes).await?;
+        store.commit(SERVER_DEVICE, writes(chunk)?).await?;
     }
     Ok(count)
+}
+
+/// Stores new records as documents in one transaction: all of them or none.
+pub async fn insert_all<S: Store>(store: &S, records: &[Record]) -> StoreResult<usize> {
+    store.commit(SERVER_DEVICE, writes(records)?).await?;
+    Ok(records.len())
+}
+
+/// New documents for records, ready to commit.
+fn writes(records: &[Record]) -> StoreResult<Vec<DocWrite>> {
+    records
+        .iter()
+        .map(|record| {
+            let mut document = doc::create(record).map_err(|e| StoreError::Other(e.to_string()))?;
+            let changes = document
+                .get_changes(&[])
+                .iter()
+                .map(|c| c.raw_bytes().to_vec())
+                .collect();
+            Ok(DocWrite {
+                doc: StoredDoc {
+                    doc_id: record.id(),
+                    kind: record.kind(),
+                    scope: record.scope(),
+                    department: None,
+                    snapshot: document.save(),
+                },
+                changes,
+                record: record.clone(),
+            })
+        })
+        .collect()
 }

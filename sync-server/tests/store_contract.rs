@@ -36,6 +36,13 @@ fn write(doc: StoredDoc, changes: usize) -> DocWrite {
     }
 }
 
+fn both_grids(a: Uuid, b: Uuid) -> Visibility {
+    Visibility {
+        units: vec![a, b],
+        department: None,
+    }
+}
+
 async fn contract<S: Store>(store: S) {
     // Reference data: versions count up, the cache follows.
     let user = User {
@@ -196,6 +203,26 @@ async fn contract<S: Store>(store: S) {
         .unwrap();
     assert_eq!(store.top_seq().await.unwrap(), 5);
 
+    // Concurrent rounds (committed in groups) each land whole, with distinct sequences.
+    let before = store.top_seq().await.unwrap();
+    let rounds: Vec<_> = (0..40)
+        .map(|_| {
+            let store = store.clone();
+            let docs = vec![write(doc(grid_a, None), 2), write(doc(grid_b, None), 1)];
+            tokio::spawn(async move { store.commit(Uuid::now_v7(), docs).await })
+        })
+        .collect();
+    for round in rounds {
+        assert!(round.await.unwrap().unwrap() > before);
+    }
+    assert_eq!(store.top_seq().await.unwrap(), before + 40 * 3);
+    let page = store
+        .log_page(both_grids(grid_a, grid_b), device.device_id, before, 1000)
+        .await
+        .unwrap();
+    assert_eq!(page.rows.len(), 120);
+    assert!(page.rows.windows(2).all(|w| w[0].seq < w[1].seq));
+
     // Revoked devices stay revoked.
     store.revoke_device(device.device_id).await.unwrap();
     assert!(
@@ -212,7 +239,7 @@ async fn contract<S: Store>(store: S) {
     ));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_store_meets_the_contract() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path()).unwrap();
@@ -222,6 +249,6 @@ async fn sqlite_store_meets_the_contract() {
     let reopened = SqliteStore::open(dir.path()).unwrap();
     assert_eq!(reopened.epoch(), epoch);
     assert_eq!(reopened.reference().version, 2);
-    assert_eq!(reopened.top_seq().await.unwrap(), 5);
+    assert_eq!(reopened.top_seq().await.unwrap(), 125);
     assert_ne!(reopened.new_epoch().unwrap(), epoch);
 }

@@ -1,6 +1,7 @@
 //! Test harness for Gridwalk's end-to-end tests: real `gridwalk-server` processes on
 //! 127.0.0.1 over temporary data directories, and helpers to talk to them.
 
+pub mod admin;
 pub mod load;
 pub mod raw;
 

@@ -1,6 +1,10 @@
 //! Server storage behind one trait, so a PostgreSQL backend can stand beside the embedded
 //! SQLite one. Every method is one transaction.
 
+mod admin;
+mod admin_sqlite;
+mod blob_refs;
+mod group_commit;
 mod index;
 mod sqlite;
 
@@ -10,6 +14,11 @@ use std::sync::Arc;
 use gridwalk_shared::model::{Record, RecordKind, ReferenceData, User};
 use uuid::Uuid;
 
+pub use admin::{
+    Account, AdminStore, AuditEntry, AuditQuery, DeviceInfo, IndexFilter, IndexedRecord, Session,
+    VisitCounts,
+};
+pub use blob_refs::{BlobDoc, BlobRefs};
 pub use index::{index_row, IndexRow};
 pub use sqlite::SqliteStore;
 

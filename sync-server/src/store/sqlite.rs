@@ -8,9 +8,9 @@ use gridwalk_shared::model::{RecordKind, ReferenceData};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
 
+use super::group_commit::{self, CommitJob};
 use super::{
-    index_row, DeviceAuth, DocWrite, LogPage, LogRow, Store, StoreError, StoreResult, StoredDoc,
-    Visibility,
+    DeviceAuth, DocWrite, LogPage, LogRow, Store, StoreError, StoreResult, StoredDoc, Visibility,
 };
 
 const READERS: usize = 4;
@@ -22,7 +22,8 @@ pub struct SqliteStore {
 }
 
 struct Inner {
-    writer: Mutex<Connection>,
+    writer: Arc<Mutex<Connection>>,
+    commits: std::sync::mpsc::Sender<CommitJob>,
     readers: Mutex<Vec<Connection>>,
     path: PathBuf,
     epoch: RwLock<Uuid>,
@@ -33,11 +34,11 @@ fn lock_err<T>(_: T) -> StoreError {
     StoreError::Other("a database lock was poisoned by an earlier panic".into())
 }
 
-fn now_ms() -> i64 {
+pub(super) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-fn parse_uuid(text: &str) -> StoreResult<Uuid> {
+pub(super) fn parse_uuid(text: &str) -> StoreResult<Uuid> {
     Uuid::parse_str(text).map_err(|e| StoreError::Other(format!("bad id in database: {e}")))
 }
 
@@ -62,6 +63,7 @@ impl SqliteStore {
         let path = dir.join("gridwalk-server.sqlite");
         let writer = open_connection(&path)?;
         writer.execute_batch(include_str!("schema.sql"))?;
+        writer.execute_batch(include_str!("admin.sql"))?;
         let epoch = match writer
             .query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |r| {
                 r.get::<_, String>(0)
@@ -87,12 +89,14 @@ impl SqliteStore {
             .transpose()
             .map_err(|e| StoreError::Other(format!("stored reference data is corrupt: {e}")))?
             .unwrap_or_default();
+        let writer = Arc::new(Mutex::new(writer));
         let readers = (0..READERS)
             .map(|_| open_connection(&path))
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
-                writer: Mutex::new(writer),
+                commits: group_commit::start(writer.clone())?,
+                writer,
                 readers: Mutex::new(readers),
                 path,
                 epoch: RwLock::new(epoch),
@@ -119,7 +123,7 @@ impl SqliteStore {
     }
 
     /// Runs `f` with the writer connection on the blocking pool.
-    async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    pub(super) async fn write<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
@@ -133,7 +137,7 @@ impl SqliteStore {
     }
 
     /// Runs `f` with a reader connection on the blocking pool.
-    async fn read<T, F>(&self, f: F) -> StoreResult<T>
+    pub(super) async fn read<T, F>(&self, f: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
@@ -195,7 +199,8 @@ fn to_stored(raw: RawDoc) -> StoreResult<StoredDoc> {
     })
 }
 
-fn top_seq(conn: &Connection) -> StoreResult<u64> {
+/// The change log's high-water mark (survives pruning).
+pub(super) fn top_seq(conn: &Connection) -> StoreResult<u64> {
     let top: Option<i64> = conn
         .query_row(
             "SELECT seq FROM sqlite_sequence WHERE name = 'changes'",
@@ -379,79 +384,18 @@ impl Store for SqliteStore {
     }
 
     async fn commit(&self, device_id: Uuid, writes: Vec<DocWrite>) -> StoreResult<u64> {
-        self.write(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let device = device_id.to_string();
-            {
-                let mut insert_change = tx.prepare_cached(
-                    "INSERT INTO changes (doc_id, device_id, data) VALUES (?1, ?2, ?3)",
-                )?;
-                let mut upsert_doc = tx.prepare_cached(
-                    "INSERT INTO docs (doc_id, kind, scope, department, snapshot, seq, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                     ON CONFLICT (doc_id) DO UPDATE SET department = excluded.department,
-                        snapshot = excluded.snapshot, seq = excluded.seq,
-                        updated_at = excluded.updated_at",
-                )?;
-                let mut upsert_index = tx.prepare_cached(
-                    "INSERT OR REPLACE INTO record_index (doc_id, kind, scope, department, status,
-                        category, level, actor, subject, at, due, done_at, satisfaction, json)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-                )?;
-                let mut clear_refs =
-                    tx.prepare_cached("DELETE FROM blob_refs WHERE doc_id = ?1")?;
-                let mut insert_ref = tx.prepare_cached(
-                    "INSERT OR IGNORE INTO blob_refs (blob, doc_id) VALUES (?1, ?2)",
-                )?;
-                for write in &writes {
-                    let doc_id = write.doc.doc_id.to_string();
-                    let mut seq = 0;
-                    for change in &write.changes {
-                        insert_change.execute(params![doc_id, device, change])?;
-                        seq = tx.last_insert_rowid();
-                    }
-                    let row = index_row(&write.record);
-                    let id_text = |id: Option<Uuid>| id.map(|u| u.to_string());
-                    upsert_index.execute(params![
-                        doc_id,
-                        write.doc.kind.as_str(),
-                        write.doc.scope.to_string(),
-                        id_text(write.doc.department),
-                        row.status,
-                        row.category,
-                        row.level,
-                        id_text(row.actor),
-                        id_text(row.subject),
-                        row.at,
-                        row.due,
-                        row.done_at,
-                        row.satisfaction,
-                        row.json
-                    ])?;
-                    clear_refs.execute([&doc_id])?;
-                    for blob in write.record.blob_refs() {
-                        insert_ref.execute(params![blob, doc_id])?;
-                    }
-                    upsert_doc.execute(params![
-                        doc_id,
-                        write.doc.kind.as_str(),
-                        write.doc.scope.to_string(),
-                        write.doc.department.map(|d| d.to_string()),
-                        write.doc.snapshot,
-                        seq,
-                        now_ms()
-                    ])?;
-                }
-            }
-            tx.execute(
-                "UPDATE devices SET last_sync_at = ?1 WHERE device_id = ?2",
-                params![now_ms(), device],
-            )?;
-            let top = top_seq(&tx)?;
-            tx.commit()?;
-            Ok(top)
-        })
-        .await
+        let (reply, outcome) = tokio::sync::oneshot::channel();
+        self.inner
+            .commits
+            .send(CommitJob {
+                device_id,
+                writes,
+                reply,
+            })
+            .map_err(|_| StoreError::Other("the commit thread has stopped".into()))?;
+        outcome
+            .await
+            .map_err(|_| StoreError::Other("the commit thread dropped a round".into()))?
     }
 
     async fn top_seq(&self) -> StoreResult<u64> {

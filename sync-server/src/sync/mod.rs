@@ -128,9 +128,8 @@ pub async fn sync<S: Store>(
             })?
     };
     let stored_count = writes.len();
-    if !writes.is_empty() {
-        store.commit(device.device_id, writes).await?;
-    }
+    // Also with nothing to store: the commit records the device's last sync (admin web).
+    store.commit(device.device_id, writes).await?;
     drop(guards);
 
     let page = download::next_page(

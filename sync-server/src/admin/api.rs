@@ -1,0 +1,206 @@
+//! The admin API's routes, registered together with their documentation so the router and
+//! `/api/openapi.json` cannot drift apart: every route added here is documented, and the
+//! document lists nothing else.
+
+use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::routing::{self, MethodRouter};
+use axum::Router;
+
+use super::{
+    audit, dashboard, devices, export, households, openapi, org, reference, session, users,
+};
+use crate::app::AppState;
+use crate::store::AdminStore;
+
+/// A request body.
+#[derive(Debug, Clone, Copy)]
+pub enum Body {
+    /// JSON matching a schema in `components.schemas`.
+    Json(&'static str),
+    /// A CSV or XLSX file, sent as the raw body.
+    Upload,
+}
+
+/// A successful answer.
+#[derive(Debug, Clone, Copy)]
+pub enum Reply {
+    /// JSON matching a schema in `components.schemas`.
+    Json(&'static str),
+    /// A file (CSV or XLSX).
+    File,
+    /// 204, no body.
+    Empty,
+}
+
+/// Documentation of one operation.
+#[derive(Debug, Clone, Copy)]
+pub struct Doc {
+    /// `operationId`.
+    pub id: &'static str,
+    /// One-line summary.
+    pub summary: &'static str,
+    /// Group in the document.
+    pub tag: &'static str,
+    /// Whether anonymous callers may use it.
+    pub public: bool,
+    /// Query parameters: (name, description).
+    pub query: &'static [(&'static str, &'static str)],
+    /// Request body.
+    pub body: Option<Body>,
+    /// Answer.
+    pub reply: Reply,
+}
+
+/// One served operation.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    /// HTTP method.
+    pub method: Method,
+    /// Path, with `{name}` parameters.
+    pub path: &'static str,
+    /// Documentation.
+    pub doc: Doc,
+}
+
+/// Largest household import accepted.
+const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
+
+struct Book<S: AdminStore> {
+    router: Router<AppState<S>>,
+    ops: Vec<Operation>,
+}
+
+impl<S: AdminStore> Book<S> {
+    fn route(
+        mut self,
+        method: Method,
+        path: &'static str,
+        doc: Doc,
+        mr: MethodRouter<AppState<S>>,
+    ) -> Self {
+        self.router = self.router.route(path, mr);
+        self.ops.push(Operation { method, path, doc });
+        self
+    }
+
+    fn get<H: Handler<T, AppState<S>>, T: 'static>(
+        self,
+        path: &'static str,
+        doc: Doc,
+        h: H,
+    ) -> Self {
+        self.route(Method::GET, path, doc, routing::get(h))
+    }
+
+    fn post<H: Handler<T, AppState<S>>, T: 'static>(
+        self,
+        path: &'static str,
+        doc: Doc,
+        h: H,
+    ) -> Self {
+        self.route(Method::POST, path, doc, routing::post(h))
+    }
+
+    fn put<H: Handler<T, AppState<S>>, T: 'static>(
+        self,
+        path: &'static str,
+        doc: Doc,
+        h: H,
+    ) -> Self {
+        self.route(Method::PUT, path, doc, routing::put(h))
+    }
+
+    fn delete<H: Handler<T, AppState<S>>, T: 'static>(
+        self,
+        path: &'static str,
+        doc: Doc,
+        h: H,
+    ) -> Self {
+        self.route(Method::DELETE, path, doc, routing::delete(h))
+    }
+
+    fn upload<H: Handler<T, AppState<S>>, T: 'static>(
+        self,
+        path: &'static str,
+        doc: Doc,
+        h: H,
+    ) -> Self {
+        let mr = routing::post(h).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES));
+        self.route(Method::POST, path, doc, mr)
+    }
+}
+
+/// The API router and the operations it serves.
+pub fn routes<S: AdminStore>() -> (Router<AppState<S>>, Vec<Operation>) {
+    let book = Book {
+        router: Router::new(),
+        ops: Vec::new(),
+    }
+    .get("/api/openapi.json", openapi::DOC, openapi::serve::<S>)
+    .post("/api/session", session::SIGN_IN, session::sign_in::<S>)
+    .get("/api/session", session::CURRENT, session::current)
+    .delete("/api/session", session::SIGN_OUT, session::sign_out::<S>)
+    .get("/api/org", org::TREE, org::tree)
+    .post("/api/org/units", org::ADD_UNIT, org::add_unit::<S>)
+    .post(
+        "/api/org/buildings",
+        org::ADD_BUILDING,
+        org::add_building::<S>,
+    )
+    .get("/api/households", households::LIST, households::list::<S>)
+    .upload(
+        "/api/households/import",
+        households::IMPORT,
+        households::import::<S>,
+    )
+    .get("/api/users", users::LIST, users::list)
+    .post("/api/users", users::CREATE, users::create::<S>)
+    .put(
+        "/api/users/{id}/password",
+        users::PASSWORD,
+        users::set_password::<S>,
+    )
+    .post(
+        "/api/users/{id}/enroll-codes",
+        devices::ISSUE_CODE,
+        devices::issue_code::<S>,
+    )
+    .get("/api/devices", devices::LIST, devices::list::<S>)
+    .post(
+        "/api/devices/{id}/revoke",
+        devices::REVOKE,
+        devices::revoke::<S>,
+    )
+    .get("/api/reference", reference::GET, reference::get)
+    .put(
+        "/api/reference/categories",
+        reference::CATEGORIES,
+        reference::put_categories::<S>,
+    )
+    .put(
+        "/api/reference/routing",
+        reference::ROUTING,
+        reference::put_routing::<S>,
+    )
+    .put(
+        "/api/reference/services",
+        reference::SERVICES,
+        reference::put_services::<S>,
+    )
+    .put(
+        "/api/reference/calendar",
+        reference::CALENDAR,
+        reference::put_calendar::<S>,
+    )
+    .post(
+        "/api/checklists/{id}/versions",
+        reference::CHECKLIST,
+        reference::new_checklist_version::<S>,
+    )
+    .get("/api/dashboard", dashboard::DOC, dashboard::dashboard::<S>)
+    .get("/api/exports/{kind}", export::DOC, export::export::<S>)
+    .get("/api/audit", audit::DOC, audit::search::<S>);
+    (book.router, book.ops)
+}

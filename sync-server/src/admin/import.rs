@@ -1,0 +1,223 @@
+//! Reading a households file (CSV or XLSX) into rows, and checking each row into a
+//! [`Household`] or a list of errors. Pure: no storage.
+
+use std::collections::HashSet;
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+use gridwalk_shared::model::{Household, OrgKind, Record, ReferenceData};
+use gridwalk_shared::validate::validate_record;
+use serde::Serialize;
+use uuid::Uuid;
+
+/// Most rows one import may hold.
+pub const MAX_ROWS: usize = 5000;
+
+/// Columns, each with the header names it is recognised by (Chinese first).
+const COLUMNS: [(&str, &[&str]); 7] = [
+    ("grid", &["网格", "grid"]),
+    ("building", &["楼栋", "building"]),
+    ("address", &["地址", "address"]),
+    ("head", &["户主", "head"]),
+    ("phone", &["电话", "phone"]),
+    ("tags", &["标签", "tags"]),
+    ("notes", &["备注", "notes"]),
+];
+
+/// A problem with one row (row 1 is the header; data starts at 2).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RowError {
+    /// Row number as a spreadsheet shows it.
+    pub row: usize,
+    /// Column name, if one is to blame.
+    pub column: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The file could not be read at all.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct FileError(pub String);
+
+/// Cells of the data rows, by column name, with their row numbers.
+pub struct Table {
+    /// `(row number, cells in COLUMNS order)`.
+    pub rows: Vec<(usize, [String; 7])>,
+}
+
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        other => other.to_string(),
+    }
+}
+
+/// Reads CSV (UTF-8, optional BOM) or XLSX (first sheet), detected by content.
+pub fn read_table(bytes: &[u8]) -> Result<Table, FileError> {
+    let records: Vec<Vec<String>> = if bytes.starts_with(b"PK") {
+        let mut book = Xlsx::new(Cursor::new(bytes))
+            .map_err(|e| FileError(format!("not a readable XLSX file: {e}")))?;
+        let range = book
+            .worksheet_range_at(0)
+            .ok_or_else(|| FileError("the workbook has no sheet".into()))?
+            .map_err(|e| FileError(format!("cannot read the first sheet: {e}")))?;
+        range
+            .rows()
+            .map(|r| r.iter().map(cell_text).collect())
+            .collect()
+    } else {
+        let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
+            .map_err(|_| FileError("a CSV file must be UTF-8".into()))?;
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        reader
+            .records()
+            .map(|r| r.map(|r| r.iter().map(str::to_string).collect()))
+            .collect::<Result<_, _>>()
+            .map_err(|e| FileError(format!("not a readable CSV file: {e}")))?
+    };
+    let mut lines = records.into_iter().enumerate();
+    let (_, header) = lines
+        .next()
+        .ok_or_else(|| FileError("the file is empty".into()))?;
+    let positions: Vec<Option<usize>> = COLUMNS
+        .iter()
+        .map(|(_, names)| {
+            header
+                .iter()
+                .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
+        })
+        .collect();
+    for (i, (column, names)) in COLUMNS.iter().enumerate() {
+        let required = matches!(*column, "building" | "address" | "head");
+        if required && positions[i].is_none() {
+            return Err(FileError(format!("missing column {} / {column}", names[0])));
+        }
+    }
+    let rows: Vec<(usize, [String; 7])> = lines
+        .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()))
+        .map(|(i, cells)| {
+            let get = |k: usize| {
+                positions[k]
+                    .and_then(|p| cells.get(p))
+                    .map(|c| c.trim().to_string())
+                    .unwrap_or_default()
+            };
+            (i + 1, std::array::from_fn(get))
+        })
+        .collect();
+    if rows.len() > MAX_ROWS {
+        return Err(FileError(format!("at most {MAX_ROWS} rows per import")));
+    }
+    Ok(Table { rows })
+}
+
+/// Checks rows into households. `default_grid` fills an empty grid column; `allowed` says
+/// whether a grid is in the caller's scope; `existing` are `(grid, address)` already stored.
+pub fn check_rows(
+    table: &Table,
+    reference: &ReferenceData,
+    default_grid: Option<Uuid>,
+    allowed: impl Fn(Uuid) -> bool,
+    existing: &HashSet<(Uuid, String)>,
+) -> (Vec<Household>, Vec<RowError>) {
+    let mut households = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen: HashSet<(Uuid, String)> = HashSet::new();
+    for (row, cells) in &table.rows {
+        let [grid, building, address, head, phone, tags, notes] = cells;
+        let err = |column: Option<&str>, message: String| RowError {
+            row: *row,
+            column: column.map(str::to_string),
+            message,
+        };
+        let grid_id = if grid.is_empty() {
+            default_grid
+        } else {
+            reference
+                .units
+                .iter()
+                .find(|u| u.kind == OrgKind::Grid && (u.name == *grid || u.id.to_string() == *grid))
+                .map(|u| u.id)
+        };
+        let Some(grid_id) = grid_id else {
+            errors.push(err(Some("grid"), format!("no grid named `{grid}`")));
+            continue;
+        };
+        if !allowed(grid_id) {
+            errors.push(err(Some("grid"), "that grid is outside your scope".into()));
+            continue;
+        }
+        let Some(building_id) = reference
+            .buildings_in(grid_id)
+            .find(|b| b.name == *building || b.id.to_string() == *building)
+            .map(|b| b.id)
+        else {
+            errors.push(err(
+                Some("building"),
+                format!("no building `{building}` in that grid"),
+            ));
+            continue;
+        };
+        let key = (grid_id, address.clone());
+        if !address.is_empty() && (existing.contains(&key) || !seen.insert(key)) {
+            errors.push(err(
+                Some("address"),
+                format!("address `{address}` is already registered"),
+            ));
+            continue;
+        }
+        if head.is_empty() {
+            errors.push(err(Some("head"), "the head of household is missing".into()));
+            continue;
+        }
+        let household = Household {
+            id: Uuid::now_v7(),
+            grid_id,
+            building_id,
+            address: address.clone(),
+            head: head.clone(),
+            phone: phone.clone(),
+            tags: tags
+                .split([',', '，', '、', ';'])
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect(),
+            members: Vec::new(),
+            notes: notes.clone(),
+        };
+        match validate_record(&Record::Household(household.clone()), reference) {
+            Ok(()) => households.push(household),
+            Err(e) => errors.push(err(None, e.to_string())),
+        }
+    }
+    (households, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_with_chinese_headers_and_bom() {
+        let csv = "\u{FEFF}楼栋,地址,户主,电话\n1号楼,幸福路1号101,张三,13800000000\n\n";
+        let t = read_table(csv.as_bytes()).unwrap();
+        assert_eq!(t.rows.len(), 1);
+        assert_eq!(t.rows[0].0, 2);
+        assert_eq!(t.rows[0].1[1], "1号楼");
+        assert_eq!(t.rows[0].1[3], "张三");
+    }
+
+    #[test]
+    fn missing_required_column_is_refused() {
+        let e = read_table("楼栋,户主\n1号楼,张三\n".as_bytes())
+            .err()
+            .unwrap();
+        assert!(e.0.contains("地址"), "{e}");
+    }
+}

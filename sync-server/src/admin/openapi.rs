@@ -1,0 +1,119 @@
+//! `GET /api/openapi.json`: the OpenAPI 3.0 document, generated from the operations the
+//! router serves (see `api.rs`) and the schemas below.
+
+use axum::Json;
+use serde_json::{json, Map, Value};
+
+use super::api::{Body, Doc, Operation, Reply};
+use crate::store::AdminStore;
+
+/// Documentation of this endpoint.
+pub const DOC: Doc = Doc {
+    id: "openapi",
+    summary: "This OpenAPI document",
+    tag: "meta",
+    public: true,
+    query: &[],
+    body: None,
+    reply: Reply::Json("OpenApi"),
+};
+
+/// Serves the document.
+pub async fn serve<S: AdminStore>() -> Json<Value> {
+    Json(document(&super::operations::<S>()))
+}
+
+fn reference(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn error(description: &str) -> Value {
+    json!({ "description": description,
+            "content": { "application/json": { "schema": reference("Error") } } })
+}
+
+fn operation(op: &Operation) -> Value {
+    let doc = &op.doc;
+    let mut parameters: Vec<Value> = op
+        .path
+        .split('/')
+        .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
+        .collect();
+    parameters.extend(doc.query.iter().map(|(name, description)| {
+        json!({ "name": name, "in": "query", "required": false,
+                "description": description, "schema": { "type": "string" } })
+    }));
+    let ok = match doc.reply {
+        Reply::Json(schema) => json!({ "200": { "description": "OK",
+            "content": { "application/json": { "schema": reference(schema) } } } }),
+        Reply::File => json!({ "200": { "description": "The file",
+            "content": {
+                "text/csv": { "schema": { "type": "string" } },
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+                    { "schema": { "type": "string", "format": "binary" } } } } }),
+        Reply::Empty => json!({ "204": { "description": "Done" } }),
+    };
+    let mut responses = ok.as_object().cloned().unwrap_or_default();
+    responses.insert("400".into(), error("Malformed or invalid request"));
+    if !doc.public {
+        responses.insert("401".into(), error("Not signed in"));
+        responses.insert(
+            "403".into(),
+            error("Outside your role or scope, or a missing CSRF token"),
+        );
+    }
+    let mut out = json!({
+        "operationId": doc.id,
+        "summary": doc.summary,
+        "tags": [doc.tag],
+        "parameters": parameters,
+        "responses": responses,
+    });
+    if doc.public {
+        out["security"] = json!([]);
+    }
+    match doc.body {
+        Some(Body::Json(schema)) => {
+            out["requestBody"] = json!({ "required": true,
+                "content": { "application/json": { "schema": reference(schema) } } });
+        }
+        Some(Body::Upload) => {
+            out["requestBody"] = json!({ "required": true, "content": {
+                "text/csv": { "schema": { "type": "string" } },
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+                    { "schema": { "type": "string", "format": "binary" } } } });
+        }
+        None => {}
+    }
+    out
+}
+
+/// The whole document for `ops`.
+pub fn document(ops: &[Operation]) -> Value {
+    let mut paths = Map::new();
+    for op in ops {
+        let item = paths.entry(op.path).or_insert_with(|| json!({}));
+        item[op.method.as_str().to_ascii_lowercase()] = operation(op);
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Gridwalk admin API (网格通管理接口)",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Sign in with POST /api/session; the answer sets an HttpOnly session \
+                cookie and carries a CSRF token to send as X-CSRF-Token on every POST, PUT and \
+                DELETE. Every call is checked against the caller's role and scope and every \
+                change is audited. Errors are {code, message}."
+        },
+        "servers": [{ "url": "/" }],
+        "security": [{ "session": [] }],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "session": { "type": "apiKey", "in": "cookie", "name": super::caller::COOKIE }
+            },
+            "schemas": super::openapi_schemas::schemas()
+        }
+    })
+}

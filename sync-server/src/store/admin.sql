@@ -1,0 +1,36 @@
+-- Admin web tables (embedded SQLite): accounts, sessions, the audit log.
+-- Web sign-in for users with a password (admins, department staff).
+CREATE TABLE IF NOT EXISTS admin_accounts (
+    user_id       TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    failures      INTEGER NOT NULL DEFAULT 0,
+    locked_until  INTEGER,
+    updated_at    INTEGER NOT NULL
+);
+-- Signed-in browsers: the cookie's hash, the user and the CSRF token.
+CREATE TABLE IF NOT EXISTS admin_sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL,
+    csrf       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS admin_sessions_by_user ON admin_sessions (user_id);
+-- Every admin action and sign-in. Append-only: the triggers refuse edits and deletions.
+CREATE TABLE IF NOT EXISTS audit_log (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    at          INTEGER NOT NULL,
+    actor_id    TEXT,
+    actor_login TEXT NOT NULL,
+    actor_scope TEXT,
+    action      TEXT NOT NULL,
+    target      TEXT NOT NULL,
+    detail      TEXT NOT NULL,
+    ok          INTEGER NOT NULL,
+    ip          TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_log_by_at ON audit_log (at);
+CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;

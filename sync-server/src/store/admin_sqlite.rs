@@ -1,0 +1,480 @@
+//! [`AdminStore`] for the embedded SQLite store (tables in `admin.sql`).
+
+use gridwalk_shared::model::RecordKind;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use uuid::Uuid;
+
+use super::admin::{
+    Account, AdminStore, AuditEntry, AuditQuery, DeviceInfo, IndexFilter, IndexedRecord, Session,
+    VisitCounts,
+};
+use super::sqlite::{now_ms, parse_uuid};
+use super::{SqliteStore, StoreResult};
+
+fn ids_json(ids: &[Uuid]) -> String {
+    serde_json::Value::from(ids.iter().map(Uuid::to_string).collect::<Vec<_>>()).to_string()
+}
+
+fn opt_uuid(text: Option<String>) -> StoreResult<Option<Uuid>> {
+    text.as_deref().map(parse_uuid).transpose()
+}
+
+fn account(conn: &Connection, user_id: Uuid) -> StoreResult<Option<Account>> {
+    let row: Option<(String, i64, Option<i64>)> = conn
+        .query_row(
+            "SELECT password_hash, failures, locked_until FROM admin_accounts WHERE user_id = ?1",
+            [user_id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    Ok(row.map(|(password_hash, failures, locked_until)| Account {
+        user_id,
+        password_hash,
+        failures: failures.max(0) as u32,
+        locked_until,
+    }))
+}
+
+type RawAudit = (
+    i64,
+    i64,
+    Option<String>,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+    bool,
+    String,
+);
+
+fn raw_audit(r: &Row<'_>) -> rusqlite::Result<RawAudit> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+    ))
+}
+
+fn to_audit(raw: RawAudit) -> StoreResult<AuditEntry> {
+    let (id, at, actor_id, actor_login, actor_scope, action, target, detail, ok, ip) = raw;
+    Ok(AuditEntry {
+        id,
+        at,
+        actor_id: opt_uuid(actor_id)?,
+        actor_login,
+        actor_scope: opt_uuid(actor_scope)?,
+        action,
+        target,
+        detail,
+        ok,
+        ip,
+    })
+}
+
+type RawDevice = (
+    String,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Option<i64>,
+);
+
+fn raw_device(r: &Row<'_>) -> rusqlite::Result<RawDevice> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+    ))
+}
+
+fn to_device(raw: RawDevice) -> StoreResult<DeviceInfo> {
+    Ok(DeviceInfo {
+        device_id: parse_uuid(&raw.0)?,
+        user_id: parse_uuid(&raw.1)?,
+        name: raw.2,
+        app_version: raw.3,
+        created_at: raw.4,
+        last_sync_at: raw.5,
+        revoked_at: raw.6,
+    })
+}
+
+const DEVICE_COLUMNS: &str =
+    "device_id, user_id, name, app_version, created_at, last_sync_at, revoked_at";
+
+/// `WHERE` clause over `record_index` for a kind and an [`IndexFilter`]; parameters ?1–?5.
+const INDEX_WHERE: &str = "kind = ?1
+    AND (scope IN (SELECT value FROM json_each(?2)) OR department = ?3)
+    AND (?4 IS NULL OR at >= ?4) AND (?5 IS NULL OR at < ?5)";
+
+fn index_params(kind: RecordKind, f: &IndexFilter) -> (String, String, Option<String>) {
+    (
+        kind.as_str().to_string(),
+        ids_json(&f.units),
+        f.department.map(|d| d.to_string()),
+    )
+}
+
+fn to_indexed(r: &Row<'_>) -> rusqlite::Result<[Option<String>; 8]> {
+    Ok([
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    ])
+}
+
+fn counts<K>(
+    conn: &Connection,
+    sql: &str,
+    p: impl rusqlite::Params,
+    key: impl Fn(String) -> StoreResult<K>,
+) -> StoreResult<Vec<(K, u64)>> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt
+        .query_map(p, |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    rows.into_iter()
+        .map(|(k, n)| Ok((key(k)?, n.max(0) as u64)))
+        .collect()
+}
+
+impl AdminStore for SqliteStore {
+    async fn set_password(&self, user_id: Uuid, password_hash: String) -> StoreResult<()> {
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO admin_accounts (user_id, password_hash, failures, updated_at)
+                 VALUES (?1, ?2, 0, ?3)
+                 ON CONFLICT (user_id) DO UPDATE SET password_hash = excluded.password_hash,
+                    failures = 0, locked_until = NULL, updated_at = excluded.updated_at",
+                params![user_id.to_string(), password_hash, now_ms()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn account(&self, user_id: Uuid) -> StoreResult<Option<Account>> {
+        self.read(move |conn| account(conn, user_id)).await
+    }
+
+    async fn sign_in_failed(
+        &self,
+        user_id: Uuid,
+        lock_after: u32,
+        lock_until: i64,
+    ) -> StoreResult<Option<Account>> {
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            tx.execute(
+                "UPDATE admin_accounts SET failures = failures + 1, updated_at = ?2
+                 WHERE user_id = ?1",
+                params![user_id.to_string(), now_ms()],
+            )?;
+            tx.execute(
+                "UPDATE admin_accounts SET locked_until = ?3, failures = 0
+                 WHERE user_id = ?1 AND failures >= ?2",
+                params![user_id.to_string(), lock_after, lock_until],
+            )?;
+            let account = account(&tx, user_id)?;
+            tx.commit()?;
+            Ok(account)
+        })
+        .await
+    }
+
+    async fn create_session(&self, token_hash: String, session: Session) -> StoreResult<()> {
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let user = session.user_id.to_string();
+            tx.execute(
+                "DELETE FROM admin_sessions WHERE expires_at < ?1",
+                [now_ms()],
+            )?;
+            tx.execute(
+                "INSERT INTO admin_sessions (token_hash, user_id, csrf, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![token_hash, user, session.csrf, now_ms(), session.expires_at],
+            )?;
+            tx.execute(
+                "UPDATE admin_accounts SET failures = 0, locked_until = NULL WHERE user_id = ?1",
+                [user],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn session(&self, token_hash: String) -> StoreResult<Option<Session>> {
+        self.read(move |conn| {
+            let row: Option<(String, String, i64)> = conn
+                .query_row(
+                    "SELECT user_id, csrf, expires_at FROM admin_sessions
+                     WHERE token_hash = ?1 AND expires_at > ?2",
+                    params![token_hash, now_ms()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            row.map(|(user, csrf, expires_at)| {
+                Ok(Session {
+                    user_id: parse_uuid(&user)?,
+                    csrf,
+                    expires_at,
+                })
+            })
+            .transpose()
+        })
+        .await
+    }
+
+    async fn delete_session(&self, token_hash: String) -> StoreResult<()> {
+        self.write(move |conn| {
+            conn.execute(
+                "DELETE FROM admin_sessions WHERE token_hash = ?1",
+                [token_hash],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete_sessions_of(&self, user_id: Uuid) -> StoreResult<()> {
+        self.write(move |conn| {
+            conn.execute(
+                "DELETE FROM admin_sessions WHERE user_id = ?1",
+                [user_id.to_string()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn append_audit(&self, e: AuditEntry) -> StoreResult<i64> {
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO audit_log (at, actor_id, actor_login, actor_scope, action, target,
+                    detail, ok, ip) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    e.at,
+                    e.actor_id.map(|u| u.to_string()),
+                    e.actor_login,
+                    e.actor_scope.map(|u| u.to_string()),
+                    e.action,
+                    e.target,
+                    e.detail,
+                    e.ok,
+                    e.ip
+                ],
+            )?;
+            Ok(conn.last_insert_rowid())
+        })
+        .await
+    }
+
+    async fn search_audit(&self, q: AuditQuery) -> StoreResult<Vec<AuditEntry>> {
+        self.read(move |conn| {
+            let scopes = q.scopes.as_deref().map(ids_json);
+            let text = q.text.filter(|t| !t.is_empty()).map(|t| format!("%{t}%"));
+            let action = q.action.filter(|a| !a.is_empty()).map(|a| format!("{a}%"));
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, at, actor_id, actor_login, actor_scope, action, target, detail, ok, ip
+                 FROM audit_log
+                 WHERE (?1 IS NULL OR actor_scope IN (SELECT value FROM json_each(?1)))
+                   AND (?2 IS NULL OR actor_login LIKE ?2 OR action LIKE ?2 OR target LIKE ?2
+                        OR detail LIKE ?2)
+                   AND (?3 IS NULL OR action LIKE ?3)
+                   AND (?4 IS NULL OR at >= ?4) AND (?5 IS NULL OR at < ?5)
+                   AND (?6 IS NULL OR id < ?6)
+                 ORDER BY id DESC LIMIT ?7",
+            )?;
+            let raw = stmt
+                .query_map(
+                    params![scopes, text, action, q.from, q.to, q.before, q.limit as i64],
+                    raw_audit,
+                )?
+                .collect::<Result<Vec<_>, _>>()?;
+            raw.into_iter().map(to_audit).collect()
+        })
+        .await
+    }
+
+    async fn devices_of(&self, user_ids: Vec<Uuid>) -> StoreResult<Vec<DeviceInfo>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {DEVICE_COLUMNS} FROM devices
+                 WHERE user_id IN (SELECT value FROM json_each(?1))
+                 ORDER BY created_at DESC, device_id"
+            ))?;
+            let raw = stmt
+                .query_map([ids_json(&user_ids)], raw_device)?
+                .collect::<Result<Vec<_>, _>>()?;
+            raw.into_iter().map(to_device).collect()
+        })
+        .await
+    }
+
+    async fn device(&self, device_id: Uuid) -> StoreResult<Option<DeviceInfo>> {
+        self.read(move |conn| {
+            let raw = conn
+                .query_row(
+                    &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE device_id = ?1"),
+                    [device_id.to_string()],
+                    raw_device,
+                )
+                .optional()?;
+            raw.map(to_device).transpose()
+        })
+        .await
+    }
+
+    async fn household_addresses(&self, grids: Vec<Uuid>) -> StoreResult<Vec<(Uuid, String)>> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT scope, json_extract(json, '$.address') FROM record_index
+                 WHERE kind = 'household' AND scope IN (SELECT value FROM json_each(?1))",
+            )?;
+            let raw = stmt
+                .query_map([ids_json(&grids)], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            raw.into_iter()
+                .map(|(g, a)| Ok((parse_uuid(&g)?, a.unwrap_or_default())))
+                .collect()
+        })
+        .await
+    }
+
+    async fn household_count(&self, units: Vec<Uuid>) -> StoreResult<u64> {
+        self.read(move |conn| {
+            let n: i64 = conn.query_row(
+                "SELECT count(*) FROM record_index
+                 WHERE kind = 'household' AND scope IN (SELECT value FROM json_each(?1))",
+                [ids_json(&units)],
+                |r| r.get(0),
+            )?;
+            Ok(n.max(0) as u64)
+        })
+        .await
+    }
+
+    async fn index_rows(
+        &self,
+        kind: RecordKind,
+        filter: IndexFilter,
+    ) -> StoreResult<Vec<IndexedRecord>> {
+        self.read(move |conn| {
+            let (kind, units, department) = index_params(kind, &filter);
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT doc_id, scope, department, status, category, level, actor, subject,
+                        at, due, done_at, satisfaction, json
+                 FROM record_index WHERE {INDEX_WHERE} ORDER BY at, doc_id"
+            ))?;
+            let raw = stmt
+                .query_map(
+                    params![kind, units, department, filter.from, filter.to],
+                    |r| {
+                        let ids = to_indexed(r)?;
+                        let times: [Option<i64>; 3] = [r.get(8)?, r.get(9)?, r.get(10)?];
+                        Ok((ids, times, r.get::<_, Option<String>>(11)?, r.get(12)?))
+                    },
+                )?
+                .collect::<Result<Vec<_>, _>>()?;
+            raw.into_iter()
+                .map(|(t, [at, due, done_at], satisfaction, json)| {
+                    let [doc_id, scope, department, status, category, level, actor, subject] = t;
+                    Ok(IndexedRecord {
+                        doc_id: parse_uuid(&doc_id.unwrap_or_default())?,
+                        scope: parse_uuid(&scope.unwrap_or_default())?,
+                        department: opt_uuid(department)?,
+                        status,
+                        category,
+                        level,
+                        actor: opt_uuid(actor)?,
+                        subject: opt_uuid(subject)?,
+                        at,
+                        due,
+                        done_at,
+                        satisfaction,
+                        json,
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    async fn visit_counts(
+        &self,
+        filter: IndexFilter,
+        utc_offset_minutes: i32,
+    ) -> StoreResult<VisitCounts> {
+        self.read(move |conn| {
+            let (kind, units, department) = index_params(RecordKind::Visit, &filter);
+            let offset_ms = i64::from(utc_offset_minutes) * 60_000;
+            let p = || (&kind, &units, &department, filter.from, filter.to);
+            let per_day = counts(
+                conn,
+                &format!(
+                    "SELECT date((at + {offset_ms}) / 1000, 'unixepoch') AS day, count(*)
+                     FROM record_index WHERE {INDEX_WHERE} GROUP BY day ORDER BY day"
+                ),
+                p(),
+                Ok,
+            )?;
+            let per_grid = counts(
+                conn,
+                &format!(
+                    "SELECT scope, count(*) FROM record_index WHERE {INDEX_WHERE}
+                     GROUP BY scope ORDER BY count(*) DESC"
+                ),
+                p(),
+                |s| parse_uuid(&s),
+            )?;
+            let per_worker = counts(
+                conn,
+                &format!(
+                    "SELECT actor, count(*) FROM record_index
+                     WHERE {INDEX_WHERE} AND actor IS NOT NULL
+                     GROUP BY actor ORDER BY count(*) DESC"
+                ),
+                p(),
+                |s| parse_uuid(&s),
+            )?;
+            let visited: i64 = conn.query_row(
+                &format!(
+                    "SELECT count(DISTINCT subject) FROM record_index
+                     WHERE {INDEX_WHERE} AND done_at IS NOT NULL"
+                ),
+                p(),
+                |r| r.get(0),
+            )?;
+            Ok(VisitCounts {
+                per_day,
+                per_grid,
+                per_worker,
+                households_visited: visited.max(0) as u64,
+            })
+        })
+        .await
+    }
+}

@@ -1,0 +1,206 @@
+//! Helpers for the admin API and admin web tests: a signed-in HTTP session (cookie + CSRF
+//! token), and running the browser script.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+use reqwest::Method;
+use serde_json::Value;
+
+/// Password of the demo's `admin`, `dept1` and `dept2` (set by `seed-demo`).
+pub const DEMO_PASSWORD: &str = "gridwalk-demo";
+
+/// An answer: status and body (JSON when it parses, else `Value::Null`).
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// HTTP status.
+    pub status: u16,
+    /// JSON body.
+    pub json: Value,
+    /// Raw body.
+    pub bytes: Vec<u8>,
+}
+
+impl Answer {
+    /// The error body's `code`.
+    pub fn code(&self) -> &str {
+        self.json["code"].as_str().unwrap_or("")
+    }
+}
+
+/// A browser-like session with the admin API.
+#[derive(Clone)]
+pub struct AdminSession {
+    /// HTTP client.
+    pub http: reqwest::Client,
+    /// Server base URL.
+    pub url: String,
+    /// `gw_session=…` (empty: anonymous).
+    pub cookie: String,
+    /// CSRF token.
+    pub csrf: String,
+    /// The sign-in answer.
+    pub info: Value,
+}
+
+impl AdminSession {
+    /// A session that has not signed in.
+    pub fn anonymous(url: &str) -> AdminSession {
+        AdminSession {
+            http: reqwest::Client::new(),
+            url: url.to_string(),
+            cookie: String::new(),
+            csrf: String::new(),
+            info: Value::Null,
+        }
+    }
+
+    /// Signs in; fails unless the server says 200.
+    pub async fn sign_in(url: &str, login: &str, password: &str) -> Result<AdminSession> {
+        let anon = Self::anonymous(url);
+        let reply = anon
+            .http
+            .post(format!("{url}/api/session"))
+            .json(&serde_json::json!({ "login": login, "password": password }))
+            .send()
+            .await?;
+        let status = reply.status().as_u16();
+        let cookie = reply
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("gw_session="))
+            .and_then(|v| v.split(';').next())
+            .unwrap_or("")
+            .to_string();
+        let info: Value = reply.json().await.unwrap_or(Value::Null);
+        if status != 200 || cookie.is_empty() {
+            bail!("sign-in as {login} failed: {status} {info}");
+        }
+        Ok(AdminSession {
+            csrf: info["csrf"].as_str().unwrap_or("").to_string(),
+            cookie,
+            info,
+            ..anon
+        })
+    }
+
+    /// The signed-in user's id.
+    pub fn user_id(&self) -> String {
+        self.info["user"]["id"].as_str().unwrap_or("").to_string()
+    }
+
+    /// Sends a request with the cookie and (unless `csrf` is false) the CSRF token.
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<(Vec<u8>, &str)>,
+        csrf: bool,
+    ) -> Result<Answer> {
+        let mut req = self.http.request(method, format!("{}{path}", self.url));
+        if !self.cookie.is_empty() {
+            req = req.header("cookie", &self.cookie);
+        }
+        if csrf && !self.csrf.is_empty() {
+            req = req.header("x-csrf-token", &self.csrf);
+        }
+        if let Some((bytes, content_type)) = body {
+            req = req.header("content-type", content_type).body(bytes);
+        }
+        let reply = req.send().await.context("admin API request")?;
+        let status = reply.status().as_u16();
+        let bytes = reply.bytes().await?.to_vec();
+        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Ok(Answer {
+            status,
+            json,
+            bytes,
+        })
+    }
+
+    /// GET.
+    pub async fn get(&self, path: &str) -> Result<Answer> {
+        self.request(Method::GET, path, None, true).await
+    }
+
+    /// A JSON request with the CSRF token.
+    pub async fn send(&self, method: Method, path: &str, body: &Value) -> Result<Answer> {
+        self.request(
+            method,
+            path,
+            Some((serde_json::to_vec(body)?, "application/json")),
+            true,
+        )
+        .await
+    }
+
+    /// POST of a JSON body.
+    pub async fn post(&self, path: &str, body: &Value) -> Result<Answer> {
+        self.send(Method::POST, path, body).await
+    }
+
+    /// PUT of a JSON body.
+    pub async fn put(&self, path: &str, body: &Value) -> Result<Answer> {
+        self.send(Method::PUT, path, body).await
+    }
+
+    /// POST of a file.
+    pub async fn upload(&self, path: &str, bytes: Vec<u8>, content_type: &str) -> Result<Answer> {
+        self.request(Method::POST, path, Some((bytes, content_type)), true)
+            .await
+    }
+}
+
+/// Ids from the demo reference data, looked up by name.
+pub struct DemoIds {
+    /// The street.
+    pub street: String,
+    /// 幸福社区, 光明社区.
+    pub communities: [String; 2],
+    /// Grids, three per community.
+    pub grids: Vec<String>,
+}
+
+impl DemoIds {
+    /// Reads them from `GET /api/org` as the street admin.
+    pub async fn read(admin: &AdminSession) -> Result<DemoIds> {
+        let org = admin.get("/api/org").await?.json;
+        let units = org["units"].as_array().context("units")?;
+        let of = |kind: &str| -> Vec<String> {
+            units
+                .iter()
+                .filter(|u| u["kind"] == kind)
+                .filter_map(|u| u["id"].as_str().map(str::to_string))
+                .collect()
+        };
+        let communities = of("community");
+        Ok(DemoIds {
+            street: of("street").first().cloned().context("street")?,
+            communities: [communities[0].clone(), communities[1].clone()],
+            grids: of("grid"),
+        })
+    }
+}
+
+/// The Node.js browser driver beside this crate (`tests/web/`), if Chromium, Node and its
+/// modules are installed; the reason it is not otherwise.
+pub fn browser_driver() -> std::result::Result<PathBuf, String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+    let chromium = Path::new("/usr/bin/chromium");
+    if !chromium.exists() {
+        return Err("no /usr/bin/chromium (apt-get install chromium)".into());
+    }
+    if !dir.join("node_modules").join("playwright-core").exists() {
+        return Err(format!(
+            "no playwright-core in {} (npm ci there)",
+            dir.display()
+        ));
+    }
+    if Command::new("node").arg("--version").output().is_err() {
+        return Err("no node".into());
+    }
+    Ok(dir.join("admin.mjs"))
+}

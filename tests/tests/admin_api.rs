@@ -1,0 +1,680 @@
+//! The admin JSON API against a real seeded server: every endpoint refuses anonymous callers
+//! and callers outside their role or scope; CSRF and lock-out; imports are all-or-nothing;
+//! enrolment, revocation and reference edits reach devices; exports read back; the OpenAPI
+//! document lists exactly the routes served.
+
+use std::collections::BTreeSet;
+
+use anyhow::Result;
+use gridwalk_client::Client;
+use gridwalk_server::store::SqliteStore;
+use gridwalk_tests::admin::{AdminSession, Answer, DemoIds, DEMO_PASSWORD};
+use gridwalk_tests::Deployment;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+const NIL: &str = "00000000-0000-0000-0000-000000000000";
+
+/// A path with every `{param}` filled in.
+fn fill(path: &str, value: &str) -> String {
+    path.split('/')
+        .map(|s| if s.starts_with('{') { value } else { s })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn non_public_ops() -> Vec<(Method, &'static str)> {
+    gridwalk_server::admin::operations::<SqliteStore>()
+        .into_iter()
+        .filter(|op| !op.doc.public)
+        .map(|op| (op.method, op.path))
+        .collect()
+}
+
+fn assert_status(answer: &Answer, status: u16, what: &str) {
+    assert_eq!(answer.status, status, "{what}: {}", answer.json);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anonymous_callers_are_refused_everywhere() -> Result<()> {
+    let deployment = Deployment::seeded()?;
+    let server = deployment.start()?;
+    let anon = AdminSession::anonymous(&server.url);
+    for (method, path) in non_public_ops() {
+        let body = Some((b"{}".to_vec(), "application/json"));
+        let answer = anon
+            .request(method.clone(), &fill(path, NIL), body, false)
+            .await?;
+        assert_status(&answer, 401, &format!("anonymous {method} {path}"));
+        assert_eq!(answer.code(), "unauthorized");
+    }
+    // A forged cookie is no better.
+    let forged = AdminSession {
+        cookie: "gw_session=00ff".into(),
+        ..anon.clone()
+    };
+    assert_status(&forged.get("/api/users").await?, 401, "forged cookie");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callers_outside_their_role_or_scope_are_refused() -> Result<()> {
+    let deployment = Deployment::seeded()?;
+    let server = deployment.start()?;
+    let admin = AdminSession::sign_in(&server.url, "admin", DEMO_PASSWORD).await?;
+    let ids = DemoIds::read(&admin).await?;
+    let (c1, c2) = (&ids.communities[0], &ids.communities[1]);
+    let grid1 = &ids.grids[0];
+
+    // A community admin for 光明社区 (community 2).
+    let created = admin
+        .post(
+            "/api/users",
+            &json!({ "login": "cadmin2", "name": "光明管理员", "role": "admin",
+                     "scope_id": c2, "password": "community-pass" }),
+        )
+        .await?;
+    assert_status(&created, 200, "create community admin");
+    let community = AdminSession::sign_in(&server.url, "cadmin2", "community-pass").await?;
+    let dept = AdminSession::sign_in(&server.url, "dept1", DEMO_PASSWORD).await?;
+
+    // A device of worker1 (grid 1, community 1).
+    let users = admin.get("/api/users").await?.json;
+    let user_id = |login: &str| -> String {
+        users
+            .as_array()
+            .and_then(|u| u.iter().find(|u| u["login"] == login))
+            .and_then(|u| u["id"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let worker1 = user_id("worker1");
+    let admin_id = user_id("admin");
+    let code = admin
+        .post(&format!("/api/users/{worker1}/enroll-codes"), &json!({}))
+        .await?;
+    assert_status(&code, 200, "issue code");
+    let phone = tempfile::tempdir()?;
+    let client = Client::open(phone.path())?;
+    let account = client
+        .enroll(
+            &server.url,
+            code.json["code"].as_str().unwrap_or(""),
+            "测试手机",
+        )
+        .await?;
+    let device = account.device_id.to_string();
+
+    let csv = format!("网格,楼栋,地址,户主\n{grid1},1号楼,幸福路18号1号楼9单元901,张三\n");
+    let checklist = admin.get("/api/reference").await?.json["checklists"][0].clone();
+    let draft = json!({ "name": checklist["name"], "items": checklist["items"] });
+    let checklist_path = format!(
+        "/api/checklists/{}/versions",
+        checklist["id"].as_str().unwrap_or(NIL)
+    );
+
+    // (method, path, body) the community admin may not do: community 1 or street-wide.
+    let out_of_scope: Vec<(Method, String, Value)> = vec![
+        (
+            Method::POST,
+            "/api/org/units".into(),
+            json!({ "name": "新网格", "parent": c1 }),
+        ),
+        (
+            Method::POST,
+            "/api/org/buildings".into(),
+            json!({ "grid_id": grid1, "name": "99号楼", "address": "" }),
+        ),
+        (
+            Method::GET,
+            format!("/api/households?grid={grid1}"),
+            Value::Null,
+        ),
+        (
+            Method::POST,
+            format!("/api/households/import?grid={grid1}"),
+            Value::String(csv.clone()),
+        ),
+        (
+            Method::POST,
+            "/api/users".into(),
+            json!({ "login": "w9", "name": "某某", "role": "grid_worker", "scope_id": grid1 }),
+        ),
+        (
+            Method::PUT,
+            format!("/api/users/{admin_id}/password"),
+            json!({ "password": "hijacked-pass" }),
+        ),
+        (
+            Method::POST,
+            format!("/api/users/{worker1}/enroll-codes"),
+            json!({}),
+        ),
+        (
+            Method::POST,
+            format!("/api/devices/{device}/revoke"),
+            json!({}),
+        ),
+        (Method::PUT, "/api/reference/categories".into(), json!([])),
+        (Method::PUT, "/api/reference/routing".into(), json!([])),
+        (Method::PUT, "/api/reference/services".into(), json!([])),
+        (
+            Method::PUT,
+            "/api/reference/calendar".into(),
+            json!({ "holidays": [], "workdays": [] }),
+        ),
+        (Method::POST, checklist_path.clone(), draft.clone()),
+        (
+            Method::GET,
+            format!("/api/dashboard?area={c1}"),
+            Value::Null,
+        ),
+        (
+            Method::GET,
+            format!("/api/exports/visits?area={c1}"),
+            Value::Null,
+        ),
+    ];
+    let mut covered = BTreeSet::new();
+    for (method, path, body) in &out_of_scope {
+        let answer = send(&community, method, path, body).await?;
+        assert_status(&answer, 403, &format!("community admin {method} {path}"));
+        covered.insert((method.clone(), route_of(path)));
+    }
+    // Department staff may do none of the admin-only things.
+    let admin_only: Vec<(Method, String, Value)> = vec![
+        (Method::GET, "/api/users".into(), Value::Null),
+        (Method::GET, "/api/devices".into(), Value::Null),
+        (Method::GET, "/api/audit".into(), Value::Null),
+        (Method::GET, "/api/exports/incidents".into(), Value::Null),
+    ];
+    for (method, path, body) in out_of_scope.iter().chain(&admin_only) {
+        let answer = send(&dept, method, path, body).await?;
+        assert_status(&answer, 403, &format!("department {method} {path}"));
+        covered.insert((method.clone(), route_of(path)));
+    }
+    // What the rest show is narrowed to the caller's scope instead of refused.
+    let listed = community.get("/api/users").await?.json;
+    let logins: Vec<&str> = listed
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|u| u["login"].as_str())
+        .collect();
+    assert!(
+        logins.contains(&"worker4") && !logins.contains(&"worker1") && !logins.contains(&"admin"),
+        "{logins:?}"
+    );
+    let devices = community.get("/api/devices").await?.json;
+    assert_eq!(devices.as_array().map(Vec::len), Some(0), "{devices}");
+    let org = community.get("/api/org").await?.json;
+    assert!(org["units"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .all(|u| u["id"] != c1.as_str()));
+    let dept_org = dept.get("/api/org").await?.json;
+    assert_eq!(dept_org["units"].as_array().map(Vec::len), Some(0));
+    let audit = community.get("/api/audit").await?.json;
+    assert!(
+        audit
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|e| e["actor_login"] != "admin"),
+        "{audit}"
+    );
+    assert_status(
+        &community.get(&format!("/api/dashboard?area={c2}")).await?,
+        200,
+        "own dashboard",
+    );
+    for path in [
+        "/api/org",
+        "/api/reference",
+        "/api/session",
+        "/api/dashboard",
+        "/api/users",
+        "/api/devices",
+        "/api/audit",
+    ] {
+        covered.insert((Method::GET, path.to_string()));
+    }
+    covered.insert((Method::DELETE, "/api/session".into()));
+    // Every non-public operation was checked one way or the other.
+    for (method, path) in non_public_ops() {
+        assert!(
+            covered.contains(&(method.clone(), path.to_string())),
+            "scope of {method} {path} untested"
+        );
+    }
+    // The street admin may do what the community admin may not.
+    assert_status(
+        &send(
+            &admin,
+            &Method::GET,
+            &format!("/api/dashboard?area={c1}"),
+            &Value::Null,
+        )
+        .await?,
+        200,
+        "street dashboard",
+    );
+    assert_status(
+        &admin
+            .post(&format!("/api/devices/{device}/revoke"), &json!({}))
+            .await?,
+        204,
+        "revoke",
+    );
+    Ok(())
+}
+
+/// The route pattern a concrete path was made from.
+fn route_of(path: &str) -> String {
+    let path = path.split('?').next().unwrap_or(path);
+    for (_, pattern) in non_public_ops() {
+        let a: Vec<&str> = pattern.split('/').collect();
+        let b: Vec<&str> = path.split('/').collect();
+        if a.len() == b.len() && a.iter().zip(&b).all(|(p, s)| p.starts_with('{') || p == s) {
+            return pattern.to_string();
+        }
+    }
+    path.to_string()
+}
+
+async fn send(session: &AdminSession, method: &Method, path: &str, body: &Value) -> Result<Answer> {
+    match body {
+        Value::Null => session.request(method.clone(), path, None, true).await,
+        Value::String(text) => {
+            session
+                .upload(path, text.clone().into_bytes(), "text/csv")
+                .await
+        }
+        json => session.send(method.clone(), path, json).await,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn csrf_lock_out_and_audit() -> Result<()> {
+    let deployment = Deployment::seeded()?;
+    let server = deployment.start()?;
+    let admin = AdminSession::sign_in(&server.url, "admin", DEMO_PASSWORD).await?;
+    let ids = DemoIds::read(&admin).await?;
+
+    // State-changing requests need the CSRF token; reads do not.
+    let body = serde_json::to_vec(&json!({ "name": "第四网格", "parent": ids.communities[0] }))?;
+    let no_token = admin
+        .request(
+            Method::POST,
+            "/api/org/units",
+            Some((body, "application/json")),
+            false,
+        )
+        .await?;
+    assert_status(&no_token, 403, "no CSRF token");
+    assert_eq!(no_token.code(), "csrf");
+    let wrong = AdminSession {
+        csrf: "0".repeat(64),
+        ..admin.clone()
+    };
+    assert_eq!(
+        wrong
+            .post(
+                "/api/org/units",
+                &json!({ "name": "x", "parent": ids.communities[0] })
+            )
+            .await?
+            .code(),
+        "csrf"
+    );
+    assert_status(&admin.get("/api/session").await?, 200, "read without token");
+
+    // Five wrong passwords lock the account, even against the right one.
+    for _ in 0..5 {
+        let e = AdminSession::sign_in(&server.url, "dept2", "wrong-password")
+            .await
+            .err();
+        assert!(e.is_some_and(|e| e.to_string().contains("401")));
+    }
+    let locked = AdminSession::sign_in(&server.url, "dept2", DEMO_PASSWORD)
+        .await
+        .err();
+    assert!(locked.is_some_and(|e| e.to_string().contains("account_locked")));
+    // Unknown logins and non-admin roles cannot sign in.
+    assert!(AdminSession::sign_in(&server.url, "nobody", DEMO_PASSWORD)
+        .await
+        .is_err());
+    assert!(AdminSession::sign_in(&server.url, "worker1", DEMO_PASSWORD)
+        .await
+        .is_err());
+
+    // The CLI resets the password and lifts the lock.
+    gridwalk_tests::server_cmd(&[
+        "admin-password",
+        "--data",
+        &deployment.data(),
+        "--user",
+        "dept2",
+        "--password",
+        "recovered-pass",
+    ])?;
+    AdminSession::sign_in(&server.url, "dept2", "recovered-pass").await?;
+
+    // Sign-ins, failures and actions are in the audit log, searchable.
+    let failures = admin
+        .get("/api/audit?q=dept2&action=sign_in&limit=50")
+        .await?
+        .json;
+    let entries = failures.as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        entries.iter().filter(|e| e["ok"] == false).count(),
+        6,
+        "{failures}"
+    );
+    assert_eq!(entries.iter().filter(|e| e["ok"] == true).count(), 1);
+    let unknown = admin.get("/api/audit?q=nobody").await?.json;
+    assert_eq!(
+        unknown[0]["detail"],
+        json!({ "reason": "unknown_login" }).to_string()
+    );
+
+    // Signing out ends the session.
+    assert_status(
+        &admin
+            .request(Method::DELETE, "/api/session", None, true)
+            .await?,
+        204,
+        "sign out",
+    );
+    assert_status(&admin.get("/api/session").await?, 401, "after sign-out");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imports_are_all_or_nothing_and_exports_read_back() -> Result<()> {
+    let deployment = Deployment::seeded()?;
+    let server = deployment.start()?;
+    let admin = AdminSession::sign_in(&server.url, "admin", DEMO_PASSWORD).await?;
+    let ids = DemoIds::read(&admin).await?;
+    let grid = &ids.grids[1];
+    let count = |a: &Answer| a.json.as_array().map(Vec::len).unwrap_or(0);
+    let before = count(&admin.get(&format!("/api/households?grid={grid}")).await?);
+    assert_eq!(before, 300);
+
+    let bad = "楼栋,地址,户主,电话,标签\n\
+               1号楼,幸福路36号1号楼9单元901,王五,13900000001,独居老人\n\
+               88号楼,幸福路36号1号楼9单元902,赵六,13900000002,\n\
+               1号楼,幸福路36号1号楼9单元903,,13900000003,\n";
+    let preview = admin
+        .upload(
+            &format!("/api/households/import?dry_run=true&grid={grid}"),
+            bad.into(),
+            "text/csv",
+        )
+        .await?;
+    assert_status(&preview, 200, "preview");
+    assert_eq!(
+        (
+            preview.json["rows"].as_u64(),
+            preview.json["valid"].as_u64()
+        ),
+        (Some(3), Some(1))
+    );
+    let refused = admin
+        .upload(
+            &format!("/api/households/import?grid={grid}"),
+            bad.into(),
+            "text/csv",
+        )
+        .await?;
+    assert_status(&refused, 422, "bad import");
+    let rows: Vec<u64> = refused.json["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["row"].as_u64())
+        .collect();
+    assert_eq!(rows, vec![3, 4]);
+    assert_eq!(
+        count(&admin.get(&format!("/api/households?grid={grid}")).await?),
+        before,
+        "nothing imported"
+    );
+
+    // The same rows from an XLSX file, fixed.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, row) in [
+        ["楼栋", "地址", "户主", "电话"],
+        ["1号楼", "幸福路36号1号楼9单元901", "王五", "13900000001"],
+        ["2号楼", "幸福路36号2号楼9单元902", "赵六", "13900000002"],
+    ]
+    .iter()
+    .enumerate()
+    {
+        for (c, cell) in row.iter().enumerate() {
+            sheet.write_string(r as u32, c as u16, *cell)?;
+        }
+    }
+    let xlsx = book.save_to_buffer()?;
+    let imported = admin
+        .upload(
+            &format!("/api/households/import?grid={grid}"),
+            xlsx.clone(),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        .await?;
+    assert_status(&imported, 200, "xlsx import");
+    assert_eq!(imported.json["imported"], 2);
+    let listed = admin.get(&format!("/api/households?grid={grid}")).await?;
+    assert_eq!(count(&listed), before + 2);
+    assert!(listed
+        .json
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|h| h["phone"] == "139****0002"));
+    // Importing the same file again finds the addresses taken.
+    let again = admin
+        .upload(
+            &format!("/api/households/import?grid={grid}"),
+            xlsx,
+            "application/octet-stream",
+        )
+        .await?;
+    assert_status(&again, 422, "duplicate import");
+
+    // Exports: XLSX and CSV of every kind, audited.
+    for kind in ["visits", "incidents", "service_requests", "ledger"] {
+        for format in ["xlsx", "csv"] {
+            let file = admin
+                .get(&format!("/api/exports/{kind}?format={format}"))
+                .await?;
+            assert_status(&file, 200, kind);
+            if format == "xlsx" {
+                use calamine::Reader;
+                let mut wb: calamine::Xlsx<_> =
+                    calamine::open_workbook_from_rs(std::io::Cursor::new(file.bytes))?;
+                let range = wb.worksheet_range_at(0).expect("a sheet")?;
+                assert!(range.get_size().1 >= 10, "{kind} has its columns");
+            } else {
+                assert!(file.bytes.starts_with(b"\xEF\xBB\xBF"));
+            }
+        }
+    }
+    let audit = admin.get("/api/audit?action=export").await?.json;
+    assert_eq!(audit.as_array().map(Vec::len), Some(8));
+    assert_status(
+        &admin.get("/api/exports/secrets").await?,
+        400,
+        "unknown export",
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devices_enrol_revoke_and_receive_reference_edits() -> Result<()> {
+    let deployment = Deployment::seeded()?;
+    let server = deployment.start()?;
+    let admin = AdminSession::sign_in(&server.url, "admin", DEMO_PASSWORD).await?;
+    let ids = DemoIds::read(&admin).await?;
+    let created = admin
+        .post("/api/users", &json!({ "login": "worker9", "name": "新网格员", "role": "grid_worker", "scope_id": ids.grids[2] }))
+        .await?;
+    assert_status(&created, 200, "create worker");
+    let id = created.json["id"].as_str().unwrap_or(NIL).to_string();
+    let code = admin
+        .post(&format!("/api/users/{id}/enroll-codes"), &json!({}))
+        .await?;
+    assert!(code.json["qr_svg"]
+        .as_str()
+        .is_some_and(|s| s.contains("<svg")));
+    assert!(code.json["payload"]
+        .as_str()
+        .is_some_and(|s| s.starts_with("gridwalk://enroll?server=http://127.0.0.1:")));
+
+    let phone = tempfile::tempdir()?;
+    let client = Client::open(phone.path())?;
+    client
+        .enroll(
+            &server.url,
+            code.json["code"].as_str().unwrap_or(""),
+            "红米",
+        )
+        .await?;
+    client.sync().await?;
+    let version = client.reference()?.map(|r| r.version).unwrap_or(0);
+
+    // A new checklist version reaches the device; the old one stays.
+    let reference = admin.get("/api/reference").await?.json;
+    let template = &reference["checklists"][0];
+    let mut items = template["items"].as_array().cloned().unwrap_or_default();
+    items.push(json!({ "key": "gas.alarm", "label": "燃气报警器是否正常", "kind": "yes_no", "required": false }));
+    let saved = admin
+        .post(
+            &format!(
+                "/api/checklists/{}/versions",
+                template["id"].as_str().unwrap_or(NIL)
+            ),
+            &json!({ "name": template["name"], "items": items }),
+        )
+        .await?;
+    assert_status(&saved, 200, "new checklist version");
+    assert_eq!(saved.json["version"], 2);
+    client.sync().await?;
+    let on_device = client.reference()?.expect("reference on device");
+    assert!(on_device.version > version);
+    let current = on_device.current_checklist().expect("checklist");
+    assert_eq!(current.version, 2);
+    assert!(current.items.iter().any(|i| i.key == "gas.alarm"));
+    assert!(
+        on_device.checklist(current.id, 1).is_some(),
+        "version 1 kept"
+    );
+
+    // The device is listed, then revoked: its next sync is refused.
+    let devices = admin.get("/api/devices").await?.json;
+    let row = devices
+        .as_array()
+        .and_then(|d| d.iter().find(|d| d["login"] == "worker9"))
+        .cloned()
+        .expect("listed");
+    assert!(row["last_sync_at"].is_i64(), "{row}");
+    let revoke = admin
+        .post(
+            &format!(
+                "/api/devices/{}/revoke",
+                row["device_id"].as_str().unwrap_or(NIL)
+            ),
+            &json!({}),
+        )
+        .await?;
+    assert_status(&revoke, 204, "revoke");
+    let refused = client
+        .sync()
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        refused.contains("revoked") || refused.contains("403"),
+        "{refused}"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_document_matches_the_served_routes() -> Result<()> {
+    let deployment = Deployment::seeded()?;
+    let server = deployment.start()?;
+    let anon = AdminSession::anonymous(&server.url);
+    let answer = anon.get("/api/openapi.json").await?;
+    assert_status(&answer, 200, "openapi");
+    let doc = answer.json;
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
+    // It parses as an OpenAPI 3 document.
+    let parsed: openapiv3::OpenAPI = serde_json::from_value(doc.clone())?;
+    assert!(!parsed.paths.paths.is_empty());
+    // Every $ref resolves.
+    let mut refs = Vec::new();
+    collect_refs(&doc, &mut refs);
+    for r in refs {
+        let name = r.trim_start_matches("#/components/schemas/");
+        assert!(
+            doc["components"]["schemas"].get(name).is_some(),
+            "dangling {r}"
+        );
+    }
+    // Documented operations are exactly the served ones...
+    let documented: BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .into_iter()
+                .flatten()
+                .map(move |(m, _)| (m.to_uppercase(), path.clone()))
+        })
+        .collect();
+    let served: BTreeSet<(String, String)> = gridwalk_server::admin::operations::<SqliteStore>()
+        .into_iter()
+        .map(|op| (op.method.to_string(), op.path.to_string()))
+        .collect();
+    assert_eq!(documented, served);
+    // ...and each of them answers (no 404/405) on the real server.
+    for (method, path) in &documented {
+        let method = Method::from_bytes(method.as_bytes())?;
+        let a = anon
+            .request(
+                method.clone(),
+                &fill(path, NIL),
+                Some((b"{}".to_vec(), "application/json")),
+                false,
+            )
+            .await?;
+        assert!(
+            ![404, 405].contains(&a.status),
+            "{method} {path} is documented but not served"
+        );
+    }
+    // Nothing undocumented is served under /api/.
+    assert_eq!(anon.get("/api/nothing-here").await?.status, 404);
+    Ok(())
+}
+
+fn collect_refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                match (k.as_str(), v) {
+                    ("$ref", Value::String(s)) => out.push(s.clone()),
+                    _ => collect_refs(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}
