@@ -9,6 +9,7 @@ use crate::time::Timestamp;
 
 /// Which dates are working days in a deployment, and its time zone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct WorkCalendar {
     /// Offset of local time from UTC in minutes (Asia/Shanghai: 480).
     pub utc_offset_minutes: i32,

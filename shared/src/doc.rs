@@ -26,6 +26,7 @@ pub enum DocError {
 
 /// A field with several concurrent values (Automerge `get_all`), shown to the user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct FieldConflict {
     /// Field name.
     pub field: String,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// A UTC instant with millisecond precision; stored in documents as epoch milliseconds and
 /// serialised as RFC 3339 text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(transparent)]
 pub struct Timestamp(pub DateTime<Utc>);
 

@@ -13,6 +13,7 @@ use crate::time::Timestamp;
 
 /// Where an incident is in the closed loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum IncidentStatus {
     /// No events yet (never stored: every incident starts with `Report`).
@@ -59,6 +60,7 @@ impl IncidentStatus {
 
 /// An incident's derived state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct IncidentState {
     /// Status.
     pub status: IncidentStatus,
@@ -220,6 +222,7 @@ pub fn may_act_on_incident(role: Role, action: &IncidentAction) -> bool {
 
 /// Where a walk-in service request is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceStatus {
     /// No events yet.
@@ -246,6 +249,7 @@ impl ServiceStatus {
 
 /// A service request's derived state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ServiceState {
     /// Status.
     pub status: ServiceStatus,

@@ -14,6 +14,7 @@ use crate::{Client, Error, Result};
 
 /// The account a device signs in with.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Account {
     /// This device's id.
     pub device_id: Uuid,

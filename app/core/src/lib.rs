@@ -24,6 +24,7 @@
 
 #![warn(missing_docs)]
 
+mod card;
 mod edit;
 mod enrol;
 mod error;
@@ -32,7 +33,9 @@ mod http;
 pub mod media;
 mod store;
 mod sync;
+mod today;
 mod view;
+mod workday;
 
 #[cfg(test)]
 mod tests;
@@ -42,7 +45,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use gridwalk_shared::time::{Clock, SystemClock};
 
-pub use edit::{Attachments, NewIncident, NewServiceRequest, NewVisit};
+pub use card::{BuildingOverview, GridOverview, HouseholdCard, VisitSummary};
+pub use edit::{Attachments, NewIncident, NewServiceRequest, NewVisit, VisitDraft};
 pub use enrol::Account;
 pub use error::{Error, Result};
 pub use media::{AudioNote, MediaError, Photo, UploadProgress};
@@ -51,7 +55,9 @@ pub use store::queries::{HouseholdRow, IncidentRow, ServiceRequestRow, VisitRow}
 pub use store::records::ConflictCopy;
 pub use store::{FILE_NAME, SCHEMA_VERSION};
 pub use sync::{PreparedRound, RoundOutcome, SyncOptions, SyncReport};
+pub use today::{DueHousehold, Task, Today};
 pub use view::{RecordState, RecordView, Status};
+pub use workday::{WorkDay, WorkItem};
 
 /// The device core: one data directory, one signed-in account. `Send + Sync`; share it in an
 /// `Arc`. Every method that writes does so in one transaction.

@@ -19,6 +19,7 @@ use crate::{
 
 /// A workflow state folded from a record's events.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(untagged)]
 pub enum RecordState {
     /// An incident's state.
@@ -40,6 +41,7 @@ impl RecordState {
 
 /// One record as the app shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct RecordView {
     /// The record (concurrent values resolved to the one Automerge shows first).
     pub record: Record,
@@ -62,6 +64,7 @@ impl RecordView {
 
 /// What the device holds and when it last synced.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Status {
     /// The signed-in account.
     pub account: Option<Account>,

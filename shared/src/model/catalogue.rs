@@ -19,6 +19,7 @@ use uuid::Uuid;
     autosurgeon::Reconcile,
     autosurgeon::Hydrate,
 )]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     /// Handled by the grid itself.
@@ -45,6 +46,7 @@ impl Level {
 
 /// A kind of problem a worker can report (e.g. "环境卫生/暴露垃圾").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct IncidentCategory {
     /// Short stable code used by devices and the CLI, e.g. "env.garbage".
     pub code: String,
@@ -56,6 +58,7 @@ pub struct IncidentCategory {
 
 /// Where incidents of a category in an area go.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct RoutingRule {
     /// Category code.
     pub category: String,
@@ -71,6 +74,7 @@ pub struct RoutingRule {
 
 /// Kind of answer a checklist item takes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum ItemKind {
     /// 是/否
@@ -95,6 +99,7 @@ pub enum ItemKind {
 
 /// One question of a visit checklist.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ChecklistItem {
     /// Stable key within the template, e.g. "fire.extinguisher".
     pub key: String,
@@ -109,6 +114,7 @@ pub struct ChecklistItem {
 
 /// A visit checklist (走访清单) at one version; editing makes a new version.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ChecklistTemplate {
     /// Template id, stable across versions.
     pub id: Uuid,
@@ -122,6 +128,7 @@ pub struct ChecklistTemplate {
 
 /// A service catalogue item (办事事项).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ServiceItem {
     /// Stable id.
     pub id: Uuid,

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 /// One person living in a household.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Member {
     /// Stable id within the household.
     #[key]
@@ -22,6 +23,7 @@ pub struct Member {
 
 /// A household in a grid: the unit a grid worker visits.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Household {
     /// Record id.
     pub id: Uuid,

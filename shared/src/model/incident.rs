@@ -9,6 +9,7 @@ use crate::time::Timestamp;
 
 /// What an incident event does; the workflow folds these into a state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum IncidentAction {
     /// 上报: the first event of every incident.
@@ -46,6 +47,7 @@ pub enum IncidentAction {
 
 /// One entry in an incident's append-only event list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct IncidentEvent {
     /// Stable id (UUID v7), also the tie-breaker when folding.
     #[key]
@@ -64,6 +66,7 @@ pub struct IncidentEvent {
 
 /// A reported problem in a grid.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Incident {
     /// Record id.
     pub id: Uuid,

@@ -7,6 +7,7 @@ use crate::time::Timestamp;
 
 /// A GPS (or manual) fix with its accuracy and time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Location {
     /// Latitude in degrees (WGS-84).
     pub lat: f64,

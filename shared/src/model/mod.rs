@@ -28,6 +28,7 @@ pub use worklog::{WorkLogDay, WorkLogEntry};
 
 /// A resident's rating (满意/基本满意/不满意).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Reconcile, Hydrate)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum Satisfaction {
     /// 满意
@@ -40,6 +41,7 @@ pub enum Satisfaction {
 
 /// The kinds of field record, each one Automerge document per record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum RecordKind {
     /// [`Household`]
@@ -83,6 +85,7 @@ impl RecordKind {
 
 /// Any field record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Record {
     /// A household.

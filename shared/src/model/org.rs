@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 /// Level of a node in the org tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum OrgKind {
     /// 区
@@ -19,6 +20,7 @@ pub enum OrgKind {
 
 /// One node of the org tree district → street → community → grid.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct OrgUnit {
     /// Stable id.
     pub id: Uuid,
@@ -32,6 +34,7 @@ pub struct OrgUnit {
 
 /// A residential building (楼栋) inside one grid.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Building {
     /// Stable id.
     pub id: Uuid,
@@ -45,6 +48,7 @@ pub struct Building {
 
 /// A department that handles routed incidents (街道科室 or city department).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Department {
     /// Stable id.
     pub id: Uuid,
@@ -56,6 +60,7 @@ pub struct Department {
 
 /// What a user may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// 网格员: walks one grid.
@@ -98,6 +103,7 @@ impl Role {
 
 /// A person who signs in on a device or the admin web.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct User {
     /// Stable id.
     pub id: Uuid,

@@ -11,6 +11,7 @@ use crate::calendar::WorkCalendar;
 
 /// Everything server-authoritative a device needs, at one version.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ReferenceData {
     /// Bumped on every change; devices compare it with theirs.
     pub version: u64,

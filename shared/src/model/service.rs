@@ -9,6 +9,7 @@ use crate::time::Timestamp;
 
 /// What a service request event does.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum ServiceAction {
     /// 登记: the first event; the registering user is the first responder (首问负责).
@@ -34,6 +35,7 @@ pub enum ServiceAction {
 
 /// One entry in a service request's event list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ServiceEvent {
     /// Stable id (UUID v7).
     #[key]
@@ -50,6 +52,7 @@ pub struct ServiceEvent {
 
 /// A resident's walk-in request for a catalogue item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ServiceRequest {
     /// Record id.
     pub id: Uuid,

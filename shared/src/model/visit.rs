@@ -11,6 +11,7 @@ use crate::time::Timestamp;
 
 /// An answer to one checklist item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case", tag = "kind", content = "value")]
 pub enum Answer {
     /// Yes or no.
@@ -29,6 +30,7 @@ pub enum Answer {
 
 /// One visit to a household.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Visit {
     /// Record id.
     pub id: Uuid,

@@ -8,6 +8,7 @@ use crate::time::Timestamp;
 
 /// One line in a work log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct WorkLogEntry {
     /// Stable id.
     #[key]
@@ -20,6 +21,7 @@ pub struct WorkLogEntry {
 
 /// A worker's log for one day.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct WorkLogDay {
     /// Record id.
     pub id: Uuid,

@@ -23,9 +23,11 @@ use crate::{Client, Error, Result};
 
 mod attach;
 mod desk;
+mod draft;
 
 pub use attach::Attachments;
 pub use desk::NewServiceRequest;
+pub use draft::VisitDraft;
 
 /// A visit to record (入户走访).
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -24,6 +24,7 @@ const TABLES: [&str; 5] = [
 
 /// One household in a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct HouseholdRow {
     /// Record id.
     pub id: Uuid,
@@ -43,6 +44,7 @@ pub struct HouseholdRow {
 
 /// One visit in a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct VisitRow {
     /// Record id.
     pub id: Uuid,
@@ -62,6 +64,7 @@ pub struct VisitRow {
 
 /// One incident in a list, with its folded state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct IncidentRow {
     /// Record id.
     pub id: Uuid,
@@ -85,6 +88,7 @@ pub struct IncidentRow {
 
 /// One walk-in service request in a list, with its folded state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ServiceRequestRow {
     /// Record id.
     pub id: Uuid,

@@ -126,6 +126,7 @@ pub(crate) fn save_conflict_copy(
 
 /// A rejected local version kept aside.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ConflictCopy {
     /// Row id.
     pub id: i64,

@@ -45,6 +45,7 @@ impl Default for SyncOptions {
 
 /// What one [`Client::sync`] did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SyncReport {
     /// Documents whose changes were sent.
     pub uploaded_docs: usize,

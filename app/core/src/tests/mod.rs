@@ -6,6 +6,7 @@ mod desk;
 mod edits;
 mod fixture;
 mod http;
+mod screens;
 mod server;
 mod store;
 mod sync;

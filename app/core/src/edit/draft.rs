@@ -1,0 +1,187 @@
+//! Visit drafts (走访草稿): a visit being filled in, kept on the device so that it survives
+//! the app being closed, and turned into a visit record when the worker finishes it.
+//! Drafts are local only (the `meta` table, one row per household); they never sync.
+
+use std::collections::BTreeMap;
+
+use gridwalk_shared::{
+    model::{Answer, Location, Visit},
+    time::{new_id, Timestamp},
+    validate::validate_record,
+    Record,
+};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::context;
+use crate::store::queries;
+use crate::{Client, Error, Result};
+
+const PREFIX: &str = "draft.visit.";
+
+/// A visit being filled in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct VisitDraft {
+    /// Id the finished visit will have (finishing twice cannot make two visits).
+    pub visit_id: Uuid,
+    /// Household visited.
+    pub household_id: Uuid,
+    /// When the visit started.
+    pub started_at: Timestamp,
+    /// Position fix taken for the visit; `None` when there was none.
+    pub location: Option<Location>,
+    /// Checklist template id the answers belong to.
+    pub template_id: Option<Uuid>,
+    /// Checklist template version the answers belong to.
+    pub template_version: Option<u32>,
+    /// Answers by item key.
+    pub answers: BTreeMap<String, Answer>,
+    /// Notes.
+    pub notes: String,
+    /// Photo blob hashes added on this device.
+    pub photos: Vec<String>,
+    /// Needs a follow-up visit.
+    pub follow_up: bool,
+    /// Last saved.
+    pub saved_at: Timestamp,
+}
+
+impl VisitDraft {
+    /// The visit this draft describes, ended at `ended` (`None`: still a draft).
+    fn visit(&self, grid_id: Uuid, worker_id: Uuid, ended: Option<Timestamp>) -> Visit {
+        Visit {
+            id: self.visit_id,
+            grid_id,
+            household_id: self.household_id,
+            worker_id,
+            started_at: self.started_at,
+            ended_at: ended,
+            location: self.location.clone(),
+            template_id: self.template_id,
+            template_version: self.template_version.map(i64::from),
+            answers: self.answers.clone(),
+            notes: self.notes.clone(),
+            photos: self.photos.clone(),
+            audio: Vec::new(),
+            follow_up: self.follow_up,
+        }
+    }
+}
+
+fn key(household: Uuid) -> String {
+    format!("{PREFIX}{household}")
+}
+
+fn load(conn: &Connection, household: Uuid) -> Result<Option<VisitDraft>> {
+    let text: Option<String> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = ?1",
+            [key(household)],
+            |row| row.get(0),
+        )
+        .optional()?;
+    text.map(|t| serde_json::from_str(&t).map_err(|e| Error::Corrupt(format!("visit draft: {e}"))))
+        .transpose()
+}
+
+fn store(conn: &Connection, draft: &VisitDraft) -> Result<()> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![key(draft.household_id), serde_json::to_string(draft)?],
+    )?;
+    Ok(())
+}
+
+fn remove(conn: &Connection, household: Uuid) -> Result<()> {
+    conn.execute("DELETE FROM meta WHERE key = ?1", [key(household)])?;
+    Ok(())
+}
+
+impl Client {
+    /// The draft for `household`, or a new one started now with the current checklist
+    /// template (not stored until [`Client::save_visit_draft`]).
+    pub fn open_visit_draft(&self, household: Uuid) -> Result<VisitDraft> {
+        let store = self.store();
+        let conn = store.conn();
+        if let Some(draft) = load(conn, household)? {
+            return Ok(draft);
+        }
+        let ctx = context(conn)?;
+        queries::household(conn, household)?.ok_or(Error::NotFound(household))?;
+        let template = ctx.reference.current_checklist();
+        let now = self.clock.now();
+        Ok(VisitDraft {
+            visit_id: new_id(),
+            household_id: household,
+            started_at: now,
+            location: None,
+            template_id: template.map(|t| t.id),
+            template_version: template.map(|t| t.version),
+            answers: BTreeMap::new(),
+            notes: String::new(),
+            photos: Vec::new(),
+            follow_up: false,
+            saved_at: now,
+        })
+    }
+
+    /// Checks the draft's answers against its template and stores it; returns it as stored.
+    pub fn save_visit_draft(&self, mut draft: VisitDraft) -> Result<VisitDraft> {
+        draft.saved_at = self.clock.now();
+        self.store().write(|tx| {
+            let ctx = context(tx)?;
+            let household = queries::household(tx, draft.household_id)?
+                .ok_or(Error::NotFound(draft.household_id))?;
+            let visit = draft.visit(household.grid_id, ctx.user.id, None);
+            validate_record(&Record::Visit(visit), &ctx.reference)?;
+            store(tx, &draft)?;
+            Ok(draft)
+        })
+    }
+
+    /// Every stored draft, most recently saved first.
+    pub fn visit_drafts(&self) -> Result<Vec<VisitDraft>> {
+        let store = self.store();
+        let mut stmt = store
+            .conn()
+            .prepare("SELECT value FROM meta WHERE key LIKE 'draft.visit.%'")?;
+        let texts = stmt
+            .query_map([], |row| row.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        let mut drafts = texts
+            .iter()
+            .map(|t| {
+                serde_json::from_str(t).map_err(|e| Error::Corrupt(format!("visit draft: {e}")))
+            })
+            .collect::<Result<Vec<VisitDraft>>>()?;
+        drafts.sort_by_key(|d| std::cmp::Reverse(d.saved_at));
+        Ok(drafts)
+    }
+
+    /// Throws the draft for `household` away.
+    pub fn discard_visit_draft(&self, household: Uuid) -> Result<()> {
+        self.store().write(|tx| remove(tx, household))
+    }
+
+    /// Finishes the stored draft for `household`: in one transaction, records the visit
+    /// (ended now, validated like any visit, so required items must be answered) and
+    /// removes the draft. Returns the visit's id.
+    pub fn finish_visit_draft(&self, household: Uuid) -> Result<Uuid> {
+        let now = self.clock.now();
+        self.create(|conn, ctx| {
+            let draft = load(conn, household)?
+                .ok_or_else(|| Error::Usage("there is no visit draft for this household".into()))?;
+            let row = queries::household(conn, household)?.ok_or(Error::NotFound(household))?;
+            remove(conn, household)?;
+            let ended = now.max(draft.started_at);
+            Ok(Record::Visit(draft.visit(
+                row.grid_id,
+                ctx.user.id,
+                Some(ended),
+            )))
+        })
+    }
+}

@@ -1,0 +1,12 @@
+//! The commands the UI calls, one file per screen area. Each is a short adapter over
+//! `gridwalk_client::Client` returning a typed [`CommandError`](crate::error::CommandError).
+
+pub mod account;
+pub mod desk;
+pub mod grid;
+pub mod home;
+pub mod report;
+pub mod settings;
+pub mod sync;
+pub mod visit;
+pub mod worklog;

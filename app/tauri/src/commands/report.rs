@@ -1,0 +1,68 @@
+//! Snap and report, my reports with their timeline, the community's incident board.
+
+use gridwalk_client::{IncidentRow, NewIncident, RecordView};
+use gridwalk_shared::model::{IncidentAction, Location};
+use serde::Deserialize;
+use tauri::State;
+use uuid::Uuid;
+
+use crate::error::CommandResult;
+use crate::state::AppState;
+
+/// A problem to report (随手拍).
+#[derive(Debug, Clone, Deserialize, specta::Type)]
+pub struct ReportInput {
+    /// Category code.
+    pub category: String,
+    /// Description.
+    pub description: String,
+    /// Position fix; `None` when there was none.
+    pub location: Option<Location>,
+    /// Grid to report in; `None`: the reporter's own grid.
+    pub grid_id: Option<Uuid>,
+}
+
+/// Reports a problem; returns its id.
+#[tauri::command]
+#[specta::specta]
+pub fn report_incident(state: State<'_, AppState>, report: ReportInput) -> CommandResult<Uuid> {
+    let incident = NewIncident {
+        category: report.category,
+        description: report.description,
+        location: report.location,
+    };
+    let id = match report.grid_id {
+        Some(grid) => state.client.report_incident_in(grid, incident)?,
+        None => state.client.report_incident(incident)?,
+    };
+    state.changed();
+    Ok(id)
+}
+
+/// Incidents held, most recently updated first.
+#[tauri::command]
+#[specta::specta]
+pub fn incidents(state: State<'_, AppState>) -> CommandResult<Vec<IncidentRow>> {
+    Ok(state.client.incidents()?)
+}
+
+/// One record with its conflicts and workflow state (incident timelines, visit details).
+#[tauri::command]
+#[specta::specta]
+pub fn record(state: State<'_, AppState>, id: Uuid) -> CommandResult<Option<RecordView>> {
+    Ok(state.client.record(id)?)
+}
+
+/// Adds a workflow event (accept, feedback, verify, comment, …) to an incident.
+#[tauri::command]
+#[specta::specta]
+pub fn incident_action(
+    state: State<'_, AppState>,
+    id: Uuid,
+    action: IncidentAction,
+    note: String,
+) -> CommandResult<()> {
+    state.client.add_incident_event(id, action, &note)?;
+    state.changed();
+    Ok(())
+}

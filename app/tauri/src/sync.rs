@@ -1,0 +1,173 @@
+//! Sync in the app: one background task runs `Client::sync` on start, on a timer (sooner while
+//! offline), shortly after local changes, when the network returns and on demand, one run at
+//! a time, and tells the UI each time its state changes (`SyncState` event).
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use gridwalk_client::{Client, SyncReport};
+use gridwalk_shared::time::Timestamp;
+use serde::Serialize;
+use tauri::{AppHandle, Runtime};
+use tauri_specta::Event;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+
+use crate::error::{CommandError, CommandResult, ErrorKind};
+
+/// Wait after a local change before syncing, so a burst of edits makes one sync.
+const AFTER_CHANGE: Duration = Duration::from_millis(1500);
+/// Retry interval while the server cannot be reached.
+const OFFLINE_RETRY: Duration = Duration::from_secs(30);
+
+/// Where sync stands; sent to the UI whenever it changes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, specta::Type, Event)]
+pub struct SyncState {
+    /// A sync is running now.
+    pub running: bool,
+    /// The last attempt could not reach the server.
+    pub offline: bool,
+    /// Why the last attempt failed, if it did.
+    pub last_error: Option<CommandError>,
+    /// When the last attempt ended.
+    pub last_attempt: Option<Timestamp>,
+    /// What the last successful sync did.
+    pub last_report: Option<SyncReport>,
+}
+
+/// Why a sync starts.
+pub enum Trigger {
+    /// Something was written locally.
+    LocalChange,
+    /// The webview says the network is back.
+    NetworkBack,
+    /// The user asked; the result goes back on the channel.
+    Manual(oneshot::Sender<CommandResult<SyncReport>>),
+}
+
+/// Handle to the background sync task.
+pub struct Syncer {
+    tx: mpsc::UnboundedSender<Trigger>,
+    state: Arc<Mutex<SyncState>>,
+}
+
+impl Syncer {
+    /// Starts the task; it syncs at once if the device is enrolled.
+    pub fn start<R: Runtime>(client: Arc<Client>, app: AppHandle<R>, every: Duration) -> Syncer {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let state = Arc::new(Mutex::new(SyncState::default()));
+        let task = Task {
+            client,
+            app,
+            state: state.clone(),
+            every,
+        };
+        tauri::async_runtime::spawn(task.run(rx));
+        Syncer { tx, state }
+    }
+
+    /// Asks for a sync soon (errors only if the task is gone, which ends the app anyway).
+    pub fn trigger(&self, trigger: Trigger) {
+        let _ = self.tx.send(trigger);
+    }
+
+    /// Syncs now (after any running sync) and returns what it did.
+    pub async fn now(&self) -> CommandResult<SyncReport> {
+        let (tx, rx) = oneshot::channel();
+        self.trigger(Trigger::Manual(tx));
+        rx.await
+            .map_err(|_| CommandError::new(ErrorKind::Internal, "sync task stopped"))?
+    }
+
+    /// The current sync state.
+    pub fn state(&self) -> SyncState {
+        lock(&self.state).clone()
+    }
+}
+
+fn lock(state: &Mutex<SyncState>) -> std::sync::MutexGuard<'_, SyncState> {
+    state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+struct Task<R: Runtime> {
+    client: Arc<Client>,
+    app: AppHandle<R>,
+    state: Arc<Mutex<SyncState>>,
+    every: Duration,
+}
+
+impl<R: Runtime> Task<R> {
+    async fn run(self, mut rx: mpsc::UnboundedReceiver<Trigger>) {
+        let mut next = Instant::now();
+        loop {
+            let mut waiters = Vec::new();
+            let mut debounce = false;
+            tokio::select! {
+                _ = tokio::time::sleep_until(next) => {}
+                trigger = rx.recv() => match trigger {
+                    None => return,
+                    Some(Trigger::Manual(tx)) => waiters.push(tx),
+                    Some(Trigger::LocalChange) => debounce = true,
+                    Some(Trigger::NetworkBack) => {}
+                },
+            }
+            if debounce {
+                tokio::time::sleep(AFTER_CHANGE).await;
+            }
+            while let Ok(trigger) = rx.try_recv() {
+                if let Trigger::Manual(tx) = trigger {
+                    waiters.push(tx);
+                }
+            }
+            let result = self.sync_once().await;
+            let offline = matches!(&result, Err(e) if e.kind == ErrorKind::Network);
+            next = Instant::now()
+                + if offline {
+                    OFFLINE_RETRY.min(self.every)
+                } else {
+                    self.every
+                };
+            for waiter in waiters {
+                let _ = waiter.send(result.clone());
+            }
+        }
+    }
+
+    async fn sync_once(&self) -> CommandResult<SyncReport> {
+        if self.client.account()?.is_none() {
+            return Err(gridwalk_client::Error::NotEnrolled.into());
+        }
+        self.update(|s| s.running = true);
+        let result = self.client.sync().await.map_err(CommandError::from);
+        let now = self.client.now();
+        self.update(|s| {
+            s.running = false;
+            s.last_attempt = Some(now);
+            match &result {
+                Ok(report) => {
+                    s.offline = false;
+                    s.last_error = None;
+                    s.last_report = Some(report.clone());
+                }
+                Err(error) => {
+                    s.offline = error.kind == ErrorKind::Network;
+                    s.last_error = Some(error.clone());
+                }
+            }
+        });
+        result
+    }
+
+    fn update(&self, change: impl FnOnce(&mut SyncState)) {
+        let snapshot = {
+            let mut state = lock(&self.state);
+            change(&mut state);
+            state.clone()
+        };
+        if let Err(e) = snapshot.emit(&self.app) {
+            tracing::warn!("could not send the sync state to the UI: {e}");
+        }
+    }
+}

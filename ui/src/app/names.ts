@@ -1,0 +1,42 @@
+// Names for ids and codes from the reference data, and how statuses look.
+import type { ReferenceData } from '$lib/bindings';
+
+export function categoryName(reference: ReferenceData | null, code: string): string {
+  return reference?.categories.find((c) => c.code === code)?.name ?? code;
+}
+
+export function userName(reference: ReferenceData | null, id: string | null | undefined): string {
+  if (!id) return '—';
+  return reference?.users.find((u) => u.id === id)?.name ?? id.slice(0, 8);
+}
+
+export function unitName(reference: ReferenceData | null, id: string | null | undefined): string {
+  if (!id) return '—';
+  return reference?.units.find((u) => u.id === id)?.name ?? id.slice(0, 8);
+}
+
+export function departmentName(reference: ReferenceData | null, id: string | null | undefined): string {
+  if (!id) return '—';
+  return reference?.departments.find((d) => d.id === id)?.name ?? id.slice(0, 8);
+}
+
+export function serviceName(reference: ReferenceData | null, id: string): string {
+  return reference?.services.find((s) => s.id === id)?.name ?? id.slice(0, 8);
+}
+
+/** Chip tone of an incident status: open ones warn, finished ones are ok. */
+export function incidentStatusTone(status: string): 'warn' | 'ok' | '' {
+  if (['reported', 'dispatched', 'handling'].includes(status)) return 'warn';
+  if (['handled', 'verified', 'evaluated', 'closed'].includes(status)) return 'ok';
+  return '';
+}
+
+/** Still waiting for someone to act (counts against the due time). */
+export function incidentIsOpen(status: string): boolean {
+  return ['new', 'reported', 'dispatched', 'handling'].includes(status);
+}
+
+/** Past its due time and not done. */
+export function isOverdue(due: string | null, open: boolean, now: Date = new Date()): boolean {
+  return open && due !== null && new Date(due).getTime() < now.getTime();
+}
