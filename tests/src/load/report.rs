@@ -67,6 +67,8 @@ pub struct Comparison {
     pub peer: f64,
     /// `ours / peer` (below 1: Gridwalk is faster / smaller).
     pub ratio: f64,
+    /// Why the peer's figure is not a finished phase, if it is not.
+    pub peer_incomplete: Option<String>,
 }
 
 /// Everything one run measured.
@@ -157,40 +159,58 @@ impl Report {
             );
             return Ok(());
         };
-        let phase = |name: &str, key: &str| peer["phases"][name][key].as_f64();
         let rows = [
-            ("upload ms", ours.upload.wall_ms, phase("upload", "wallMs")),
+            ("upload ms", "upload", ours.upload.wall_ms, "wallMs"),
             (
                 "fresh device ms",
+                "freshDevice",
                 ours.fresh_client.wall_ms,
-                phase("freshDevice", "wallMs"),
+                "wallMs",
             ),
             (
                 "incremental ms",
+                "incremental",
                 ours.incremental.wall_ms,
-                phase("incremental", "wallMs"),
+                "wallMs",
             ),
             (
                 "upload server CPU ms",
+                "upload",
                 ours.upload.server_cpu.cpu_ms,
-                phase("upload", "serverCpuMs"),
-            ),
-            (
-                "server peak RSS MiB",
-                ours.incremental.server_hwm_kib as f64 / 1024.0,
-                peer["serverFinal"]["hwmKB"].as_f64().map(|k| k / 1024.0),
+                "serverCpuMs",
             ),
         ];
-        for (name, ours, theirs) in rows {
-            if let Some(theirs) = theirs.filter(|t| *t > 0.0) {
-                self.comparisons.push(Comparison {
-                    n,
-                    phase: name.into(),
-                    ours,
-                    peer: theirs,
-                    ratio: ours / theirs,
-                });
-            }
+        let mut figures: Vec<(&str, &str, f64, Option<f64>)> = rows
+            .into_iter()
+            .map(|(label, phase, ours, key)| {
+                (label, phase, ours, peer["phases"][phase][key].as_f64())
+            })
+            .collect();
+        figures.push((
+            "server peak RSS MiB",
+            "upload",
+            ours.incremental.server_hwm_kib as f64 / 1024.0,
+            peer["serverFinal"]["hwmKB"].as_f64().map(|k| k / 1024.0),
+        ));
+        for (label, phase, ours, theirs) in figures {
+            let Some(theirs) = theirs.filter(|t| *t > 0.0) else {
+                continue;
+            };
+            let p = &peer["phases"][phase];
+            let peer_incomplete = p["reached"].as_u64().map(|reached| {
+                format!(
+                    "peer {phase} reached {reached} of {} documents",
+                    p["target"].as_u64().unwrap_or(0)
+                )
+            });
+            self.comparisons.push(Comparison {
+                n,
+                phase: label.into(),
+                ours,
+                peer: theirs,
+                ratio: ours / theirs,
+                peer_incomplete,
+            });
         }
         Ok(())
     }
@@ -297,8 +317,13 @@ impl Report {
             for c in &self.comparisons {
                 let _ = writeln!(
                     s,
-                    "  N={:<6} {:<22} ours {:>10.0}  peer {:>10.0}  ratio {:.3}",
-                    c.n, c.phase, c.ours, c.peer, c.ratio
+                    "  N={:<6} {:<22} ours {:>10.0}  peer {:>10.0}  ratio {:.3}  {}",
+                    c.n,
+                    c.phase,
+                    c.ours,
+                    c.peer,
+                    c.ratio,
+                    c.peer_incomplete.as_deref().unwrap_or("")
                 );
             }
         }
