@@ -1,0 +1,218 @@
+//! The admin web in headless Debian Chromium (playwright-core, `tests/web/admin.mjs`) against
+//! a real seeded server: sign in, a household import with a bad row (reported, nothing
+//! imported), a new user and enrolment QR, a headless client enrolled with that code, revoked
+//! and refused, a checklist edit reaching another device, dashboards, and an XLSX export read
+//! back. Skipped (with the reason) when Chromium, Node modules or the built UI are missing,
+//! unless GRIDWALK_REQUIRE_BROWSER=1 (CI). UPDATE_SCREENSHOTS=1 refreshes docs/screenshots.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+use calamine::Reader;
+use gridwalk_client::{Client, NewIncident, NewVisit};
+use gridwalk_shared::model::{Answer, ItemKind};
+use gridwalk_tests::admin::browser_driver;
+use gridwalk_tests::{Deployment, Server};
+use serde_json::Value;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// Runs one phase of the browser script; its last stdout line is JSON.
+fn phase(driver: &Path, name: &str, url: &str, out: &Path, arg: Option<&str>) -> Result<Value> {
+    let mut cmd = Command::new("node");
+    cmd.arg(driver).args([name, url]).arg(out);
+    if let Some(arg) = arg {
+        cmd.arg(arg);
+    }
+    let output = cmd.output().context("run node")?;
+    if !output.status.success() {
+        bail!(
+            "browser phase {name} failed:\n{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let last = stdout.lines().last().unwrap_or("null");
+    Ok(serde_json::from_str(last)?)
+}
+
+/// Some field work from a phone so the dashboards have something to show.
+async fn field_work(client: &Client) -> Result<usize> {
+    let reference = client.reference()?.context("reference data")?;
+    let checklist = reference.current_checklist().context("checklist")?;
+    let template = Some((checklist.id, checklist.version));
+    let answers: std::collections::BTreeMap<String, Answer> = checklist
+        .items
+        .iter()
+        .filter(|i| i.required)
+        .filter_map(|i| {
+            let answer = match &i.kind {
+                ItemKind::YesNo => Answer::YesNo(true),
+                ItemKind::SingleChoice { options } => Answer::Choice(options.first()?.clone()),
+                ItemKind::MultiChoice { options } => {
+                    Answer::Choices(vec![options.first()?.clone()])
+                }
+                ItemKind::Text => Answer::Text("正常".into()),
+                ItemKind::Number => Answer::Number(1.0),
+                ItemKind::Photo => return None,
+            };
+            Some((i.key.clone(), answer))
+        })
+        .collect();
+    let households = client.households()?;
+    let visits = households.iter().take(12).count();
+    for (i, h) in households.iter().take(visits).enumerate() {
+        client.add_visit(NewVisit {
+            household_id: h.id,
+            note: format!("第{}次走访", i + 1),
+            template,
+            answers: answers.clone(),
+            follow_up: i % 4 == 0,
+            ..NewVisit::default()
+        })?;
+    }
+    for (category, text) in [
+        ("env.garbage", "楼道堆放杂物"),
+        ("env.garbage", "垃圾桶满溢"),
+    ] {
+        if reference.category(category).is_some() {
+            client.report_incident(NewIncident {
+                category: category.into(),
+                description: text.into(),
+                ..NewIncident::default()
+            })?;
+        }
+    }
+    client.sync().await?;
+    Ok(visits)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_web_end_to_end() -> Result<()> {
+    let ui = workspace().join("ui").join("dist").join("admin");
+    let driver = match browser_driver() {
+        Ok(d) if ui.join("index.html").is_file() => d,
+        other => {
+            let why = other
+                .err()
+                .unwrap_or_else(|| format!("{} is not built (npm run build:admin)", ui.display()));
+            if std::env::var("GRIDWALK_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
+                bail!("browser test required but cannot run: {why}");
+            }
+            eprintln!("SKIPPED admin_web_end_to_end: {why}");
+            return Ok(());
+        }
+    };
+    let deployment = Deployment::seeded()?;
+    let ui_arg = ui.to_string_lossy().into_owned();
+    let server = Server::start_with(&deployment.data(), "127.0.0.1:0", &["--admin-ui", &ui_arg])?;
+    let out = tempfile::tempdir()?;
+
+    // A phone in grid 2 does some work, so dashboards and exports have rows.
+    let phone_b = tempfile::tempdir()?;
+    let other = Client::open(phone_b.path())?;
+    other
+        .enroll(
+            &server.url,
+            &deployment.enroll_code("worker2")?,
+            "worker2 phone",
+        )
+        .await?;
+    other.sync().await?;
+    let visits = field_work(&other).await?;
+
+    // Sign in, a bad import refused whole, a new user and its enrolment QR code.
+    let setup = phase(&driver, "setup", &server.url, out.path(), None)?;
+    assert_eq!(setup["result"], "import_refused", "{setup}");
+    assert_eq!(setup["before"], setup["after"], "nothing imported: {setup}");
+    let rows = setup["errorRows"].as_array().cloned().unwrap_or_default();
+    assert_eq!(rows.len(), 1, "{setup}");
+    assert!(
+        rows[0]
+            .as_str()
+            .is_some_and(|r| r.starts_with('3') && r.contains("99号楼")),
+        "{setup}"
+    );
+    let code = setup["code"].as_str().context("enrolment code")?;
+
+    // A headless client enrols with that code and syncs.
+    let phone_a = tempfile::tempdir()?;
+    let client = Client::open(phone_a.path())?;
+    let account = client.enroll(&server.url, code, "worker9 phone").await?;
+    assert_eq!(account.user.login, "worker9");
+    client.sync().await?;
+
+    // Revoked in the web: its next sync is refused.
+    phase(&driver, "revoke", &server.url, out.path(), None)?;
+    let refused = client
+        .sync()
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        refused.contains("revoked") || refused.contains("403"),
+        "{refused}"
+    );
+
+    // A checklist edit reaches the other phone as a new version.
+    let before = other.reference()?.context("reference")?;
+    let old = before.current_checklist().context("checklist")?.version;
+    phase(
+        &driver,
+        "checklist",
+        &server.url,
+        out.path(),
+        Some("燃气报警器是否正常"),
+    )?;
+    other.sync().await?;
+    let after = other.reference()?.context("reference")?;
+    let current = after.current_checklist().context("checklist")?;
+    assert_eq!(current.version, old + 1);
+    assert!(current
+        .items
+        .iter()
+        .any(|i| i.label == "燃气报警器是否正常"));
+    assert!(
+        after.checklist(current.id, old).is_some(),
+        "the old version stays"
+    );
+
+    // Dashboards, and the visits export read back.
+    let dash = phase(&driver, "dashboard", &server.url, out.path(), None)?;
+    let file = dash["file"].as_str().context("downloaded file")?;
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(file)?;
+    let range = book.worksheet_range_at(0).context("a sheet")??;
+    let header: Vec<String> = range
+        .rows()
+        .next()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .unwrap_or_default();
+    assert_eq!(header.first().map(String::as_str), Some("走访时间"));
+    assert!(header.iter().any(|h| h == "网格员"));
+    assert_eq!(range.height(), visits + 1, "one row per visit");
+    let audit = dash["audit"].as_array().cloned().unwrap_or_default();
+    assert!(audit
+        .iter()
+        .any(|r| r.as_str().is_some_and(|r| r.contains("export.visits"))));
+    assert!(audit
+        .iter()
+        .any(|r| r.as_str().is_some_and(|r| r.contains("device.revoke"))));
+
+    if std::env::var("UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
+        let docs = workspace().join("docs").join("screenshots");
+        std::fs::create_dir_all(&docs)?;
+        for name in ["signin", "users", "devices", "dashboards", "audit"] {
+            let file = format!("admin-{name}.png");
+            std::fs::copy(out.path().join(&file), docs.join(&file))?;
+        }
+    }
+    Ok(())
+}

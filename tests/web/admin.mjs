@@ -1,0 +1,124 @@
+// Drives the admin web in Debian's headless Chromium for tests/tests/admin_web.rs, one phase
+// per run: node admin.mjs PHASE URL OUT_DIR [ARG]. Prints one JSON line with what it saw;
+// exits non-zero (with the reason) when the page does not behave.
+import { chromium } from 'playwright-core';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const [phase, url, out, arg] = process.argv.slice(2);
+const LOGIN = process.env.ADMIN_LOGIN ?? 'admin';
+const PASSWORD = process.env.ADMIN_PASSWORD ?? 'gridwalk-demo';
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--no-first-run', '--disable-quic'],
+});
+const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true, locale: 'zh-CN' });
+const page = await context.newPage();
+page.setDefaultTimeout(15_000);
+page.on('dialog', (d) => d.accept());
+const errors = [];
+page.on('pageerror', (e) => errors.push(String(e)));
+
+const shot = (name) => page.screenshot({ path: join(out, `admin-${name}.png`), fullPage: false });
+
+async function signIn() {
+  await page.goto(`${url}/admin/`);
+  await page.fill('input[name=login]', LOGIN);
+  await page.fill('input[name=password]', PASSWORD);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('nav a[data-page=dashboard]');
+}
+
+async function go(name) {
+  await page.click(`nav a[data-page=${name}]`);
+  await page.waitForSelector('main h2');
+}
+
+const phases = {
+  // Sign in (a wrong password first), import a file with a bad row, add a user, issue a code.
+  async setup() {
+    await page.goto(`${url}/admin/`);
+    await page.fill('input[name=login]', LOGIN);
+    await page.fill('input[name=password]', 'wrong-password');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('[role=alert]');
+    await page.fill('input[name=password]', '');
+    await shot('signin');
+    await signIn();
+    await go('org');
+    await page.waitForSelector('[data-testid=household-count]');
+    const before = await page.textContent('[data-testid=household-count]');
+    const csv = join(out, 'households.csv');
+    writeFileSync(csv, '楼栋,地址,户主,电话\n1号楼,幸福路18号1号楼9单元901,王五,13900000001\n99号楼,幸福路18号1号楼9单元902,赵六,13900000002\n');
+    await page.setInputFiles('[data-testid=import-file]', csv);
+    await page.click('[data-testid=import-run]');
+    await page.waitForSelector('[data-testid=import-errors]');
+    const result = await page.getAttribute('[data-testid=import-result]', 'data-code');
+    const errorRows = await page.$$eval('[data-testid=import-errors] tbody tr', (rows) => rows.map((r) => r.textContent));
+    const after = await page.textContent('[data-testid=household-count]');
+    await go('users');
+    await page.fill('input[name=login]', 'worker9');
+    await page.fill('input[name=name]', '林小雨');
+    await page.selectOption('select[name=role]', 'grid_worker');
+    await page.click('[data-testid=create-user]');
+    await page.waitForSelector('tr[data-login=worker9]');
+    await page.click('[data-testid=issue-worker9]');
+    await page.waitForSelector('[data-testid=enroll-code] svg');
+    const code = (await page.textContent('[data-testid=code]')).trim();
+    await shot('users');
+    return { before, after, result, errorRows, code };
+  },
+  // The device list shows the enrolled phone; revoke it.
+  async revoke() {
+    await signIn();
+    await go('devices');
+    await page.waitForSelector('tr[data-login=worker9]');
+    await shot('devices');
+    await page.click('[data-testid=revoke-worker9]');
+    await page.waitForSelector('tr[data-login=worker9] .badge.bad');
+    return { revoked: true };
+  },
+  // Add a question to the visit checklist and save it as a new version.
+  async checklist() {
+    await signIn();
+    await go('reference');
+    await page.waitForSelector('[data-testid=checklist-editor]');
+    await page.click('[data-testid=add-item]');
+    await page.locator('[data-testid=item-label]').last().fill(arg ?? '燃气报警器是否正常');
+    await page.click('[data-testid=save-checklist]');
+    await page.waitForSelector('[data-testid=reference-saved]');
+    return { version: await page.textContent('[data-testid=reference-version]') };
+  },
+  // Dashboards with charts, then an XLSX export downloaded.
+  async dashboard() {
+    await signIn();
+    await page.waitForSelector('[data-testid=dashboard]');
+    await page.waitForSelector('canvas');
+    await page.waitForTimeout(300);
+    await shot('dashboards');
+    const onTime = await page.textContent('[data-testid=on-time]');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-visits-xlsx]')]);
+    const file = join(out, download.suggestedFilename());
+    await download.saveAs(file);
+    await go('audit');
+    await page.waitForSelector('[data-testid=audit] tbody tr');
+    const audit = await page.$$eval('[data-testid=audit] tbody tr', (rows) => rows.map((r) => r.textContent));
+    await shot('audit');
+    return { file, onTime, audit };
+  },
+};
+
+try {
+  const result = await phases[phase]();
+  if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
+  console.log(JSON.stringify(result));
+} catch (e) {
+  await page.screenshot({ path: join(out, `failure-${phase}.png`) }).catch(() => {});
+  console.error(`${phase} failed: ${e.stack ?? e}`);
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
