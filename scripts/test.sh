@@ -10,9 +10,10 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "== system packages"
   apt-get update -qq
   # The app (app/tauri) builds against WebKitGTK; its end-to-end test runs it under Xvfb
-  # through WebKitWebDriver, with a CJK font for the screenshots.
+  # through WebKitWebDriver, with a CJK font for the screenshots. The admin web's browser
+  # test drives Debian's Chromium (no test tool downloads a browser of its own).
   apt-get install -y -qq --no-install-recommends pkg-config ca-certificates \
-    libwebkit2gtk-4.1-dev xvfb webkit2gtk-driver fonts-noto-cjk >/dev/null
+    libwebkit2gtk-4.1-dev xvfb webkit2gtk-driver fonts-noto-cjk chromium >/dev/null
   command -v npm >/dev/null || apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
 
@@ -21,10 +22,12 @@ node -e 'const [a, b] = process.versions.node.split(".").map(Number);
   if (a < 20 || (a === 20 && b < 19)) { console.error(`Node ${process.version} is too old for Vite 8: install Node 20.19+ or 22`); process.exit(1); }'
 command -v tauri-driver >/dev/null || cargo install tauri-driver --locked --version 2.1.0
 # The UI first: the app's Rust build embeds ui/dist/app.
-echo "== ui";    (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run check && npm test && npm run build:app)
+echo "== ui";    (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run check && npm test && npm run build:app && npm run build:admin)
+# The admin web's browser test: playwright-core only, driving /usr/bin/chromium.
+echo "== web test driver"; (cd tests/web && npm ci --no-audit --no-fund --loglevel=error)
 
 echo "== format";  cargo fmt --all -- --check
 echo "== lint";    cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== build";   cargo test --workspace --locked --no-run && cargo build --locked -p gridwalk-app
-echo "== tests";   GRIDWALK_PREBUILT=1 cargo test --workspace --locked
+echo "== tests";   GRIDWALK_PREBUILT=1 GRIDWALK_REQUIRE_BROWSER=${GRIDWALK_REQUIRE_BROWSER:-1} cargo test --workspace --locked
 echo "== all checks passed"
