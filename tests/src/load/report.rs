@@ -197,12 +197,17 @@ impl Report {
                 continue;
             };
             let p = &peer["phases"][phase];
-            let peer_incomplete = p["reached"].as_u64().map(|reached| {
+            let reached = p["reached"].as_u64().map(|reached| {
                 format!(
                     "peer {phase} reached {reached} of {} documents",
                     p["target"].as_u64().unwrap_or(0)
                 )
             });
+            let failed = p["failed"]
+                .as_u64()
+                .filter(|f| *f > 0)
+                .map(|f| format!("peer {phase}: {f} documents failed"));
+            let peer_incomplete = reached.or(failed);
             self.comparisons.push(Comparison {
                 n,
                 phase: label.into(),
