@@ -40,7 +40,12 @@ fn writes(records: &[Record]) -> StoreResult<Vec<DocWrite>> {
                     doc_id: record.id(),
                     kind: record.kind(),
                     scope: record.scope(),
-                    department: None,
+                    department: match record {
+                        Record::Incident(i) => {
+                            gridwalk_shared::workflow::fold_incident(&i.events).department_id
+                        }
+                        _ => None,
+                    },
                     snapshot: document.save(),
                 },
                 changes,

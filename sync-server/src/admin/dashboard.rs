@@ -216,7 +216,11 @@ pub async fn dashboard<S: AdminStore>(
 
     let now = chrono::Utc::now().timestamp_millis();
     let text = |o: &Option<String>| o.clone().unwrap_or_default();
-    let done: Vec<&IndexedRecord> = incidents.iter().filter(|i| i.done_at.is_some()).collect();
+    // On-time rate (按时办结率): of the incidents handled that had a time limit.
+    let done: Vec<&IndexedRecord> = incidents
+        .iter()
+        .filter(|i| i.done_at.is_some() && i.due.is_some())
+        .collect();
     let on_time = done
         .iter()
         .filter(|i| matches!((i.done_at, i.due), (Some(d), Some(due)) if d <= due))

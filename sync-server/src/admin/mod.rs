@@ -8,6 +8,7 @@ mod api;
 mod audit;
 mod caller;
 mod dashboard;
+pub mod demo;
 mod devices;
 mod export;
 mod households;

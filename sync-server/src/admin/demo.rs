@@ -1,0 +1,357 @@
+//! Demo field activity (`gridwalk-server seed-activity`): weeks of visits, incidents through
+//! the closed loop and desk requests, so the dashboards and exports have something to show.
+//! The same seed and "now" give the same activity (ids aside).
+
+use gridwalk_shared::model::{
+    Answer, Incident, IncidentAction, IncidentEvent, ItemKind, Level, Record, RecordKind,
+    ReferenceData, Role, Satisfaction, ServiceAction, ServiceEvent, ServiceRequest, Visit,
+};
+use gridwalk_shared::time::Timestamp;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use uuid::Uuid;
+
+use crate::populate;
+use crate::store::{AdminStore, IndexFilter, StoreResult};
+
+/// How many records were made.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Activity {
+    /// Visits.
+    pub visits: usize,
+    /// Incidents.
+    pub incidents: usize,
+    /// Desk requests.
+    pub services: usize,
+}
+
+const HOUR: i64 = 3_600_000;
+
+/// A fresh id: time-ordered, so a second run never overwrites the first (or the demo's
+/// households, which come from the same seed).
+fn id(_: &mut StdRng) -> Uuid {
+    Uuid::now_v7()
+}
+
+fn satisfaction(rng: &mut StdRng) -> Satisfaction {
+    match rng.gen_range(0..20) {
+        0 => Satisfaction::Dissatisfied,
+        1..=3 => Satisfaction::Basically,
+        _ => Satisfaction::Satisfied,
+    }
+}
+
+fn answers(
+    reference: &ReferenceData,
+    rng: &mut StdRng,
+) -> std::collections::BTreeMap<String, Answer> {
+    let Some(checklist) = reference.current_checklist() else {
+        return Default::default();
+    };
+    checklist
+        .items
+        .iter()
+        .filter_map(|item| {
+            let answer = match &item.kind {
+                ItemKind::YesNo => Answer::YesNo(rng.gen_bool(0.85)),
+                ItemKind::SingleChoice { options } => Answer::Choice(options.first()?.clone()),
+                ItemKind::MultiChoice { options } => {
+                    Answer::Choices(vec![options.first()?.clone()])
+                }
+                ItemKind::Text => Answer::Text("正常".into()),
+                ItemKind::Number => Answer::Number(f64::from(rng.gen_range(1..5))),
+                ItemKind::Photo => return None,
+            };
+            Some((item.key.clone(), answer))
+        })
+        .collect()
+}
+
+/// One incident reported at `at` in `grid`, taken as far through the loop as time allows.
+fn incident(
+    reference: &ReferenceData,
+    rng: &mut StdRng,
+    grid: Uuid,
+    by: Uuid,
+    at: i64,
+    now: i64,
+) -> Option<Incident> {
+    let category = &reference.categories[rng.gen_range(0..reference.categories.len())];
+    let rule = reference.route(&category.code, grid)?;
+    let due = reference
+        .calendar
+        .due(Timestamp::from_millis(at), rule.days);
+    let mut events = Vec::new();
+    let mut event = |rng: &mut StdRng, at: i64, action| {
+        events.push(IncidentEvent {
+            id: id(rng),
+            at: Timestamp::from_millis(at),
+            by,
+            action,
+            note: String::new(),
+            photos: vec![],
+        });
+    };
+    event(rng, at, IncidentAction::Report);
+    event(
+        rng,
+        at + HOUR / 2,
+        IncidentAction::Dispatch {
+            level: rule.level,
+            department_id: rule.department_id,
+            assignee_id: None,
+            due: Some(due),
+        },
+    );
+    // Most are handled within the limit, some late, some still open.
+    let limit = (due.millis() - at).max(HOUR);
+    let handled = at
+        + match rng.gen_range(0..10) {
+            0 => limit + rng.gen_range(HOUR..48 * HOUR),
+            1 => i64::MAX / 4,
+            _ => rng.gen_range(HOUR..limit),
+        };
+    if rule.level != Level::Grid {
+        event(rng, at + HOUR, IncidentAction::Accept);
+    }
+    if handled < now {
+        event(rng, handled, IncidentAction::Feedback);
+        if handled + 4 * HOUR < now {
+            event(
+                rng,
+                handled + 2 * HOUR,
+                IncidentAction::Verify { passed: true },
+            );
+            if rng.gen_bool(0.8) {
+                let satisfaction = satisfaction(rng);
+                event(
+                    rng,
+                    handled + 3 * HOUR,
+                    IncidentAction::Evaluate { satisfaction },
+                );
+            }
+            event(rng, handled + 4 * HOUR, IncidentAction::Close);
+        }
+    }
+    let descriptions = [
+        "楼道堆放杂物",
+        "路灯不亮",
+        "垃圾桶满溢",
+        "井盖松动",
+        "占道经营",
+        "墙面小广告",
+    ];
+    Some(Incident {
+        id: id(rng),
+        grid_id: grid,
+        category: category.code.clone(),
+        description: descriptions[rng.gen_range(0..descriptions.len())].to_string(),
+        location: None,
+        photos: vec![],
+        audio: vec![],
+        reporter_id: by,
+        events,
+    })
+}
+
+fn service(
+    reference: &ReferenceData,
+    rng: &mut StdRng,
+    community: Uuid,
+    desk: Uuid,
+    at: i64,
+    now: i64,
+) -> Option<ServiceRequest> {
+    let item = &reference.services[rng.gen_range(0..reference.services.len())];
+    let due = reference
+        .calendar
+        .due(Timestamp::from_millis(at), item.time_limit_days);
+    let mut events = vec![ServiceEvent {
+        id: id(rng),
+        at: Timestamp::from_millis(at),
+        by: desk,
+        action: ServiceAction::Register,
+        note: String::new(),
+    }];
+    let on_the_spot = item.time_limit_days == 0 || rng.gen_bool(0.4);
+    let done = if on_the_spot {
+        at + rng.gen_range(600_000..HOUR)
+    } else {
+        at + rng.gen_range(HOUR..(due.millis() - at).max(2 * HOUR))
+    };
+    if done < now {
+        events.push(ServiceEvent {
+            id: id(rng),
+            at: Timestamp::from_millis(done),
+            by: desk,
+            action: ServiceAction::Complete { on_the_spot },
+            note: String::new(),
+        });
+        if rng.gen_bool(0.7) {
+            let satisfaction = satisfaction(rng);
+            events.push(ServiceEvent {
+                id: id(rng),
+                at: Timestamp::from_millis(done + 60_000),
+                by: desk,
+                action: ServiceAction::Rate { satisfaction },
+                note: String::new(),
+            });
+        }
+    }
+    let surnames = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄"];
+    Some(ServiceRequest {
+        id: id(rng),
+        community_id: community,
+        item_id: item.id,
+        resident_name: format!("{}女士", surnames[rng.gen_range(0..surnames.len())]),
+        resident_phone: format!("139{:08}", rng.gen_range(0..100_000_000)),
+        materials_received: item.materials.clone(),
+        due: Some(due),
+        events,
+    })
+}
+
+/// Stores `days` days of demo activity ending at `now` (epoch ms).
+pub async fn seed_activity<S: AdminStore>(
+    store: &S,
+    days: u32,
+    seed: u64,
+    now: i64,
+) -> StoreResult<Activity> {
+    let reference = store.reference();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let households = store
+        .index_rows(
+            RecordKind::Household,
+            IndexFilter {
+                units: reference.units.iter().map(|u| u.id).collect(),
+                ..IndexFilter::default()
+            },
+        )
+        .await?;
+    let template = reference
+        .current_checklist()
+        .map(|t| (t.id, i64::from(t.version)));
+    let offset = i64::from(reference.calendar.utc_offset_minutes) * 60_000;
+    let today = (now + offset).div_euclid(24 * HOUR) * 24 * HOUR - offset;
+    let mut records = Vec::new();
+    let mut counts = Activity::default();
+    for back in (0..i64::from(days)).rev() {
+        let day = today - back * 24 * HOUR;
+        if !reference
+            .calendar
+            .is_working_day(reference.calendar.local_date(Timestamp::from_millis(day)))
+        {
+            continue;
+        }
+        for user in &reference.users {
+            let morning = day + 8 * HOUR + rng.gen_range(0..HOUR);
+            match user.role {
+                Role::GridWorker => {
+                    let mine: Vec<_> = households
+                        .iter()
+                        .filter(|h| h.scope == user.scope_id)
+                        .collect();
+                    if mine.is_empty() {
+                        continue;
+                    }
+                    for n in 0..rng.gen_range(6..14) {
+                        let start = morning + n * HOUR / 2 + rng.gen_range(0..HOUR / 4);
+                        if start > now {
+                            break;
+                        }
+                        let home = mine[rng.gen_range(0..mine.len())];
+                        records.push(Record::Visit(Visit {
+                            id: id(&mut rng),
+                            grid_id: user.scope_id,
+                            household_id: home.doc_id,
+                            worker_id: user.id,
+                            started_at: Timestamp::from_millis(start),
+                            ended_at: Some(Timestamp::from_millis(
+                                start + rng.gen_range(600_000..1_800_000),
+                            )),
+                            location: None,
+                            template_id: template.map(|t| t.0),
+                            template_version: template.map(|t| t.1),
+                            answers: answers(&reference, &mut rng),
+                            notes: String::new(),
+                            photos: vec![],
+                            audio: vec![],
+                            follow_up: rng.gen_bool(0.1),
+                        }));
+                        counts.visits += 1;
+                    }
+                    for _ in 0..rng.gen_range(0..3) {
+                        let at = morning + rng.gen_range(0..8 * HOUR);
+                        if at < now {
+                            if let Some(i) =
+                                incident(&reference, &mut rng, user.scope_id, user.id, at, now)
+                            {
+                                records.push(Record::Incident(i));
+                                counts.incidents += 1;
+                            }
+                        }
+                    }
+                }
+                Role::Desk if !reference.services.is_empty() => {
+                    for _ in 0..rng.gen_range(2..7) {
+                        let at = morning + rng.gen_range(HOUR..8 * HOUR);
+                        if at < now {
+                            if let Some(s) =
+                                service(&reference, &mut rng, user.scope_id, user.id, at, now)
+                            {
+                                records.push(Record::ServiceRequest(s));
+                                counts.services += 1;
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    populate::insert_records(store, records).await?;
+    Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use gridwalk_shared::validate::validate_record;
+
+    use super::*;
+    use crate::store::{SqliteStore, Store};
+
+    #[tokio::test]
+    async fn demo_activity_is_valid_and_fills_every_kind() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let demo = crate::seed::demo(7);
+        store.put_reference(demo.reference).await.unwrap();
+        let homes = demo.households.into_iter().map(Record::Household).collect();
+        populate::insert_records(&store, homes).await.unwrap();
+        let now = 1_795_400_000_000; // 2026-11-23
+        let made = seed_activity(&store, 14, 1, now).await.unwrap();
+        assert!(
+            made.visits > 300 && made.incidents > 10 && made.services > 20,
+            "{made:?}"
+        );
+        let reference = store.reference();
+        let all = IndexFilter {
+            units: reference.units.iter().map(|u| u.id).collect(),
+            ..IndexFilter::default()
+        };
+        for kind in [
+            RecordKind::Visit,
+            RecordKind::Incident,
+            RecordKind::ServiceRequest,
+        ] {
+            for row in store.index_rows(kind, all.clone()).await.unwrap() {
+                let record: Record = serde_json::from_str(&row.json).unwrap();
+                validate_record(&record, &reference).unwrap();
+                assert!(row.at.is_some_and(|at| at <= now));
+            }
+        }
+        let households = store.household_count(all.units.clone()).await.unwrap();
+        assert_eq!(households, 1800, "nothing overwritten");
+    }
+}
