@@ -10,8 +10,9 @@ use axum::Router;
 use tower_http::trace::TraceLayer;
 
 use crate::admin::AdminConfig;
+use crate::blobs::Blobs;
 use crate::routes;
-use crate::store::{AdminStore, Store};
+use crate::store::{AdminStore, BlobRefs, Store};
 use crate::sync::{DocLocks, PageLimits};
 
 /// State shared by every handler.
@@ -25,6 +26,8 @@ pub struct AppState<S: Store> {
     pub limits: PageLimits,
     /// Admin web and API settings.
     pub admin: Arc<AdminConfig>,
+    /// Blob storage (photos, audio); `None`: blob routes answer 503.
+    pub blobs: Option<Blobs>,
 }
 
 impl<S: Store> AppState<S> {
@@ -35,6 +38,15 @@ impl<S: Store> AppState<S> {
             locks: Arc::new(DocLocks::default()),
             limits: PageLimits::default(),
             admin: Arc::new(AdminConfig::default()),
+            blobs: None,
+        }
+    }
+
+    /// The same state, storing blobs in `blobs`.
+    pub fn with_blobs(self, blobs: Blobs) -> Self {
+        Self {
+            blobs: Some(blobs),
+            ..self
         }
     }
 }
@@ -48,7 +60,7 @@ async fn stamp_protocol(mut response: Response) -> Response {
 }
 
 /// The server's routes.
-pub fn app<S: AdminStore>(state: AppState<S>) -> Router {
+pub fn app<S: AdminStore + BlobRefs>(state: AppState<S>) -> Router {
     Router::new()
         .route("/health", get(routes::health::health::<S>))
         .route(
@@ -60,6 +72,13 @@ pub fn app<S: AdminStore>(state: AppState<S>) -> Router {
             post(routes::sync::sync::<S>)
                 .layer(DefaultBodyLimit::max(gridwalk_shared::wire::MAX_BODY_BYTES)),
         )
+        .route(
+            "/v1/blobs/{sha256}",
+            get(routes::blobs::get::<S>)
+                .head(routes::blobs::head::<S>)
+                .put(routes::blobs::put::<S>)
+                .layer(DefaultBodyLimit::disable()),
+        )
         .merge(crate::admin::router())
         .layer(axum::middleware::map_response(stamp_protocol))
         .layer(TraceLayer::new_for_http())
@@ -67,7 +86,7 @@ pub fn app<S: AdminStore>(state: AppState<S>) -> Router {
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves.
-pub async fn serve<S: AdminStore>(
+pub async fn serve<S: AdminStore + BlobRefs>(
     listener: tokio::net::TcpListener,
     state: AppState<S>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,

@@ -8,6 +8,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use gridwalk_server::admin::{self, AdminConfig};
 use gridwalk_server::app::{self, AppState};
+use gridwalk_server::blobs::{missing_blobs, Blobs};
 use gridwalk_server::store::{AdminStore, SqliteStore, Store};
 use gridwalk_server::sync::PageLimits;
 use gridwalk_server::{auth, populate, seed};
@@ -59,6 +60,18 @@ enum Command {
         #[arg(long, default_value_t = 2026)]
         seed: u64,
     },
+    /// Add demo field activity (visits, incidents, desk requests) for the dashboards.
+    SeedActivity {
+        /// Data directory (seeded with `seed-demo`).
+        #[arg(long, env = "GRIDWALK_DATA")]
+        data: PathBuf,
+        /// Days of activity, ending today.
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        /// Random seed.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
     /// List users: `LOGIN ROLE SCOPE_ID`, one per line.
     Users {
         /// Data directory.
@@ -88,6 +101,15 @@ enum Command {
         /// New password (at least 8 characters).
         #[arg(long, env = "GRIDWALK_ADMIN_PASSWORD")]
         password: String,
+    },
+    /// List referenced blobs not uploaded (whole) yet: `HASH KIND DOC_ID SCOPE PARTIAL_BYTES`.
+    MissingBlobs {
+        /// Data directory.
+        #[arg(long, env = "GRIDWALK_DATA")]
+        data: PathBuf,
+        /// Most lines to print.
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
     },
     /// Revoke a device: its token stops working at once.
     RevokeDevice {
@@ -184,12 +206,14 @@ async fn serve(
         Some(dir) => tracing::info!(admin_ui = %dir.display(), "serving the admin web at /admin"),
         None => tracing::warn!("admin UI not built (npm run build:admin in ui/): /admin shows how"),
     }
+    let blobs = Blobs::in_dir(data.join("blobs")).context("cannot open the blob directory")?;
     println!("Gridwalk server listening on http://{addr}");
     let state = AppState {
         limits,
         admin: std::sync::Arc::new(admin),
         ..AppState::new(store)
-    };
+    }
+    .with_blobs(blobs);
     app::serve(listener, state, shutdown_signal()).await?;
     Ok(())
 }
@@ -291,6 +315,15 @@ async fn run(cli: Cli) -> Result<()> {
             serve(data, listen, log_format, limits, admin_ui).await
         }
         Command::SeedDemo { data, seed } => seed_demo(data, seed).await,
+        Command::SeedActivity { data, days, seed } => {
+            let now = chrono::Utc::now().timestamp_millis();
+            let made = admin::demo::seed_activity(&open(&data)?, days, seed, now).await?;
+            println!(
+                "added {} visits, {} incidents and {} desk requests over {days} days",
+                made.visits, made.incidents, made.services
+            );
+            Ok(())
+        }
         Command::Users { data } => {
             for user in &open(&data)?.reference().users {
                 println!("{} {} {}", user.login, user.role.as_str(), user.scope_id);
@@ -309,6 +342,18 @@ async fn run(cli: Cli) -> Result<()> {
         } => {
             set_password(&open(&data)?, &user, &password).await?;
             println!("password of {user} set; their sessions were ended");
+            Ok(())
+        }
+        Command::MissingBlobs { data, limit } => {
+            let store = open(&data)?;
+            let blobs =
+                Blobs::in_dir(data.join("blobs")).context("cannot open the blob directory")?;
+            for m in missing_blobs(&store, blobs.store.as_ref(), limit).await? {
+                println!(
+                    "{} {} {} {} {}",
+                    m.hash, m.kind, m.doc_id, m.scope, m.partial_bytes
+                );
+            }
             Ok(())
         }
         Command::RevokeDevice { data, device } => {

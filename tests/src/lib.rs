@@ -2,7 +2,10 @@
 //! 127.0.0.1 over temporary data directories, and helpers to talk to them.
 
 pub mod admin;
+pub mod blob_http;
 pub mod load;
+pub mod media;
+pub mod proxy;
 pub mod raw;
 
 use std::io::{BufRead, BufReader};

@@ -21,7 +21,7 @@ use crate::{Client, Error, Result};
 
 pub use audio::ProcessedAudio;
 pub use photo::ProcessedPhoto;
-pub use upload::UploadProgress;
+pub use upload::{UploadProgress, CHUNK_BYTES};
 
 /// Why a photo or recording was refused. Messages are zh-CN first, then English.
 #[derive(Debug, thiserror::Error)]
