@@ -38,6 +38,9 @@ pub const DOC: Doc = Doc {
     reply: Reply::File,
 };
 
+/// Most rows one export holds.
+const MAX_ROWS: usize = 100_000;
+
 /// What to export.
 #[derive(Deserialize)]
 pub struct ExportQuery {
@@ -148,7 +151,18 @@ async fn sheet<S: AdminStore>(
             )))
         }
     };
-    let rows = state.store.index_rows(record_kind, filter.clone()).await?;
+    let capped = IndexFilter {
+        limit: Some(MAX_ROWS + 1),
+        ..filter.clone()
+    };
+    let rows = state.store.index_rows(record_kind, capped).await?;
+    if rows.len() > MAX_ROWS {
+        return Err(AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "export_too_large",
+            format!("more than {MAX_ROWS} rows: export a shorter date range or a smaller area"),
+        ));
+    }
     let records = rows.iter().filter_map(|row| {
         serde_json::from_str::<Record>(&row.json)
             .ok()

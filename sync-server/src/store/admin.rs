@@ -108,6 +108,8 @@ pub struct IndexFilter {
     pub from: Option<i64>,
     /// `at` to (epoch ms, exclusive).
     pub to: Option<i64>,
+    /// At most this many rows (`index_rows` only).
+    pub limit: Option<usize>,
 }
 
 /// One `record_index` row.

@@ -387,11 +387,12 @@ impl AdminStore for SqliteStore {
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT doc_id, scope, department, status, category, level, actor, subject,
                         at, due, done_at, satisfaction, json
-                 FROM record_index WHERE {INDEX_WHERE} ORDER BY at, doc_id"
+                 FROM record_index WHERE {INDEX_WHERE} ORDER BY at, doc_id LIMIT ?6"
             ))?;
+            let limit = filter.limit.map_or(-1, |l| l as i64);
             let raw = stmt
                 .query_map(
-                    params![kind, units, department, filter.from, filter.to],
+                    params![kind, units, department, filter.from, filter.to, limit],
                     |r| {
                         let ids = to_indexed(r)?;
                         let times: [Option<i64>; 3] = [r.get(8)?, r.get(9)?, r.get(10)?];
