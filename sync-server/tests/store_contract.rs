@@ -144,20 +144,20 @@ async fn contract<S: Store>(store: S) {
     assert!(page.rows.iter().all(|r| r.doc_id == d1.doc_id));
     assert_eq!((page.cursor, page.more), (4, false));
     let page = store
-        .log_page(grid_a_only.clone(), other_device, 0, 2)
+        .log_page(grid_a_only.clone(), other_device, 0, 1)
         .await
         .unwrap();
     assert_eq!(
         (page.rows.len(), page.cursor, page.more),
-        (0, 2, true),
-        "a full page of own rows"
+        (1, 4, true),
+        "own rows are skipped; a full page of one"
     );
+    assert_eq!(page.rows[0].seq, 4);
     let page = store
-        .log_page(grid_a_only.clone(), other_device, 2, 2)
+        .log_page(grid_a_only.clone(), other_device, 4, 1)
         .await
         .unwrap();
-    assert_eq!((page.rows.len(), page.cursor, page.more), (1, 4, false));
-    assert_eq!(page.rows[0].seq, 4);
+    assert_eq!((page.rows.len(), page.cursor, page.more), (0, 4, false));
     let by_department = Visibility {
         units: vec![],
         department: Some(dept),

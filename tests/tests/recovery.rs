@@ -31,6 +31,20 @@ fn report(d: &Device, text: &str) -> Uuid {
         .unwrap()
 }
 
+/// Copies a data directory (database files and blob folders) over another.
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
 fn ids(export: &[Value]) -> Vec<String> {
     export
         .iter()
@@ -110,10 +124,7 @@ async fn restored_backup_gets_back_what_devices_hold() {
     // Nightly backup (server stopped, files copied).
     server.kill();
     let backup = tempfile::tempdir().unwrap();
-    for entry in std::fs::read_dir(deployment.dir.path()).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, backup.path().join(path.file_name().unwrap())).unwrap();
-    }
+    copy_dir(deployment.dir.path(), backup.path());
     server = Server::start(&deployment.data(), &listen).unwrap();
 
     // Work the backup does not have.
@@ -127,10 +138,7 @@ async fn restored_backup_gets_back_what_devices_hold() {
 
     // Disaster: the server is restored from the backup and given a new epoch.
     server.kill();
-    for entry in std::fs::read_dir(backup.path()).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, deployment.dir.path().join(path.file_name().unwrap())).unwrap();
-    }
+    copy_dir(backup.path(), deployment.dir.path());
     for stale in ["gridwalk-server.sqlite-wal", "gridwalk-server.sqlite-shm"] {
         let path = deployment.dir.path().join(stale);
         if !backup.path().join(stale).exists() && path.exists() {

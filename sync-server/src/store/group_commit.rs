@@ -107,8 +107,9 @@ fn now_ms() -> i64 {
 /// Stores one round's documents, index rows, blob references and change-log rows.
 fn write_round(conn: &Connection, device_id: Uuid, writes: &[DocWrite]) -> StoreResult<()> {
     let device = device_id.to_string();
-    let mut insert_change =
-        conn.prepare_cached("INSERT INTO changes (doc_id, device_id, data) VALUES (?1, ?2, ?3)")?;
+    let mut insert_change = conn.prepare_cached(
+        "INSERT INTO changes (doc_id, device_id, data, kind, scope) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
     let mut upsert_doc = conn.prepare_cached(
         "INSERT INTO docs (doc_id, kind, scope, department, snapshot, seq, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -128,7 +129,13 @@ fn write_round(conn: &Connection, device_id: Uuid, writes: &[DocWrite]) -> Store
         let doc_id = write.doc.doc_id.to_string();
         let mut seq = 0;
         for change in &write.changes {
-            insert_change.execute(params![doc_id, device, change])?;
+            insert_change.execute(params![
+                doc_id,
+                device,
+                change,
+                write.doc.kind.as_str(),
+                write.doc.scope.to_string()
+            ])?;
             seq = conn.last_insert_rowid();
         }
         let row = index_row(&write.record);

@@ -25,7 +25,9 @@ CREATE TABLE IF NOT EXISTS changes (
     seq       INTEGER PRIMARY KEY AUTOINCREMENT,
     doc_id    TEXT NOT NULL,
     device_id TEXT NOT NULL,
-    data      BLOB NOT NULL
+    data      BLOB NOT NULL,
+    kind      TEXT NOT NULL DEFAULT '',
+    scope     TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS devices (
     device_id    TEXT PRIMARY KEY,

@@ -63,6 +63,7 @@ impl SqliteStore {
         let path = dir.join("gridwalk-server.sqlite");
         let writer = open_connection(&path)?;
         writer.execute_batch(include_str!("schema.sql"))?;
+        migrate(&writer)?;
         writer.execute_batch(include_str!("admin.sql"))?;
         let epoch = match writer
             .query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |r| {
@@ -158,6 +159,26 @@ impl SqliteStore {
         })
         .await
     }
+}
+
+/// Brings a store made by an earlier version up to the current schema.
+fn migrate(conn: &Connection) -> StoreResult<()> {
+    let has_scope: bool = conn
+        .prepare("SELECT 1 FROM pragma_table_info('changes') WHERE name = 'scope'")?
+        .exists([])?;
+    if !has_scope {
+        conn.execute_batch(
+            "BEGIN IMMEDIATE;
+             ALTER TABLE changes ADD COLUMN kind TEXT NOT NULL DEFAULT '';
+             ALTER TABLE changes ADD COLUMN scope TEXT NOT NULL DEFAULT '';
+             UPDATE changes SET
+                kind = (SELECT kind FROM docs WHERE docs.doc_id = changes.doc_id),
+                scope = (SELECT scope FROM docs WHERE docs.doc_id = changes.doc_id);
+             COMMIT;",
+        )?;
+    }
+    conn.execute_batch("CREATE INDEX IF NOT EXISTS changes_by_scope ON changes (scope, seq);")?;
+    Ok(())
 }
 
 async fn blocking<T: Send + 'static>(
@@ -413,16 +434,25 @@ impl Store for SqliteStore {
             let tx = conn.transaction()?;
             let top = top_seq(&tx)?;
             let (units, department) = visibility_params(&visibility);
+            // Rows carry their document's scope, so the visible units are index range scans
+            // on (scope, seq); routed incidents come in through the department's documents.
             let mut stmt = tx.prepare_cached(
-                "SELECT c.seq, c.doc_id, d.kind, d.scope, c.data, c.device_id
-                 FROM changes c JOIN docs d ON d.doc_id = c.doc_id
-                 WHERE c.seq > ?1 AND c.seq <= ?2
-                   AND (d.scope IN (SELECT value FROM json_each(?3)) OR d.department = ?4)
+                "SELECT c.seq, c.doc_id, c.kind, c.scope, c.data FROM changes c
+                 WHERE c.seq > ?1 AND c.seq <= ?2 AND c.device_id != ?6
+                   AND (c.scope IN (SELECT value FROM json_each(?3))
+                        OR c.doc_id IN (SELECT doc_id FROM docs WHERE department = ?4))
                  ORDER BY c.seq LIMIT ?5",
             )?;
             let raw = stmt
                 .query_map(
-                    params![after as i64, top as i64, units, department, limit as i64],
+                    params![
+                        after as i64,
+                        top as i64,
+                        units,
+                        department,
+                        limit as i64,
+                        device_id.to_string()
+                    ],
                     |r| {
                         Ok((
                             r.get::<_, i64>(0)?,
@@ -430,7 +460,6 @@ impl Store for SqliteStore {
                             r.get::<_, String>(2)?,
                             r.get::<_, String>(3)?,
                             r.get::<_, Vec<u8>>(4)?,
-                            r.get::<_, String>(5)?,
                         ))
                     },
                 )?
@@ -440,11 +469,9 @@ impl Store for SqliteStore {
                 (true, Some(last)) => last.0 as u64,
                 _ => top.max(after),
             };
-            let me = device_id.to_string();
             let rows = raw
                 .into_iter()
-                .filter(|r| r.5 != me)
-                .map(|(seq, doc_id, kind, scope, data, _)| {
+                .map(|(seq, doc_id, kind, scope, data)| {
                     Ok(LogRow {
                         seq: seq as u64,
                         doc_id: parse_uuid(&doc_id)?,

@@ -20,7 +20,8 @@ pub use upload::{check_upload, Refusal};
 use crate::error::AppError;
 use crate::store::{DeviceAuth, DocWrite, Store, StoredDoc, Visibility};
 
-const STRIPES: usize = 256;
+/// Enough stripes that two rounds of ~30 documents rarely share one (≈1% at 65,536).
+const STRIPES: usize = 65_536;
 
 /// Per-document locks (striped) so concurrent uploads to one document are checked in turn.
 pub struct DocLocks {

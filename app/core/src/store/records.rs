@@ -77,7 +77,8 @@ pub(crate) fn save(
             stored.id.to_string(),
             stored.kind.as_str(),
             stored.scope.to_string(),
-            stored.doc.save(),
+            // Uncompressed: DEFLATE on every save was ~15% of a fresh device's CPU.
+            stored.doc.save_nocompress(),
             now.millis()
         ],
     )?;
