@@ -50,6 +50,9 @@ enum Command {
         /// Folder of the built admin UI (default: ui/dist/admin of the checkout).
         #[arg(long, env = "GRIDWALK_ADMIN_UI")]
         admin_ui: Option<PathBuf>,
+        /// Mark admin session cookies `Secure` (serve behind HTTPS, e.g. a reverse proxy).
+        #[arg(long, env = "GRIDWALK_SECURE_COOKIES")]
+        secure_cookies: bool,
     },
     /// Create the demo street: 2 communities, 6 grids, 1,800 households, users for every role.
     SeedDemo {
@@ -179,6 +182,7 @@ async fn serve(
     log_format: LogFormat,
     limits: PageLimits,
     admin_ui: Option<PathBuf>,
+    secure_cookies: bool,
 ) -> Result<()> {
     init_logs(log_format);
     if limits.log_rows == 0 || limits.snapshot_docs == 0 {
@@ -200,6 +204,7 @@ async fn serve(
     );
     let admin = AdminConfig {
         ui_dir: admin_ui.or_else(|| AdminConfig::default().ui_dir),
+        secure_cookies,
         ..AdminConfig::default()
     };
     match &admin.ui_dir {
@@ -307,12 +312,13 @@ async fn run(cli: Cli) -> Result<()> {
             log_page,
             snapshot_page,
             admin_ui,
+            secure_cookies,
         } => {
             let limits = PageLimits {
                 log_rows: log_page,
                 snapshot_docs: snapshot_page,
             };
-            serve(data, listen, log_format, limits, admin_ui).await
+            serve(data, listen, log_format, limits, admin_ui, secure_cookies).await
         }
         Command::SeedDemo { data, seed } => seed_demo(data, seed).await,
         Command::SeedActivity { data, days, seed } => {
