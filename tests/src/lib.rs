@@ -7,6 +7,7 @@ pub mod load;
 pub mod media;
 pub mod proxy;
 pub mod raw;
+pub mod webview;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

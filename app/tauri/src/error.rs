@@ -23,6 +23,8 @@ pub enum ErrorKind {
     NotFound,
     /// The request cannot be made as asked.
     Invalid,
+    /// A photo or recording was refused (format, size); nothing was stored.
+    Media,
     /// The local store or a file failed.
     Storage,
     /// Something not expected; the message says what.
@@ -61,6 +63,7 @@ impl From<gridwalk_client::Error> for CommandError {
             E::Refused(_) => ErrorKind::Refused,
             E::NotFound(_) => ErrorKind::NotFound,
             E::WrongKind { .. } | E::Usage(_) => ErrorKind::Invalid,
+            E::Media(_) => ErrorKind::Media,
             E::Store(_) | E::Io(_) | E::Doc(_) | E::Corrupt(_) => ErrorKind::Storage,
             #[allow(unreachable_patterns)] // the core may grow variants (media) before we map them
             _ => ErrorKind::Internal,

@@ -58,6 +58,9 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::desk::due_preview,
             commands::desk::register_walk_in,
             commands::desk::service_action,
+            commands::media::add_photo,
+            commands::media::photo_thumbnail,
+            commands::media::discard_photo,
         ])
         .events(collect_events![SyncState])
         .error_handling(ErrorHandlingMode::Throw)

@@ -76,6 +76,15 @@ export const commands = {
 	registerWalkIn: (request: WalkInInput) => __TAURI_INVOKE<string>("register_walk_in", { request }),
 	/**  Adds a workflow event (hand over, complete, rate, comment) to a walk-in request. */
 	serviceAction: (id: string, action: ServiceAction, note: string) => __TAURI_INVOKE<null>("service_action", { id, action, note }),
+	/**  Processes a photo (JPEG, PNG or WebP, base64) off the UI thread and stores it. */
+	addPhoto: (dataBase64: string) => __TAURI_INVOKE<PhotoInfo>("add_photo", { dataBase64 }),
+	/**
+	 *  The thumbnail of photo `hash` as a data URL, fetched from the server if this device does
+	 *  not hold it; `None` when it cannot be had now (offline).
+	 */
+	photoThumbnail: (hash: string) => __TAURI_INVOKE<string | null>("photo_thumbnail", { hash }),
+	/**  Deletes a photo no record references (taken, then removed from the form). */
+	discardPhoto: (hash: string) => __TAURI_INVOKE<boolean>("discard_photo", { hash }),
 };
 
 /** Events */
@@ -215,6 +224,8 @@ export type ErrorKind =
 "not_found" | 
 /**  The request cannot be made as asked. */
 "invalid" | 
+/**  A photo or recording was refused (format, size); nothing was stored. */
+"media" | 
 /**  The local store or a file failed. */
 "storage" | 
 /**  Something not expected; the message says what. */
@@ -533,6 +544,18 @@ export type OrgUnit = {
 	parent: string | null,
 };
 
+/**  A photo stored on the device, to attach by its hash. */
+export type PhotoInfo = {
+	/**  SHA-256 of the stored JPEG (what records reference). */
+	hash: string,
+	/**  Width in pixels. */
+	width: number,
+	/**  Height in pixels. */
+	height: number,
+	/**  Thumbnail as a `data:image/jpeg;base64,…` URL. */
+	thumbnail: string,
+};
+
 /**  Any field record. */
 export type Record = 
 /**  A household. */
@@ -607,6 +630,8 @@ export type ReportInput = {
 	location: Location | null,
 	/**  Grid to report in; `None`: the reporter's own grid. */
 	grid_id: string | null,
+	/**  Photos added on this device (`add_photo`), by hash. */
+	photos: string[],
 };
 
 /**  What a user may do. */

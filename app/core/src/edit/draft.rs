@@ -175,6 +175,11 @@ impl Client {
             let draft = load(conn, household)?
                 .ok_or_else(|| Error::Usage("there is no visit draft for this household".into()))?;
             let row = queries::household(conn, household)?.ok_or(Error::NotFound(household))?;
+            let media = super::Attachments {
+                photos: draft.photos.clone(),
+                audio: Vec::new(),
+            };
+            super::attach::check(conn, &media)?;
             remove(conn, household)?;
             let ended = now.max(draft.started_at);
             Ok(Record::Visit(draft.visit(

@@ -5,6 +5,7 @@ pub mod account;
 pub mod desk;
 pub mod grid;
 pub mod home;
+pub mod media;
 pub mod report;
 pub mod settings;
 pub mod sync;

@@ -32,4 +32,7 @@
     "due_preview",
     "register_walk_in",
     "service_action",
+    "add_photo",
+    "photo_thumbnail",
+    "discard_photo",
 ]

@@ -1,6 +1,6 @@
 //! Snap and report, my reports with their timeline, the community's incident board.
 
-use gridwalk_client::{IncidentRow, NewIncident, RecordView};
+use gridwalk_client::{Attachments, IncidentRow, NewIncident, RecordView};
 use gridwalk_shared::model::{IncidentAction, Location};
 use serde::Deserialize;
 use tauri::State;
@@ -20,6 +20,8 @@ pub struct ReportInput {
     pub location: Option<Location>,
     /// Grid to report in; `None`: the reporter's own grid.
     pub grid_id: Option<Uuid>,
+    /// Photos added on this device (`add_photo`), by hash.
+    pub photos: Vec<String>,
 }
 
 /// Reports a problem; returns its id.
@@ -31,10 +33,13 @@ pub fn report_incident(state: State<'_, AppState>, report: ReportInput) -> Comma
         description: report.description,
         location: report.location,
     };
-    let id = match report.grid_id {
-        Some(grid) => state.client.report_incident_in(grid, incident)?,
-        None => state.client.report_incident(incident)?,
+    let media = Attachments {
+        photos: report.photos,
+        audio: Vec::new(),
     };
+    let id = state
+        .client
+        .report_incident_with(report.grid_id, incident, &media)?;
     state.changed();
     Ok(id)
 }

@@ -40,8 +40,10 @@ describe('Checklist', () => {
     expect(getByTestId('filled-note').textContent).toContain('1');
   });
 
-  it('says plainly that photos are not available yet', () => {
+  it('takes photos for photo items', () => {
     const { getByTestId } = render(Checklist, { template, answers: {}, onChange: () => {} });
-    expect(getByTestId('photo-unavailable').textContent).toContain('尚未开放');
+    const input = getByTestId('photos-photo-input') as HTMLInputElement;
+    expect(input.type).toBe('file');
+    expect(input.accept).toContain('image/jpeg');
   });
 });

@@ -42,7 +42,7 @@ describe('the i18n table', () => {
       'service.status': ['new', 'registered', 'completed', 'rated'],
       level: ['grid', 'community', 'street', 'city'],
       role: ['grid_worker', 'grid_leader', 'desk', 'department', 'admin'],
-      error: ['not_enrolled', 'no_reference', 'network', 'server', 'update_required', 'refused', 'not_found', 'invalid', 'storage', 'internal'],
+      error: ['not_enrolled', 'no_reference', 'network', 'server', 'update_required', 'refused', 'not_found', 'invalid', 'media', 'storage', 'internal'],
       title: ['home', 'grid', 'building', 'household', 'visit', 'report', 'reports', 'incident', 'worklog', 'settings',
         'catalogue', 'service', 'walkin', 'queue', 'board', 'rate', 'residents'],
       'incident.action': ['report', 'dispatch', 'accept', 'feedback', 'evaluate', 'close', 'comment'],

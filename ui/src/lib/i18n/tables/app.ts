@@ -23,6 +23,7 @@ const table: Table = {
   'error.refused': ['填写内容不符合要求，未保存。请检查后重试。', 'Not saved: something entered does not meet the rules. Check and try again.'],
   'error.not_found': ['本机没有找到这条记录。', 'This record is not on this device.'],
   'error.invalid': ['无法这样操作。', 'That cannot be done.'],
+  'error.media': ['照片或录音不符合要求（格式或大小），未保存。', 'The photo or recording was refused (format or size); nothing was stored.'],
   'error.storage': ['本机存储出错。请重启应用；如仍出错请联系管理员。', 'The storage on this device failed. Restart the app; if it persists, contact your administrator.'],
   'error.internal': ['出现了意外错误。', 'Something unexpected went wrong.'],
 
@@ -144,6 +145,7 @@ const table: Table = {
   'household.born': ['{year}年生', 'born {year}'],
   'household.visits': ['走访记录（{n}）', 'Visits ({n})'],
   'household.answered': ['清单已答 {n} 项', '{n} checklist answers'],
+  'household.photos': ['照片 {n} 张', '{n} photo(s)'],
   'household.grid_incidents': ['本网格未办结事件（{n}）', 'Open problems in this grid ({n})'],
   'field.address': ['地址', 'Address'],
   'field.head': ['户主', 'Head of household'],
@@ -177,8 +179,12 @@ const table: Table = {
   'checklist.yes': ['是', 'Yes'],
   'checklist.no': ['否', 'No'],
 
-  'photo.not_available': ['拍照功能尚未开放：照片和录音将在后续版本中提供，目前请用文字记录。', 'Photos are not available yet: photos and audio come in a later version; for now, describe it in words.'],
-  'photo.use_photo_step': ['请在“照片”一步添加', 'Add it in the photos step'],
+  'photo.add': ['拍照 / 添加照片', 'Take or add a photo'],
+  'photo.add_more': ['再添加照片', 'Add another photo'],
+  'photo.processing': ['正在处理照片…', 'Processing photo…'],
+  'photo.remove': ['删除照片', 'Remove photo'],
+  'photo.alt': ['现场照片', 'Photo'],
+  'photo.offline': ['联网后可查看', 'Viewable when online'],
   'photo.none_attached': ['无照片', 'No photos'],
 
   'location.capturing': ['正在定位…', 'Getting position…'],
