@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use gridwalk_server::admin::{self, AdminConfig};
 use gridwalk_server::app::{self, AppState};
 use gridwalk_server::blobs::{missing_blobs, Blobs};
-use gridwalk_server::store::{AdminStore, SqliteStore, Store};
+use gridwalk_server::store::{AdminStore, AuditEntry, SqliteStore, Store};
 use gridwalk_server::sync::PageLimits;
 use gridwalk_server::{auth, populate, seed};
 use gridwalk_shared::model::{Record, Role};
@@ -346,7 +346,22 @@ async fn run(cli: Cli) -> Result<()> {
             user,
             password,
         } => {
-            set_password(&open(&data)?, &user, &password).await?;
+            let store = open(&data)?;
+            set_password(&store, &user, &password).await?;
+            store
+                .append_audit(AuditEntry {
+                    id: 0,
+                    at: chrono::Utc::now().timestamp_millis(),
+                    actor_id: None,
+                    actor_login: "(command line)".into(),
+                    actor_scope: None,
+                    action: "user.password".into(),
+                    target: user.clone(),
+                    detail: r#"{"via":"admin-password"}"#.into(),
+                    ok: true,
+                    ip: String::new(),
+                })
+                .await?;
             println!("password of {user} set; their sessions were ended");
             Ok(())
         }

@@ -360,6 +360,9 @@ async fn csrf_lock_out_and_audit() -> Result<()> {
         "recovered-pass",
     ])?;
     AdminSession::sign_in(&server.url, "dept2", "recovered-pass").await?;
+    let reset = admin.get("/api/audit?action=user.password").await?.json;
+    assert_eq!(reset[0]["actor_login"], "(command line)", "{reset}");
+    assert_eq!(reset[0]["target"], "dept2");
 
     // Sign-ins, failures and actions are in the audit log, searchable.
     let failures = admin
