@@ -14,7 +14,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 fi
 
 # The app embeds the UI, so the UI is built first.
-(cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build:app)
+(cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build:app && npm run build:admin)
 cargo build --release --locked -p gridwalk-server -p gridwalk-client
 cargo build --release --locked -p gridwalk-app --features gridwalk-app/custom-protocol
 server=target/release/gridwalk-server
@@ -25,6 +25,7 @@ listen=${GRIDWALK_LISTEN:-127.0.0.1:8080}
 
 if [ ! -f "$data/gridwalk-server.sqlite" ]; then
   "$server" seed-demo --data "$data"
+  "$server" seed-activity --data "$data" --days 30
 fi
 
 echo
@@ -53,6 +54,8 @@ for pair in "worker1:$phone" "desk1:$tablet"; do
   "$client" --data "$dir" sync >/dev/null || echo "(first sync of $login failed; the app retries)"
 done
 
+echo "Admin web: http://$listen/admin  (login admin / gridwalk-demo; change it with"
+echo "  $server admin-password --data $data --user admin --password NEW)"
 echo "The app:"
 echo "  phone (worker1):  GRIDWALK_DATA=$phone $app"
 echo "  tablet (desk1):   GRIDWALK_DATA=$tablet GRIDWALK_WINDOW=1024x768 $app"
