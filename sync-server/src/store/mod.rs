@@ -2,6 +2,7 @@
 //! SQLite one. Every method is one transaction.
 
 mod admin;
+mod admin_queries;
 mod admin_sqlite;
 mod blob_refs;
 mod group_commit;
