@@ -91,6 +91,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// A stored photo, ready to attach to a record by its hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Photo {
     /// SHA-256 of the processed JPEG: what records reference.
     pub hash: String,
@@ -110,6 +111,7 @@ pub struct Photo {
 
 /// A stored audio note, ready to attach to a record by its hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct AudioNote {
     /// SHA-256 of the recording.
     pub hash: String,

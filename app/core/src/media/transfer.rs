@@ -23,6 +23,15 @@ pub(crate) enum Failure {
     Fatal(Error),
 }
 
+impl Failure {
+    /// The error inside.
+    pub fn into_error(self) -> Error {
+        match self {
+            Failure::Transient(e) | Failure::Fatal(e) => e,
+        }
+    }
+}
+
 /// `/v1/blobs/{hash}` on the server, with `query` appended.
 pub(crate) fn blob_url(credentials: &Credentials, hash: &str, query: &str) -> String {
     format!("{}/v1/blobs/{hash}{query}", credentials.server_url)

@@ -16,6 +16,7 @@ pub const CHUNK_BYTES: u64 = 256 * 1024;
 
 /// Upload progress over one [`Client::sync`], for a progress bar.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct UploadProgress {
     /// Whether an upload is running now.
     pub active: bool,
@@ -211,7 +212,13 @@ impl Client {
         if status == StatusCode::FORBIDDEN {
             return Ok(Held::Refused);
         }
-        Err(transfer::refusal(response).await)
+        let failure = transfer::refusal(response).await;
+        if status == StatusCode::UNPROCESSABLE_ENTITY {
+            // `hash_mismatch`: the server dropped a partial that was not ours to finish (or
+            // was damaged); start again from what it holds now, within the attempt budget.
+            return Err(Failure::Transient(failure.into_error()));
+        }
+        Err(failure)
     }
 }
 

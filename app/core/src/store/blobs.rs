@@ -10,6 +10,7 @@ use crate::Result;
 
 /// What a blob is to the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum BlobKind {
     /// A processed photo.
@@ -40,6 +41,7 @@ impl BlobKind {
 
 /// One blob held on the device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct BlobRow {
     /// SHA-256, hex.
     pub hash: String,
