@@ -81,6 +81,10 @@ pub struct SyncRequest {
     /// Documents the device could not complete (missing dependencies): send them whole.
     #[serde(default)]
     pub want_full: Vec<Uuid>,
+    /// Unsent changes the device holds, this request's included (shown in the admin web's
+    /// device list); absent from older clients.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<u64>,
 }
 
 /// A document refused whole, with the server's copy for the device to take.

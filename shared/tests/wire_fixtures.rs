@@ -35,6 +35,7 @@ fn golden_request() -> SyncRequest {
             changes: vec![ByteBuf::from(vec![0x85, 0x6f, 0x4a, 0x83])],
         }],
         want_full: vec![id(4)],
+        pending: None,
     }
 }
 

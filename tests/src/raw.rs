@@ -157,6 +157,7 @@ pub fn request(
         reference_version,
         docs,
         want_full: Vec::new(),
+        pending: None,
     }
 }
 

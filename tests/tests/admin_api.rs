@@ -584,6 +584,32 @@ async fn devices_enrol_revoke_and_receive_reference_edits() -> Result<()> {
         .cloned()
         .expect("listed");
     assert!(row["last_sync_at"].is_i64(), "{row}");
+    assert_eq!(
+        row["pending_changes"], 0,
+        "the client sent everything: {row}"
+    );
+    // A device that reports changes it could not send yet shows them.
+    let code = admin
+        .post(&format!("/api/users/{id}/enroll-codes"), &json!({}))
+        .await?;
+    let raw = gridwalk_tests::raw::RawDevice::enroll(
+        &server.url,
+        code.json["code"].as_str().unwrap_or(""),
+    )
+    .await?;
+    let mut request = gridwalk_tests::raw::request(Vec::new(), None, 0);
+    request.pending = Some(3);
+    raw.sync(&request).await?;
+    let devices = admin.get("/api/devices").await?.json;
+    let listed = devices
+        .as_array()
+        .and_then(|d| {
+            d.iter()
+                .find(|d| d["device_id"] == raw.device_id.to_string())
+        })
+        .cloned()
+        .expect("listed");
+    assert_eq!(listed["pending_changes"], 3, "{listed}");
     let revoke = admin
         .post(
             &format!(

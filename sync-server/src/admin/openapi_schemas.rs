@@ -172,7 +172,7 @@ pub fn schemas() -> Value {
                 ],
                 json!({
             "device_id": id(), "user_id": id(), "name": s(), "app_version": s(), "created_at": int(),
-            "last_sync_at": { "type": "integer", "nullable": true }, "revoked_at": { "type": "integer", "nullable": true },
+            "last_sync_at": { "type": "integer", "nullable": true }, "revoked_at": { "type": "integer", "nullable": true }, "pending_changes": { "type": "integer", "nullable": true },
             "login": s(), "user_name": s(), "role": s() }),
             ),
         ),

@@ -9,7 +9,7 @@ use gridwalk_shared::wire::{self, SyncRequest};
 
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::store::Store;
+use crate::store::AdminStore;
 use crate::{auth, sync};
 
 fn protocol_mismatch(got: &str) -> AppError {
@@ -45,7 +45,7 @@ fn decode_body(headers: &HeaderMap, body: &[u8]) -> Result<SyncRequest, AppError
 
 /// Handles one sync round.
 #[tracing::instrument(skip_all)]
-pub async fn sync<S: Store>(
+pub async fn sync<S: AdminStore>(
     State(state): State<AppState<S>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -66,7 +66,16 @@ pub async fn sync<S: Store>(
         )
     })?;
     let request = decode_body(&headers, &body)?;
+    // What the device still holds unsent once this round's uploads are settled (accepted,
+    // or refused and kept aside as conflict copies), for the admin web's device list.
+    let uploaded: u64 = request.docs.iter().map(|d| d.changes.len() as u64).sum();
+    let pending = request.pending.map(|p| p.saturating_sub(uploaded));
     let response = sync::sync(&state.store, &state.locks, state.limits, &device, request).await?;
+    if let Some(pending) = pending {
+        if let Err(e) = state.store.note_pending(device.device_id, pending).await {
+            tracing::warn!(error = %e, "could not record the device's pending changes");
+        }
+    }
 
     // A rejected document makes the round a 422, but the body is still the whole
     // response: accepted documents are stored and the page is there to apply.

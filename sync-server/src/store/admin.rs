@@ -95,6 +95,8 @@ pub struct DeviceInfo {
     pub last_sync_at: Option<i64>,
     /// Revoked at (epoch ms).
     pub revoked_at: Option<i64>,
+    /// Unsent changes the device still held after its last sync (as it reported them).
+    pub pending_changes: Option<u64>,
 }
 
 /// Which indexed records a query covers.
@@ -216,6 +218,14 @@ pub trait AdminStore: Store {
         &self,
         device_id: Uuid,
     ) -> impl Future<Output = StoreResult<Option<DeviceInfo>>> + Send;
+
+    /// Records the unsent changes a device reported holding after its last sync round
+    /// (writes only when the number changed).
+    fn note_pending(
+        &self,
+        device_id: Uuid,
+        pending: u64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 
     /// Addresses of the households in these grids, as `(grid, address)`.
     fn household_addresses(

@@ -16,6 +16,12 @@ CREATE TABLE IF NOT EXISTS admin_sessions (
     expires_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS admin_sessions_by_user ON admin_sessions (user_id);
+-- What each device last reported about itself (unsent changes after its last round).
+CREATE TABLE IF NOT EXISTS device_status (
+    device_id   TEXT PRIMARY KEY,
+    pending     INTEGER NOT NULL,
+    reported_at INTEGER NOT NULL
+);
 -- Every admin action and sign-in. Append-only: the triggers refuse edits and deletions.
 CREATE TABLE IF NOT EXISTS audit_log (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,

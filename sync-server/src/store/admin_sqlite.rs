@@ -88,6 +88,7 @@ type RawDevice = (
     i64,
     Option<i64>,
     Option<i64>,
+    Option<i64>,
 );
 
 fn raw_device(r: &Row<'_>) -> rusqlite::Result<RawDevice> {
@@ -99,6 +100,7 @@ fn raw_device(r: &Row<'_>) -> rusqlite::Result<RawDevice> {
         r.get(4)?,
         r.get(5)?,
         r.get(6)?,
+        r.get(7)?,
     ))
 }
 
@@ -111,11 +113,13 @@ fn to_device(raw: RawDevice) -> StoreResult<DeviceInfo> {
         created_at: raw.4,
         last_sync_at: raw.5,
         revoked_at: raw.6,
+        pending_changes: raw.7.map(|p| p.max(0) as u64),
     })
 }
 
-const DEVICE_COLUMNS: &str =
-    "device_id, user_id, name, app_version, created_at, last_sync_at, revoked_at";
+const DEVICE_COLUMNS: &str = "d.device_id, d.user_id, d.name, d.app_version, d.created_at,
+    d.last_sync_at, d.revoked_at, s.pending
+    FROM devices d LEFT JOIN device_status s ON s.device_id = d.device_id";
 
 impl AdminStore for SqliteStore {
     async fn set_password(&self, user_id: Uuid, password_hash: String) -> StoreResult<()> {
@@ -280,9 +284,9 @@ impl AdminStore for SqliteStore {
     async fn devices_of(&self, user_ids: Vec<Uuid>) -> StoreResult<Vec<DeviceInfo>> {
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {DEVICE_COLUMNS} FROM devices
-                 WHERE user_id IN (SELECT value FROM json_each(?1))
-                 ORDER BY created_at DESC, device_id"
+                "SELECT {DEVICE_COLUMNS}
+                 WHERE d.user_id IN (SELECT value FROM json_each(?1))
+                 ORDER BY d.created_at DESC, d.device_id"
             ))?;
             let raw = stmt
                 .query_map([ids_json(&user_ids)], raw_device)?
@@ -296,12 +300,41 @@ impl AdminStore for SqliteStore {
         self.read(move |conn| {
             let raw = conn
                 .query_row(
-                    &format!("SELECT {DEVICE_COLUMNS} FROM devices WHERE device_id = ?1"),
+                    &format!("SELECT {DEVICE_COLUMNS} WHERE d.device_id = ?1"),
                     [device_id.to_string()],
                     raw_device,
                 )
                 .optional()?;
             raw.map(to_device).transpose()
+        })
+        .await
+    }
+
+    async fn note_pending(&self, device_id: Uuid, pending: u64) -> StoreResult<()> {
+        let id = device_id.to_string();
+        let key = id.clone();
+        let known: Option<i64> = self
+            .read(move |conn| {
+                Ok(conn
+                    .query_row(
+                        "SELECT pending FROM device_status WHERE device_id = ?1",
+                        [key],
+                        |r| r.get(0),
+                    )
+                    .optional()?)
+            })
+            .await?;
+        if known == Some(pending as i64) {
+            return Ok(());
+        }
+        self.write(move |conn| {
+            conn.execute(
+                "INSERT INTO device_status (device_id, pending, reported_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (device_id) DO UPDATE SET pending = excluded.pending,
+                    reported_at = excluded.reported_at",
+                params![id, pending as i64, now_ms()],
+            )?;
+            Ok(())
         })
         .await
     }

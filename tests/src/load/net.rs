@@ -48,6 +48,7 @@ pub fn request(docs: Vec<wire::DocUpload>, cursor: Option<Cursor>) -> SyncReques
         reference_version: 0,
         docs,
         want_full: Vec::new(),
+        pending: None,
     }
 }
 

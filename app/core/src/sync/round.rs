@@ -93,6 +93,7 @@ pub(crate) fn prepare(conn: &Connection) -> Result<PreparedRound> {
             reference_version: meta::reference_version(conn)?,
             docs,
             want_full,
+            pending: Some(outbox::pending(conn)?),
         },
         sent,
         truncated,

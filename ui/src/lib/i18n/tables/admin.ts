@@ -88,6 +88,7 @@ const table: Table = {
   'admin.devices.version': ['应用版本', 'App version'],
   'admin.devices.enrolled': ['登记时间', 'Enrolled'],
   'admin.devices.last_sync': ['最近同步', 'Last sync'],
+  'admin.devices.pending': ['待上传修改', 'Unsent changes'],
   'admin.devices.state': ['状态', 'State'],
   'admin.devices.active': ['正常', 'Active'],
   'admin.devices.revoked': ['已停用', 'Revoked'],
