@@ -16,6 +16,8 @@ pub struct BlobReply {
     pub complete: bool,
     /// Error `code` of a JSON error body, if any.
     pub code: Option<String>,
+    /// `Connection: close`: the server will not take another request on this connection.
+    pub closes: bool,
     /// The body.
     pub body: Vec<u8>,
 }
@@ -30,6 +32,7 @@ async fn reply(res: reqwest::Response) -> Result<BlobReply> {
     };
     let offset = header("upload-offset").and_then(|v| v.parse().ok());
     let complete = header("upload-complete").as_deref() == Some("1");
+    let closes = header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
     let body = res.bytes().await?.to_vec();
     let code = serde_json::from_slice::<serde_json::Value>(&body)
         .ok()
@@ -39,6 +42,7 @@ async fn reply(res: reqwest::Response) -> Result<BlobReply> {
         offset,
         complete,
         code,
+        closes,
         body,
     })
 }

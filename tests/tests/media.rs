@@ -180,6 +180,9 @@ async fn blobs_are_only_for_those_who_see_a_record_and_only_if_they_hash_right()
         (early.status, early.code.as_deref()),
         (403, Some("not_referenced"))
     );
+    // Refused unread: the server drops the connection and says so, so the next request
+    // (the sync below) goes out on a fresh one instead of failing on a closed socket.
+    assert!(early.closes, "an early refusal says `Connection: close`");
     raw_visit(&colleague, household, vec![hash.clone()]).await;
     let missing = server_cmd(&["missing-blobs", "--data", &deployment.data()]).unwrap();
     assert!(missing.contains(&hash), "{missing}");
@@ -198,6 +201,7 @@ async fn blobs_are_only_for_those_who_see_a_record_and_only_if_they_hash_right()
         .await
         .unwrap();
     assert_eq!((first.status, first.offset), (202, Some(half as u64)));
+    assert!(!first.closes, "a piece read whole keeps the connection");
     let held = colleague.head_blob(&hash).await.unwrap();
     assert_eq!(
         (held.status, held.offset, held.complete),

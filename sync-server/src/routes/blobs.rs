@@ -210,6 +210,9 @@ async fn receive(body: Body, writer: &mut BlobWrite, mut skip: u64, length: u64)
 
 /// `PUT` with `Content-Range`: appends to the blob; the last piece is verified against the
 /// hash before the blob is kept. Idempotent: a blob held whole answers 200 at once.
+///
+/// An answer given before the whole body was read says `Connection: close`, so the client
+/// does not reuse a connection the server is about to drop.
 #[tracing::instrument(skip_all, fields(blob = %hash))]
 pub async fn put<S: BlobRefs>(
     State(state): State<AppState<S>>,
@@ -217,13 +220,34 @@ pub async fn put<S: BlobRefs>(
     Query(query): Query<BlobQuery>,
     headers: HeaderMap,
     body: Body,
-) -> Result<Response, AppError> {
-    let (device, blobs) = caller(&state, &headers, &hash).await?;
-    let (start, length, total) = content_range(&headers)?;
-    check_upload(&state.store, &device, &hash, &query).await?;
-    let _one_upload_at_a_time = blobs.lock(&hash).await;
-    let have = match blobs.store.held(&hash).await? {
-        Held::Whole(size) => return Ok(holding(StatusCode::OK, size, true)),
+) -> Response {
+    let mut body = Some(body);
+    let (response, read_whole) = match store_piece(&state, &hash, &query, &headers, &mut body).await
+    {
+        Ok(answer) => answer,
+        Err(e) => (e.into_response(), false),
+    };
+    if read_whole {
+        response
+    } else {
+        super::closing(response)
+    }
+}
+
+/// The work of [`put`]; answers with whether the body was read to its end.
+async fn store_piece<S: BlobRefs>(
+    state: &AppState<S>,
+    hash: &str,
+    query: &BlobQuery,
+    headers: &HeaderMap,
+    body: &mut Option<Body>,
+) -> Result<(Response, bool), AppError> {
+    let (device, blobs) = caller(state, headers, hash).await?;
+    let (start, length, total) = content_range(headers)?;
+    check_upload(&state.store, &device, hash, query).await?;
+    let _one_upload_at_a_time = blobs.lock(hash).await;
+    let have = match blobs.store.held(hash).await? {
+        Held::Whole(size) => return Ok((holding(StatusCode::OK, size, true), false)),
         held => held.bytes(),
     };
     if start > have {
@@ -236,9 +260,12 @@ pub async fn put<S: BlobRefs>(
         refused
             .headers_mut()
             .insert(OFFSET, HeaderValue::from(have));
-        return Ok(refused);
+        return Ok((refused, false));
     }
-    let mut writer = blobs.store.append(&hash).await?;
+    let Some(body) = body.take() else {
+        return Err(bad_request("incomplete_body", "the body was already read"));
+    };
+    let mut writer = blobs.store.append(hash).await?;
     let (appended, whole_body) = receive(body, &mut writer, have - start, length).await;
     drop(writer);
     let now = have + appended;
@@ -247,17 +274,17 @@ pub async fn put<S: BlobRefs>(
         let mut cut: Response =
             bad_request("incomplete_body", "the body ended early").into_response();
         cut.headers_mut().insert(OFFSET, HeaderValue::from(now));
-        return Ok(cut);
+        return Ok((cut, false));
     }
     if now < total {
-        return Ok(holding(StatusCode::ACCEPTED, now, false));
+        return Ok((holding(StatusCode::ACCEPTED, now, false), true));
     }
-    let size = blobs.store.finish(&hash).await?;
+    let size = blobs.store.finish(hash).await?;
     if let Some(photo) = &query.thumbnail_of {
-        blobs.store.set_thumbnail(photo, &hash).await?;
+        blobs.store.set_thumbnail(photo, hash).await?;
     }
     tracing::info!(device = %device.device_id, size, "blob stored");
-    Ok(holding(StatusCode::CREATED, size, true))
+    Ok((holding(StatusCode::CREATED, size, true), true))
 }
 
 /// `GET` (`?thumbnail=1` for a photo's thumbnail): only for callers who may see a record that

@@ -50,6 +50,18 @@ pub async fn sync<S: AdminStore>(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AppError> {
+    // Refused before anything else: the server stops reading and drops the connection.
+    let body = match body {
+        Ok(body) => body,
+        Err(e) => {
+            let refused = AppError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                format!("{} (limit {} bytes)", e.body_text(), wire::MAX_BODY_BYTES),
+            );
+            return Ok(super::closing(refused.into_response()));
+        }
+    };
     let version = headers
         .get(wire::PROTOCOL_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -58,13 +70,6 @@ pub async fn sync<S: AdminStore>(
         return Err(protocol_mismatch(version));
     }
     let device = auth::authenticate(&state.store, &headers).await?;
-    let body = body.map_err(|e| {
-        AppError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            format!("{} (limit {} bytes)", e.body_text(), wire::MAX_BODY_BYTES),
-        )
-    })?;
     let request = decode_body(&headers, &body)?;
     // What the device still holds unsent once this round's uploads are settled (accepted,
     // or refused and kept aside as conflict copies), for the admin web's device list.
