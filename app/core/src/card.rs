@@ -53,8 +53,10 @@ pub struct VisitSummary {
     pub notes: String,
     /// Checklist items answered.
     pub answered: usize,
-    /// Photos attached.
-    pub photos: usize,
+    /// Photos attached, by hash.
+    pub photos: Vec<String>,
+    /// Audio notes attached, by hash.
+    pub audio: Vec<String>,
     /// Asked for a follow-up.
     pub follow_up: bool,
     /// Where it was logged.
@@ -177,7 +179,8 @@ impl Client {
                     .map_or_else(|| visit.worker_id.to_string(), |u| u.name.clone()),
                 notes: visit.notes,
                 answered: visit.answers.len(),
-                photos: visit.photos.len(),
+                photos: visit.photos,
+                audio: visit.audio,
                 follow_up: visit.follow_up,
                 location: visit.location,
             });

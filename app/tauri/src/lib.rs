@@ -60,9 +60,18 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::desk::service_action,
             commands::media::add_photo,
             commands::media::photo_thumbnail,
-            commands::media::discard_photo,
+            commands::media::photo_full,
+            commands::media::add_audio,
+            commands::media::audio_source,
+            commands::media::discard_media,
         ])
         .events(collect_events![SyncState])
+        // The audio note limits the core enforces, so the recorder stops in time.
+        .constant("AUDIO_MAX_MS", gridwalk_client::media::audio::MAX_AUDIO_MS)
+        .constant(
+            "AUDIO_MAX_BYTES",
+            gridwalk_client::media::audio::MAX_AUDIO_BYTES,
+        )
         .error_handling(ErrorHandlingMode::Throw)
         // One TypeScript type per Rust type: the UI sends back what it was given.
         .disable_serde_phases()

@@ -1,11 +1,12 @@
 //! Sync in the app: one background task runs `Client::sync` on start, on a timer (sooner while
 //! offline), shortly after local changes, when the network returns and on demand, one run at
-//! a time, and tells the UI each time its state changes (`SyncState` event).
+//! a time, and tells the UI each time its state changes (`SyncState` event), including blob
+//! upload progress at most every [`PROGRESS_EVERY`] while photos and recordings are sent.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use gridwalk_client::{Client, SyncReport};
+use gridwalk_client::{Client, SyncReport, UploadProgress};
 use gridwalk_shared::time::Timestamp;
 use serde::Serialize;
 use tauri::{AppHandle, Runtime};
@@ -19,6 +20,8 @@ use crate::error::{CommandError, CommandResult, ErrorKind};
 const AFTER_CHANGE: Duration = Duration::from_millis(1500);
 /// Retry interval while the server cannot be reached.
 const OFFLINE_RETRY: Duration = Duration::from_secs(30);
+/// Shortest time between two upload progress events.
+const PROGRESS_EVERY: Duration = Duration::from_millis(300);
 
 /// Where sync stands; sent to the UI whenever it changes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, specta::Type, Event)]
@@ -33,6 +36,8 @@ pub struct SyncState {
     pub last_attempt: Option<Timestamp>,
     /// What the last successful sync did.
     pub last_report: Option<SyncReport>,
+    /// Photos and recordings being uploaded now (bytes sent of total); `None` when idle.
+    pub upload: Option<UploadProgress>,
 }
 
 /// Why a sync starts.
@@ -140,10 +145,11 @@ impl<R: Runtime> Task<R> {
             return Err(gridwalk_client::Error::NotEnrolled.into());
         }
         self.update(|s| s.running = true);
-        let result = self.client.sync().await.map_err(CommandError::from);
+        let result = self.sync_with_progress().await.map_err(CommandError::from);
         let now = self.client.now();
         self.update(|s| {
             s.running = false;
+            s.upload = None;
             s.last_attempt = Some(now);
             match &result {
                 Ok(report) => {
@@ -158,6 +164,28 @@ impl<R: Runtime> Task<R> {
             }
         });
         result
+    }
+
+    /// Runs one sync, passing upload progress on to the UI (throttled).
+    async fn sync_with_progress(&self) -> gridwalk_client::Result<SyncReport> {
+        let mut progress = self.client.upload_progress();
+        progress.mark_unchanged();
+        let sync = self.client.sync();
+        tokio::pin!(sync);
+        let mut tick = tokio::time::interval(PROGRESS_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                biased;
+                result = &mut sync => return result,
+                _ = tick.tick() => {
+                    if progress.has_changed().unwrap_or(false) {
+                        let now = progress.borrow_and_update().clone();
+                        self.update(|s| s.upload = now.active.then_some(now));
+                    }
+                }
+            }
+        }
     }
 
     fn update(&self, change: impl FnOnce(&mut SyncState)) {

@@ -16,6 +16,7 @@ export const sync = writable<SyncState>({
   last_error: null,
   last_attempt: null,
   last_report: null,
+  upload: null,
 });
 /** The webview's idea of the network (`navigator.onLine`). */
 export const online = writable<boolean>(globalThis.navigator?.onLine ?? true);

@@ -78,19 +78,30 @@ export const commands = {
 	serviceAction: (id: string, action: ServiceAction, note: string) => __TAURI_INVOKE<null>("service_action", { id, action, note }),
 	/**  Processes a photo (JPEG, PNG or WebP, base64) off the UI thread and stores it. */
 	addPhoto: (dataBase64: string) => __TAURI_INVOKE<PhotoInfo>("add_photo", { dataBase64 }),
-	/**
-	 *  The thumbnail of photo `hash` as a data URL, fetched from the server if this device does
-	 *  not hold it; `None` when it cannot be had now (offline).
-	 */
+	/**  The thumbnail of photo `hash` as a data URL; `None` when offline and not held. */
 	photoThumbnail: (hash: string) => __TAURI_INVOKE<string | null>("photo_thumbnail", { hash }),
-	/**  Deletes a photo no record references (taken, then removed from the form). */
-	discardPhoto: (hash: string) => __TAURI_INVOKE<boolean>("discard_photo", { hash }),
+	/**  Photo `hash` at full size as a data URL; `None` when offline and not held. */
+	photoFull: (hash: string) => __TAURI_INVOKE<string | null>("photo_full", { hash }),
+	/**
+	 *  Checks an audio note (WebM, Ogg, WAV, M4A or MP3, base64; at most 8 MiB and 3 minutes,
+	 *  `duration_ms` as the recorder measured it) off the UI thread and stores it.
+	 */
+	addAudio: (dataBase64: string, durationMs: number | null) => __TAURI_INVOKE<AudioInfo>("add_audio", { dataBase64, durationMs }),
+	/**  Audio note `hash` as a playable data URL; `None` when offline and not held. */
+	audioSource: (hash: string) => __TAURI_INVOKE<string | null>("audio_source", { hash }),
+	/**  Deletes a photo or audio note no record references (added, then removed from the form). */
+	discardMedia: (hash: string) => __TAURI_INVOKE<boolean>("discard_media", { hash }),
 };
 
 /** Events */
 export const events = {
 	syncState: makeEvent<SyncState, SyncState>("sync-state"),
 };
+
+/* Constants */
+export const AUDIO_MAX_BYTES = 8388608 as const;
+
+export const AUDIO_MAX_MS = 180000 as const;
 
 /* Types */
 /**  The account a device signs in with. */
@@ -130,6 +141,18 @@ export type AppInfo = {
 	location: LocationSource,
 	/**  Built for a phone (Android/iOS) rather than the desktop. */
 	mobile: boolean,
+};
+
+/**  An audio note stored on the device, to attach by its hash. */
+export type AudioInfo = {
+	/**  SHA-256 of the recording (what records reference). */
+	hash: string,
+	/**  MIME type found from its bytes (e.g. `audio/webm`). */
+	mime: string,
+	/**  Size in bytes. */
+	size: number,
+	/**  Length, from the file or else the recorder; `None` when neither knows it. */
+	duration_ms: number | null,
 };
 
 /**  A residential building (楼栋) inside one grid. */
@@ -632,6 +655,8 @@ export type ReportInput = {
 	grid_id: string | null,
 	/**  Photos added on this device (`add_photo`), by hash. */
 	photos: string[],
+	/**  Audio notes added on this device (`add_audio`), by hash. */
+	audio: string[],
 };
 
 /**  What a user may do. */
@@ -840,6 +865,8 @@ export type SyncState = {
 	last_attempt: Timestamp | null,
 	/**  What the last successful sync did. */
 	last_report: SyncReport | null,
+	/**  Photos and recordings being uploaded now (bytes sent of total); `None` when idle. */
+	upload: UploadProgress | null,
 };
 
 /**  Something waiting for the signed-in worker. */
@@ -891,6 +918,22 @@ export type Today = {
 export type UiSettings = {
 	/**  UI language: `zh-CN` or `en`. */
 	language: string,
+};
+
+/**  Upload progress over one [`Client::sync`], for a progress bar. */
+export type UploadProgress = {
+	/**  Whether an upload is running now. */
+	active: boolean,
+	/**  Blobs to upload in this sync. */
+	blobs_total: number,
+	/**  Blobs finished. */
+	blobs_done: number,
+	/**  Bytes of all of them. */
+	bytes_total: number,
+	/**  Bytes the server holds of them. */
+	bytes_sent: number,
+	/**  The blob being sent. */
+	current: string | null,
 };
 
 /**  A person who signs in on a device or the admin web. */
@@ -959,6 +1002,8 @@ export type VisitDraft = {
 	notes: string,
 	/**  Photo blob hashes added on this device. */
 	photos: string[],
+	/**  Audio note blob hashes added on this device (absent in drafts saved before notes). */
+	audio?: string[],
 	/**  Needs a follow-up visit. */
 	follow_up: boolean,
 	/**  Last saved. */
@@ -977,8 +1022,10 @@ export type VisitSummary = {
 	notes: string,
 	/**  Checklist items answered. */
 	answered: number,
-	/**  Photos attached. */
-	photos: number,
+	/**  Photos attached, by hash. */
+	photos: string[],
+	/**  Audio notes attached, by hash. */
+	audio: string[],
 	/**  Asked for a follow-up. */
 	follow_up: boolean,
 	/**  Where it was logged. */

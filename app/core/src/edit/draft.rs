@@ -42,6 +42,9 @@ pub struct VisitDraft {
     pub notes: String,
     /// Photo blob hashes added on this device.
     pub photos: Vec<String>,
+    /// Audio note blob hashes added on this device (absent in drafts saved before notes).
+    #[serde(default)]
+    pub audio: Vec<String>,
     /// Needs a follow-up visit.
     pub follow_up: bool,
     /// Last saved.
@@ -64,7 +67,7 @@ impl VisitDraft {
             answers: self.answers.clone(),
             notes: self.notes.clone(),
             photos: self.photos.clone(),
-            audio: Vec::new(),
+            audio: self.audio.clone(),
             follow_up: self.follow_up,
         }
     }
@@ -123,6 +126,7 @@ impl Client {
             answers: BTreeMap::new(),
             notes: String::new(),
             photos: Vec::new(),
+            audio: Vec::new(),
             follow_up: false,
             saved_at: now,
         })
@@ -177,7 +181,7 @@ impl Client {
             let row = queries::household(conn, household)?.ok_or(Error::NotFound(household))?;
             let media = super::Attachments {
                 photos: draft.photos.clone(),
-                audio: Vec::new(),
+                audio: draft.audio.clone(),
             };
             super::attach::check(conn, &media)?;
             remove(conn, household)?;

@@ -46,6 +46,20 @@ fn with_households(
     (client, homes.iter().map(Record::id).collect())
 }
 
+/// One second of 8 kHz 8-bit mono silence as WAV.
+fn one_second_wav() -> Vec<u8> {
+    let mut out = b"RIFF".to_vec();
+    out.extend_from_slice(&(36u32 + 8000).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    for field in [16u32, 0x0001_0001, 8000, 8000, 0x0008_0001] {
+        out.extend_from_slice(&field.to_le_bytes());
+    }
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&8000u32.to_le_bytes());
+    out.resize(out.len() + 8000, 128);
+    out
+}
+
 fn yes() -> Answer {
     Answer::YesNo(true)
 }
@@ -68,6 +82,8 @@ fn a_visit_draft_survives_a_restart_and_finishes_once() {
         accuracy_m: Some(8.0),
         at: clock.now(),
     });
+    let note = client.add_audio(one_second_wav(), None).unwrap();
+    draft.audio = vec![note.hash.clone()];
     client.save_visit_draft(draft.clone()).unwrap();
     drop(client);
 
@@ -75,6 +91,11 @@ fn a_visit_draft_survives_a_restart_and_finishes_once() {
     let mut again = client.open_visit_draft(homes[0]).unwrap();
     assert_eq!(again.visit_id, draft.visit_id);
     assert_eq!(again.notes, "老人独居，身体尚可");
+    assert_eq!(
+        again.audio,
+        vec![note.hash.clone()],
+        "the audio note survives"
+    );
     let missing = client.finish_visit_draft(homes[0]);
     assert!(matches!(missing, Err(Error::Refused(_))), "{missing:?}");
     assert_eq!(
@@ -93,6 +114,7 @@ fn a_visit_draft_survives_a_restart_and_finishes_once() {
     };
     assert_eq!(visit.answers.get("fire.extinguisher"), Some(&yes()));
     assert_eq!(visit.notes, "老人独居，身体尚可");
+    assert_eq!(visit.audio, vec![note.hash]);
     assert!(visit.ended_at.is_some());
     assert!(client.pending_changes().unwrap() > 0);
     assert!(matches!(

@@ -34,5 +34,8 @@
     "service_action",
     "add_photo",
     "photo_thumbnail",
-    "discard_photo",
+    "photo_full",
+    "add_audio",
+    "audio_source",
+    "discard_media",
 ]

@@ -22,6 +22,8 @@ pub struct ReportInput {
     pub grid_id: Option<Uuid>,
     /// Photos added on this device (`add_photo`), by hash.
     pub photos: Vec<String>,
+    /// Audio notes added on this device (`add_audio`), by hash.
+    pub audio: Vec<String>,
 }
 
 /// Reports a problem; returns its id.
@@ -35,7 +37,7 @@ pub fn report_incident(state: State<'_, AppState>, report: ReportInput) -> Comma
     };
     let media = Attachments {
         photos: report.photos,
-        audio: Vec::new(),
+        audio: report.audio,
     };
     let id = state
         .client

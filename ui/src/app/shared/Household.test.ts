@@ -19,7 +19,7 @@ const card = {
   grid: null,
   building: null,
   visits: [
-    { id: 'v1', started_at: '2026-03-02T01:00:00.000Z', worker: '夏梦', notes: '一切正常', answered: 5, photos: 1, follow_up: false, location: null },
+    { id: 'v1', started_at: '2026-03-02T01:00:00.000Z', worker: '夏梦', notes: '一切正常', answered: 5, photos: ['p1'], audio: ['a1'], follow_up: false, location: null },
   ],
   grid_open_incidents: [],
   draft: null,
@@ -36,6 +36,7 @@ describe('the household card', () => {
         resolved.push(args);
         return null;
       }
+      if (cmd === 'photo_thumbnail') return null;
       if (cmd === 'status') return { account: null, pending_changes: 1, last_sync: null, reference_version: 1, records: 1, conflict_copies: 0 };
       throw new Error(`unexpected ${cmd}`);
     });
@@ -48,5 +49,7 @@ describe('the household card', () => {
     await waitFor(() => expect(resolved).toEqual([{ id: 'h1', field: 'phone', value: '13900000000' }]));
     expect(getByTestId('visit-history').textContent).toContain('一切正常');
     expect(getByTestId('visit-history').textContent).toContain('照片 1 张');
+    expect(getByTestId('visit-history').textContent).toContain('录音 1 段');
+    expect(getByTestId('visit-history').querySelector('[data-testid=audio-load]')).not.toBeNull();
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { SyncState } from '../bindings';
 import SyncStatus from './SyncStatus.svelte';
 
-const idle: SyncState = { running: false, offline: false, last_error: null, last_attempt: null, last_report: null };
+const idle: SyncState = { running: false, offline: false, last_error: null, last_attempt: null, last_report: null, upload: null };
 
 describe('SyncStatus', () => {
   it('says offline in plain words and keeps the pending count visible', () => {
@@ -30,6 +30,20 @@ describe('SyncStatus', () => {
     });
     expect(getByTestId('sync-status').textContent).toContain('正在同步');
     expect((getByTestId('sync-now') as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('shows blob upload progress in megabytes while uploading', () => {
+    const upload = { active: true, blobs_total: 3, blobs_done: 1, bytes_total: 3.4 * 1048576, bytes_sent: 1.2 * 1048576, current: null };
+    const { getByTestId } = render(SyncStatus, {
+      state: { ...idle, running: true, upload },
+      pending: 0,
+      lastSync: null,
+      offline: false,
+      onSync: () => {},
+    });
+    expect(getByTestId('sync-upload').textContent).toBe('正在上传照片和录音 1.2 / 3.4 MB');
+    const bar = getByTestId('sync-status').querySelector('progress')!;
+    expect(bar.value).toBeCloseTo(1.2 * 1048576);
   });
 
   it('syncs on demand', async () => {
