@@ -105,7 +105,9 @@ enum Command {
         #[arg(long, env = "GRIDWALK_ADMIN_PASSWORD")]
         password: String,
     },
-    /// List referenced blobs not uploaded (whole) yet: `HASH KIND DOC_ID SCOPE PARTIAL_BYTES`.
+    /// List referenced blobs not uploaded (whole) yet:
+    /// `HASH KIND DOC_ID SCOPE PARTIAL_BYTES DEVICE_ID USER_ID SINCE` (`-` when unknown; SINCE
+    /// in RFC 3339, UTC).
     MissingBlobs {
         /// Data directory.
         #[arg(long, env = "GRIDWALK_DATA")]
@@ -369,10 +371,22 @@ async fn run(cli: Cli) -> Result<()> {
             let store = open(&data)?;
             let blobs =
                 Blobs::in_dir(data.join("blobs")).context("cannot open the blob directory")?;
-            for m in missing_blobs(&store, blobs.store.as_ref(), limit).await? {
+            for m in missing_blobs(&store, blobs.store.as_ref(), limit, None).await? {
+                let or_dash = |v: Option<String>| v.unwrap_or_else(|| "-".into());
                 println!(
-                    "{} {} {} {} {}",
-                    m.hash, m.kind, m.doc_id, m.scope, m.partial_bytes
+                    "{} {} {} {} {} {} {} {}",
+                    m.hash,
+                    m.kind,
+                    m.doc_id,
+                    m.scope,
+                    m.partial_bytes,
+                    or_dash(m.device_id.map(|d| d.to_string())),
+                    or_dash(m.user_id.map(|u| u.to_string())),
+                    or_dash(
+                        m.since
+                            .and_then(chrono::DateTime::from_timestamp_millis)
+                            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                    ),
                 );
             }
             Ok(())

@@ -174,6 +174,14 @@ async fn callers_outside_their_role_or_scope_are_refused() -> Result<()> {
             format!("/api/exports/visits?area={c1}"),
             Value::Null,
         ),
+        (Method::GET, format!("/api/records?area={c1}"), Value::Null),
+        // A blob no record they see references (tests/tests/admin_evidence.rs: one that a
+        // record outside their scope does).
+        (
+            Method::GET,
+            format!("/api/blobs/{}", "ab".repeat(32)),
+            Value::Null,
+        ),
     ];
     let mut covered = BTreeSet::new();
     for (method, path, body) in &out_of_scope {
@@ -237,6 +245,8 @@ async fn callers_outside_their_role_or_scope_are_refused() -> Result<()> {
         "/api/users",
         "/api/devices",
         "/api/audit",
+        // Narrowed to the caller's scope: tests/tests/admin_evidence.rs.
+        "/api/blobs/missing",
     ] {
         covered.insert((Method::GET, path.to_string()));
     }

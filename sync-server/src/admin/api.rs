@@ -9,7 +9,8 @@ use axum::routing::{self, MethodRouter};
 use axum::Router;
 
 use super::{
-    audit, dashboard, devices, export, households, openapi, org, reference, session, users,
+    audit, dashboard, devices, evidence, export, households, openapi, org, records, reference,
+    session, users,
 };
 use crate::app::AppState;
 use crate::store::AdminStore;
@@ -30,6 +31,8 @@ pub enum Reply {
     Json(&'static str),
     /// A file (CSV or XLSX).
     File,
+    /// A photo or audio note, with its media type.
+    Media,
     /// 204, no body.
     Empty,
 }
@@ -201,6 +204,17 @@ pub fn routes<S: AdminStore>() -> (Router<AppState<S>>, Vec<Operation>) {
     )
     .get("/api/dashboard", dashboard::DOC, dashboard::dashboard::<S>)
     .get("/api/exports/{kind}", export::DOC, export::export::<S>)
-    .get("/api/audit", audit::DOC, audit::search::<S>);
+    .get("/api/audit", audit::DOC, audit::search::<S>)
+    .get("/api/records", records::DOC, records::list::<S>)
+    .get(
+        "/api/blobs/missing",
+        evidence::MISSING,
+        evidence::missing::<S>,
+    )
+    .get(
+        "/api/blobs/{sha256}",
+        evidence::DOWNLOAD,
+        evidence::download::<S>,
+    );
     (book.router, book.ops)
 }

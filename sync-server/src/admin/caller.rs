@@ -14,7 +14,7 @@ use super::json::forbidden;
 use crate::app::AppState;
 use crate::auth::sha256_hex;
 use crate::error::AppError;
-use crate::store::{AdminStore, AuditEntry, IndexFilter};
+use crate::store::{AdminStore, AuditEntry, IndexFilter, Visibility};
 
 /// Name of the session cookie.
 pub const COOKIE: &str = "gw_session";
@@ -229,6 +229,31 @@ impl Caller {
             units: self.reference.subtree(root),
             ..IndexFilter::default()
         })
+    }
+
+    /// Whether a record in `scope`, routed to `department`, is within what the caller sees
+    /// (the same rule as [`Caller::filter`] without an area).
+    pub fn sees(&self, scope: Uuid, department: Option<Uuid>) -> bool {
+        if self.is_admin() {
+            self.manages_unit(scope)
+        } else {
+            department == Some(self.user.scope_id)
+        }
+    }
+
+    /// The records the caller sees, as the store's [`Visibility`].
+    pub fn visibility(&self) -> Visibility {
+        if self.is_admin() {
+            Visibility {
+                units: self.units(),
+                department: None,
+            }
+        } else {
+            Visibility {
+                units: Vec::new(),
+                department: Some(self.user.scope_id),
+            }
+        }
     }
 
     /// An audit entry for an action by this caller.

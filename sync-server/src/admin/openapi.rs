@@ -52,6 +52,14 @@ fn operation(op: &Operation) -> Value {
                 "text/csv": { "schema": { "type": "string" } },
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
                     { "schema": { "type": "string", "format": "binary" } } } } }),
+        Reply::Media => json!({
+            "200": { "description": "The bytes, typed by their content (photos, audio notes)",
+                "content": {
+                    "image/*": { "schema": { "type": "string", "format": "binary" } },
+                    "audio/*": { "schema": { "type": "string", "format": "binary" } } } },
+            "206": { "description": "The bytes of the one `Range` asked for" },
+            "404": { "description": "Not uploaded yet (blob_missing) or no thumbnail (no_thumbnail)",
+                "content": { "application/json": { "schema": reference("Error") } } } }),
         Reply::Empty => json!({ "204": { "description": "Done" } }),
     };
     let mut responses = ok.as_object().cloned().unwrap_or_default();

@@ -44,7 +44,7 @@ pub fn schemas() -> Value {
     );
     let mut user_row = user.clone();
     user_row["properties"]["scope_name"] = s();
-    let entries: Vec<(&str, Value)> = vec![
+    let mut entries: Vec<(&str, Value)> = vec![
         (
             "Error",
             obj(&["code", "message"], json!({ "code": s(), "message": s() })),
@@ -339,10 +339,54 @@ pub fn schemas() -> Value {
         ),
         ("AuditPage", list("AuditEntry")),
     ];
+    entries.extend(evidence());
     Value::Object(
         entries
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
     )
+}
+
+/// Schemas of the records-and-evidence routes.
+fn evidence() -> Vec<(&'static str, Value)> {
+    let opt = |t: &str| json!({ "type": t, "nullable": true });
+    let opt_id = json!({ "type": "string", "format": "uuid", "nullable": true });
+    let hash = json!({ "type": "string", "description": "SHA-256, 64 lowercase hex digits" });
+    vec![
+        (
+            "Media",
+            obj(
+                &["hash", "uploaded", "thumbnail"],
+                json!({ "hash": hash, "uploaded": { "type": "boolean" },
+                    "thumbnail": { "type": "boolean" } }),
+            ),
+        ),
+        (
+            "EvidenceRecord",
+            obj(
+                &[
+                    "id", "kind", "grid_id", "grid", "text", "actor", "photos", "audio",
+                ],
+                json!({ "id": id(), "kind": { "type": "string", "enum": ["incident", "visit"] },
+                    "at": opt("integer"), "grid_id": id(), "grid": s(), "category": opt("string"),
+                    "category_name": opt("string"), "household_id": opt_id, "address": opt("string"),
+                    "text": s(), "actor_id": opt_id, "actor": s(), "status": opt("string"),
+                    "photos": list("Media"), "audio": list("Media") }),
+            ),
+        ),
+        ("RecordList", list("EvidenceRecord")),
+        (
+            "MissingBlob",
+            obj(
+                &["hash", "kind", "doc_id", "grid_id", "grid", "partial_bytes"],
+                json!({ "hash": hash, "kind": s(), "doc_id": id(), "grid_id": id(), "grid": s(),
+                    "partial_bytes": int(), "device_id": opt_id, "device_name": opt("string"),
+                    "user_id": opt_id, "user_name": opt("string"), "login": opt("string"),
+                    "since": { "type": "integer", "nullable": true,
+                        "description": "epoch ms the reference reached the server" } }),
+            ),
+        ),
+        ("MissingBlobList", list("MissingBlob")),
+    ]
 }

@@ -304,7 +304,24 @@ pub async fn get<S: BlobRefs>(
             "you may not see any record that references this blob",
         ));
     }
-    let thumbnail = matches!(query.thumbnail.as_deref(), Some("1" | "true"));
+    let (target, reader) = open_blob(&blobs, hash, query.wants_thumbnail()).await?;
+    Ok(blob_response(&target, reader))
+}
+
+impl BlobQuery {
+    /// Whether the photo's thumbnail is asked for (`?thumbnail=1` or `true`).
+    pub fn wants_thumbnail(&self) -> bool {
+        matches!(self.thumbnail.as_deref(), Some("1" | "true"))
+    }
+}
+
+/// Opens blob `hash`, or its thumbnail; answers with the hash of what was opened. 404
+/// `no_thumbnail` / `blob_missing` when the server does not hold it (yet).
+pub async fn open_blob(
+    blobs: &Blobs,
+    hash: String,
+    thumbnail: bool,
+) -> Result<(String, BlobReader), AppError> {
     let target = if thumbnail {
         blobs.store.thumbnail(&hash).await?.ok_or_else(|| {
             AppError::new(
@@ -323,7 +340,7 @@ pub async fn get<S: BlobRefs>(
             "this blob has not been uploaded yet",
         )
     })?;
-    Ok(blob_response(&target, reader))
+    Ok((target, reader))
 }
 
 /// A blob as an HTTP answer: its type, size and name; cacheable forever (content-addressed).

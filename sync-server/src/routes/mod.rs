@@ -1,5 +1,6 @@
 //! HTTP handlers, one file per resource.
 
+pub mod blob_range;
 pub mod blobs;
 pub mod enroll;
 pub mod health;

@@ -8,7 +8,7 @@ use gridwalk_shared::model::RecordKind;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{Store, StoreResult};
+use super::{BlobRefs, StoreResult};
 
 /// A web sign-in account (the user lives in the reference data).
 #[derive(Debug, Clone, PartialEq)]
@@ -112,6 +112,8 @@ pub struct IndexFilter {
     pub to: Option<i64>,
     /// At most this many rows (`index_rows` only).
     pub limit: Option<usize>,
+    /// Latest `at` first (`index_rows` only; default oldest first).
+    pub newest_first: bool,
 }
 
 /// One `record_index` row.
@@ -158,8 +160,8 @@ pub struct VisitCounts {
     pub households_visited: u64,
 }
 
-/// Admin storage, beside the sync [`Store`].
-pub trait AdminStore: Store {
+/// Admin storage, beside the sync [`super::Store`] (and the blob references it shows).
+pub trait AdminStore: BlobRefs {
     /// Sets (or replaces) a user's web password hash and clears any lock-out.
     fn set_password(
         &self,
@@ -231,6 +233,12 @@ pub trait AdminStore: Store {
     fn household_addresses(
         &self,
         grids: Vec<Uuid>,
+    ) -> impl Future<Output = StoreResult<Vec<(Uuid, String)>>> + Send;
+
+    /// Addresses of these households, as `(household, address)` (unknown ids are skipped).
+    fn addresses_of(
+        &self,
+        households: Vec<Uuid>,
     ) -> impl Future<Output = StoreResult<Vec<(Uuid, String)>>> + Send;
 
     /// Number of households in these units.

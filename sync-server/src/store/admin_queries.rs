@@ -68,6 +68,22 @@ pub fn household_addresses(conn: &Connection, grids: &[Uuid]) -> StoreResult<Vec
     }
 }
 
+/// Addresses of these households.
+pub fn addresses_of(conn: &Connection, households: &[Uuid]) -> StoreResult<Vec<(Uuid, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT doc_id, json_extract(json, '$.address') FROM record_index
+             WHERE kind = 'household' AND doc_id IN (SELECT value FROM json_each(?1))",
+    )?;
+    let raw = stmt
+        .query_map([ids_json(households)], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    raw.into_iter()
+        .map(|(h, a)| Ok((parse_uuid(&h)?, a.unwrap_or_default())))
+        .collect()
+}
+
 /// Number of households in these units.
 pub fn household_count(conn: &Connection, units: &[Uuid]) -> StoreResult<u64> {
     {
@@ -89,10 +105,15 @@ pub fn index_rows(
 ) -> StoreResult<Vec<IndexedRecord>> {
     {
         let (kind, units, department) = index_params(kind, filter);
+        let order = if filter.newest_first {
+            "at DESC, doc_id DESC"
+        } else {
+            "at, doc_id"
+        };
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT doc_id, scope, department, status, category, level, actor, subject,
                         at, due, done_at, satisfaction, json
-                 FROM record_index WHERE {INDEX_WHERE} ORDER BY at, doc_id LIMIT ?6"
+                 FROM record_index WHERE {INDEX_WHERE} ORDER BY {order} LIMIT ?6"
         ))?;
         let limit = filter.limit.map_or(-1, |l| l as i64);
         let raw = stmt

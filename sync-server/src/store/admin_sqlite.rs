@@ -344,6 +344,11 @@ impl AdminStore for SqliteStore {
             .await
     }
 
+    async fn addresses_of(&self, households: Vec<Uuid>) -> StoreResult<Vec<(Uuid, String)>> {
+        self.read(move |conn| queries::addresses_of(conn, &households))
+            .await
+    }
+
     async fn household_count(&self, units: Vec<Uuid>) -> StoreResult<u64> {
         self.read(move |conn| queries::household_count(conn, &units))
             .await

@@ -8,7 +8,8 @@ use gridwalk_shared::model::RecordKind;
 use rusqlite::{params, Row};
 use uuid::Uuid;
 
-use super::{SqliteStore, Store, StoreError, StoreResult};
+use super::sqlite::parse_uuid;
+use super::{SqliteStore, Store, StoreError, StoreResult, Visibility};
 
 /// A document that references a blob.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +24,22 @@ pub struct BlobDoc {
     pub scope: Uuid,
     /// Department an incident is routed to.
     pub department: Option<Uuid>,
+    /// Who first sent the reference, and when (unknown for references stored before this
+    /// was recorded).
+    pub origin: Option<RefOrigin>,
+}
+
+/// The device whose sync round first carried a blob reference: the one expected to upload it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefOrigin {
+    /// The device.
+    pub device_id: Uuid,
+    /// Its name (as enrolled).
+    pub device_name: String,
+    /// The user it signs in as.
+    pub user_id: Option<Uuid>,
+    /// When the server stored the reference (epoch ms).
+    pub since: i64,
 }
 
 /// Reads of the blob references.
@@ -30,51 +47,72 @@ pub trait BlobRefs: Store {
     /// Documents referencing `blob`.
     fn blob_docs(&self, blob: String) -> impl Future<Output = StoreResult<Vec<BlobDoc>>> + Send;
 
-    /// Referenced blobs with one referencing document each, by hash, after `after`.
+    /// Referenced blobs with one referencing document each (the earliest reference), by
+    /// hash, after `after`; only references from documents in `within`, if given.
     fn referenced_blobs(
         &self,
         after: Option<String>,
         limit: usize,
+        within: Option<Visibility>,
     ) -> impl Future<Output = StoreResult<Vec<BlobDoc>>> + Send;
 }
 
-type RawRef = (String, String, String, String, Option<String>);
+/// Columns every query selects, from `blob_refs r`, `docs d` and `devices v`.
+const COLUMNS: &str = "r.blob, d.doc_id, d.kind, d.scope, d.department,
+    r.device_id, v.name, v.user_id, r.since";
 
-fn raw(row: &Row<'_>) -> rusqlite::Result<RawRef> {
-    Ok((
+/// The joins under [`COLUMNS`].
+const FROM: &str = "blob_refs r JOIN docs d ON d.doc_id = r.doc_id
+    LEFT JOIN devices v ON v.device_id = r.device_id";
+
+fn to_doc(row: &Row<'_>) -> rusqlite::Result<StoreResult<BlobDoc>> {
+    let texts: [Option<String>; 8] = [
         row.get(0)?,
         row.get(1)?,
         row.get(2)?,
         row.get(3)?,
         row.get(4)?,
-    ))
+        row.get(5)?,
+        row.get(6)?,
+        row.get(7)?,
+    ];
+    let since: Option<i64> = row.get(8)?;
+    Ok(build(texts, since))
 }
 
-fn to_doc((blob, doc_id, kind, scope, department): RawRef) -> StoreResult<BlobDoc> {
-    let id = |text: &str| {
-        Uuid::parse_str(text).map_err(|e| StoreError::Other(format!("bad id in database: {e}")))
+fn build(texts: [Option<String>; 8], since: Option<i64>) -> StoreResult<BlobDoc> {
+    let [blob, doc_id, kind, scope, department, device, device_name, user] = texts;
+    let id = |text: Option<String>| parse_uuid(&text.unwrap_or_default());
+    let kind = kind.unwrap_or_default();
+    let origin = match (device, since) {
+        (Some(device), Some(since)) => Some(RefOrigin {
+            device_id: parse_uuid(&device)?,
+            device_name: device_name.unwrap_or_default(),
+            user_id: user.as_deref().map(parse_uuid).transpose()?,
+            since,
+        }),
+        _ => None,
     };
     Ok(BlobDoc {
-        blob,
-        doc_id: id(&doc_id)?,
+        blob: blob.unwrap_or_default(),
+        doc_id: id(doc_id)?,
         kind: RecordKind::parse(&kind)
             .ok_or_else(|| StoreError::Other(format!("bad kind `{kind}`")))?,
-        scope: id(&scope)?,
-        department: department.as_deref().map(id).transpose()?,
+        scope: id(scope)?,
+        department: department.as_deref().map(parse_uuid).transpose()?,
+        origin,
     })
 }
 
 impl BlobRefs for SqliteStore {
     async fn blob_docs(&self, blob: String) -> StoreResult<Vec<BlobDoc>> {
         self.read(move |conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT r.blob, d.doc_id, d.kind, d.scope, d.department
-                 FROM blob_refs r JOIN docs d ON d.doc_id = r.doc_id WHERE r.blob = ?1",
-            )?;
+            let mut stmt =
+                conn.prepare_cached(&format!("SELECT {COLUMNS} FROM {FROM} WHERE r.blob = ?1"))?;
             let rows = stmt
-                .query_map([blob], raw)?
+                .query_map([blob], to_doc)?
                 .collect::<Result<Vec<_>, _>>()?;
-            rows.into_iter().map(to_doc).collect()
+            rows.into_iter().collect()
         })
         .await
     }
@@ -83,17 +121,35 @@ impl BlobRefs for SqliteStore {
         &self,
         after: Option<String>,
         limit: usize,
+        within: Option<Visibility>,
     ) -> StoreResult<Vec<BlobDoc>> {
+        let everywhere = within.is_none();
+        let within = within.unwrap_or_default();
+        let units =
+            serde_json::Value::from(within.units.iter().map(Uuid::to_string).collect::<Vec<_>>())
+                .to_string();
+        let department = within.department.map(|d| d.to_string());
         self.read(move |conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT r.blob, d.doc_id, d.kind, d.scope, d.department
-                 FROM blob_refs r JOIN docs d ON d.doc_id = r.doc_id
-                 WHERE r.blob > ?1 GROUP BY r.blob ORDER BY r.blob LIMIT ?2",
-            )?;
+            // SQLite takes the bare columns of a GROUP BY row from the row holding `min()`.
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {COLUMNS}, min(coalesce(r.since, 0)) FROM {FROM}
+                 WHERE r.blob > ?1 AND (?3 OR d.scope IN (SELECT value FROM json_each(?4))
+                    OR d.department = ?5)
+                 GROUP BY r.blob ORDER BY r.blob LIMIT ?2"
+            ))?;
             let rows = stmt
-                .query_map(params![after.unwrap_or_default(), limit as i64], raw)?
+                .query_map(
+                    params![
+                        after.unwrap_or_default(),
+                        limit as i64,
+                        everywhere,
+                        units,
+                        department
+                    ],
+                    to_doc,
+                )?
                 .collect::<Result<Vec<_>, _>>()?;
-            rows.into_iter().map(to_doc).collect()
+            rows.into_iter().collect()
         })
         .await
     }

@@ -121,9 +121,15 @@ fn write_round(conn: &Connection, device_id: Uuid, writes: &[DocWrite]) -> Store
             category, level, actor, subject, at, due, done_at, satisfaction, json)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?;
-    let mut clear_refs = conn.prepare_cached("DELETE FROM blob_refs WHERE doc_id = ?1")?;
-    let mut insert_ref =
-        conn.prepare_cached("INSERT OR IGNORE INTO blob_refs (blob, doc_id) VALUES (?1, ?2)")?;
+    // References the record dropped go; kept ones keep the device and time they came with.
+    let mut clear_refs = conn.prepare_cached(
+        "DELETE FROM blob_refs
+         WHERE doc_id = ?1 AND blob NOT IN (SELECT value FROM json_each(?2))",
+    )?;
+    let mut insert_ref = conn.prepare_cached(
+        "INSERT OR IGNORE INTO blob_refs (blob, doc_id, device_id, since) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    let now = now_ms();
     let id_text = |id: Option<Uuid>| id.map(|u| u.to_string());
     for write in writes {
         let doc_id = write.doc.doc_id.to_string();
@@ -155,9 +161,13 @@ fn write_round(conn: &Connection, device_id: Uuid, writes: &[DocWrite]) -> Store
             row.satisfaction,
             row.json
         ])?;
-        clear_refs.execute([&doc_id])?;
-        for blob in write.record.blob_refs() {
-            insert_ref.execute(params![blob, doc_id])?;
+        let blobs = write.record.blob_refs();
+        clear_refs.execute(params![
+            doc_id,
+            serde_json::Value::from(blobs.clone()).to_string()
+        ])?;
+        for blob in blobs {
+            insert_ref.execute(params![blob, doc_id, device, now])?;
         }
         upsert_doc.execute(params![
             doc_id,

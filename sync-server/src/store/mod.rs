@@ -19,7 +19,7 @@ pub use admin::{
     Account, AdminStore, AuditEntry, AuditQuery, DeviceInfo, IndexFilter, IndexedRecord, Session,
     VisitCounts,
 };
-pub use blob_refs::{BlobDoc, BlobRefs};
+pub use blob_refs::{BlobDoc, BlobRefs, RefOrigin};
 pub use index::{index_row, IndexRow};
 pub use sqlite::SqliteStore;
 

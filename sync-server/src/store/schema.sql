@@ -64,10 +64,13 @@ CREATE TABLE IF NOT EXISTS record_index (
     json         TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS record_index_by_kind ON record_index (kind, scope, at);
--- Which documents reference which blobs (photos, audio), for download permission checks.
+-- Which documents reference which blobs (photos, audio), for download permission checks;
+-- the device whose sync round first carried the reference, and when (missing uploads).
 CREATE TABLE IF NOT EXISTS blob_refs (
-    blob   TEXT NOT NULL,
-    doc_id TEXT NOT NULL,
+    blob      TEXT NOT NULL,
+    doc_id    TEXT NOT NULL,
+    device_id TEXT,
+    since     INTEGER,
     PRIMARY KEY (blob, doc_id)
 );
 CREATE INDEX IF NOT EXISTS blob_refs_by_doc ON blob_refs (doc_id);

@@ -178,6 +178,17 @@ fn migrate(conn: &Connection) -> StoreResult<()> {
         )?;
     }
     conn.execute_batch("CREATE INDEX IF NOT EXISTS changes_by_scope ON changes (scope, seq);")?;
+    let refs_have_device: bool = conn
+        .prepare("SELECT 1 FROM pragma_table_info('blob_refs') WHERE name = 'device_id'")?
+        .exists([])?;
+    if !refs_have_device {
+        conn.execute_batch(
+            "BEGIN IMMEDIATE;
+             ALTER TABLE blob_refs ADD COLUMN device_id TEXT;
+             ALTER TABLE blob_refs ADD COLUMN since INTEGER;
+             COMMIT;",
+        )?;
+    }
     Ok(())
 }
 
