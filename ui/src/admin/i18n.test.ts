@@ -26,10 +26,11 @@ describe('the admin web', () => {
 
   it('has a key for every page, import outcome, export and role it builds a key for', () => {
     const keys = [
-      ...['dashboard', 'org', 'users', 'devices', 'reference', 'audit'].map((p) => `admin.nav.${p}`),
+      ...['dashboard', 'records', 'org', 'users', 'devices', 'reference', 'audit'].map((p) => `admin.nav.${p}`),
       ...['ok', 'import_refused', 'preview_result'].map((c) => `admin.import.${c}`),
       ...['visits', 'incidents', 'service_requests', 'ledger'].map((k) => `admin.export.${k}`),
       ...['grid_worker', 'grid_leader', 'desk', 'department', 'admin'].map((r) => `role.${r}`),
+      ...['incident', 'visit'].map((k) => `admin.records.kind.${k}`),
     ];
     for (const key of keys) expect(table, key).toHaveProperty([key]);
   });

@@ -1,0 +1,47 @@
+// The records-and-evidence page's helpers.
+import { describe, expect, it } from 'vitest';
+import { blobPath, byteText, previewPath, recordsPath, recordTitle, shortHash, waitsForUploads, type EvidenceRecord } from './evidence';
+
+const hash = 'ab'.repeat(32);
+
+function record(over: Partial<EvidenceRecord>): EvidenceRecord {
+  return {
+    id: 'r1', kind: 'visit', at: 0, grid_id: 'g', grid: '第一网格', category: null, category_name: null,
+    household_id: 'h', address: '幸福路18号1号楼101', text: '', actor_id: null, actor: '', status: null,
+    photos: [], audio: [], ...over,
+  };
+}
+
+describe('evidence helpers', () => {
+  it('builds the records path without empty filters', () => {
+    expect(recordsPath({})).toBe('/api/records');
+    expect(recordsPath({ kind: 'incident', from: '', to: '2026-03-02', limit: 50 })).toBe(
+      '/api/records?kind=incident&to=2026-03-02&limit=50',
+    );
+  });
+
+  it('shows the thumbnail when there is one, the photo otherwise, nothing before upload', () => {
+    expect(blobPath(hash)).toBe(`/api/blobs/${hash}`);
+    expect(previewPath({ hash, uploaded: true, thumbnail: true })).toBe(`/api/blobs/${hash}?thumbnail=1`);
+    expect(previewPath({ hash, uploaded: true, thumbnail: false })).toBe(`/api/blobs/${hash}`);
+    expect(previewPath({ hash, uploaded: false, thumbnail: false })).toBeNull();
+  });
+
+  it('titles incidents by category and visits by address', () => {
+    expect(recordTitle(record({}))).toBe('幸福路18号1号楼101');
+    expect(recordTitle(record({ kind: 'incident', category: 'env.garbage', category_name: '暴露垃圾' }))).toBe('暴露垃圾');
+    expect(recordTitle(record({ kind: 'incident', category: 'env.garbage' }))).toBe('env.garbage');
+  });
+
+  it('tells which records still wait for uploads', () => {
+    expect(waitsForUploads(record({ audio: [{ hash, uploaded: false, thumbnail: false }] }))).toBe(true);
+    expect(waitsForUploads(record({ photos: [{ hash, uploaded: true, thumbnail: true }] }))).toBe(false);
+  });
+
+  it('writes hashes and sizes short', () => {
+    expect(shortHash(hash)).toBe('ababababab');
+    expect(byteText(512)).toBe('512 B');
+    expect(byteText(2048)).toBe('2.0 KB');
+    expect(byteText(3 * 1024 * 1024)).toBe('3.0 MB');
+  });
+});

@@ -1,0 +1,97 @@
+// The records-and-evidence page's pure helpers: API paths, which picture to show, and how
+// missing uploads are described.
+
+/** A photo or audio note a record references. */
+export interface Media {
+  hash: string;
+  uploaded: boolean;
+  thumbnail: boolean;
+}
+
+/** An incident or visit with its evidence (GET /api/records). */
+export interface EvidenceRecord {
+  id: string;
+  kind: 'incident' | 'visit';
+  at: number | null;
+  grid_id: string;
+  grid: string;
+  category: string | null;
+  category_name: string | null;
+  household_id: string | null;
+  address: string | null;
+  text: string;
+  actor_id: string | null;
+  actor: string;
+  status: string | null;
+  photos: Media[];
+  audio: Media[];
+}
+
+/** A referenced blob no device has uploaded (GET /api/blobs/missing). */
+export interface MissingBlob {
+  hash: string;
+  kind: string;
+  doc_id: string;
+  grid_id: string;
+  grid: string;
+  partial_bytes: number;
+  device_id: string | null;
+  device_name: string | null;
+  user_id: string | null;
+  user_name: string | null;
+  login: string | null;
+  since: number | null;
+}
+
+/** Filters of the records list. */
+export interface RecordFilter {
+  kind?: string;
+  from?: string;
+  to?: string;
+  area?: string;
+  limit?: number;
+}
+
+/** `/api/records?…` for a filter (empty values left out). */
+export function recordsPath(filter: RecordFilter): string {
+  const q = new URLSearchParams();
+  for (const [key, value] of Object.entries(filter)) {
+    if (value !== undefined && value !== null && value !== '') q.set(key, String(value));
+  }
+  const query = q.toString();
+  return query ? `/api/records?${query}` : '/api/records';
+}
+
+/** Where the admin web downloads a blob (its thumbnail with `thumbnail`). */
+export function blobPath(hash: string, thumbnail = false): string {
+  return `/api/blobs/${hash}${thumbnail ? '?thumbnail=1' : ''}`;
+}
+
+/** The picture to show in a list: the thumbnail if one was uploaded, else the photo. */
+export function previewPath(photo: Media): string | null {
+  if (!photo.uploaded) return null;
+  return blobPath(photo.hash, photo.thumbnail);
+}
+
+/** The first characters of a hash, enough to tell blobs apart on screen. */
+export function shortHash(hash: string): string {
+  return hash.slice(0, 10);
+}
+
+/** Byte count as text: 0 B, 12.3 KB, 4.5 MB. */
+export function byteText(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** The heading of a record: its category for an incident, its household for a visit. */
+export function recordTitle(record: EvidenceRecord): string {
+  if (record.kind === 'incident') return record.category_name || record.category || '';
+  return record.address || '';
+}
+
+/** Whether any of the record's evidence is still waiting for its upload. */
+export function waitsForUploads(record: EvidenceRecord): boolean {
+  return [...record.photos, ...record.audio].some((m) => !m.uploaded);
+}
