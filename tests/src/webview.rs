@@ -416,6 +416,26 @@ impl App {
         }
     }
 
+    /// Runs `script` (a function body: `return` gives the value) in the page.
+    pub async fn eval(&self, script: &str) -> Result<serde_json::Value> {
+        deadline("execute", COMMAND, self.client()?.execute(script, vec![])).await
+    }
+
+    /// Waits until `script` returns `true`; says what it returned last when it does not.
+    pub async fn wait_true(&self, script: &str, limit: Duration) -> Result<()> {
+        let end = Instant::now() + limit;
+        loop {
+            let value = self.eval(script).await?;
+            if value == serde_json::Value::Bool(true) {
+                return Ok(());
+            }
+            if Instant::now() > end {
+                bail!("`{script}` did not become true within {limit:?}; last: {value}");
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+
     /// Scrolls the screen back to its top (for screenshots).
     pub async fn scroll_top(&self) -> Result<()> {
         deadline(
