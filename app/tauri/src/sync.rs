@@ -11,7 +11,7 @@ use gridwalk_shared::time::Timestamp;
 use serde::Serialize;
 use tauri::{AppHandle, Runtime};
 use tauri_specta::Event;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 use crate::error::{CommandError, CommandResult, ErrorKind};
@@ -87,6 +87,32 @@ impl Syncer {
     /// The current sync state.
     pub fn state(&self) -> SyncState {
         lock(&self.state).clone()
+    }
+}
+
+/// Drives `work` to its end, handing `report` the upload progress when it changed, at most
+/// once per `every`: `Some` while an upload runs, `None` once it is over.
+async fn with_progress<T>(
+    work: impl std::future::Future<Output = T>,
+    mut progress: watch::Receiver<UploadProgress>,
+    every: Duration,
+    mut report: impl FnMut(Option<UploadProgress>),
+) -> T {
+    progress.mark_unchanged();
+    tokio::pin!(work);
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            biased;
+            result = &mut work => return result,
+            _ = tick.tick() => {
+                if progress.has_changed().unwrap_or(false) {
+                    let now = progress.borrow_and_update().clone();
+                    report(now.active.then_some(now));
+                }
+            }
+        }
     }
 }
 
@@ -168,24 +194,11 @@ impl<R: Runtime> Task<R> {
 
     /// Runs one sync, passing upload progress on to the UI (throttled).
     async fn sync_with_progress(&self) -> gridwalk_client::Result<SyncReport> {
-        let mut progress = self.client.upload_progress();
-        progress.mark_unchanged();
-        let sync = self.client.sync();
-        tokio::pin!(sync);
-        let mut tick = tokio::time::interval(PROGRESS_EVERY);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                biased;
-                result = &mut sync => return result,
-                _ = tick.tick() => {
-                    if progress.has_changed().unwrap_or(false) {
-                        let now = progress.borrow_and_update().clone();
-                        self.update(|s| s.upload = now.active.then_some(now));
-                    }
-                }
-            }
-        }
+        let progress = self.client.upload_progress();
+        with_progress(self.client.sync(), progress, PROGRESS_EVERY, |now| {
+            self.update(|s| s.upload = now)
+        })
+        .await
     }
 
     fn update(&self, change: impl FnOnce(&mut SyncState)) {
@@ -197,5 +210,39 @@ impl<R: Runtime> Task<R> {
         if let Err(e) = snapshot.emit(&self.app) {
             tracing::warn!("could not send the sync state to the UI: {e}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An upload that reports 1 KB every 10 ms for half a second, then ends.
+    async fn upload(tx: watch::Sender<UploadProgress>) -> &'static str {
+        tx.send_modify(|p| {
+            p.active = true;
+            p.bytes_total = 50_000;
+        });
+        for _ in 0..50 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            tx.send_modify(|p| p.bytes_sent += 1000);
+        }
+        tx.send_modify(|p| p.active = false);
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        "synced"
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn upload_progress_is_throttled_and_cleared_at_the_end() {
+        let (tx, rx) = watch::channel(UploadProgress::default());
+        let mut seen = Vec::new();
+        let result = with_progress(upload(tx), rx, PROGRESS_EVERY, |p| seen.push(p)).await;
+        assert_eq!(result, "synced");
+        // 51 changes over ~0.5 s, at most one report per 300 ms.
+        assert!((2..=4).contains(&seen.len()), "{seen:?}");
+        let sent: Vec<u64> = seen.iter().flatten().map(|p| p.bytes_sent).collect();
+        assert!(sent.windows(2).all(|w| w[0] < w[1]), "{sent:?}");
+        assert!(sent.iter().all(|b| *b <= 50_000));
+        assert_eq!(seen.last(), Some(&None), "the end of the upload clears it");
     }
 }
