@@ -28,3 +28,23 @@ pub fn wav(seconds: u32) -> Vec<u8> {
     out.resize(out.len() + data as usize, 128);
     out
 }
+
+/// A calm, recognisable JPEG (a sky-to-grass gradient with a "building"), for screenshots.
+pub fn scene_jpeg(width: u32, height: u32) -> Vec<u8> {
+    let image = RgbImage::from_fn(width, height, |x, y| {
+        let (fx, fy) = (x as f32 / width as f32, y as f32 / height as f32);
+        let building = (0.3..0.7).contains(&fx) && fy > 0.35 && fy < 0.75;
+        let window = building && ((fx * 20.0) as u32 % 2 == 0) && ((fy * 16.0) as u32 % 2 == 0);
+        match (fy > 0.75, building, window) {
+            (_, _, true) => Rgb([250, 220, 120]),
+            (_, true, _) => Rgb([170, 120, 100]),
+            (true, _, _) => Rgb([90, 150, 80]),
+            _ => Rgb([(120.0 + 80.0 * fy) as u8, (170.0 + 50.0 * fy) as u8, 235]),
+        }
+    });
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
+        .encode_image(&image)
+        .expect("encode a test JPEG");
+    out
+}

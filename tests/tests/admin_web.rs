@@ -2,7 +2,8 @@
 //! a real seeded server: sign in, a household import with a bad row (reported, nothing
 //! imported), a new user and enrolment QR, a headless client enrolled with that code, revoked
 //! and refused, a checklist edit reaching another device, dashboards, and an XLSX export read
-//! back. Skipped (with the reason) when Chromium, Node modules or the built UI are missing,
+//! back; the records page showing photos (thumbnail and full size), playing an audio note and
+//! listing a photo not uploaded yet. Skipped (with the reason) when Chromium, Node modules or the built UI are missing,
 //! unless GRIDWALK_REQUIRE_BROWSER=1 (CI). UPDATE_SCREENSHOTS=1 refreshes docs/screenshots.
 
 use std::path::{Path, PathBuf};
@@ -10,9 +11,12 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 use calamine::Reader;
-use gridwalk_client::{Client, NewIncident, NewVisit};
-use gridwalk_shared::model::{Answer, ItemKind};
+use gridwalk_client::{Attachments, Client, NewIncident, NewVisit};
+use gridwalk_shared::model::{Answer, ItemKind, Record, Visit};
+use gridwalk_shared::time::{new_id, Timestamp};
 use gridwalk_tests::admin::{browser_driver, AdminSession, DEMO_PASSWORD};
+use gridwalk_tests::media::{scene_jpeg, wav};
+use gridwalk_tests::raw::{self, RawDevice};
 use gridwalk_tests::{Deployment, Server};
 use serde_json::Value;
 
@@ -94,6 +98,62 @@ async fn field_work(client: &Client) -> Result<()> {
     Ok(())
 }
 
+/// Evidence from a phone: an incident with a photo and an audio note, a visit with a photo;
+/// then a record from another device whose photo never arrives. Returns that photo's hash.
+async fn evidence_work(client: &Client, deployment: &Deployment, url: &str) -> Result<String> {
+    let photo = client.add_photo(&scene_jpeg(1200, 900))?;
+    let note = client.add_audio(wav(3), None)?;
+    client.report_incident_with(
+        None,
+        NewIncident {
+            category: "env.garbage".into(),
+            description: "小区门口垃圾堆放，已录音说明".into(),
+            ..NewIncident::default()
+        },
+        &Attachments {
+            photos: vec![photo.hash.clone()],
+            audio: vec![note.hash.clone()],
+        },
+    )?;
+    let household = client.households()?.first().context("a household")?.id;
+    let second = client.add_photo(&scene_jpeg(900, 1200))?;
+    client.add_visit_with(
+        NewVisit {
+            household_id: household,
+            note: "楼道照明已修复".into(),
+            ..NewVisit::default()
+        },
+        &Attachments {
+            photos: vec![second.hash],
+            audio: Vec::new(),
+        },
+    )?;
+    client.sync().await?;
+
+    let device = RawDevice::enroll(url, &deployment.enroll_code("worker2")?).await?;
+    let missing = gridwalk_client::media::sha256_hex(&scene_jpeg(640, 480));
+    let visit = Record::Visit(Visit {
+        id: new_id(),
+        grid_id: device.user.scope_id,
+        household_id: household,
+        worker_id: device.user.id,
+        started_at: Timestamp::from(chrono::Utc::now()),
+        ended_at: None,
+        location: None,
+        template_id: None,
+        template_version: None,
+        answers: Default::default(),
+        notes: "照片未上传".into(),
+        photos: vec![missing.clone()],
+        audio: Vec::new(),
+        follow_up: false,
+    });
+    device
+        .sync(&raw::request(vec![raw::upload(&visit)], None, 0))
+        .await?;
+    Ok(missing)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_web_end_to_end() -> Result<()> {
     let ui = workspace().join("ui").join("dist").join("admin");
@@ -135,6 +195,7 @@ async fn admin_web_end_to_end() -> Result<()> {
         .await?;
     other.sync().await?;
     field_work(&other).await?;
+    let not_uploaded = evidence_work(&other, &deployment, &server.url).await?;
 
     // Sign in, a bad import refused whole, a new user and its enrolment QR code.
     let setup = phase(&driver, "setup", &server.url, out.path(), None)?;
@@ -222,10 +283,29 @@ async fn admin_web_end_to_end() -> Result<()> {
         .iter()
         .any(|r| r.as_str().is_some_and(|r| r.contains("device.revoke"))));
 
+    // Records & evidence: the thumbnail and the full photo load, the audio note plays, the
+    // photo that never arrived is listed as missing.
+    let seen = phase(&driver, "records", &server.url, out.path(), None)?;
+    assert!(
+        seen["thumbnailWidth"].as_u64().is_some_and(|w| w > 0),
+        "{seen}"
+    );
+    assert!(
+        seen["fullWidth"].as_u64() > seen["thumbnailWidth"].as_u64(),
+        "{seen}"
+    );
+    assert_eq!(seen["audioType"], "audio/wav", "{seen}");
+    assert!(
+        seen["audioDuration"].as_f64().is_some_and(|d| d > 2.5),
+        "{seen}"
+    );
+    let missing = seen["missing"].as_array().cloned().unwrap_or_default();
+    assert!(missing.iter().any(|h| h == &not_uploaded), "{seen}");
+
     if std::env::var("UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
         let docs = workspace().join("docs").join("screenshots");
         std::fs::create_dir_all(&docs)?;
-        for name in ["signin", "devices", "dashboards"] {
+        for name in ["signin", "devices", "dashboards", "records"] {
             let file = format!("admin-{name}.png");
             std::fs::copy(out.path().join(&file), docs.join(&file))?;
         }

@@ -109,6 +109,30 @@ const phases = {
     await shot('audit');
     return { file, onTime, audit };
   },
+  // Records & evidence: a thumbnail that really loaded, the full-size photo, an audio note
+  // served as audio that the element can play, and the missing uploads.
+  async records() {
+    await signIn();
+    await go('records');
+    await page.waitForSelector('[data-testid=records] [data-testid=photo] img');
+    const thumb = page.locator('[data-testid=records] [data-testid=photo] img').first();
+    await page.waitForFunction((img) => img.complete && img.naturalWidth > 0, await thumb.elementHandle());
+    const thumbnailWidth = await thumb.evaluate((img) => img.naturalWidth);
+    const audio = page.locator('[data-testid=audio-note]').first();
+    await page.waitForFunction((el) => el.readyState >= 1 && el.duration > 0, await audio.elementHandle());
+    const audioDuration = await audio.evaluate((el) => el.duration);
+    const audioType = await audio.evaluate(async (el) => (await fetch(el.currentSrc)).headers.get('content-type'));
+    await page.waitForSelector('[data-testid=missing] tr[data-hash]');
+    const missing = await page.$$eval('[data-testid=missing] tr[data-hash]', (rows) => rows.map((r) => r.dataset.hash));
+    await shot('records');
+    await thumb.click();
+    const full = page.locator('[data-testid=lightbox] img');
+    await page.waitForFunction((img) => img.complete && img.naturalWidth > 0, await full.elementHandle());
+    const fullWidth = await full.evaluate((img) => img.naturalWidth);
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('[data-testid=lightbox]', { state: 'detached' });
+    return { thumbnailWidth, fullWidth, audioType, audioDuration, missing };
+  },
 };
 
 try {
