@@ -10,7 +10,27 @@ function pick(input: HTMLElement, file: File) {
   return fireEvent.change(input);
 }
 
-afterEach(() => clearMocks());
+/** A MediaRecorder stand-in that hands over one chunk when stopped. */
+class FakeRecorder {
+  static isTypeSupported = () => false;
+  state = 'inactive';
+  mimeType = 'audio/webm';
+  ondataavailable: ((e: { data: Blob }) => void) | null = null;
+  onstop: (() => void) | null = null;
+  start() {
+    this.state = 'recording';
+  }
+  stop() {
+    this.state = 'inactive';
+    this.ondataavailable?.({ data: new Blob(['webm']) });
+    this.onstop?.();
+  }
+}
+
+afterEach(() => {
+  clearMocks();
+  vi.unstubAllGlobals();
+});
 
 describe('AudioRecorder', () => {
   it('says it cannot record here and still offers an audio file, which it adds', async () => {
@@ -30,6 +50,35 @@ describe('AudioRecorder', () => {
     await waitFor(() => expect(onAdd).toHaveBeenCalledOnce());
     expect(calls).toEqual([{ dataBase64: btoa('RIFF'), durationMs: null }]);
     expect((getByTestId('a-input') as HTMLInputElement).accept).toBe('audio/*');
+  });
+
+  it('records, stops, and keeps the clip with the measured length', async () => {
+    // jsdom has no object URLs (the component previews the clip through one).
+    vi.stubGlobal('URL', class extends URL {
+      static createObjectURL = () => 'blob:clip';
+      static revokeObjectURL = () => {};
+    });
+    const calls: unknown[] = [];
+    mockIPC((cmd, args) => {
+      calls.push([cmd, args]);
+      return { hash: 'd'.repeat(64), mime: 'audio/webm', size: 4, duration_ms: 2500 };
+    });
+    const clock = { now: 1000 };
+    const env = {
+      getUserMedia: async () => ({ getTracks: () => [] }) as unknown as MediaStream,
+      MediaRecorder: FakeRecorder as unknown as typeof MediaRecorder,
+      now: () => clock.now,
+    };
+    const onAdd = vi.fn();
+    const { getByTestId, findByTestId } = render(AudioRecorder, { onAdd, testid: 'a', env });
+    await fireEvent.click(getByTestId('a-record'));
+    const stop = await findByTestId('a-stop');
+    clock.now = 3500;
+    await fireEvent.click(stop);
+    await fireEvent.click(await findByTestId('a-keep'));
+    await waitFor(() => expect(onAdd).toHaveBeenCalledOnce());
+    expect(calls).toEqual([['add_audio', { dataBase64: btoa('webm'), durationMs: 2500 }]]);
+    await findByTestId('a-record'); // back to the start for another note
   });
 
   it("shows the core's refusal in plain words with its reason", async () => {
