@@ -34,7 +34,9 @@ pub fn scene_jpeg(width: u32, height: u32) -> Vec<u8> {
     let image = RgbImage::from_fn(width, height, |x, y| {
         let (fx, fy) = (x as f32 / width as f32, y as f32 / height as f32);
         let building = (0.3..0.7).contains(&fx) && fy > 0.35 && fy < 0.75;
-        let window = building && ((fx * 20.0) as u32 % 2 == 0) && ((fy * 16.0) as u32 % 2 == 0);
+        let window = building
+            && ((fx * 20.0) as u32).is_multiple_of(2)
+            && ((fy * 16.0) as u32).is_multiple_of(2);
         match (fy > 0.75, building, window) {
             (_, _, true) => Rgb([250, 220, 120]),
             (_, true, _) => Rgb([170, 120, 100]),
