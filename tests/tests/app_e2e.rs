@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{ensure, Context, Result};
+use gridwalk_tests::media::wav;
 use gridwalk_tests::webview::{app_binary, App, Xvfb};
 use gridwalk_tests::{Deployment, Server};
 
@@ -26,33 +27,6 @@ const WAIT: Duration = Duration::from_secs(30);
 
 fn shots() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots")
-}
-
-/// `seconds` of a 440 Hz tone, 8 kHz 16-bit mono WAV: a real file WebKit can play.
-fn tone_wav(seconds: u32) -> Vec<u8> {
-    let samples: Vec<i16> = (0..8000 * seconds)
-        .map(|i| {
-            let phase = f64::from(i) * 440.0 * std::f64::consts::TAU / 8000.0;
-            (phase.sin() * 8000.0) as i16
-        })
-        .collect();
-    let data = (samples.len() * 2) as u32;
-    let mut out = b"RIFF".to_vec();
-    out.extend_from_slice(&(36 + data).to_le_bytes());
-    out.extend_from_slice(b"WAVEfmt ");
-    out.extend_from_slice(&16u32.to_le_bytes());
-    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    out.extend_from_slice(&1u16.to_le_bytes()); // mono
-    out.extend_from_slice(&8000u32.to_le_bytes()); // samples per second
-    out.extend_from_slice(&16000u32.to_le_bytes()); // bytes per second
-    out.extend_from_slice(&2u16.to_le_bytes()); // block align
-    out.extend_from_slice(&16u16.to_le_bytes()); // bits per sample
-    out.extend_from_slice(b"data");
-    out.extend_from_slice(&data.to_le_bytes());
-    for sample in samples {
-        out.extend_from_slice(&sample.to_le_bytes());
-    }
-    out
 }
 
 fn app_env(data: &Path, server: &str, window: &str) -> Vec<(&'static str, String)> {
@@ -180,7 +154,7 @@ async fn a_day_on_the_phone_then_the_hall_tablet_sees_it() -> Result<()> {
         println!("recording in this webview: not offered (no MediaRecorder)");
     }
     let recording = phone_dir.path().join("note.wav");
-    std::fs::write(&recording, tone_wav(1))?;
+    std::fs::write(&recording, wav(1))?;
     phone
         .upload("[data-testid=report-audio-input]", &recording)
         .await?;
@@ -219,7 +193,7 @@ async fn a_day_on_the_phone_then_the_hall_tablet_sees_it() -> Result<()> {
         .await?;
     phone.tap("[data-testid=visit-address]").await?; // leaving the field saves it
     let draft_note = phone_dir.path().join("draft-note.wav");
-    std::fs::write(&draft_note, tone_wav(2))?;
+    std::fs::write(&draft_note, wav(2))?;
     phone
         .upload("[data-testid=visit-audio-input]", &draft_note)
         .await?;

@@ -216,7 +216,7 @@ fn find_box<'a>(bytes: &'a [u8], kind: &[u8; 4]) -> Option<&'a [u8]> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A WAV file of `seconds` of 8 kHz 8-bit mono silence.

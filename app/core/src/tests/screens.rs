@@ -12,6 +12,7 @@ use gridwalk_shared::{
 use tempfile::TempDir;
 
 use super::fixture::*;
+use crate::media::audio::tests::wav;
 use crate::{Client, Error, NewIncident, NewVisit, Task};
 
 /// A clock the test moves; starts at 2026-03-02 09:00 Beijing time.
@@ -46,20 +47,6 @@ fn with_households(
     (client, homes.iter().map(Record::id).collect())
 }
 
-/// One second of 8 kHz 8-bit mono silence as WAV.
-fn one_second_wav() -> Vec<u8> {
-    let mut out = b"RIFF".to_vec();
-    out.extend_from_slice(&(36u32 + 8000).to_le_bytes());
-    out.extend_from_slice(b"WAVEfmt ");
-    for field in [16u32, 0x0001_0001, 8000, 8000, 0x0008_0001] {
-        out.extend_from_slice(&field.to_le_bytes());
-    }
-    out.extend_from_slice(b"data");
-    out.extend_from_slice(&8000u32.to_le_bytes());
-    out.resize(out.len() + 8000, 128);
-    out
-}
-
 fn yes() -> Answer {
     Answer::YesNo(true)
 }
@@ -82,7 +69,7 @@ fn a_visit_draft_survives_a_restart_and_finishes_once() {
         accuracy_m: Some(8.0),
         at: clock.now(),
     });
-    let note = client.add_audio(one_second_wav(), None).unwrap();
+    let note = client.add_audio(wav(1), None).unwrap();
     draft.audio = vec![note.hash.clone()];
     client.save_visit_draft(draft.clone()).unwrap();
     drop(client);
