@@ -258,18 +258,30 @@ async fn a_day_on_the_phone_then_the_hall_tablet_sees_it() -> Result<()> {
         )
         .await?;
     ensure!(met == "true", "the draft's answer was lost ({met:?})");
+    phone
+        .find_within(
+            "[data-testid=visit-audio-notes] [data-testid=audio-note]",
+            WAIT,
+        )
+        .await
+        .context("the draft's audio note was lost")?;
     ensure!(
         phone
             .count("[data-testid=visit-audio-notes] [data-testid=audio-note]")
             .await?
             == 1,
-        "the draft's audio note was lost"
+        "the draft should hold exactly one audio note"
     );
     phone.tap("[data-testid=back]").await?;
     phone.tap("[data-testid=tab-reports]").await?;
+    // The list loads after the tab opens; wait for it before counting.
+    phone
+        .find_within("[data-testid=report-row]", WAIT)
+        .await
+        .context("the report is gone")?;
     ensure!(
         phone.count("[data-testid=report-row]").await? == 1,
-        "the report is gone"
+        "the report list should hold exactly the one report"
     );
 
     // The server comes back on the same address: sync now sends everything.
