@@ -13,6 +13,7 @@ use gridwalk_shared::{
 use rusqlite::Connection;
 use uuid::Uuid;
 
+use super::decode::{decode_new, Decoded};
 use super::{PreparedRound, RoundOutcome};
 use crate::store::{meta, outbox, records};
 use crate::{Client, Error, Result};
@@ -63,7 +64,14 @@ fn apply(
     }
 
     let mut incomplete = BTreeSet::new();
-    for download in &response.docs {
+    let (new, held) = split_new(tx, &response.docs)?;
+    for (download, decoded) in new.iter().zip(decode_new(&new)) {
+        outcome.downloaded_docs += 1;
+        if !store_new(tx, download, decoded, reference.as_ref(), now)? {
+            incomplete.insert(download.doc_id);
+        }
+    }
+    for download in held {
         outcome.downloaded_docs += 1;
         if !apply_download(tx, download, reference.as_ref(), now)? {
             incomplete.insert(download.doc_id);
@@ -154,6 +162,60 @@ fn reject(
         }
         None => records::delete(tx, id),
     }
+}
+
+/// Downloads of documents this device does not hold (in response order), and the others.
+fn split_new<'a>(
+    tx: &Connection,
+    downloads: &'a [DocDownload],
+) -> Result<(Vec<&'a DocDownload>, Vec<&'a DocDownload>)> {
+    let mut held = tx.prepare_cached("SELECT 1 FROM docs WHERE doc_id = ?1")?;
+    let (mut new, mut old) = (Vec::new(), Vec::new());
+    let mut seen = BTreeSet::new();
+    for download in downloads {
+        // A document sent twice in one page is merged the second time.
+        let first = seen.insert(download.doc_id);
+        if first && !held.exists([download.doc_id.to_string()])? {
+            new.push(download);
+        } else {
+            old.push(download);
+        }
+    }
+    Ok((new, old))
+}
+
+/// Stores a new document as it was sent (it was read on another thread); `false` if it
+/// should be fetched whole.
+fn store_new(
+    tx: &Connection,
+    download: &DocDownload,
+    decoded: Option<Decoded>,
+    reference: Option<&ReferenceData>,
+    now: Timestamp,
+) -> Result<bool> {
+    let Some(Decoded {
+        record,
+        has_conflict,
+    }) = decoded
+    else {
+        tracing::warn!(doc = %download.doc_id, "download misses changes; asking for it whole");
+        return Ok(false);
+    };
+    let content = records::Content {
+        data: &download.data,
+        record,
+        has_conflict,
+    };
+    records::save_content(
+        tx,
+        download.doc_id,
+        download.kind,
+        download.scope,
+        content,
+        reference,
+        now,
+    )?;
+    Ok(true)
 }
 
 /// Merges one download into the stored document; `false` if it still misses dependencies

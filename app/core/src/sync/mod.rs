@@ -4,6 +4,7 @@
 //! drive sync without a network.
 
 mod apply;
+mod decode;
 mod round;
 
 use std::time::Duration;

@@ -268,3 +268,79 @@ fn after_a_restore_the_device_sends_everything_again() {
     sync(&b, &mut server);
     assert_eq!(a.export().unwrap(), b.export().unwrap());
 }
+
+/// A household as the server's change log sends it: every change's raw bytes, in order —
+/// created, then its head renamed to `head`. With `skip_first`, only the rename.
+fn change_log(
+    home: &gridwalk_shared::model::Household,
+    head: &str,
+    skip_first: bool,
+) -> DocDownload {
+    let mut full = doc::create(&Record::Household(home.clone())).unwrap();
+    let created = full.get_heads();
+    let mut renamed = home.clone();
+    renamed.head = head.into();
+    doc::write(&mut full, &Record::Household(renamed)).unwrap();
+    let since = if skip_first { created } else { Vec::new() };
+    DocDownload {
+        doc_id: home.id,
+        kind: gridwalk_shared::RecordKind::Household,
+        scope: home.grid_id,
+        data: ByteBuf::from(
+            full.get_changes(&since)
+                .iter()
+                .flat_map(|c| c.raw_bytes().to_vec())
+                .collect::<Vec<u8>>(),
+        ),
+    }
+}
+
+#[test]
+fn a_fresh_device_stores_a_page_of_change_logs_and_edits_them_later() {
+    let dir = TempDir::new().unwrap();
+    let a = device(&dir, "a", &worker1());
+    // Enough documents that they are read on several threads.
+    let homes: Vec<_> = (0..40)
+        .map(|n| household(GRID1, &format!("幸福路{n}号")))
+        .collect();
+    let broken = homes[17].id;
+    let mut response = delivery(&[], 1);
+    response.docs = homes
+        .iter()
+        .enumerate()
+        .map(|(n, home)| change_log(home, &format!("住户{n}"), home.id == broken))
+        .collect();
+
+    let prepared = a.prepare_round().unwrap();
+    let outcome = a.apply_round(&prepared, response).unwrap();
+    assert_eq!(outcome.downloaded_docs, 40);
+    assert_eq!(
+        outcome.incomplete,
+        vec![broken],
+        "only the one missing its start"
+    );
+    assert!(a.record(broken).unwrap().is_none());
+    assert_eq!(a.households().unwrap().len(), 39);
+    for (n, home) in homes.iter().enumerate().filter(|(_, h)| h.id != broken) {
+        let Record::Household(stored) = a.record(home.id).unwrap().unwrap().record else {
+            panic!("{} is not a household", home.id);
+        };
+        assert_eq!(stored.head, format!("住户{n}"), "{}", home.address);
+        assert_eq!(stored.address, home.address);
+    }
+
+    // What was stored as sent loads again, takes an edit, and survives a reopen.
+    a.set_household_field(homes[3].id, "phone", "13900000003")
+        .unwrap();
+    let exported = a.export().unwrap();
+    drop(a);
+    let a = Client::open(dir.path().join("a")).unwrap();
+    assert_eq!(a.export().unwrap(), exported);
+    let Record::Household(edited) = a.record(homes[3].id).unwrap().unwrap().record else {
+        panic!("not a household");
+    };
+    assert_eq!(
+        (edited.head.as_str(), edited.phone.as_str()),
+        ("住户3", "13900000003")
+    );
+}
