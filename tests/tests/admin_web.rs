@@ -286,6 +286,11 @@ async fn admin_web_end_to_end() -> Result<()> {
     // Records & evidence: the thumbnail and the full photo load, the audio note plays, the
     // photo that never arrived is listed as missing.
     let seen = phase(&driver, "records", &server.url, out.path(), None)?;
+    // The date inputs start on the default range (30 days up to today, China time), not blank.
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let month_ago = today - chrono::Duration::days(30);
+    assert_eq!(seen["range"]["to"], today.to_string(), "{seen}");
+    assert_eq!(seen["range"]["from"], month_ago.to_string(), "{seen}");
     assert!(
         seen["thumbnailWidth"].as_u64().is_some_and(|w| w > 0),
         "{seen}"

@@ -15,7 +15,10 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
     '--disable-sync', '--no-first-run', '--disable-quic'],
 });
-const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true, locale: 'zh-CN' });
+// A community admin's browser: Chinese, on China time (the demo deployment's calendar).
+const context = await browser.newContext({
+  viewport: { width: 1280, height: 860 }, acceptDownloads: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai',
+});
 const page = await context.newPage();
 page.setDefaultTimeout(30_000);
 page.on('dialog', (d) => d.accept());
@@ -114,6 +117,7 @@ const phases = {
   async records() {
     await signIn();
     await go('records');
+    const range = { from: await page.inputValue('[data-testid=records-from]'), to: await page.inputValue('[data-testid=records-to]') };
     await page.waitForSelector('[data-testid=records] [data-testid=photo] img');
     const thumb = page.locator('[data-testid=records] [data-testid=photo] img').first();
     await page.waitForFunction((img) => img.complete && img.naturalWidth > 0, await thumb.elementHandle());
@@ -131,7 +135,7 @@ const phases = {
     const fullWidth = await full.evaluate((img) => img.naturalWidth);
     await page.keyboard.press('Escape');
     await page.waitForSelector('[data-testid=lightbox]', { state: 'detached' });
-    return { thumbnailWidth, fullWidth, audioType, audioDuration, missing };
+    return { range, thumbnailWidth, fullWidth, audioType, audioDuration, missing };
   },
 };
 

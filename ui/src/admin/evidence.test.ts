@@ -1,6 +1,6 @@
 // The records-and-evidence page's helpers.
 import { describe, expect, it } from 'vitest';
-import { blobPath, byteText, previewPath, recordsPath, recordTitle, shortHash, waitsForUploads, type EvidenceRecord } from './evidence';
+import { blobPath, byteText, defaultRange, previewPath, recordsPath, recordTitle, shortHash, waitsForUploads, type EvidenceRecord } from './evidence';
 
 const hash = 'ab'.repeat(32);
 
@@ -18,6 +18,11 @@ describe('evidence helpers', () => {
     expect(recordsPath({ kind: 'incident', from: '', to: '2026-03-02', limit: 50 })).toBe(
       '/api/records?kind=incident&to=2026-03-02&limit=50',
     );
+  });
+
+  it('starts the date inputs on the 30 days up to today, across month and year ends', () => {
+    expect(defaultRange(new Date(2026, 2, 2))).toEqual({ from: '2026-01-31', to: '2026-03-02' });
+    expect(defaultRange(new Date(2027, 0, 15))).toEqual({ from: '2026-12-16', to: '2027-01-15' });
   });
 
   it('shows the thumbnail when there is one, the photo otherwise, nothing before upload', () => {

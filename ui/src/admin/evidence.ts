@@ -62,6 +62,18 @@ export function recordsPath(filter: RecordFilter): string {
   return query ? `/api/records?${query}` : '/api/records';
 }
 
+/** Days the records page shows when no range is chosen (the server's default too). */
+export const DEFAULT_RANGE_DAYS = 30;
+
+/** The records page's first range: the `DEFAULT_RANGE_DAYS` days up to `today`, as the
+ *  YYYY-MM-DD values a date input holds (local calendar days). */
+export function defaultRange(today: Date): { from: string; to: string } {
+  const day = (d: Date) =>
+    `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  const first = new Date(today.getFullYear(), today.getMonth(), today.getDate() - DEFAULT_RANGE_DAYS);
+  return { from: day(first), to: day(today) };
+}
+
 /** Where the admin web downloads a blob (its thumbnail with `thumbnail`). */
 export function blobPath(hash: string, thumbnail = false): string {
   return `/api/blobs/${hash}${thumbnail ? '?thumbnail=1' : ''}`;
