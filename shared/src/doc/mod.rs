@@ -1,4 +1,7 @@
-//! The one mapping between records and Automerge documents (via `autosurgeon`).
+//! The one mapping between records and Automerge documents: written with `autosurgeon`,
+//! read in one pass by [`read`](self::read) module.
+
+mod read;
 
 use automerge::{AutoCommit, ScalarValue, Value, ROOT};
 use serde::{Deserialize, Serialize};
@@ -53,20 +56,23 @@ pub fn write(doc: &mut AutoCommit, record: &Record) -> Result<(), DocError> {
     Ok(())
 }
 
-/// Reads the record of `kind` held by `doc`.
-pub fn read<D: autosurgeon::ReadDoc>(doc: &D, kind: RecordKind) -> Result<Record, DocError> {
-    let shape = |e: autosurgeon::HydrateError| DocError::Shape {
+/// Reads the record of `kind` held by `doc` (in one pass, see [`read`](self::read) module).
+pub fn read<D: automerge::ReadDoc>(doc: &D, kind: RecordKind) -> Result<Record, DocError> {
+    use self::read::{map_of, FromValue};
+    let root = doc.hydrate(ROOT, None)?;
+    let record = (|| {
+        map_of(&root)?;
+        Ok(match kind {
+            RecordKind::Household => Record::Household(FromValue::from_value(&root)?),
+            RecordKind::Visit => Record::Visit(FromValue::from_value(&root)?),
+            RecordKind::Incident => Record::Incident(FromValue::from_value(&root)?),
+            RecordKind::ServiceRequest => Record::ServiceRequest(FromValue::from_value(&root)?),
+            RecordKind::WorkLog => Record::WorkLog(FromValue::from_value(&root)?),
+        })
+    })();
+    record.map_err(|message: String| DocError::Shape {
         kind: kind.as_str(),
-        message: e.to_string(),
-    };
-    Ok(match kind {
-        RecordKind::Household => Record::Household(autosurgeon::hydrate(doc).map_err(shape)?),
-        RecordKind::Visit => Record::Visit(autosurgeon::hydrate(doc).map_err(shape)?),
-        RecordKind::Incident => Record::Incident(autosurgeon::hydrate(doc).map_err(shape)?),
-        RecordKind::ServiceRequest => {
-            Record::ServiceRequest(autosurgeon::hydrate(doc).map_err(shape)?)
-        }
-        RecordKind::WorkLog => Record::WorkLog(autosurgeon::hydrate(doc).map_err(shape)?),
+        message,
     })
 }
 
