@@ -27,7 +27,8 @@ enum Phase {
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
-    /// Simulated devices in the many-device phase, enrolled round-robin over the 7 grid workers.
+    /// Simulated devices in the many-device phase, enrolled round-robin over the grid workers
+    /// (the demo street's 7, or one per grid with `--devices-per-grid`).
     #[arg(long, default_value_t = 1000)]
     devices: usize,
     /// Device-syncs in flight at most.
@@ -37,6 +38,10 @@ struct Args {
     /// none of the colleagues' work (isolates the upload path; not what a real device sends).
     #[arg(long)]
     skip_downloads: bool,
+    /// Many-device phase: seed a street with enough grids for this many devices per grid
+    /// (a real street: ≈ 4 workers per grid) instead of the demo street's 6 grids.
+    #[arg(long)]
+    devices_per_grid: Option<usize>,
     /// Records in grid 1 for the fresh-device phase (300 households + visits).
     #[arg(long, default_value_t = 10_000)]
     fresh_records: usize,
@@ -69,6 +74,7 @@ async fn main() -> Result<()> {
                 concurrency: args.concurrency,
                 seed: args.seed,
                 skip_downloads: args.skip_downloads,
+                devices_per_grid: args.devices_per_grid,
             })
             .await?,
         );

@@ -32,6 +32,9 @@ pub struct ManyOptions {
     /// Give every device a cursor past the end of the log, so responses carry none of the
     /// colleagues' work: isolates the upload path (a real device never sends this).
     pub skip_downloads: bool,
+    /// Devices per grid on a street widened to enough grids ([`setup::wide_street`]);
+    /// `None`: the demo street's 7 grid workers, 143–285 devices per grid.
+    pub devices_per_grid: Option<usize>,
 }
 
 /// Bytes per record of one record kind, encoded alone.
@@ -266,9 +269,19 @@ async fn sync_one(net: Net, device: Ready) -> Outcome {
 /// Runs the many-device phase on a fresh seeded deployment.
 pub async fn run(options: ManyOptions) -> Result<ManyResult> {
     let setup_start = Instant::now();
-    let deployment = Deployment::seeded()?;
+    let (deployment, workers) = match options.devices_per_grid {
+        Some(per_grid) => {
+            let grids = options.devices.div_ceil(per_grid.max(1)).max(6);
+            eprintln!("[many] seeding a street of {grids} grids");
+            setup::wide_street(grids).await?
+        }
+        None => (
+            Deployment::seeded()?,
+            GRID_WORKERS.iter().map(|w| w.to_string()).collect(),
+        ),
+    };
     let logins: Vec<&str> = (0..options.devices)
-        .map(|i| GRID_WORKERS[i % GRID_WORKERS.len()])
+        .map(|i| workers[i % workers.len()].as_str())
         .collect();
     let codes = setup::issue_codes(deployment.dir.path(), &logins).await?;
     let server = deployment.start()?;
