@@ -161,6 +161,25 @@ impl SqliteStore {
     }
 }
 
+/// One change-log page: ?1 after, ?2 top, ?3 visible units (JSON), ?4 department, ?5 limit,
+/// ?6 the device (its own rows are skipped).
+///
+/// The page's sequence numbers come first, from the covering indexes alone: a range per
+/// visible unit on (scope, seq, device_id) and the department's routed documents on
+/// (doc_id, seq, device_id). Only then the rows and their data, so other grids' changes are
+/// never read (one `OR` over both made SQLite walk every change after the cursor).
+const LOG_PAGE: &str = "SELECT c.seq, c.doc_id, c.kind, c.scope, c.data FROM changes c
+     WHERE c.seq IN (
+         SELECT seq FROM changes
+          WHERE scope IN (SELECT value FROM json_each(?3))
+            AND seq > ?1 AND seq <= ?2 AND device_id != ?6
+         UNION
+         SELECT seq FROM changes
+          WHERE doc_id IN (SELECT doc_id FROM docs WHERE department = ?4)
+            AND seq > ?1 AND seq <= ?2 AND device_id != ?6
+         ORDER BY seq LIMIT ?5)
+     ORDER BY c.seq";
+
 /// Brings a store made by an earlier version up to the current schema.
 fn migrate(conn: &Connection) -> StoreResult<()> {
     let has_scope: bool = conn
@@ -177,7 +196,13 @@ fn migrate(conn: &Connection) -> StoreResult<()> {
              COMMIT;",
         )?;
     }
-    conn.execute_batch("CREATE INDEX IF NOT EXISTS changes_by_scope ON changes (scope, seq);")?;
+    // The log is paged through these two covering indexes (see `log_page`); the first
+    // version indexed (scope, seq) only, which the page query could not use.
+    conn.execute_batch(
+        "DROP INDEX IF EXISTS changes_by_scope;
+         CREATE INDEX IF NOT EXISTS changes_by_scope_seq ON changes (scope, seq, device_id);
+         CREATE INDEX IF NOT EXISTS changes_by_doc_seq ON changes (doc_id, seq, device_id);",
+    )?;
     let refs_have_device: bool = conn
         .prepare("SELECT 1 FROM pragma_table_info('blob_refs') WHERE name = 'device_id'")?
         .exists([])?;
@@ -445,15 +470,7 @@ impl Store for SqliteStore {
             let tx = conn.transaction()?;
             let top = top_seq(&tx)?;
             let (units, department) = visibility_params(&visibility);
-            // Rows carry their document's scope, so the visible units are index range scans
-            // on (scope, seq); routed incidents come in through the department's documents.
-            let mut stmt = tx.prepare_cached(
-                "SELECT c.seq, c.doc_id, c.kind, c.scope, c.data FROM changes c
-                 WHERE c.seq > ?1 AND c.seq <= ?2 AND c.device_id != ?6
-                   AND (c.scope IN (SELECT value FROM json_each(?3))
-                        OR c.doc_id IN (SELECT doc_id FROM docs WHERE department = ?4))
-                 ORDER BY c.seq LIMIT ?5",
-            )?;
+            let mut stmt = tx.prepare_cached(LOG_PAGE)?;
             let raw = stmt
                 .query_map(
                     params![
@@ -549,5 +566,39 @@ impl Store for SqliteStore {
             Ok(floor.and_then(|f| f.parse().ok()).unwrap_or(0))
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The log page reads `changes` through its indexes only: no scan of the table and no
+    /// walk along the sequence, either of which reads every grid's changes after the cursor.
+    #[test]
+    fn the_log_page_never_scans_the_change_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let conn = store.inner.writer.lock().unwrap();
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {LOG_PAGE}"))
+            .unwrap()
+            .query_map(
+                params![0, 100, r#"["a","b"]"#, "dept", 5000, "device"],
+                |r| r.get::<_, String>(3),
+            )
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            plan.iter()
+                .all(|step| !step.starts_with("SCAN c") && !step.contains("rowid>?")),
+            "{plan:#?}"
+        );
+        assert!(
+            plan.iter().any(|s| s.contains("changes_by_scope_seq"))
+                && plan.iter().any(|s| s.contains("changes_by_doc_seq")),
+            "{plan:#?}"
+        );
     }
 }
