@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod blob_http;
+pub mod gate;
 pub mod load;
 pub mod media;
 pub mod proxy;
