@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use gridwalk_client::{Client, NewIncident, NewVisit, SyncOptions};
+use gridwalk_client::{Client, HouseholdRow, NewIncident, NewVisit, SyncOptions};
 use gridwalk_shared::model::{IncidentAction, Level, Location};
 use gridwalk_tests::{Deployment, Server};
 use serde_json::Value;
@@ -54,6 +54,17 @@ fn find(records: &[Value], id: Uuid) -> Value {
         .find(|r| r["id"] == id.as_str())
         .cloned()
         .unwrap_or(Value::Null)
+}
+
+/// The household as the replica's household list shows it.
+fn household_row(replica: &Replica, id: Uuid) -> HouseholdRow {
+    replica
+        .client
+        .households()
+        .unwrap()
+        .into_iter()
+        .find(|h| h.id == id)
+        .unwrap_or_else(|| panic!("{} lists household {id}", replica.name))
 }
 
 fn location() -> Option<Location> {
@@ -249,6 +260,17 @@ async fn offline_replicas_converge_in_every_sync_order() {
             .collect();
         values.sort();
         assert_eq!(values, phone_values.to_vec());
+        for r in replicas {
+            let view = r.client.record(contested).unwrap().unwrap();
+            assert_eq!(view.conflicts.len(), 1, "round {round}: {}", r.name);
+            assert_eq!(view.conflicts[0].field, "phone");
+            assert_eq!(view.conflicts[0].values.len(), 2);
+            assert!(
+                household_row(r, contested).has_conflict,
+                "round {round}: {} lists the household as conflicting",
+                r.name
+            );
+        }
 
         // The incident kept every event from every replica and folds the same everywhere.
         let shared_incident = find(&a, incident);
@@ -278,5 +300,12 @@ async fn offline_replicas_converge_in_every_sync_order() {
             "{}: conflict settled",
             r.name
         );
+        let row = household_row(r, contested);
+        assert!(
+            !row.has_conflict,
+            "{}: no longer listed as conflicting",
+            r.name
+        );
+        assert_eq!(row.phone, "13911110000", "{}", r.name);
     }
 }
