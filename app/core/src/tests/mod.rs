@@ -1,12 +1,11 @@
 //! Unit tests against real SQLite files in temporary directories. `fixture` builds reference
-//! data and signed-in clients; `server` is a small in-memory implementation of the sync
-//! protocol so rounds can be driven without a network.
+//! data, signed-in clients and hand-built sync answers, so rounds can be applied without a
+//! network; the real server is exercised end to end in `tests/tests/`.
 
 mod desk;
 mod edits;
 mod fixture;
 mod http;
 mod screens;
-mod server;
 mod store;
 mod sync;
