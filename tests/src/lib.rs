@@ -17,6 +17,14 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
+use gridwalk_client::{Client, SyncOptions};
+
+/// Sync settings for test devices: a few quick retries, so a failure shows at once.
+pub const TEST_SYNC: SyncOptions = SyncOptions {
+    attempts: 3,
+    base_delay: Duration::from_millis(10),
+    timeout: Duration::from_secs(30),
+};
 
 /// Path of a workspace binary (`gridwalk-server`, `gridwalk`), built once per process with
 /// the same profile as the caller: a test in `target/<profile>/deps/` or a binary such as
@@ -97,6 +105,14 @@ impl Deployment {
     /// Data directory as text.
     pub fn data(&self) -> String {
         self.dir.path().to_string_lossy().into_owned()
+    }
+
+    /// A device in `dir` enrolled as `login` (also its name) with the server at `url`, syncing
+    /// with [`TEST_SYNC`]; it has not synced yet.
+    pub async fn enrolled_client(&self, url: &str, login: &str, dir: &Path) -> Result<Client> {
+        let client = Client::open(dir)?.with_sync_options(TEST_SYNC)?;
+        client.enroll(url, &self.enroll_code(login)?, login).await?;
+        Ok(client)
     }
 
     /// A one-time enrolment code for `login`.

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use gridwalk_client::{Client, SyncOptions};
+use gridwalk_client::Client;
 use gridwalk_shared::model::{Household, Record};
 use gridwalk_tests::gate::{AnswerGate, Answers};
 use gridwalk_tests::Deployment;
@@ -20,16 +20,10 @@ struct Device {
 /// A device enrolled as `login` with the server at `url`, synced once.
 async fn device(deployment: &Deployment, url: &str, login: &str) -> Device {
     let dir = tempfile::tempdir().unwrap();
-    let client = Client::open(dir.path())
-        .unwrap()
-        .with_sync_options(SyncOptions {
-            attempts: 2,
-            base_delay: Duration::from_millis(50),
-            timeout: Duration::from_secs(30),
-        })
+    let client = deployment
+        .enrolled_client(url, login, dir.path())
+        .await
         .unwrap();
-    let code = deployment.enroll_code(login).unwrap();
-    client.enroll(url, &code, login).await.unwrap();
     client.sync().await.unwrap();
     Device { client, _dir: dir }
 }

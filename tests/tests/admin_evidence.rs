@@ -3,11 +3,10 @@
 //! (with the right bytes, type and ranges), and referenced blobs not uploaded yet.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use anyhow::{Context, Result};
 use gridwalk_client::media::sha256_hex;
-use gridwalk_client::{Attachments, Client, NewVisit, SyncOptions};
+use gridwalk_client::{Attachments, NewVisit};
 use gridwalk_shared::model::{Record, Visit};
 use gridwalk_shared::time::{new_id, Timestamp};
 use gridwalk_tests::admin::{AdminSession, DemoIds, DEMO_PASSWORD};
@@ -109,13 +108,8 @@ async fn evidence_is_shown_only_within_scope() -> Result<()> {
 
     // worker1 (grid 1, community 1) visits with a photo and an audio note, and uploads them.
     let dir = tempfile::tempdir()?;
-    let phone = Client::open(dir.path())?.with_sync_options(SyncOptions {
-        attempts: 3,
-        base_delay: Duration::from_millis(10),
-        timeout: Duration::from_secs(20),
-    })?;
-    phone
-        .enroll(&server.url, &deployment.enroll_code("worker1")?, "worker1")
+    let phone = deployment
+        .enrolled_client(&server.url, "worker1", dir.path())
         .await?;
     phone.sync().await?;
     let photo = phone.add_photo(&noisy_jpeg(800, 600, 1))?;

@@ -7,10 +7,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};
-use std::time::Duration;
 
 use gridwalk_client::media::{sha256_hex, CHUNK_BYTES};
-use gridwalk_client::{Attachments, Client, NewVisit, SyncOptions};
+use gridwalk_client::{Attachments, Client, NewVisit};
 use gridwalk_shared::model::{Record, Visit};
 use gridwalk_shared::time::{new_id, Timestamp};
 use gridwalk_tests::media::{noisy_jpeg, wav};
@@ -30,16 +29,7 @@ fn server_blob(deployment: &Deployment, hash: &str) -> std::path::PathBuf {
 }
 
 async fn enrolled(deployment: &Deployment, url: &str, login: &str, dir: &Path) -> Client {
-    let client = Client::open(dir)
-        .unwrap()
-        .with_sync_options(SyncOptions {
-            attempts: 3,
-            base_delay: Duration::from_millis(10),
-            timeout: Duration::from_secs(20),
-        })
-        .unwrap();
-    let code = deployment.enroll_code(login).unwrap();
-    client.enroll(url, &code, login).await.unwrap();
+    let client = deployment.enrolled_client(url, login, dir).await.unwrap();
     client.sync().await.unwrap();
     client
 }

@@ -18,9 +18,10 @@ struct Device {
 /// A device enrolled as `login` that has not synced yet.
 async fn enrolled(deployment: &Deployment, server: &Server, login: &str) -> Device {
     let dir = tempfile::tempdir().unwrap();
-    let client = Client::open(dir.path()).unwrap();
-    let code = deployment.enroll_code(login).unwrap();
-    client.enroll(&server.url, &code, login).await.unwrap();
+    let client = deployment
+        .enrolled_client(&server.url, login, dir.path())
+        .await
+        .unwrap();
     Device { client, _dir: dir }
 }
 

@@ -4,9 +4,7 @@
 
 #![allow(clippy::unwrap_used)] // a panic in a test is a failure with a line number
 
-use std::time::Duration;
-
-use gridwalk_client::{Client, HouseholdRow, NewIncident, NewVisit, SyncOptions};
+use gridwalk_client::{Client, HouseholdRow, NewIncident, NewVisit};
 use gridwalk_shared::model::{IncidentAction, Level, Location};
 use gridwalk_tests::{Deployment, Server};
 use serde_json::Value;
@@ -25,16 +23,10 @@ async fn enrolled(
     login: &str,
 ) -> Replica {
     let dir = tempfile::tempdir().unwrap();
-    let client = Client::open(dir.path())
-        .unwrap()
-        .with_sync_options(SyncOptions {
-            attempts: 2,
-            base_delay: Duration::from_millis(50),
-            timeout: Duration::from_secs(30),
-        })
+    let client = deployment
+        .enrolled_client(&server.url, login, dir.path())
+        .await
         .unwrap();
-    let code = deployment.enroll_code(login).unwrap();
-    client.enroll(&server.url, &code, name).await.unwrap();
     client.sync().await.unwrap();
     Replica {
         name,
