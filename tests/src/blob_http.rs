@@ -98,4 +98,15 @@ impl RawDevice {
         )
         .await
     }
+
+    /// `GET /v1/blobs/{hash}` with `Range: bytes={range}`.
+    pub async fn get_blob_range(&self, hash: &str, range: &str) -> Result<BlobReply> {
+        reply(
+            self.blob_request(reqwest::Method::GET, hash, "")
+                .header("range", format!("bytes={range}"))
+                .send()
+                .await?,
+        )
+        .await
+    }
 }

@@ -234,6 +234,8 @@ async fn blobs_are_only_for_those_who_see_a_record_and_only_if_they_hash_right()
     // Same grid: may read; another grid: 403 for every method.
     let got = colleague.get_blob(&hash, false).await.unwrap();
     assert_eq!((got.status, sha256_hex(&got.body)), (200, hash.clone()));
+    let part = colleague.get_blob_range(&hash, "10-19").await.unwrap();
+    assert_eq!((part.status, part.body.as_slice()), (206, &bytes[10..20]));
     let got = phone.blob(&hash, false).await.unwrap();
     assert_eq!(sha256_hex(&std::fs::read(got).unwrap()), hash);
     assert_eq!(stranger.get_blob(&hash, false).await.unwrap().status, 403);

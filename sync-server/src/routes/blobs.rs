@@ -287,8 +287,8 @@ async fn store_piece<S: BlobRefs>(
     Ok((holding(StatusCode::CREATED, size, true), true))
 }
 
-/// `GET` (`?thumbnail=1` for a photo's thumbnail): only for callers who may see a record that
-/// references the blob.
+/// `GET` (`?thumbnail=1` for a photo's thumbnail, one `Range` honoured): only for callers who
+/// may see a record that references the blob.
 #[tracing::instrument(skip_all, fields(blob = %hash))]
 pub async fn get<S: BlobRefs>(
     State(state): State<AppState<S>>,
@@ -305,7 +305,7 @@ pub async fn get<S: BlobRefs>(
         ));
     }
     let (target, reader) = open_blob(&blobs, hash, query.wants_thumbnail()).await?;
-    Ok(blob_response(&target, reader))
+    super::blob_range::ranged_blob_response(&target, reader, &headers).await
 }
 
 impl BlobQuery {

@@ -69,7 +69,9 @@ pub async fn wide_street(grids: usize) -> Result<(Deployment, Vec<String>)> {
             let mut copy = home.clone();
             copy.id = Uuid::now_v7();
             copy.grid_id = grid.id;
-            copy.building_id = buildings[&home.building_id];
+            copy.building_id = *buildings
+                .get(&home.building_id)
+                .with_context(|| format!("household {} has no building in its grid", home.id))?;
             households.push(copy);
         }
         let login = format!("worker{}", n + 1);
