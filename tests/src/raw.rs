@@ -2,7 +2,8 @@
 
 use anyhow::{bail, Context, Result};
 use gridwalk_shared::doc;
-use gridwalk_shared::model::{Record, ReferenceData, User};
+use gridwalk_shared::model::{Record, ReferenceData, User, Visit};
+use gridwalk_shared::time::{new_id, Timestamp};
 use gridwalk_shared::wire::{
     self, Cursor, DocUpload, EnrollRequest, EnrollResponse, SyncRequest, SyncResponse,
 };
@@ -122,6 +123,38 @@ impl RawDevice {
         } else {
             self.post(body, false).await
         }
+    }
+
+    /// Uploads a finished-enough visit to `household` with `notes` referencing `photos` (whose
+    /// bytes it never sends), and checks the server accepted it.
+    pub async fn upload_visit(
+        &self,
+        household: Uuid,
+        notes: &str,
+        photos: Vec<String>,
+    ) -> Result<()> {
+        let visit = Record::Visit(Visit {
+            id: new_id(),
+            grid_id: self.user.scope_id,
+            household_id: household,
+            worker_id: self.user.id,
+            started_at: Timestamp::from(chrono::Utc::now()),
+            ended_at: None,
+            location: None,
+            template_id: None,
+            template_version: None,
+            answers: Default::default(),
+            notes: notes.into(),
+            photos,
+            audio: Vec::new(),
+            follow_up: false,
+        });
+        let reply = self.sync(&request(vec![upload(&visit)], None, 0)).await?;
+        let body = reply.body.context("the visit's sync had no answer body")?;
+        if !body.rejected.is_empty() {
+            bail!("the visit was refused: {:?}", body.rejected);
+        }
+        Ok(())
     }
 
     /// Pulls until done from `cursor`; returns the last response's cursor, the reference data

@@ -7,11 +7,9 @@ use std::collections::BTreeMap;
 use anyhow::{Context, Result};
 use gridwalk_client::media::sha256_hex;
 use gridwalk_client::{Attachments, NewVisit};
-use gridwalk_shared::model::{Record, Visit};
-use gridwalk_shared::time::{new_id, Timestamp};
 use gridwalk_tests::admin::{AdminSession, DemoIds, DEMO_PASSWORD};
 use gridwalk_tests::media::{noisy_jpeg, wav};
-use gridwalk_tests::raw::{self, RawDevice};
+use gridwalk_tests::raw::RawDevice;
 use gridwalk_tests::Deployment;
 use serde_json::{json, Value};
 
@@ -60,32 +58,6 @@ async fn missing(session: &AdminSession) -> Result<BTreeMap<String, Value>> {
         .iter()
         .map(|m| (m["hash"].as_str().unwrap_or("").to_string(), m.clone()))
         .collect())
-}
-
-/// A visit by `device` referencing `photos`, sent with the raw protocol.
-async fn raw_visit(device: &RawDevice, household: uuid::Uuid, photos: Vec<String>) -> Result<()> {
-    let visit = Record::Visit(Visit {
-        id: new_id(),
-        grid_id: device.user.scope_id,
-        household_id: household,
-        worker_id: device.user.id,
-        started_at: Timestamp::from(chrono::Utc::now()),
-        ended_at: None,
-        location: None,
-        template_id: None,
-        template_version: None,
-        answers: BTreeMap::new(),
-        notes: "照片稍后上传".into(),
-        photos,
-        audio: Vec::new(),
-        follow_up: false,
-    });
-    let reply = device
-        .sync(&raw::request(vec![raw::upload(&visit)], None, 0))
-        .await?;
-    let body = reply.body.context("sync body")?;
-    assert!(body.rejected.is_empty(), "{:?}", body.rejected);
-    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -215,7 +187,9 @@ async fn evidence_is_shown_only_within_scope() -> Result<()> {
     let device = RawDevice::enroll(&server.url, &deployment.enroll_code("worker1")?).await?;
     let late = noisy_jpeg(320, 240, 9);
     let hash = sha256_hex(&late);
-    raw_visit(&device, household, vec![hash.clone()]).await?;
+    device
+        .upload_visit(household, "照片稍后上传", vec![hash.clone()])
+        .await?;
     let gaps = missing(&admin).await?;
     let gap = gaps.get(&hash).context("the photo is missing")?;
     assert_eq!(gap["device_id"], device.device_id.to_string());

@@ -12,11 +12,10 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 use calamine::Reader;
 use gridwalk_client::{Attachments, Client, NewIncident, NewVisit};
-use gridwalk_shared::model::{Answer, ItemKind, Record, Visit};
-use gridwalk_shared::time::{new_id, Timestamp};
+use gridwalk_shared::model::{Answer, ItemKind};
 use gridwalk_tests::admin::{browser_driver, AdminSession, DEMO_PASSWORD};
 use gridwalk_tests::media::{scene_jpeg, wav};
-use gridwalk_tests::raw::{self, RawDevice};
+use gridwalk_tests::raw::RawDevice;
 use gridwalk_tests::{Deployment, Server};
 use serde_json::Value;
 
@@ -132,24 +131,8 @@ async fn evidence_work(client: &Client, deployment: &Deployment, url: &str) -> R
 
     let device = RawDevice::enroll(url, &deployment.enroll_code("worker2")?).await?;
     let missing = gridwalk_client::media::sha256_hex(&scene_jpeg(640, 480));
-    let visit = Record::Visit(Visit {
-        id: new_id(),
-        grid_id: device.user.scope_id,
-        household_id: household,
-        worker_id: device.user.id,
-        started_at: Timestamp::from(chrono::Utc::now()),
-        ended_at: None,
-        location: None,
-        template_id: None,
-        template_version: None,
-        answers: Default::default(),
-        notes: "照片未上传".into(),
-        photos: vec![missing.clone()],
-        audio: Vec::new(),
-        follow_up: false,
-    });
     device
-        .sync(&raw::request(vec![raw::upload(&visit)], None, 0))
+        .upload_visit(household, "照片未上传", vec![missing.clone()])
         .await?;
     Ok(missing)
 }
