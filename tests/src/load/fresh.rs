@@ -62,7 +62,7 @@ pub async fn run(records: usize, seed: u64) -> Result<FreshResult> {
     let net = Net::new(&server.url, 4)?;
     let uploader = net.enroll(&codes[0], "loadgen uploader").await?;
     let pulled = net.pull(&uploader.token, None).await?;
-    let reference = pulled.reference.context("no reference data")?;
+    let reference = pulled.reference.clone().context("no reference data")?;
     let households = day::households(&pulled.docs)?;
     if records < households.len() {
         bail!(
@@ -81,8 +81,14 @@ pub async fn run(records: usize, seed: u64) -> Result<FreshResult> {
         let visit = day::visit(&catalog, &mut rng, household, uploader.user.id, started);
         uploads.push(day::create(&Record::Visit(visit))?);
     }
-    net.upload(&uploader.token, pulled.cursor, uploads, UPLOAD_BATCH)
-        .await?;
+    net.upload(
+        &uploader.token,
+        pulled.cursor,
+        reference.version,
+        uploads,
+        UPLOAD_BATCH,
+    )
+    .await?;
     let mut result = FreshResult {
         records,
         fill_ms: fill_start.elapsed().as_secs_f64() * 1000.0,

@@ -205,7 +205,8 @@ fn prepare(
         } else {
             *cursor
         };
-        let body = net::body(&net::request(uploads, Some(cursor)));
+        // The device holds the reference data from its setup pull, as a real one does.
+        let body = net::body(&net::request(uploads, Some(cursor), reference.version));
         cbor += body.cbor_len;
         bytes.request_wire += body.bytes.len() as f64;
         ready.push(Ready {

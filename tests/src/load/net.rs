@@ -40,12 +40,17 @@ pub fn body(request: &SyncRequest) -> Body {
     }
 }
 
-/// A sync request carrying `docs` at `cursor`.
-pub fn request(docs: Vec<wire::DocUpload>, cursor: Option<Cursor>) -> SyncRequest {
+/// A sync request carrying `docs` at `cursor`, from a device holding reference data version
+/// `reference_version` (0: none yet, so the server sends it).
+pub fn request(
+    docs: Vec<wire::DocUpload>,
+    cursor: Option<Cursor>,
+    reference_version: u64,
+) -> SyncRequest {
     SyncRequest {
         protocol: wire::PROTOCOL_VERSION,
         cursor,
-        reference_version: 0,
+        reference_version,
         docs,
         want_full: Vec::new(),
         pending: None,
@@ -106,6 +111,13 @@ pub struct Pulled {
     pub rounds: usize,
     /// Response bytes on the wire.
     pub wire_bytes: usize,
+}
+
+impl Pulled {
+    /// The version of the reference data received (0: none).
+    pub fn reference_version(&self) -> u64 {
+        self.reference.as_ref().map_or(0, |r| r.version)
+    }
 }
 
 /// One HTTP client for many simulated devices (a keep-alive pool on loopback).
@@ -183,7 +195,10 @@ impl Net {
     pub async fn pull(&self, token: &str, mut cursor: Option<Cursor>) -> Result<Pulled> {
         let mut pulled = Pulled::default();
         loop {
-            let reply = self.post(token, body(&request(Vec::new(), cursor))).await?;
+            let held = pulled.reference_version();
+            let reply = self
+                .post(token, body(&request(Vec::new(), cursor, held)))
+                .await?;
             pulled.wire_bytes += reply.bytes.len();
             let response = reply.decode().context("pull")?;
             pulled.rounds += 1;
@@ -197,12 +212,14 @@ impl Net {
         }
     }
 
-    /// Uploads documents in requests of at most `batch`, each one acknowledged in full;
-    /// returns the cursor after the last request.
+    /// Uploads documents in requests of at most `batch`, each one acknowledged in full, from
+    /// a device holding reference data version `reference_version`; returns the cursor after
+    /// the last request.
     pub async fn upload(
         &self,
         token: &str,
         mut cursor: Option<Cursor>,
+        reference_version: u64,
         docs: Vec<wire::DocUpload>,
         batch: usize,
     ) -> Result<Option<Cursor>> {
@@ -210,7 +227,9 @@ impl Net {
         while docs.peek().is_some() {
             let chunk: Vec<_> = docs.by_ref().take(batch.max(1)).collect();
             let sent = chunk.len();
-            let reply = self.post(token, body(&request(chunk, cursor))).await?;
+            let reply = self
+                .post(token, body(&request(chunk, cursor, reference_version)))
+                .await?;
             let response = reply.decode().context("upload")?;
             if reply.status != 200 || response.accepted.len() != sent {
                 bail!(

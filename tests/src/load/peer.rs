@@ -153,7 +153,7 @@ pub async fn run(n: usize, seed: u64) -> Result<PeerResult> {
     let net = Net::new(&server.url, 4)?;
     let a = net.enroll(&codes[0], "loadgen peer A").await?;
     let pulled = net.pull(&a.token, None).await?;
-    let reference = pulled.reference.context("no reference data")?;
+    let reference = pulled.reference.clone().context("no reference data")?;
     let catalog = Catalog::of(&reference)?;
     let dir = tempfile::tempdir()?;
     let b = Client::open(dir.path())?;
@@ -181,7 +181,13 @@ pub async fn run(n: usize, seed: u64) -> Result<PeerResult> {
     let s0 = stats::sample(pid, ticks)?;
     let t = Instant::now();
     let cursor = net
-        .upload(&a.token, pulled.cursor, created.uploads, BATCH)
+        .upload(
+            &a.token,
+            pulled.cursor,
+            reference.version,
+            created.uploads,
+            BATCH,
+        )
         .await?;
     result.upload = step(t.elapsed(), &s0, &stats::sample(pid, ticks)?);
 
@@ -239,7 +245,8 @@ pub async fn run(n: usize, seed: u64) -> Result<PeerResult> {
         expect.push(visit.id);
         uploads.push(day::create(&Record::Visit(visit))?);
     }
-    net.upload(&a.token, cursor, uploads, BATCH).await?;
+    net.upload(&a.token, cursor, reference.version, uploads, BATCH)
+        .await?;
     let report = b.sync().await?;
     result.incremental = step(t.elapsed(), &s0, &stats::sample(pid, ticks)?);
     result.incremental_downloaded = report.downloaded_docs;
