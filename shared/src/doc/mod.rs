@@ -58,8 +58,8 @@ pub fn write(doc: &mut AutoCommit, record: &Record) -> Result<(), DocError> {
 
 /// Reads the record of `kind` held by `doc` (in one pass, see [`read`](self::read) module).
 pub fn read<D: automerge::ReadDoc>(doc: &D, kind: RecordKind) -> Result<Record, DocError> {
-    use self::read::{map_of, FromValue};
-    let root = doc.hydrate(ROOT, None)?;
+    use self::read::{map_of, tree, FromValue};
+    let root = tree(doc)?;
     let record = (|| {
         map_of(&root)?;
         Ok(match kind {

@@ -1,15 +1,17 @@
-//! Reading a record out of its document in one pass. The document is materialised once
-//! (`ReadDoc::hydrate`) and the tree is converted here, following the encoding autosurgeon
-//! writes (see [`super::write`]) and accepting exactly what its `Hydrate` derive accepts:
-//! ids as 16 bytes, times as timestamps (or integers), `None` as null, unit enum variants as
-//! their name, the others as a one-key map; every field must be present, extra keys are
-//! ignored. Hydrating through autosurgeon instead asks the op set for every key and took
-//! 3–4× as long (docs/benchmarks.md); `tests/doc_read.rs` holds the two readers equal.
+//! Reading a record out of its document in one pass. The document's tree is read once
+//! with `map_range`/`list_range` into [`Node`]s that borrow from it, and converted here,
+//! following the encoding autosurgeon writes (see [`super::write`]) and accepting exactly
+//! what its `Hydrate` derive accepts: ids as 16 bytes, times as timestamps (or integers),
+//! `None` as null, unit enum variants as their name, the others as a one-key map; every field
+//! must be present, extra keys are ignored. Hydrating through autosurgeon asks the op set for
+//! every key and took 3–4× as long; automerge's own `ReadDoc::hydrate` builds hashed maps
+//! with object ids and took twice as long as this (docs/benchmarks.md). `tests/doc_read.rs`
+//! holds this reader equal to autosurgeon's.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use automerge::hydrate::{Map, Value};
-use automerge::ScalarValue;
+use automerge::{AutomergeError, ObjId, ObjType, ReadDoc, ScalarValueRef, ValueRef, ROOT};
 use uuid::Uuid;
 
 use crate::model::{
@@ -22,33 +24,102 @@ use crate::time::Timestamp;
 /// string, found 3`.
 pub(super) type Mismatch = String;
 
-/// A value converted from a materialised document.
-pub(super) trait FromValue: Sized {
-    /// Converts `value`, or says why it does not fit.
-    fn from_value(value: &Value) -> Result<Self, Mismatch>;
+/// One value of a document's current state, borrowing its strings and bytes.
+#[derive(Debug)]
+pub(super) enum Node<'a> {
+    /// A scalar.
+    Scalar(ScalarValueRef<'a>),
+    /// A map (or table).
+    Map(Map<'a>),
+    /// A list.
+    List(Vec<Node<'a>>),
+    /// A text object (no record field is one; its content is not read).
+    Text,
 }
 
-fn expected(what: &str, value: &Value) -> Mismatch {
+/// A map's entries, sorted by key.
+#[derive(Debug)]
+pub(super) struct Map<'a>(Vec<(Cow<'a, str>, Node<'a>)>);
+
+impl<'a> Map<'a> {
+    /// The value at `key`.
+    fn get(&self, key: &str) -> Option<&Node<'a>> {
+        self.0
+            .binary_search_by(|(k, _)| k.as_ref().cmp(key))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    /// Every entry, by key.
+    fn iter(&self) -> impl Iterator<Item = (&str, &Node<'a>)> {
+        self.0.iter().map(|(k, v)| (k.as_ref(), v))
+    }
+}
+
+/// The whole current state of `doc`, from its root map.
+pub(super) fn tree<D: ReadDoc>(doc: &D) -> Result<Node<'_>, AutomergeError> {
+    node(doc, &ROOT, ObjType::Map)
+}
+
+fn node<'a, D: ReadDoc>(
+    doc: &'a D,
+    obj: &ObjId,
+    kind: ObjType,
+) -> Result<Node<'a>, AutomergeError> {
+    Ok(match kind {
+        ObjType::Map | ObjType::Table => {
+            let mut entries = Vec::new();
+            for item in doc.map_range(obj, ..) {
+                let value = match item.value {
+                    ValueRef::Scalar(s) => Node::Scalar(s),
+                    ValueRef::Object(kind) => node(doc, &item.id(), kind)?,
+                };
+                entries.push((item.key, value));
+            }
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Node::Map(Map(entries))
+        }
+        ObjType::List => {
+            let mut items = Vec::new();
+            for item in doc.list_range(obj, ..) {
+                items.push(match item.value {
+                    ValueRef::Scalar(s) => Node::Scalar(s),
+                    ValueRef::Object(kind) => node(doc, &item.id(), kind)?,
+                });
+            }
+            Node::List(items)
+        }
+        ObjType::Text => Node::Text,
+    })
+}
+
+/// A value converted from a document's tree.
+pub(super) trait FromValue: Sized {
+    /// Converts `value`, or says why it does not fit.
+    fn from_value(value: &Node) -> Result<Self, Mismatch>;
+}
+
+fn expected(what: &str, value: &Node) -> Mismatch {
     let found = match value {
-        Value::Scalar(s) => format!("{s:?}"),
-        Value::Map(_) => "a map".into(),
-        Value::List(_) => "a list".into(),
-        Value::Text(_) => "a text object".into(),
+        Node::Scalar(s) => format!("{:?}", automerge::ScalarValue::from(s)),
+        Node::Map(_) => "a map".into(),
+        Node::List(_) => "a list".into(),
+        Node::Text => "a text object".into(),
     };
     format!("expected {what}, found {found}")
 }
 
-fn scalar<'a>(what: &str, value: &'a Value) -> Result<&'a ScalarValue, Mismatch> {
+fn scalar<'n, 'a>(what: &str, value: &'n Node<'a>) -> Result<&'n ScalarValueRef<'a>, Mismatch> {
     match value {
-        Value::Scalar(s) => Ok(s),
+        Node::Scalar(s) => Ok(s),
         other => Err(expected(what, other)),
     }
 }
 
 /// The map `value` holds.
-pub(super) fn map_of(value: &Value) -> Result<&Map, Mismatch> {
+pub(super) fn map_of<'n, 'a>(value: &'n Node<'a>) -> Result<&'n Map<'a>, Mismatch> {
     match value {
-        Value::Map(map) => Ok(map),
+        Node::Map(map) => Ok(map),
         other => Err(expected("a map", other)),
     }
 }
@@ -60,45 +131,45 @@ fn field<T: FromValue>(map: &Map, name: &str) -> Result<T, Mismatch> {
 }
 
 impl FromValue for String {
-    fn from_value(value: &Value) -> Result<Self, Mismatch> {
+    fn from_value(value: &Node) -> Result<Self, Mismatch> {
         match scalar("a string", value)? {
-            ScalarValue::Str(s) => Ok(s.to_string()),
+            ScalarValueRef::Str(s) => Ok(s.to_string()),
             _ => Err(expected("a string", value)),
         }
     }
 }
 
 impl FromValue for bool {
-    fn from_value(value: &Value) -> Result<Self, Mismatch> {
+    fn from_value(value: &Node) -> Result<Self, Mismatch> {
         match scalar("a boolean", value)? {
-            ScalarValue::Boolean(b) => Ok(*b),
+            ScalarValueRef::Boolean(b) => Ok(*b),
             _ => Err(expected("a boolean", value)),
         }
     }
 }
 
 impl FromValue for f64 {
-    fn from_value(value: &Value) -> Result<Self, Mismatch> {
+    fn from_value(value: &Node) -> Result<Self, Mismatch> {
         match scalar("a float", value)? {
-            ScalarValue::F64(f) => Ok(*f),
+            ScalarValueRef::F64(f) => Ok(*f),
             _ => Err(expected("a float", value)),
         }
     }
 }
 
 impl FromValue for i64 {
-    fn from_value(value: &Value) -> Result<Self, Mismatch> {
+    fn from_value(value: &Node) -> Result<Self, Mismatch> {
         match scalar("an integer", value)? {
-            ScalarValue::Int(i) => Ok(*i),
+            ScalarValueRef::Int(i) => Ok(*i),
             _ => Err(expected("an integer", value)),
         }
     }
 }
 
 impl FromValue for Uuid {
-    fn from_value(value: &Value) -> Result<Self, Mismatch> {
+    fn from_value(value: &Node) -> Result<Self, Mismatch> {
         match scalar("an id (16 bytes)", value)? {
-            ScalarValue::Bytes(b) => {
+            ScalarValueRef::Bytes(b) => {
                 Uuid::from_slice(b).map_err(|_| expected("an id (16 bytes)", value))
             }
             _ => Err(expected("an id (16 bytes)", value)),
@@ -107,30 +178,30 @@ impl FromValue for Uuid {
 }
 
 impl FromValue for Timestamp {
-    fn from_value(value: &Value) -> Result<Self, Mismatch> {
+    fn from_value(value: &Node) -> Result<Self, Mismatch> {
         match scalar("a timestamp", value)? {
-            ScalarValue::Timestamp(t) | ScalarValue::Int(t) => Ok(Timestamp::from_millis(*t)),
+            ScalarValueRef::Timestamp(t) | ScalarValueRef::Int(t) => Ok(Timestamp::from_millis(*t)),
             _ => Err(expected("a timestamp", value)),
         }
     }
 }
 
 impl<T: FromValue> FromValue for Option<T> {
-    fn from_value(value: &Value) -> Result<Self, Mismatch> {
+    fn from_value(value: &Node) -> Result<Self, Mismatch> {
         match value {
-            Value::Scalar(ScalarValue::Null) => Ok(None),
+            Node::Scalar(ScalarValueRef::Null) => Ok(None),
             other => T::from_value(other).map(Some),
         }
     }
 }
 
 impl<T: FromValue> FromValue for Vec<T> {
-    fn from_value(value: &Value) -> Result<Self, Mismatch> {
+    fn from_value(value: &Node) -> Result<Self, Mismatch> {
         match value {
-            Value::List(list) => list
+            Node::List(list) => list
                 .iter()
                 .enumerate()
-                .map(|(i, item)| T::from_value(&item.value).map_err(|e| format!("[{i}]: {e}")))
+                .map(|(i, item)| T::from_value(item).map_err(|e| format!("[{i}]: {e}")))
                 .collect(),
             other => Err(expected("a list", other)),
         }
@@ -138,12 +209,12 @@ impl<T: FromValue> FromValue for Vec<T> {
 }
 
 impl<T: FromValue> FromValue for BTreeMap<String, T> {
-    fn from_value(value: &Value) -> Result<Self, Mismatch> {
+    fn from_value(value: &Node) -> Result<Self, Mismatch> {
         map_of(value)?
             .iter()
             .map(|(key, item)| {
-                let converted = T::from_value(&item.value).map_err(|e| format!("{key}: {e}"))?;
-                Ok((key.clone(), converted))
+                let converted = T::from_value(item).map_err(|e| format!("{key}: {e}"))?;
+                Ok((key.to_string(), converted))
             })
             .collect()
     }
@@ -153,7 +224,7 @@ impl<T: FromValue> FromValue for BTreeMap<String, T> {
 macro_rules! from_map {
     ($($ty:ident { $($field:ident),* $(,)? })*) => {$(
         impl FromValue for $ty {
-            fn from_value(value: &Value) -> Result<Self, Mismatch> {
+            fn from_value(value: &Node) -> Result<Self, Mismatch> {
                 let map = map_of(value)?;
                 Ok($ty { $($field: field(map, stringify!($field))?),* })
             }
@@ -186,10 +257,10 @@ from_map! {
 macro_rules! from_name {
     ($($ty:ident { $($variant:ident),* $(,)? })*) => {$(
         impl FromValue for $ty {
-            fn from_value(value: &Value) -> Result<Self, Mismatch> {
+            fn from_value(value: &Node) -> Result<Self, Mismatch> {
                 let what = concat!("one of ", $(stringify!($variant), " "),*);
                 match scalar(what, value)? {
-                    $(ScalarValue::Str(s) if s.as_str() == stringify!($variant) => Ok($ty::$variant),)*
+                    $(ScalarValueRef::Str(s) if s.as_ref() == stringify!($variant) => Ok($ty::$variant),)*
                     _ => Err(expected(what, value)),
                 }
             }
@@ -205,7 +276,7 @@ from_name! {
 impl FromValue for Answer {
     /// A one-key map, `{"YesNo": true}`; the first variant (in declaration order) whose key
     /// is present wins, as in autosurgeon.
-    fn from_value(value: &Value) -> Result<Self, Mismatch> {
+    fn from_value(value: &Node) -> Result<Self, Mismatch> {
         let map = map_of(value)?;
         let inner = |name: &str| map.get(name);
         let tagged = |name: &str, e: Mismatch| format!("{name}: {e}");
@@ -245,19 +316,19 @@ impl FromValue for Answer {
 
 /// The fields of struct variant `name` if `map` holds it as a map (autosurgeon skips a
 /// variant whose key holds anything else).
-fn variant<'a>(map: &'a Map, name: &str) -> Option<&'a Map> {
+fn variant<'n, 'a>(map: &'n Map<'a>, name: &str) -> Option<&'n Map<'a>> {
     match map.get(name) {
-        Some(Value::Map(fields)) => Some(fields),
+        Some(Node::Map(fields)) => Some(fields),
         _ => None,
     }
 }
 
 impl FromValue for IncidentAction {
-    fn from_value(value: &Value) -> Result<Self, Mismatch> {
+    fn from_value(value: &Node) -> Result<Self, Mismatch> {
         const WHAT: &str = "an incident action";
         let map = match value {
-            Value::Scalar(ScalarValue::Str(s)) => {
-                return match s.as_str() {
+            Node::Scalar(ScalarValueRef::Str(s)) => {
+                return match s.as_ref() {
                     "Report" => Ok(IncidentAction::Report),
                     "Accept" => Ok(IncidentAction::Accept),
                     "Feedback" => Ok(IncidentAction::Feedback),
@@ -266,7 +337,7 @@ impl FromValue for IncidentAction {
                     _ => Err(expected(WHAT, value)),
                 }
             }
-            Value::Map(map) => map,
+            Node::Map(map) => map,
             other => return Err(expected(WHAT, other)),
         };
         if let Some(f) = variant(map, "Dispatch") {
@@ -296,17 +367,17 @@ fn dispatch(fields: &Map) -> Result<IncidentAction, Mismatch> {
 }
 
 impl FromValue for ServiceAction {
-    fn from_value(value: &Value) -> Result<Self, Mismatch> {
+    fn from_value(value: &Node) -> Result<Self, Mismatch> {
         const WHAT: &str = "a service action";
         let map = match value {
-            Value::Scalar(ScalarValue::Str(s)) => {
-                return match s.as_str() {
+            Node::Scalar(ScalarValueRef::Str(s)) => {
+                return match s.as_ref() {
                     "Register" => Ok(ServiceAction::Register),
                     "Comment" => Ok(ServiceAction::Comment),
                     _ => Err(expected(WHAT, value)),
                 }
             }
-            Value::Map(map) => map,
+            Node::Map(map) => map,
             other => return Err(expected(WHAT, other)),
         };
         if let Some(f) = variant(map, "HandOver") {
