@@ -1,4 +1,4 @@
-//! `doc::read` (one pass over the materialised document) against autosurgeon's `hydrate`,
+//! `doc::read` (one pass over the document's current state) against autosurgeon's `hydrate`,
 //! the reader it replaced: for random records of every kind, after concurrent edits, and on
 //! documents that do not fit, both give the same answer.
 
@@ -380,4 +380,49 @@ fn misshapen_documents_are_refused_with_the_field_named() {
         assert!(message.contains(field), "{message}");
     }
     assert!(agree(&AutoCommit::new(), RecordKind::Visit).is_none());
+}
+
+/// Each checklist answer is one JSON string scalar in the visit's document (not a map), and
+/// an answer that is not valid JSON is refused with the item named.
+#[test]
+fn answers_are_one_json_scalar_each() {
+    use automerge::{ReadDoc, ScalarValue, Value};
+    let visit = Visit {
+        id: Uuid::from_u128(1),
+        grid_id: Uuid::from_u128(2),
+        household_id: Uuid::from_u128(3),
+        worker_id: Uuid::from_u128(4),
+        started_at: Timestamp::from_millis(1_773_104_400_000),
+        ended_at: None,
+        location: None,
+        template_id: None,
+        template_version: None,
+        answers: BTreeMap::from([
+            ("safety.gas_leak".to_string(), Answer::YesNo(true)),
+            (
+                "safety.hazards".to_string(),
+                Answer::Choices(vec!["用电隐患".into(), "无".into()]),
+            ),
+        ]),
+        notes: String::new(),
+        photos: vec![],
+        audio: vec![],
+        follow_up: false,
+    };
+    let mut document = doc::create(&Record::Visit(visit.clone())).unwrap();
+    let (_, answers) = document.get(ROOT, "answers").unwrap().unwrap();
+    match document.get(&answers, "safety.gas_leak").unwrap().unwrap().0 {
+        Value::Scalar(s) => {
+            assert_eq!(*s, ScalarValue::from(r#"{"kind":"yes_no","value":true}"#));
+        }
+        other => panic!("an answer is stored as {other:?}"),
+    }
+    assert_eq!(agree(&document, RecordKind::Visit), Some(Record::Visit(visit)));
+
+    document.put(&answers, "safety.gas_leak", "yes").unwrap();
+    assert!(agree(&document, RecordKind::Visit).is_none());
+    let message = doc::read(&document, RecordKind::Visit)
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("safety.gas_leak"), "{message}");
 }

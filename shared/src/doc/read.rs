@@ -274,43 +274,12 @@ from_name! {
 }
 
 impl FromValue for Answer {
-    /// A one-key map, `{"YesNo": true}`; the first variant (in declaration order) whose key
-    /// is present wins, as in autosurgeon.
+    /// Its JSON form as a string ([`Answer::to_json`]).
     fn from_value(value: &Node) -> Result<Self, Mismatch> {
-        let map = map_of(value)?;
-        let inner = |name: &str| map.get(name);
-        let tagged = |name: &str, e: Mismatch| format!("{name}: {e}");
-        if let Some(v) = inner("YesNo") {
-            return bool::from_value(v)
-                .map(Answer::YesNo)
-                .map_err(|e| tagged("YesNo", e));
+        match scalar("an answer (JSON text)", value)? {
+            ScalarValueRef::Str(json) => Answer::from_json(json),
+            _ => Err(expected("an answer (JSON text)", value)),
         }
-        if let Some(v) = inner("Choice") {
-            return String::from_value(v)
-                .map(Answer::Choice)
-                .map_err(|e| tagged("Choice", e));
-        }
-        if let Some(v) = inner("Choices") {
-            return Vec::from_value(v)
-                .map(Answer::Choices)
-                .map_err(|e| tagged("Choices", e));
-        }
-        if let Some(v) = inner("Text") {
-            return String::from_value(v)
-                .map(Answer::Text)
-                .map_err(|e| tagged("Text", e));
-        }
-        if let Some(v) = inner("Number") {
-            return f64::from_value(v)
-                .map(Answer::Number)
-                .map_err(|e| tagged("Number", e));
-        }
-        if let Some(v) = inner("Photos") {
-            return Vec::from_value(v)
-                .map(Answer::Photos)
-                .map_err(|e| tagged("Photos", e));
-        }
-        Err(expected("an answer (a map with one key)", value))
     }
 }
 

@@ -2,15 +2,17 @@
 
 use std::collections::BTreeMap;
 
-use autosurgeon::{Hydrate, Reconcile};
+use autosurgeon::{Hydrate, HydrateError, Reconcile, Reconciler};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::Location;
 use crate::time::Timestamp;
 
-/// An answer to one checklist item.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+/// An answer to one checklist item. In the visit's document it is one string scalar holding
+/// [`Answer::to_json`] (`{"kind":"yes_no","value":true}`): an answer is written whole, and a
+/// map object per answer made applying and reading a visit 2–3× as costly (docs/benchmarks.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case", tag = "kind", content = "value")]
 pub enum Answer {
@@ -26,6 +28,33 @@ pub enum Answer {
     Number(f64),
     /// Photo blob hashes.
     Photos(Vec<String>),
+}
+
+impl Answer {
+    /// The answer as it is stored in a document: its JSON form. (Serialising cannot fail: it
+    /// has no maps; a non-finite number, which validation refuses, would read back as an error.)
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// An answer from its stored JSON form.
+    pub fn from_json(json: &str) -> Result<Answer, String> {
+        serde_json::from_str(json).map_err(|e| format!("not an answer ({e}): {json}"))
+    }
+}
+
+impl Reconcile for Answer {
+    type Key<'a> = autosurgeon::reconcile::NoKey;
+
+    fn reconcile<R: Reconciler>(&self, mut reconciler: R) -> Result<(), R::Error> {
+        reconciler.str(self.to_json())
+    }
+}
+
+impl Hydrate for Answer {
+    fn hydrate_string(json: &'_ str) -> Result<Self, HydrateError> {
+        Answer::from_json(json).map_err(|e| HydrateError::unexpected("an answer as JSON", e))
+    }
 }
 
 /// One visit to a household.
