@@ -411,13 +411,21 @@ fn answers_are_one_json_scalar_each() {
     };
     let mut document = doc::create(&Record::Visit(visit.clone())).unwrap();
     let (_, answers) = document.get(ROOT, "answers").unwrap().unwrap();
-    match document.get(&answers, "safety.gas_leak").unwrap().unwrap().0 {
+    match document
+        .get(&answers, "safety.gas_leak")
+        .unwrap()
+        .unwrap()
+        .0
+    {
         Value::Scalar(s) => {
             assert_eq!(*s, ScalarValue::from(r#"{"kind":"yes_no","value":true}"#));
         }
         other => panic!("an answer is stored as {other:?}"),
     }
-    assert_eq!(agree(&document, RecordKind::Visit), Some(Record::Visit(visit)));
+    assert_eq!(
+        agree(&document, RecordKind::Visit),
+        Some(Record::Visit(visit))
+    );
 
     document.put(&answers, "safety.gas_leak", "yes").unwrap();
     assert!(agree(&document, RecordKind::Visit).is_none());
