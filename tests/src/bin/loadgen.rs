@@ -34,6 +34,10 @@ struct Args {
     /// Device-syncs in flight at most.
     #[arg(long, default_value_t = 200)]
     concurrency: usize,
+    /// Many-device phase, open loop: start this many device-syncs per second (still at most
+    /// `--concurrency` in flight) instead of starting one whenever one ends.
+    #[arg(long)]
+    rate: Option<f64>,
     /// Many-device phase: give devices a cursor past the end of the log so responses carry
     /// none of the colleagues' work (isolates the upload path; not what a real device sends).
     #[arg(long)]
@@ -75,6 +79,7 @@ async fn main() -> Result<()> {
                 seed: args.seed,
                 skip_downloads: args.skip_downloads,
                 devices_per_grid: args.devices_per_grid,
+                rate: args.rate,
             })
             .await?,
         );

@@ -1,6 +1,13 @@
 //! The many-device phase: every device syncs one day's work in one `POST /v1/sync`, at most
 //! `concurrency` at a time, against a seeded server; throughput, latency, server CPU and RSS,
 //! and bytes on the wire against the same records as JSON.
+//!
+//! Two ways to send: **closed loop** (the default) starts the next device-sync as soon as one
+//! of the `concurrency` in flight ends, which measures the most the server can do; its latency
+//! is then queueing by construction (mean ≈ in flight ÷ throughput). **Open loop**
+//! (`rate`) starts device-syncs at a fixed rate, as devices coming online would, still at most
+//! `concurrency` in flight; latency counts from each one's scheduled start, so a sync that
+//! waited for a free slot is charged for the wait.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -35,6 +42,8 @@ pub struct ManyOptions {
     /// Devices per grid on a street widened to enough grids ([`setup::wide_street`]);
     /// `None`: the demo street's 7 grid workers, 143–285 devices per grid.
     pub devices_per_grid: Option<usize>,
+    /// Open loop: device-syncs started per second; `None`: closed loop.
+    pub rate: Option<f64>,
 }
 
 /// Bytes per record of one record kind, encoded alone.
@@ -80,6 +89,8 @@ pub struct ManyResult {
     pub concurrency: usize,
     /// Whether responses were kept empty (`--skip-downloads`).
     pub skip_downloads: bool,
+    /// Open loop: device-syncs started per second (`None`: closed loop).
+    pub rate: Option<f64>,
     /// Most devices in one grid (households are shared once this × 5 exceeds 300).
     pub max_devices_per_grid: usize,
     /// Setup: enrolment, pulls and preparing every request, ms (not timed below).
@@ -92,7 +103,7 @@ pub struct ManyResult {
     pub ok: usize,
     /// Failed device-syncs by reason.
     pub failures: BTreeMap<String, usize>,
-    /// Latency of one device-sync, request sent to response read.
+    /// Latency of one device-sync, request sent (open loop: scheduled) to response read.
     pub latency: Latency,
     /// Server CPU over the phase.
     pub server_cpu: CpuUse,
@@ -228,8 +239,8 @@ fn prepare(
     Ok(ready)
 }
 
-async fn sync_one(net: Net, device: Ready) -> Outcome {
-    let started = Instant::now();
+/// One device-sync; latency counts from `started`.
+async fn sync_one(net: Net, device: Ready, started: Instant) -> Outcome {
     let reply = net.post(&device.token, device.body).await;
     let latency = started.elapsed();
     let mut outcome = Outcome {
@@ -295,6 +306,7 @@ pub async fn run(options: ManyOptions) -> Result<ManyResult> {
         devices: options.devices,
         concurrency: options.concurrency,
         skip_downloads: options.skip_downloads,
+        rate: options.rate,
         ..ManyResult::default()
     };
     let ready = prepare(&devices, &reference, &grids, &options, &mut result.bytes)?;
@@ -306,9 +318,13 @@ pub async fn run(options: ManyOptions) -> Result<ManyResult> {
     result.setup_ms = setup_start.elapsed().as_secs_f64() * 1000.0;
 
     eprintln!(
-        "[many] {} device-syncs, {} in flight",
+        "[many] {} device-syncs, {} in flight{}",
         ready.len(),
-        options.concurrency
+        options.concurrency,
+        options
+            .rate
+            .map(|r| format!(", started at {r}/s"))
+            .unwrap_or_default()
     );
     let ticks = stats::clk_tck();
     let me = std::process::id();
@@ -319,11 +335,19 @@ pub async fn run(options: ManyOptions) -> Result<ManyResult> {
     let started = Instant::now();
     let sem = Arc::new(Semaphore::new(options.concurrency.max(1)));
     let mut set = JoinSet::new();
-    for device in ready {
+    for (i, device) in ready.into_iter().enumerate() {
+        let due = match options.rate {
+            Some(rate) => {
+                let due = started + Duration::from_secs_f64(i as f64 / rate.max(1e-3));
+                tokio::time::sleep_until(due.into()).await;
+                due
+            }
+            None => Instant::now(),
+        };
         let permit = sem.clone().acquire_owned().await?;
         let net = net.clone();
         set.spawn(async move {
-            let outcome = sync_one(net, device).await;
+            let outcome = sync_one(net, device, due).await;
             drop(permit);
             outcome
         });
@@ -357,4 +381,29 @@ pub async fn run(options: ManyOptions) -> Result<ManyResult> {
     }
     drop(server);
     Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small open-loop run: every device's day is accepted, and the starts are paced at the
+    /// rate (the last of 12 at 40/s starts 275 ms in).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_open_loop_run_paces_its_starts_and_every_device_syncs() {
+        let result = run(ManyOptions {
+            devices: 12,
+            concurrency: 3,
+            seed: 7,
+            skip_downloads: false,
+            devices_per_grid: Some(4),
+            rate: Some(40.0),
+        })
+        .await
+        .unwrap();
+        assert_eq!(result.ok, 12, "failures: {:?}", result.failures);
+        assert_eq!(result.rate, Some(40.0));
+        assert!(result.wall_ms >= 275.0, "{} ms", result.wall_ms);
+        assert_eq!(result.latency.count, 12);
+    }
 }

@@ -104,7 +104,13 @@ impl Report {
     pub fn judge(&mut self) {
         let mut targets = Vec::new();
         if let Some(m) = &self.many {
-            let at = format!("at {} devices in flight", m.concurrency);
+            let at = match m.rate {
+                Some(rate) => format!(
+                    "started at {rate:.0}/s (open loop), ≤ {} in flight",
+                    m.concurrency
+                ),
+                None => format!("at {} devices in flight", m.concurrency),
+            };
             targets.push(target(
                 "device-syncs/s",
                 "≥ 300 at 200 in flight",
@@ -232,10 +238,13 @@ impl Report {
         if let Some(r) = &self.many {
             let _ = writeln!(
                 s,
-                "\nmany devices: {} device-syncs of {} records, {} in flight (≤ {} per grid){}",
+                "\nmany devices: {} device-syncs of {} records, {} in flight{} (≤ {} per grid){}",
                 r.devices,
                 super::day::RECORDS,
                 r.concurrency,
+                r.rate
+                    .map(|rate| format!(", started at {rate:.0}/s (open loop)"))
+                    .unwrap_or_default(),
                 r.max_devices_per_grid,
                 if r.skip_downloads {
                     ", downloads skipped"
