@@ -35,22 +35,20 @@ fn writes(records: &[Record]) -> StoreResult<Vec<DocWrite>> {
                 .iter()
                 .map(|c| c.raw_bytes().to_vec())
                 .collect();
-            Ok(DocWrite {
-                doc: StoredDoc {
-                    doc_id: record.id(),
-                    kind: record.kind(),
-                    scope: record.scope(),
-                    department: match record {
-                        Record::Incident(i) => {
-                            gridwalk_shared::workflow::fold_incident(&i.events).department_id
-                        }
-                        _ => None,
-                    },
-                    snapshot: document.save(),
+            let doc = StoredDoc {
+                doc_id: record.id(),
+                kind: record.kind(),
+                scope: record.scope(),
+                department: match record {
+                    Record::Incident(i) => {
+                        gridwalk_shared::workflow::fold_incident(&i.events).department_id
+                    }
+                    _ => None,
                 },
-                changes,
-                record: record.clone(),
-            })
+                snapshot: document.save(),
+            };
+            // An import may replace documents the store already holds.
+            Ok(DocWrite::new(doc, record, changes, true))
         })
         .collect()
 }

@@ -19,17 +19,14 @@ fn incident(doc_id: Uuid, scope: Uuid, department: Option<Uuid>, photos: &[&str]
         reporter_id: Uuid::now_v7(),
         events: vec![],
     });
-    DocWrite {
-        doc: StoredDoc {
-            doc_id,
-            kind: RecordKind::Incident,
-            scope,
-            department,
-            snapshot: vec![1],
-        },
-        changes: vec![vec![1, 2]],
-        record,
-    }
+    let doc = StoredDoc {
+        doc_id,
+        kind: RecordKind::Incident,
+        scope,
+        department,
+        snapshot: vec![1],
+    };
+    DocWrite::new(doc, &record, vec![vec![1, 2]], true)
 }
 
 fn hashes(docs: &[gridwalk_server::store::BlobDoc]) -> Vec<String> {

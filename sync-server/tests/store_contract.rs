@@ -29,11 +29,12 @@ fn write(doc: StoredDoc, changes: usize) -> DocWrite {
         reporter_id: Uuid::now_v7(),
         events: vec![],
     });
-    DocWrite {
+    DocWrite::new(
         doc,
-        changes: (0..changes).map(|i| vec![i as u8; 4]).collect(),
-        record,
-    }
+        &record,
+        (0..changes).map(|i| vec![i as u8; 4]).collect(),
+        true,
+    )
 }
 
 fn both_grids(a: Uuid, b: Uuid) -> Visibility {

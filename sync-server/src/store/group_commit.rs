@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{params, Connection};
 use uuid::Uuid;
 
-use super::{index_row, DocWrite, StoreError, StoreResult};
+use super::{DocWrite, StoreError, StoreResult};
 
 /// Most rounds committed together.
 const MAX_BATCH: usize = 64;
@@ -144,7 +144,7 @@ fn write_round(conn: &Connection, device_id: Uuid, writes: &[DocWrite]) -> Store
             ])?;
             seq = conn.last_insert_rowid();
         }
-        let row = index_row(&write.record);
+        let row = &write.row;
         upsert_index.execute(params![
             doc_id,
             write.doc.kind.as_str(),
@@ -161,12 +161,13 @@ fn write_round(conn: &Connection, device_id: Uuid, writes: &[DocWrite]) -> Store
             row.satisfaction,
             row.json
         ])?;
-        let blobs = write.record.blob_refs();
-        clear_refs.execute(params![
-            doc_id,
-            serde_json::Value::from(blobs.clone()).to_string()
-        ])?;
-        for blob in blobs {
+        if write.existed {
+            clear_refs.execute(params![
+                doc_id,
+                serde_json::Value::from(write.blobs.clone()).to_string()
+            ])?;
+        }
+        for blob in &write.blobs {
             insert_ref.execute(params![blob, doc_id, device, now])?;
         }
         upsert_doc.execute(params![

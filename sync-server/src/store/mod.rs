@@ -61,15 +61,36 @@ pub struct StoredDoc {
     pub snapshot: Vec<u8>,
 }
 
-/// The outcome of validating one uploaded document: what to store.
+/// The outcome of validating one uploaded document: what to store. Everything derived from
+/// the record is worked out here, where the record was checked, so the single writer thread
+/// only runs SQL.
 #[derive(Debug, Clone)]
 pub struct DocWrite {
     /// The document after the new changes, with its derived routing.
     pub doc: StoredDoc,
-    /// The record it holds now (for the query index and blob references).
-    pub record: Record,
     /// New raw changes, to append to the change log.
     pub changes: Vec<Vec<u8>>,
+    /// The record's query row.
+    pub row: IndexRow,
+    /// Hashes of the blobs the record references.
+    pub blobs: Vec<String>,
+    /// Whether the store may already hold the document (its blob references are then
+    /// reconciled; a new document has none to clear).
+    pub existed: bool,
+}
+
+impl DocWrite {
+    /// What to store for `doc`, which now holds `record`; `existed`: the store may hold an
+    /// earlier version.
+    pub fn new(doc: StoredDoc, record: &Record, changes: Vec<Vec<u8>>, existed: bool) -> DocWrite {
+        DocWrite {
+            doc,
+            changes,
+            row: index_row(record),
+            blobs: record.blob_refs(),
+            existed,
+        }
+    }
 }
 
 /// One change-log row for a device.

@@ -101,16 +101,14 @@ pub fn check_upload(
         Record::Incident(i) => workflow::fold_incident(&i.events).department_id,
         _ => None,
     };
-    Ok(Some(DocWrite {
-        doc: StoredDoc {
-            doc_id: upload.doc_id,
-            kind: upload.kind,
-            scope: upload.scope,
-            department,
-            // Uncompressed: DEFLATE here cost ~18% of upload CPU; responses are gzipped anyway.
-            snapshot: document.save_nocompress(),
-        },
-        changes: new.iter().map(|c| c.raw_bytes().to_vec()).collect(),
-        record,
-    }))
+    let doc = StoredDoc {
+        doc_id: upload.doc_id,
+        kind: upload.kind,
+        scope: upload.scope,
+        department,
+        // Uncompressed: DEFLATE here cost ~18% of upload CPU; responses are gzipped anyway.
+        snapshot: document.save_nocompress(),
+    };
+    let changes = new.iter().map(|c| c.raw_bytes().to_vec()).collect();
+    Ok(Some(DocWrite::new(doc, &record, changes, stored.is_some())))
 }
