@@ -217,7 +217,11 @@ fn prepare(
             *cursor
         };
         // The device holds the reference data from its setup pull, as a real one does.
-        let body = net::body(&net::request(uploads, Some(cursor), reference.version));
+        let body = net::body(&crate::raw::request(
+            uploads,
+            Some(cursor),
+            reference.version,
+        ));
         cbor += body.cbor_len;
         bytes.request_wire += body.bytes.len() as f64;
         ready.push(Ready {

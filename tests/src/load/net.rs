@@ -9,6 +9,8 @@ use gridwalk_shared::wire::{
 use reqwest::header;
 use uuid::Uuid;
 
+use crate::raw::request;
+
 /// A sync request body, encoded (and gzip-compressed when large, as the client does).
 #[derive(Debug, Clone)]
 pub struct Body {
@@ -37,23 +39,6 @@ pub fn body(request: &SyncRequest) -> Body {
             gzip: false,
             cbor_len,
         }
-    }
-}
-
-/// A sync request carrying `docs` at `cursor`, from a device holding reference data version
-/// `reference_version` (0: none yet, so the server sends it).
-pub fn request(
-    docs: Vec<wire::DocUpload>,
-    cursor: Option<Cursor>,
-    reference_version: u64,
-) -> SyncRequest {
-    SyncRequest {
-        protocol: wire::PROTOCOL_VERSION,
-        cursor,
-        reference_version,
-        docs,
-        want_full: Vec::new(),
-        pending: None,
     }
 }
 
