@@ -88,6 +88,13 @@ pub fn server_cmd(args: &[&str]) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// A device whose data directory is removed when it is dropped.
+pub struct Device {
+    /// The device's core.
+    pub client: Client,
+    _dir: tempfile::TempDir,
+}
+
 /// A seeded data directory that servers can be started on.
 pub struct Deployment {
     /// Temporary directory holding the server data (removed on drop).
@@ -113,6 +120,14 @@ impl Deployment {
         let client = Client::open(dir)?.with_sync_options(TEST_SYNC)?;
         client.enroll(url, &self.enroll_code(login)?, login).await?;
         Ok(client)
+    }
+
+    /// A device in a new temporary directory, enrolled as `login` with the server at `url`
+    /// like [`Deployment::enrolled_client`]; it has not synced yet.
+    pub async fn device(&self, url: &str, login: &str) -> Result<Device> {
+        let dir = tempfile::tempdir()?;
+        let client = self.enrolled_client(url, login, dir.path()).await?;
+        Ok(Device { client, _dir: dir })
     }
 
     /// A one-time enrolment code for `login`.

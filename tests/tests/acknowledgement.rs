@@ -6,26 +6,16 @@
 
 use std::time::Duration;
 
-use gridwalk_client::Client;
 use gridwalk_shared::model::{Household, Record};
 use gridwalk_tests::gate::{AnswerGate, Answers};
-use gridwalk_tests::Deployment;
+use gridwalk_tests::{Deployment, Device};
 use uuid::Uuid;
-
-struct Device {
-    client: Client,
-    _dir: tempfile::TempDir,
-}
 
 /// A device enrolled as `login` with the server at `url`, synced once.
 async fn device(deployment: &Deployment, url: &str, login: &str) -> Device {
-    let dir = tempfile::tempdir().unwrap();
-    let client = deployment
-        .enrolled_client(url, login, dir.path())
-        .await
-        .unwrap();
-    client.sync().await.unwrap();
-    Device { client, _dir: dir }
+    let device = deployment.device(url, login).await.unwrap();
+    device.client.sync().await.unwrap();
+    device
 }
 
 fn household(device: &Device, id: Uuid) -> Household {

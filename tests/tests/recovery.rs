@@ -2,27 +2,17 @@
 
 #![allow(clippy::unwrap_used)] // a panic in a test is a failure with a line number
 
-use gridwalk_client::{Client, NewIncident};
+use gridwalk_client::NewIncident;
 use gridwalk_shared::model::Record;
 use gridwalk_tests::admin::{AdminSession, DEMO_PASSWORD};
 use gridwalk_tests::raw::{request, RawDevice};
-use gridwalk_tests::{server_cmd, Deployment, Server};
+use gridwalk_tests::{server_cmd, Deployment, Device, Server};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-struct Device {
-    client: Client,
-    _dir: tempfile::TempDir,
-}
-
 /// A device enrolled as `login` that has not synced yet.
 async fn enrolled(deployment: &Deployment, server: &Server, login: &str) -> Device {
-    let dir = tempfile::tempdir().unwrap();
-    let client = deployment
-        .enrolled_client(&server.url, login, dir.path())
-        .await
-        .unwrap();
-    Device { client, _dir: dir }
+    deployment.device(&server.url, login).await.unwrap()
 }
 
 /// A device enrolled as `login` and synced once.
