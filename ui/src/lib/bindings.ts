@@ -114,7 +114,11 @@ export type Account = {
 	server_url: string,
 };
 
-/**  An answer to one checklist item. */
+/**
+ *  An answer to one checklist item. In the visit's document it is one string scalar holding
+ *  [`Answer::to_json`] (`{"kind":"yes_no","value":true}`): an answer is written whole, and a
+ *  map object per answer made applying and reading a visit 2–3× as costly (docs/benchmarks.md).
+ */
 export type Answer = 
 /**  Yes or no. */
 { kind: "yes_no"; value: boolean } | 
