@@ -13,7 +13,7 @@ use crate::admin::AdminConfig;
 use crate::blobs::Blobs;
 use crate::routes;
 use crate::store::{AdminStore, BlobRefs, Store};
-use crate::sync::{DocLocks, PageLimits};
+use crate::sync::{CheckSlots, DocLocks, PageLimits};
 
 /// State shared by every handler.
 #[derive(Clone)]
@@ -22,6 +22,8 @@ pub struct AppState<S: Store> {
     pub store: S,
     /// Per-document upload locks.
     pub locks: Arc<DocLocks>,
+    /// How many rounds' uploads are checked at once.
+    pub checks: Arc<CheckSlots>,
     /// Download page sizes.
     pub limits: PageLimits,
     /// Admin web and API settings.
@@ -36,6 +38,7 @@ impl<S: Store> AppState<S> {
         Self {
             store,
             locks: Arc::new(DocLocks::default()),
+            checks: Arc::new(CheckSlots::default()),
             limits: PageLimits::default(),
             admin: Arc::new(AdminConfig::default()),
             blobs: None,

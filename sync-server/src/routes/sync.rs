@@ -75,7 +75,15 @@ pub async fn sync<S: AdminStore>(
     // or refused and kept aside as conflict copies), for the admin web's device list.
     let uploaded: u64 = request.docs.iter().map(|d| d.changes.len() as u64).sum();
     let pending = request.pending.map(|p| p.saturating_sub(uploaded));
-    let response = sync::sync(&state.store, &state.locks, state.limits, &device, request).await?;
+    let response = sync::sync(
+        &state.store,
+        &state.locks,
+        &state.checks,
+        state.limits,
+        &device,
+        request,
+    )
+    .await?;
     if let Some(pending) = pending {
         if let Err(e) = state.store.note_pending(device.device_id, pending).await {
             tracing::warn!(error = %e, "could not record the device's pending changes");

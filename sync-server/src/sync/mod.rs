@@ -52,6 +52,18 @@ impl DocLocks {
     }
 }
 
+/// Slots for checking uploads: as many rounds are checked at once as there are cores. Without
+/// a bound, every round in flight ran its check on its own blocking thread, the cores were
+/// shared among all of them, and the single writer thread got a sliver of CPU.
+pub struct CheckSlots(tokio::sync::Semaphore);
+
+impl Default for CheckSlots {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Self(tokio::sync::Semaphore::new(cores))
+    }
+}
+
 /// The caller as the shared validation sees them.
 pub fn actor(device: &DeviceAuth) -> Actor {
     Actor {
@@ -99,6 +111,7 @@ fn check_limits(request: &SyncRequest) -> Result<(), AppError> {
 pub async fn sync<S: Store>(
     store: &S,
     locks: &DocLocks,
+    checks: &CheckSlots,
     limits: PageLimits,
     device: &DeviceAuth,
     request: SyncRequest,
@@ -117,6 +130,13 @@ pub async fn sync<S: Store>(
         .map(|d| (d.doc_id, d))
         .collect();
     let (writes, accepted, rejected) = {
+        let _slot = checks.0.acquire().await.map_err(|_| {
+            AppError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "shutting_down",
+                "the server is shutting down",
+            )
+        })?;
         let reference = reference.clone();
         tokio::task::spawn_blocking(move || check_all(&request.docs, &stored, &actor, &reference))
             .await
