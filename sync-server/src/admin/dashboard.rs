@@ -219,37 +219,39 @@ pub async fn dashboard<S: AdminStore>(
     // On-time rate (按时办结率): of the incidents handled that had a time limit.
     let done: Vec<&IndexedRecord> = incidents
         .iter()
-        .filter(|i| i.done_at.is_some() && i.due.is_some())
+        .filter(|i| i.row.done_at.is_some() && i.row.due.is_some())
         .collect();
     let on_time = done
         .iter()
-        .filter(|i| matches!((i.done_at, i.due), (Some(d), Some(due)) if d <= due))
+        .filter(|i| matches!((i.row.done_at, i.row.due), (Some(d), Some(due)) if d <= due))
         .count() as u64;
     let overdue = open_now
         .iter()
-        .filter(|i| i.status.as_deref().is_some_and(is_open) && i.due.is_some_and(|d| d < now))
+        .filter(|i| {
+            i.row.status.as_deref().is_some_and(is_open) && i.row.due.is_some_and(|d| d < now)
+        })
         .take(200)
         .map(|i| Overdue {
             id: i.doc_id,
-            category: category_name(&text(&i.category)),
+            category: category_name(&text(&i.row.category)),
             grid: unit_name(&i.scope.to_string()),
-            level: text(&i.level),
-            status: text(&i.status),
-            reported_at: i.at,
-            due: i.due,
+            level: text(&i.row.level),
+            status: text(&i.row.status),
+            reported_at: i.row.at,
+            due: i.row.due,
         })
         .collect();
     let ratings: Vec<&str> = incidents
         .iter()
         .chain(&services)
-        .filter_map(|i| i.satisfaction.as_deref())
+        .filter_map(|i| i.row.satisfaction.as_deref())
         .collect();
     let count = |k: &str| ratings.iter().filter(|r| **r == k).count() as u64;
     let (satisfied, basically) = (count("satisfied"), count("basically"));
-    let completed = services.iter().filter(|s| s.done_at.is_some()).count() as u64;
+    let completed = services.iter().filter(|s| s.row.done_at.is_some()).count() as u64;
     let on_the_spot = services
         .iter()
-        .filter(|s| match serde_json::from_str::<Record>(&s.json) {
+        .filter(|s| match serde_json::from_str::<Record>(&s.row.json) {
             Ok(Record::ServiceRequest(sr)) => fold_service(&sr.events).on_the_spot,
             _ => false,
         })
@@ -284,16 +286,18 @@ pub async fn dashboard<S: AdminStore>(
         households_visited: coverage.households_visited,
         coverage_rate: rate(coverage.households_visited, households),
         incidents_total: incidents.len() as u64,
-        incidents_by_status: tally(incidents.iter().filter_map(|i| i.status.as_deref()), |k| {
-            k.to_string()
-        }),
+        incidents_by_status: tally(
+            incidents.iter().filter_map(|i| i.row.status.as_deref()),
+            |k| k.to_string(),
+        ),
         incidents_by_category: tally(
-            incidents.iter().filter_map(|i| i.category.as_deref()),
+            incidents.iter().filter_map(|i| i.row.category.as_deref()),
             category_name,
         ),
-        incidents_by_level: tally(incidents.iter().filter_map(|i| i.level.as_deref()), |k| {
-            k.to_string()
-        }),
+        incidents_by_level: tally(
+            incidents.iter().filter_map(|i| i.row.level.as_deref()),
+            |k| k.to_string(),
+        ),
         incidents_done: done.len() as u64,
         incidents_on_time: on_time,
         on_time_rate: rate(on_time, done.len() as u64),

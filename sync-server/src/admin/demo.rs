@@ -346,9 +346,9 @@ mod tests {
             RecordKind::ServiceRequest,
         ] {
             for row in store.index_rows(kind, all.clone()).await.unwrap() {
-                let record: Record = serde_json::from_str(&row.json).unwrap();
+                let record: Record = serde_json::from_str(&row.row.json).unwrap();
                 validate_record(&record, &reference).unwrap();
-                assert!(row.at.is_some_and(|at| at <= now));
+                assert!(row.row.at.is_some_and(|at| at <= now));
             }
         }
         let households = store.household_count(all.units.clone()).await.unwrap();

@@ -164,7 +164,7 @@ async fn sheet<S: AdminStore>(
         ));
     }
     let records = rows.iter().filter_map(|row| {
-        serde_json::from_str::<Record>(&row.json)
+        serde_json::from_str::<Record>(&row.row.json)
             .ok()
             .map(|rec| (row, rec))
     });
@@ -191,25 +191,25 @@ async fn sheet<S: AdminStore>(
                         Record::Incident(i) => i.description,
                         _ => String::new(),
                     };
-                    let category = row.category.clone().unwrap_or_default();
+                    let category = row.row.category.clone().unwrap_or_default();
                     vec![
                         row.doc_id.to_string(),
-                        local(row.at, tz),
+                        local(row.row.at, tz),
                         unit(row.scope),
                         r.category(&category)
                             .map(|c| c.name.clone())
                             .unwrap_or(category),
                         description,
-                        user(row.actor),
-                        row.level.clone().unwrap_or_default(),
-                        row.status.clone().unwrap_or_default(),
-                        local(row.due, tz),
-                        local(row.done_at, tz),
-                        match (row.done_at, row.due) {
+                        user(row.row.actor),
+                        row.row.level.clone().unwrap_or_default(),
+                        row.row.status.clone().unwrap_or_default(),
+                        local(row.row.due, tz),
+                        local(row.row.done_at, tz),
+                        match (row.row.done_at, row.row.due) {
                             (Some(d), Some(due)) => yes(d <= due),
                             _ => String::new(),
                         },
-                        row.satisfaction.clone().unwrap_or_default(),
+                        row.row.satisfaction.clone().unwrap_or_default(),
                     ]
                 })
                 .collect(),
@@ -243,16 +243,16 @@ async fn sheet<S: AdminStore>(
                     };
                     vec![
                         row.doc_id.to_string(),
-                        local(row.at, tz),
+                        local(row.row.at, tz),
                         unit(row.scope),
                         item,
                         name,
                         phone,
-                        user(row.actor),
-                        row.status.clone().unwrap_or_default(),
-                        local(row.due, tz),
-                        local(row.done_at, tz),
-                        row.satisfaction.clone().unwrap_or_default(),
+                        user(row.row.actor),
+                        row.row.status.clone().unwrap_or_default(),
+                        local(row.row.due, tz),
+                        local(row.row.done_at, tz),
+                        row.row.satisfaction.clone().unwrap_or_default(),
                     ]
                 })
                 .collect(),
@@ -271,7 +271,7 @@ async fn sheet<S: AdminStore>(
                 .await?;
             let homes: HashMap<Uuid, (String, String)> = homes
                 .into_iter()
-                .filter_map(|h| match serde_json::from_str::<Record>(&h.json) {
+                .filter_map(|h| match serde_json::from_str::<Record>(&h.row.json) {
                     Ok(Record::Household(h)) => Some((h.id, (h.address, h.head))),
                     _ => None,
                 })
@@ -291,7 +291,7 @@ async fn sheet<S: AdminStore>(
                         _ => String::new(),
                     };
                     vec![
-                        local(row.at, tz),
+                        local(row.row.at, tz),
                         local(v.ended_at.map(|t| t.millis()), tz),
                         unit(v.grid_id),
                         user(Some(v.worker_id)),

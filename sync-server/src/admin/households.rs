@@ -111,7 +111,7 @@ pub async fn list<S: AdminStore>(
         .await?;
     let mut households: Vec<HouseholdRow> = rows
         .into_iter()
-        .filter_map(|r| match serde_json::from_str::<Record>(&r.json) {
+        .filter_map(|r| match serde_json::from_str::<Record>(&r.row.json) {
             Ok(Record::Household(h)) => Some(row(h)),
             _ => None,
         })

@@ -189,12 +189,12 @@ pub async fn list<S: AdminStore>(
         };
         rows.extend(state.store.index_rows(kind, newest).await?);
     }
-    rows.sort_by(|a, b| b.at.cmp(&a.at).then(b.doc_id.cmp(&a.doc_id)));
+    rows.sort_by(|a, b| b.row.at.cmp(&a.row.at).then(b.doc_id.cmp(&a.doc_id)));
     rows.truncate(limit);
 
     let contents: Vec<(IndexedRecord, Content)> = rows
         .into_iter()
-        .filter_map(|row| content(&row.json).map(|c| (row, c)))
+        .filter_map(|row| content(&row.row.json).map(|c| (row, c)))
         .collect();
     let households: Vec<Uuid> = contents.iter().filter_map(|(_, c)| c.household).collect();
     let addresses: HashMap<Uuid, String> = state
@@ -214,28 +214,30 @@ pub async fn list<S: AdminStore>(
         out.push(EvidenceRecord {
             id: row.doc_id,
             kind,
-            at: row.at,
+            at: row.row.at,
             grid_id: row.scope,
             grid: r
                 .unit(row.scope)
                 .map(|u| u.name.clone())
                 .unwrap_or_default(),
             category_name: row
+                .row
                 .category
                 .as_deref()
                 .and_then(|code| r.category(code))
                 .map(|c| c.name.clone()),
-            category: row.category,
+            category: row.row.category,
             household_id: c.household,
             address: c.household.and_then(|h| addresses.get(&h).cloned()),
             text: c.text,
             actor: row
+                .row
                 .actor
                 .and_then(|u| r.user(u))
                 .map(|u| u.name.clone())
                 .unwrap_or_default(),
-            actor_id: row.actor,
-            status: row.status,
+            actor_id: row.row.actor,
+            status: row.row.status,
             photos: media(state.blobs.as_ref(), c.photos).await?,
             audio: media(state.blobs.as_ref(), c.audio).await?,
         });

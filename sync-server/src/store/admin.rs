@@ -8,7 +8,7 @@ use gridwalk_shared::model::RecordKind;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{BlobRefs, StoreResult};
+use super::{BlobRefs, IndexRow, StoreResult};
 
 /// A web sign-in account (the user lives in the reference data).
 #[derive(Debug, Clone, PartialEq)]
@@ -125,26 +125,8 @@ pub struct IndexedRecord {
     pub scope: Uuid,
     /// Routed department.
     pub department: Option<Uuid>,
-    /// Workflow status.
-    pub status: Option<String>,
-    /// Category code or service item id.
-    pub category: Option<String>,
-    /// Handling level.
-    pub level: Option<String>,
-    /// Who.
-    pub actor: Option<Uuid>,
-    /// Household visited.
-    pub subject: Option<Uuid>,
-    /// Started (epoch ms).
-    pub at: Option<i64>,
-    /// Due (epoch ms).
-    pub due: Option<i64>,
-    /// Done (epoch ms).
-    pub done_at: Option<i64>,
-    /// Rating.
-    pub satisfaction: Option<String>,
-    /// The record as JSON.
-    pub json: String,
+    /// The query columns (status, times, the record as JSON).
+    pub row: IndexRow,
 }
 
 /// Visit counts for dashboards (grouped in SQL: visits are the bulk of the data).

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::admin::{IndexFilter, IndexedRecord, VisitCounts};
 use super::admin_sqlite::{ids_json, opt_uuid};
 use super::sqlite::parse_uuid;
-use super::StoreResult;
+use super::{IndexRow, StoreResult};
 
 /// `WHERE` clause over `record_index` for a kind and an [`IndexFilter`]; parameters ?1–?5.
 const INDEX_WHERE: &str = "kind = ?1
@@ -133,16 +133,18 @@ pub fn index_rows(
                     doc_id: parse_uuid(&doc_id.unwrap_or_default())?,
                     scope: parse_uuid(&scope.unwrap_or_default())?,
                     department: opt_uuid(department)?,
-                    status,
-                    category,
-                    level,
-                    actor: opt_uuid(actor)?,
-                    subject: opt_uuid(subject)?,
-                    at,
-                    due,
-                    done_at,
-                    satisfaction,
-                    json,
+                    row: IndexRow {
+                        status,
+                        category,
+                        level,
+                        actor: opt_uuid(actor)?,
+                        subject: opt_uuid(subject)?,
+                        at,
+                        due,
+                        done_at,
+                        satisfaction,
+                        json,
+                    },
                 })
             })
             .collect()
