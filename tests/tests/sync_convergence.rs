@@ -4,16 +4,24 @@
 
 #![allow(clippy::unwrap_used)] // a panic in a test is a failure with a line number
 
-use gridwalk_client::{Client, HouseholdRow, NewIncident, NewVisit};
+use gridwalk_client::{HouseholdRow, NewIncident, NewVisit};
 use gridwalk_shared::model::{IncidentAction, Level, Location};
-use gridwalk_tests::{Deployment, Server};
+use gridwalk_tests::{Deployment, Device, Server};
 use serde_json::Value;
 use uuid::Uuid;
 
+/// A device under a name for assertion messages.
 struct Replica {
     name: &'static str,
-    client: Client,
-    _dir: tempfile::TempDir,
+    device: Device,
+}
+
+impl std::ops::Deref for Replica {
+    type Target = Device;
+
+    fn deref(&self) -> &Device {
+        &self.device
+    }
 }
 
 async fn enrolled(
@@ -22,17 +30,9 @@ async fn enrolled(
     name: &'static str,
     login: &str,
 ) -> Replica {
-    let dir = tempfile::tempdir().unwrap();
-    let client = deployment
-        .enrolled_client(&server.url, login, dir.path())
-        .await
-        .unwrap();
-    client.sync().await.unwrap();
-    Replica {
-        name,
-        client,
-        _dir: dir,
-    }
+    let device = deployment.device(&server.url, login).await.unwrap();
+    device.client.sync().await.unwrap();
+    Replica { name, device }
 }
 
 fn export(replica: &Replica) -> Vec<Value> {
