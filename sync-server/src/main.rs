@@ -12,7 +12,8 @@ use gridwalk_server::blobs::{missing_blobs, Blobs};
 use gridwalk_server::store::{AdminStore, AuditEntry, SqliteStore, Store};
 use gridwalk_server::sync::PageLimits;
 use gridwalk_server::{auth, populate, seed};
-use gridwalk_shared::model::{Record, Role};
+use gridwalk_shared::model::{Record, Role, User};
+use serde_json::{json, Value};
 
 /// Gridwalk sync server (网格通同步服务).
 #[derive(Parser)]
@@ -104,6 +105,22 @@ enum Command {
         /// New password (at least 8 characters).
         #[arg(long, env = "GRIDWALK_ADMIN_PASSWORD")]
         password: String,
+    },
+    /// Issue an admin API token (`Authorization: Bearer`) for another system, printed as the
+    /// last line; issuing a name again replaces that token. `--revoke` revokes it instead.
+    ApiToken {
+        /// Data directory.
+        #[arg(long, env = "GRIDWALK_DATA")]
+        data: PathBuf,
+        /// User login the token acts as (an admin or department user).
+        #[arg(long)]
+        user: String,
+        /// Name of the token (what uses it, e.g. `city-platform`).
+        #[arg(long)]
+        name: String,
+        /// Revoke the token of that name: it stops working at once.
+        #[arg(long)]
+        revoke: bool,
     },
     /// List referenced blobs not uploaded (whole) yet:
     /// `HASH KIND DOC_ID SCOPE PARTIAL_BYTES DEVICE_ID USER_ID SINCE` (`-` when unknown; SINCE
@@ -259,20 +276,74 @@ async fn seed_demo(data: PathBuf, seed_value: u64) -> Result<()> {
 /// Password of the demo's admin and department accounts (change it with `admin-password`).
 const DEMO_PASSWORD: &str = "gridwalk-demo";
 
-async fn set_password(store: &SqliteStore, login: &str, password: &str) -> Result<()> {
+/// The admin or department user with `login` (the roles that use the admin web and API).
+fn admin_user(store: &SqliteStore, login: &str) -> Result<User> {
     let reference = store.reference();
     let Some(user) = reference.users.iter().find(|u| u.login == login) else {
         bail!("no user `{login}`");
     };
     if !matches!(user.role, Role::Admin | Role::Department) {
         bail!(
-            "`{login}` is a {}: only admins and department staff sign in to the admin web",
+            "`{login}` is a {}: only admins and department staff use the admin web and API",
             user.role.as_str()
         );
     }
+    Ok(user.clone())
+}
+
+/// Records a command-line action in the audit log.
+async fn audit_cli(store: &SqliteStore, action: &str, target: &str, detail: Value) -> Result<()> {
+    store
+        .append_audit(AuditEntry {
+            id: 0,
+            at: chrono::Utc::now().timestamp_millis(),
+            actor_id: None,
+            actor_login: "(command line)".into(),
+            actor_scope: None,
+            action: action.into(),
+            target: target.into(),
+            detail: detail.to_string(),
+            ok: true,
+            ip: String::new(),
+        })
+        .await?;
+    Ok(())
+}
+
+async fn set_password(store: &SqliteStore, login: &str, password: &str) -> Result<()> {
+    let user = admin_user(store, login)?;
     let hash = admin::password::hash(password)?;
     store.set_password(user.id, hash).await?;
     store.delete_sessions_of(user.id).await?;
+    Ok(())
+}
+
+async fn api_token(data: PathBuf, login: String, name: String, revoke: bool) -> Result<()> {
+    let store = open(&data)?;
+    let user = admin_user(&store, &login)?;
+    if name.trim().is_empty() {
+        bail!("--name must not be empty");
+    }
+    let target = format!("{login}/{name}");
+    if revoke {
+        if !store.revoke_api_token(user.id, name.clone()).await? {
+            bail!("`{login}` has no live API token named `{name}`");
+        }
+        audit_cli(&store, "api_token.revoke", &target, json!({})).await?;
+        println!("API token `{name}` of {login} revoked");
+        return Ok(());
+    }
+    let token = format!("gwk_{}", auth::new_token());
+    store
+        .issue_api_token(auth::sha256_hex(token.as_bytes()), user.id, name.clone())
+        .await?;
+    audit_cli(&store, "api_token.issue", &target, json!({})).await?;
+    println!(
+        "API token `{name}` for {login} ({}); send it as `Authorization: Bearer TOKEN` to /api/. \
+         It is shown once; an earlier token of this name no longer works:",
+        user.name
+    );
+    println!("{token}");
     Ok(())
 }
 
@@ -350,23 +421,22 @@ async fn run(cli: Cli) -> Result<()> {
         } => {
             let store = open(&data)?;
             set_password(&store, &user, &password).await?;
-            store
-                .append_audit(AuditEntry {
-                    id: 0,
-                    at: chrono::Utc::now().timestamp_millis(),
-                    actor_id: None,
-                    actor_login: "(command line)".into(),
-                    actor_scope: None,
-                    action: "user.password".into(),
-                    target: user.clone(),
-                    detail: r#"{"via":"admin-password"}"#.into(),
-                    ok: true,
-                    ip: String::new(),
-                })
-                .await?;
+            audit_cli(
+                &store,
+                "user.password",
+                &user,
+                json!({ "via": "admin-password" }),
+            )
+            .await?;
             println!("password of {user} set; their sessions were ended");
             Ok(())
         }
+        Command::ApiToken {
+            data,
+            user,
+            name,
+            revoke,
+        } => api_token(data, user, name, revoke).await,
         Command::MissingBlobs { data, limit } => {
             let store = open(&data)?;
             let blobs =

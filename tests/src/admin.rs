@@ -40,6 +40,8 @@ pub struct AdminSession {
     pub cookie: String,
     /// CSRF token.
     pub csrf: String,
+    /// API token sent as `Authorization: Bearer` (empty: none).
+    pub bearer: String,
     /// The sign-in answer.
     pub info: Value,
 }
@@ -52,7 +54,16 @@ impl AdminSession {
             url: url.to_string(),
             cookie: String::new(),
             csrf: String::new(),
+            bearer: String::new(),
             info: Value::Null,
+        }
+    }
+
+    /// A caller with an API token instead of a session (another system).
+    pub fn with_token(url: &str, token: &str) -> AdminSession {
+        AdminSession {
+            bearer: token.to_string(),
+            ..Self::anonymous(url)
         }
     }
 
@@ -103,6 +114,9 @@ impl AdminSession {
         let mut req = self.http.request(method, format!("{}{path}", self.url));
         if !self.cookie.is_empty() {
             req = req.header("cookie", &self.cookie);
+        }
+        if !self.bearer.is_empty() {
+            req = req.bearer_auth(&self.bearer);
         }
         if csrf && !self.csrf.is_empty() {
             req = req.header("x-csrf-token", &self.csrf);

@@ -1,5 +1,5 @@
 //! The admin JSON API against a real seeded server: every endpoint refuses anonymous callers
-//! and callers outside their role or scope; CSRF and lock-out; imports are all-or-nothing;
+//! and callers outside their role or scope; CSRF and lock-out; API tokens; imports are all-or-nothing;
 //! enrolment, revocation and reference edits reach devices; exports read back; the OpenAPI
 //! document lists exactly the routes served.
 
@@ -401,6 +401,95 @@ async fn csrf_lock_out_and_audit() -> Result<()> {
         "sign out",
     );
     assert_status(&admin.get("/api/session").await?, 401, "after sign-out");
+    Ok(())
+}
+
+/// `gridwalk-server api-token` for `login` named `name` (plus `extra` flags): its last line.
+fn api_token(deployment: &Deployment, login: &str, name: &str, extra: &[&str]) -> Result<String> {
+    let data = deployment.data();
+    let mut args = vec![
+        "api-token",
+        "--data",
+        &data,
+        "--user",
+        login,
+        "--name",
+        name,
+    ];
+    args.extend_from_slice(extra);
+    let out = gridwalk_tests::server_cmd(&args)?;
+    Ok(out.lines().last().unwrap_or("").trim().to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_tokens_act_as_their_user_until_revoked() -> Result<()> {
+    let deployment = Deployment::seeded()?;
+    let server = deployment.start()?;
+    let admin = AdminSession::sign_in(&server.url, "admin", DEMO_PASSWORD).await?;
+    let ids = DemoIds::read(&admin).await?;
+
+    // Another system with the street admin's token: reads, and writes without a CSRF token.
+    let token = api_token(&deployment, "admin", "city-platform", &[])?;
+    assert!(token.starts_with("gwk_"), "{token}");
+    let system = AdminSession::with_token(&server.url, &token);
+    let me = system.get("/api/session").await?;
+    assert_status(&me, 200, "token caller");
+    assert_eq!(me.json["user"]["login"], "admin");
+    let added = system
+        .post(
+            "/api/org/units",
+            &json!({ "name": "接口网格", "parent": ids.communities[0] }),
+        )
+        .await?;
+    assert_status(&added, 200, "write with a token, no CSRF");
+    let audit = admin.get("/api/audit?q=接口网格").await?.json;
+    assert_eq!(audit[0]["actor_login"], "admin", "{audit}");
+
+    // A department's token sees what department staff see: no org units, no user admin.
+    let dept = AdminSession::with_token(
+        &server.url,
+        &api_token(&deployment, "dept1", "queue-sync", &[])?,
+    );
+    assert_eq!(
+        dept.get("/api/org").await?.json["units"]
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+    assert_status(
+        &dept
+            .post(
+                "/api/org/units",
+                &json!({ "name": "x", "parent": ids.communities[0] }),
+            )
+            .await?,
+        403,
+        "department token writing org units",
+    );
+
+    // Tokens are not sessions: nothing to sign out of.
+    let sign_out = system
+        .request(Method::DELETE, "/api/session", None, false)
+        .await?;
+    assert_status(&sign_out, 400, "sign out with a token");
+    assert_eq!(sign_out.code(), "api_token");
+
+    // Issuing the name again replaces the token; revoking ends it at once.
+    let rotated = api_token(&deployment, "admin", "city-platform", &[])?;
+    assert_status(&system.get("/api/users").await?, 401, "replaced token");
+    let system = AdminSession::with_token(&server.url, &rotated);
+    assert_status(&system.get("/api/users").await?, 200, "new token");
+    api_token(&deployment, "admin", "city-platform", &["--revoke"])?;
+    let revoked = system.get("/api/users").await?;
+    assert_status(&revoked, 401, "revoked token");
+    assert_eq!(revoked.code(), "unauthorized");
+    assert!(api_token(&deployment, "admin", "city-platform", &["--revoke"]).is_err());
+    // Unknown tokens and roles without admin access get nothing.
+    let forged = AdminSession::with_token(&server.url, &format!("gwk_{}", "0".repeat(64)));
+    assert_status(&forged.get("/api/users").await?, 401, "forged token");
+    assert!(api_token(&deployment, "worker1", "phone", &[]).is_err());
+    let issued = admin.get("/api/audit?action=api_token.issue").await?.json;
+    assert_eq!(issued.as_array().map(Vec::len), Some(3), "{issued}");
     Ok(())
 }
 

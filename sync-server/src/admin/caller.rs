@@ -1,5 +1,5 @@
-//! The signed-in admin-web caller: session cookie, CSRF check, and the role and scope
-//! questions every handler asks.
+//! The signed-in admin-web caller: session cookie and CSRF check, or an API token, and the
+//! role and scope questions every handler asks.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -21,14 +21,16 @@ pub const COOKIE: &str = "gw_session";
 /// Header carrying the CSRF token on state-changing requests.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-/// A signed-in admin or department user.
+/// A signed-in admin or department user (session cookie or API token).
 pub struct Caller {
     /// The user.
     pub user: User,
-    /// The session's CSRF token.
+    /// The session's CSRF token (empty for an API token).
     pub csrf: String,
-    /// Hash of the session cookie.
+    /// Hash of the session cookie or API token.
     pub token_hash: String,
+    /// Whether the caller came with an API token rather than a session.
+    pub api_token: bool,
     /// Client address.
     pub ip: String,
     /// Reference data at the time of the request.
@@ -89,6 +91,69 @@ pub fn street_admin(reference: &ReferenceData, user: &User) -> bool {
             .is_some_and(|u| matches!(u.kind, OrgKind::Street | OrgKind::District))
 }
 
+/// The API token in an `Authorization: Bearer` header, if any.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
+/// Who a request speaks for, and with which credential.
+struct Credential {
+    user_id: Uuid,
+    csrf: String,
+    token_hash: String,
+    api_token: bool,
+}
+
+/// The user a request speaks for: an API token's owner, or the session cookie's user (with
+/// the session's CSRF token, checked on state-changing requests).
+async fn signed_in<S: AdminStore>(parts: &Parts, store: &S) -> Result<Credential, AppError> {
+    if let Some(token) = bearer(&parts.headers) {
+        // A token is sent on purpose, never attached by a browser: no CSRF check.
+        let token_hash = sha256_hex(token.as_bytes());
+        let user = store
+            .api_token_user(token_hash.clone())
+            .await?
+            .ok_or_else(|| AppError::unauthorized("unknown or revoked API token"))?;
+        return Ok(Credential {
+            user_id: user,
+            csrf: String::new(),
+            token_hash,
+            api_token: true,
+        });
+    }
+    let token =
+        cookie(&parts.headers, COOKIE).ok_or_else(|| AppError::unauthorized("sign in first"))?;
+    let token_hash = sha256_hex(token.as_bytes());
+    let session = store
+        .session(token_hash.clone())
+        .await?
+        .ok_or_else(|| AppError::unauthorized("the session has ended; sign in again"))?;
+    if !parts.method.is_safe() {
+        let sent = parts
+            .headers
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !same(sent, &session.csrf) {
+            return Err(AppError::new(
+                StatusCode::FORBIDDEN,
+                "csrf",
+                "missing or wrong X-CSRF-Token header; reload the page",
+            ));
+        }
+    }
+    Ok(Credential {
+        user_id: session.user_id,
+        csrf: session.csrf,
+        token_hash,
+        api_token: false,
+    })
+}
+
 impl<S: AdminStore> FromRequestParts<AppState<S>> for Caller {
     type Rejection = AppError;
 
@@ -96,38 +161,18 @@ impl<S: AdminStore> FromRequestParts<AppState<S>> for Caller {
         parts: &mut Parts,
         state: &AppState<S>,
     ) -> Result<Self, Self::Rejection> {
-        let token = cookie(&parts.headers, COOKIE)
-            .ok_or_else(|| AppError::unauthorized("sign in first"))?;
-        let token_hash = sha256_hex(token.as_bytes());
-        let session = state
-            .store
-            .session(token_hash.clone())
-            .await?
-            .ok_or_else(|| AppError::unauthorized("the session has ended; sign in again"))?;
+        let credential = signed_in(parts, &state.store).await?;
         let reference = state.store.reference();
         let user = reference
-            .user(session.user_id)
+            .user(credential.user_id)
             .filter(|u| may_sign_in(u.role))
             .cloned()
             .ok_or_else(|| AppError::unauthorized("this account may no longer sign in"))?;
-        if !parts.method.is_safe() {
-            let sent = parts
-                .headers
-                .get(CSRF_HEADER)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            if !same(sent, &session.csrf) {
-                return Err(AppError::new(
-                    StatusCode::FORBIDDEN,
-                    "csrf",
-                    "missing or wrong X-CSRF-Token header; reload the page",
-                ));
-            }
-        }
         Ok(Caller {
             user,
-            csrf: session.csrf,
-            token_hash,
+            csrf: credential.csrf,
+            token_hash: credential.token_hash,
+            api_token: credential.api_token,
             ip: client_ip(parts),
             reference,
         })

@@ -65,7 +65,10 @@ fn operation(op: &Operation) -> Value {
     let mut responses = ok.as_object().cloned().unwrap_or_default();
     responses.insert("400".into(), error("Malformed or invalid request"));
     if !doc.public {
-        responses.insert("401".into(), error("Not signed in"));
+        responses.insert(
+            "401".into(),
+            error("Not signed in, or an unknown or revoked API token"),
+        );
         responses.insert(
             "403".into(),
             error("Outside your role or scope, or a missing CSRF token"),
@@ -109,17 +112,20 @@ pub fn document(ops: &[Operation]) -> Value {
         "info": {
             "title": "Gridwalk admin API (网格通管理接口)",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Sign in with POST /api/session; the answer sets an HttpOnly session \
-                cookie and carries a CSRF token to send as X-CSRF-Token on every POST, PUT and \
-                DELETE. Every call is checked against the caller's role and scope and every \
-                change is audited. Errors are {code, message}."
+            "description": "Browsers sign in with POST /api/session; the answer sets an HttpOnly \
+                session cookie and carries a CSRF token to send as X-CSRF-Token on every POST, \
+                PUT and DELETE. Other systems send an API token instead, as \
+                `Authorization: Bearer TOKEN` (issued with `gridwalk-server api-token`; no CSRF \
+                token needed). Either way the call acts as that user: it is checked against \
+                their role and scope and every change is audited. Errors are {code, message}."
         },
         "servers": [{ "url": "/" }],
-        "security": [{ "session": [] }],
+        "security": [{ "session": [] }, { "token": [] }],
         "paths": paths,
         "components": {
             "securitySchemes": {
-                "session": { "type": "apiKey", "in": "cookie", "name": super::caller::COOKIE }
+                "session": { "type": "apiKey", "in": "cookie", "name": super::caller::COOKIE },
+                "token": { "type": "http", "scheme": "bearer" }
             },
             "schemas": super::openapi_schemas::schemas()
         }

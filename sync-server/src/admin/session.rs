@@ -199,6 +199,13 @@ pub async fn sign_out<S: AdminStore>(
     State(state): State<AppState<S>>,
     caller: Caller,
 ) -> Result<(StatusCode, HeaderMap), AppError> {
+    if caller.api_token {
+        return Err(AppError::new(
+            StatusCode::BAD_REQUEST,
+            "api_token",
+            "an API token has no session to end; revoke it with gridwalk-server api-token --revoke",
+        ));
+    }
     state
         .store
         .delete_session(caller.token_hash.clone())

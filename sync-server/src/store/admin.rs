@@ -182,6 +182,28 @@ pub trait AdminStore: BlobRefs {
     /// Ends every session of a user (password changed, user removed).
     fn delete_sessions_of(&self, user_id: Uuid) -> impl Future<Output = StoreResult<()>> + Send;
 
+    /// Stores a new API token (by its hash) named `name` for a user; an earlier live token of
+    /// the same user and name is revoked in the same transaction.
+    fn issue_api_token(
+        &self,
+        token_hash: String,
+        user_id: Uuid,
+        name: String,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Revokes the user's live token named `name`; false when there was none.
+    fn revoke_api_token(
+        &self,
+        user_id: Uuid,
+        name: String,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// The user behind a live API token's hash.
+    fn api_token_user(
+        &self,
+        token_hash: String,
+    ) -> impl Future<Output = StoreResult<Option<Uuid>>> + Send;
+
     /// Appends to the audit log; returns the entry's id.
     fn append_audit(&self, entry: AuditEntry) -> impl Future<Output = StoreResult<i64>> + Send;
 

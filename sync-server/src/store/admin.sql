@@ -16,6 +16,17 @@ CREATE TABLE IF NOT EXISTS admin_sessions (
     expires_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS admin_sessions_by_user ON admin_sessions (user_id);
+-- API tokens for other systems (`Authorization: Bearer`): the token's hash, whose it is, its
+-- name (one live token per user and name) and when it was revoked.
+CREATE TABLE IF NOT EXISTS api_tokens (
+    token_hash TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+CREATE UNIQUE INDEX IF NOT EXISTS api_tokens_live ON api_tokens (user_id, name)
+    WHERE revoked_at IS NULL;
 -- What each device last reported about itself (unsent changes after its last round).
 CREATE TABLE IF NOT EXISTS device_status (
     device_id   TEXT PRIMARY KEY,

@@ -232,6 +232,58 @@ impl AdminStore for SqliteStore {
         .await
     }
 
+    async fn issue_api_token(
+        &self,
+        token_hash: String,
+        user_id: Uuid,
+        name: String,
+    ) -> StoreResult<()> {
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let user = user_id.to_string();
+            let now = now_ms();
+            tx.execute(
+                "UPDATE api_tokens SET revoked_at = ?3
+                 WHERE user_id = ?1 AND name = ?2 AND revoked_at IS NULL",
+                params![user, name, now],
+            )?;
+            tx.execute(
+                "INSERT INTO api_tokens (token_hash, user_id, name, created_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![token_hash, user, name, now],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn revoke_api_token(&self, user_id: Uuid, name: String) -> StoreResult<bool> {
+        self.write(move |conn| {
+            let revoked = conn.execute(
+                "UPDATE api_tokens SET revoked_at = ?3
+                 WHERE user_id = ?1 AND name = ?2 AND revoked_at IS NULL",
+                params![user_id.to_string(), name, now_ms()],
+            )?;
+            Ok(revoked > 0)
+        })
+        .await
+    }
+
+    async fn api_token_user(&self, token_hash: String) -> StoreResult<Option<Uuid>> {
+        self.read(move |conn| {
+            let user: Option<String> = conn
+                .query_row(
+                    "SELECT user_id FROM api_tokens WHERE token_hash = ?1 AND revoked_at IS NULL",
+                    [token_hash],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            user.map(|u| parse_uuid(&u)).transpose()
+        })
+        .await
+    }
+
     async fn append_audit(&self, e: AuditEntry) -> StoreResult<i64> {
         self.write(move |conn| {
             conn.execute(
