@@ -85,7 +85,14 @@ pub struct SyncRequest {
     /// device list); absent from older clients.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending: Option<u64>,
+    /// The app's version now (it may have been updated since enrolment); absent from older
+    /// clients. At most [`MAX_APP_VERSION_CHARS`] characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_version: Option<String>,
 }
+
+/// Longest app version a device may report (enrolment and sync).
+pub const MAX_APP_VERSION_CHARS: usize = 50;
 
 /// A document refused whole, with the server's copy for the device to take.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -36,6 +36,7 @@ fn golden_request() -> SyncRequest {
         }],
         want_full: vec![id(4)],
         pending: None,
+        app_version: None,
     }
 }
 

@@ -191,6 +191,7 @@ pub fn request(
         docs,
         want_full: Vec::new(),
         pending: None,
+        app_version: None,
     }
 }
 

@@ -696,19 +696,34 @@ async fn devices_enrol_revoke_and_receive_reference_edits() -> Result<()> {
         code.json["code"].as_str().unwrap_or(""),
     )
     .await?;
+    // It enrolled as app version "test"; an updated app reports its new version when it syncs.
+    let listed = || async {
+        let devices = admin.get("/api/devices").await?.json;
+        anyhow::Ok(
+            devices
+                .as_array()
+                .and_then(|d| {
+                    d.iter()
+                        .find(|d| d["device_id"] == raw.device_id.to_string())
+                })
+                .cloned()
+                .expect("listed"),
+        )
+    };
+    assert_eq!(listed().await?["app_version"], "test");
+    assert_eq!(row["app_version"], gridwalk_client::APP_VERSION, "{row}");
     let mut request = gridwalk_tests::raw::request(Vec::new(), None, 0);
+    request.app_version = Some("x".repeat(51));
+    let too_long = raw.sync(&request).await?;
+    assert_eq!(too_long.status, 400);
+    assert_eq!(too_long.error_code().as_deref(), Some("malformed_body"));
+    assert_eq!(listed().await?["app_version"], "test", "nothing changed");
+    request.app_version = Some("1.2.0".into());
     request.pending = Some(3);
     raw.sync(&request).await?;
-    let devices = admin.get("/api/devices").await?.json;
-    let listed = devices
-        .as_array()
-        .and_then(|d| {
-            d.iter()
-                .find(|d| d["device_id"] == raw.device_id.to_string())
-        })
-        .cloned()
-        .expect("listed");
-    assert_eq!(listed["pending_changes"], 3, "{listed}");
+    let now = listed().await?;
+    assert_eq!(now["pending_changes"], 3, "{now}");
+    assert_eq!(now["app_version"], "1.2.0", "{now}");
     let revoke = admin
         .post(
             &format!(

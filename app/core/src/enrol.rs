@@ -77,7 +77,7 @@ impl Client {
         let request = EnrollRequest {
             code: code.trim().to_string(),
             device_name: device_name.to_string(),
-            app_version: env!("CARGO_PKG_VERSION").to_string(),
+            app_version: crate::APP_VERSION.to_string(),
         };
         let body = serde_json::to_vec(&request)?;
         let url = format!("{server_url}/v1/enroll");

@@ -59,6 +59,9 @@ pub use today::{DueHousehold, Task, Today};
 pub use view::{RecordState, RecordView, Status};
 pub use workday::{WorkDay, WorkItem};
 
+/// This app's version, reported to the server at enrolment and in every sync round.
+pub const APP_VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// The device core: one data directory, one signed-in account. `Send + Sync`; share it in an
 /// `Arc`. Every method that writes does so in one transaction.
 pub struct Client {

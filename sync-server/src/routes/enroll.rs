@@ -4,7 +4,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use gridwalk_shared::wire::{EnrollRequest, EnrollResponse};
+use gridwalk_shared::wire::{self, EnrollRequest, EnrollResponse};
 
 use crate::app::AppState;
 use crate::auth;
@@ -19,7 +19,9 @@ pub async fn enroll<S: Store>(
 ) -> Result<Json<EnrollResponse>, AppError> {
     let Json(request) =
         body.map_err(|e| AppError::new(StatusCode::BAD_REQUEST, "malformed_body", e.body_text()))?;
-    if request.device_name.chars().count() > 200 || request.app_version.chars().count() > 50 {
+    if request.device_name.chars().count() > 200
+        || request.app_version.chars().count() > wire::MAX_APP_VERSION_CHARS
+    {
         return Err(AppError::new(
             StatusCode::BAD_REQUEST,
             "malformed_body",

@@ -75,6 +75,20 @@ pub async fn sync<S: AdminStore>(
     // or refused and kept aside as conflict copies), for the admin web's device list.
     let uploaded: u64 = request.docs.iter().map(|d| d.changes.len() as u64).sum();
     let pending = request.pending.map(|p| p.saturating_sub(uploaded));
+    let app_version = request.app_version.clone();
+    if app_version
+        .as_ref()
+        .is_some_and(|v| v.chars().count() > wire::MAX_APP_VERSION_CHARS)
+    {
+        return Err(AppError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_body",
+            format!(
+                "app_version is longer than {} characters",
+                wire::MAX_APP_VERSION_CHARS
+            ),
+        ));
+    }
     let response = sync::sync(
         &state.store,
         &state.locks,
@@ -87,6 +101,15 @@ pub async fn sync<S: AdminStore>(
     if let Some(pending) = pending {
         if let Err(e) = state.store.note_pending(device.device_id, pending).await {
             tracing::warn!(error = %e, "could not record the device's pending changes");
+        }
+    }
+    if let Some(version) = app_version.filter(|v| *v != device.app_version) {
+        if let Err(e) = state
+            .store
+            .note_app_version(device.device_id, version)
+            .await
+        {
+            tracing::warn!(error = %e, "could not record the device's app version");
         }
     }
 

@@ -233,6 +233,13 @@ pub trait AdminStore: BlobRefs {
         pending: u64,
     ) -> impl Future<Output = StoreResult<()>> + Send;
 
+    /// Records the app version a device reported in a sync round (it was updated).
+    fn note_app_version(
+        &self,
+        device_id: Uuid,
+        app_version: String,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
     /// Addresses of the households in these grids, as `(grid, address)`.
     fn household_addresses(
         &self,

@@ -362,6 +362,17 @@ impl AdminStore for SqliteStore {
         .await
     }
 
+    async fn note_app_version(&self, device_id: Uuid, app_version: String) -> StoreResult<()> {
+        self.write(move |conn| {
+            conn.execute(
+                "UPDATE devices SET app_version = ?2 WHERE device_id = ?1",
+                params![device_id.to_string(), app_version],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn note_pending(&self, device_id: Uuid, pending: u64) -> StoreResult<()> {
         let id = device_id.to_string();
         let key = id.clone();

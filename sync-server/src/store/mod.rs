@@ -126,6 +126,8 @@ pub struct DeviceAuth {
     pub user: User,
     /// Whether an admin revoked the device.
     pub revoked: bool,
+    /// The app version it last reported.
+    pub app_version: String,
 }
 
 /// A page of the change log.

@@ -389,7 +389,7 @@ impl Store for SqliteStore {
                     device_id.to_string(),
                     user_id,
                     device_name,
-                    app_version,
+                    &app_version,
                     token_hash,
                     now_ms()
                 ],
@@ -403,6 +403,7 @@ impl Store for SqliteStore {
                 device_id,
                 user,
                 revoked: false,
+                app_version,
             })
         })
         .await
@@ -411,14 +412,15 @@ impl Store for SqliteStore {
     async fn device_by_token(&self, token_hash: String) -> StoreResult<Option<DeviceAuth>> {
         let reference = self.reference();
         self.read(move |conn| {
-            let row: Option<(String, String, Option<i64>)> = conn
+            let row: Option<(String, String, Option<i64>, String)> = conn
                 .query_row(
-                    "SELECT device_id, user_id, revoked_at FROM devices WHERE token_hash = ?1",
+                    "SELECT device_id, user_id, revoked_at, app_version FROM devices
+                     WHERE token_hash = ?1",
                     [&token_hash],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                 )
                 .optional()?;
-            let Some((device_id, user_id, revoked_at)) = row else {
+            let Some((device_id, user_id, revoked_at, app_version)) = row else {
                 return Ok(None);
             };
             let Some(user) = reference.user(parse_uuid(&user_id)?).cloned() else {
@@ -428,6 +430,7 @@ impl Store for SqliteStore {
                 device_id: parse_uuid(&device_id)?,
                 user,
                 revoked: revoked_at.is_some(),
+                app_version,
             }))
         })
         .await

@@ -94,6 +94,7 @@ pub(crate) fn prepare(conn: &Connection) -> Result<PreparedRound> {
             docs,
             want_full,
             pending: Some(outbox::pending(conn)?),
+            app_version: Some(crate::APP_VERSION.to_string()),
         },
         sent,
         truncated,
