@@ -237,6 +237,38 @@ async fn admin_web_end_to_end() -> Result<()> {
         "the old version stays"
     );
 
+    // A routing rule made in the form (a community's own rule for a category the street
+    // routes already) reaches the phone; choosing the level set its default time limit.
+    let category = after.categories.last().context("a category")?.code.clone();
+    let community = after
+        .units
+        .iter()
+        .find(|u| u.kind == gridwalk_shared::model::OrgKind::Community)
+        .context("a community")?
+        .id;
+    let routed = phase(
+        &driver,
+        "routing",
+        &server.url,
+        out.path(),
+        Some(&format!("{category},{community}")),
+    )?;
+    assert_eq!(routed["streetDays"], 5, "street level: 5 days: {routed}");
+    let before = routed["before"].as_u64().context("before")?;
+    assert_eq!(routed["after"], before + 1, "{routed}");
+    assert_eq!(routed["categories"], after.categories.len(), "{routed}");
+    assert_eq!(routed["services"], after.services.len(), "{routed}");
+    other.sync().await?;
+    let routing = other.reference()?.context("reference")?.routing;
+    assert!(
+        routing.iter().any(|r| r.category == category
+            && r.area_id == community
+            && r.level == gridwalk_shared::model::Level::Street
+            && r.days == 4
+            && r.department_id.is_some()),
+        "{routing:?}"
+    );
+
     // Dashboards, and the visits export read back.
     let dash = phase(&driver, "dashboard", &server.url, out.path(), None)?;
     let file = dash["file"].as_str().context("downloaded file")?;
@@ -293,7 +325,7 @@ async fn admin_web_end_to_end() -> Result<()> {
     if std::env::var("UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
         let docs = workspace().join("docs").join("screenshots");
         std::fs::create_dir_all(&docs)?;
-        for name in ["signin", "devices", "dashboards", "records"] {
+        for name in ["signin", "devices", "dashboards", "records", "reference"] {
             let file = format!("admin-{name}.png");
             std::fs::copy(out.path().join(&file), docs.join(&file))?;
         }

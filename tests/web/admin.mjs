@@ -95,6 +95,35 @@ const phases = {
     await page.waitForSelector('[data-testid=reference-saved]');
     return { version: await page.textContent('[data-testid=reference-version]') };
   },
+  // Route a category in an area (ARG: "CODE,AREA_ID") to a street department with a 4-day
+  // limit, from the form.
+  async routing() {
+    const [category, area] = arg.split(',');
+    await signIn();
+    await go('reference');
+    await page.selectOption('[data-testid=catalogue-section]', 'routing');
+    await page.waitForSelector('[data-testid=routing-editor]');
+    const before = await page.locator('[data-testid=routing-rule]').count();
+    await page.click('[data-testid=add-rule]');
+    const rule = page.locator('[data-testid=routing-rule]').last();
+    await rule.locator('[data-testid=rule-category]').selectOption(category);
+    await rule.locator('[data-testid=rule-area]').selectOption(area);
+    await rule.locator('[data-testid=rule-level]').selectOption('street');
+    const days = await rule.locator('[data-testid=rule-days]').inputValue();
+    await rule.locator('[data-testid=rule-department]').selectOption({ index: 1 });
+    await rule.locator('[data-testid=rule-days]').fill('4');
+    await shot('reference');
+    await page.click('[data-testid=save-catalogue]');
+    await page.waitForSelector('[data-testid=reference-saved]');
+    await page.selectOption('[data-testid=catalogue-section]', 'routing');
+    const after = await page.locator('[data-testid=routing-rule]').count();
+    // The other two catalogues render as forms too.
+    await page.selectOption('[data-testid=catalogue-section]', 'categories');
+    const categories = await page.locator('[data-testid=categories-editor] tbody tr').count();
+    await page.selectOption('[data-testid=catalogue-section]', 'services');
+    const services = await page.locator('[data-testid=services-editor] tbody tr').count();
+    return { before, after, streetDays: Number(days), categories, services };
+  },
   // Dashboards with charts, then an XLSX export downloaded.
   async dashboard() {
     await signIn();
