@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{params, Connection};
 use uuid::Uuid;
 
-use super::checkpoint::Checkpointer;
 use super::{DocWrite, StoreError, StoreResult};
 
 /// Most rounds committed together.
@@ -25,19 +24,16 @@ pub struct CommitJob {
 }
 
 /// Starts the writer thread; it ends when every sender is dropped.
-pub fn start(
-    conn: Arc<Mutex<Connection>>,
-    checkpointer: Arc<Checkpointer>,
-) -> StoreResult<Sender<CommitJob>> {
+pub fn start(conn: Arc<Mutex<Connection>>) -> StoreResult<Sender<CommitJob>> {
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .name("gridwalk-commit".into())
-        .spawn(move || run(&conn, &receiver, &checkpointer))
+        .spawn(move || run(&conn, &receiver))
         .map_err(|e| StoreError::Other(format!("cannot start the commit thread: {e}")))?;
     Ok(sender)
 }
 
-fn run(conn: &Mutex<Connection>, jobs: &Receiver<CommitJob>, checkpointer: &Checkpointer) {
+fn run(conn: &Mutex<Connection>, jobs: &Receiver<CommitJob>) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -60,10 +56,6 @@ fn run(conn: &Mutex<Connection>, jobs: &Receiver<CommitJob>, checkpointer: &Chec
         for (job, outcome) in batch.into_iter().zip(outcomes) {
             // The round may have been abandoned (client gone); nothing to tell then.
             let _ = job.reply.send(outcome);
-        }
-        // After the replies: the rounds need not wait for a checkpoint.
-        if let Ok(conn) = conn.lock() {
-            checkpointer.after_commit(&conn);
         }
     }
 }

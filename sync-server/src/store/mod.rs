@@ -5,7 +5,6 @@ mod admin;
 mod admin_queries;
 mod admin_sqlite;
 mod blob_refs;
-mod checkpoint;
 mod group_commit;
 mod index;
 mod sqlite;

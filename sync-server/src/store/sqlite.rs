@@ -8,7 +8,6 @@ use gridwalk_shared::model::{RecordKind, ReferenceData};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
 
-use super::checkpoint::Checkpointer;
 use super::group_commit::{self, CommitJob};
 use super::{
     DeviceAuth, DocWrite, LogPage, LogRow, Store, StoreError, StoreResult, StoredDoc, Visibility,
@@ -26,7 +25,6 @@ pub struct SqliteStore {
 
 struct Inner {
     writer: Arc<Mutex<Connection>>,
-    checkpointer: Arc<Checkpointer>,
     commits: std::sync::mpsc::Sender<CommitJob>,
     readers: Mutex<Vec<Connection>>,
     /// One permit per connection in `readers`.
@@ -106,18 +104,14 @@ impl SqliteStore {
             .transpose()
             .map_err(|e| StoreError::Other(format!("stored reference data is corrupt: {e}")))?
             .unwrap_or_default();
-        let checkpointer = Arc::new(Checkpointer::start(&writer, || {
-            open_connection(&path, 2 * 1024)
-        })?);
         let writer = Arc::new(Mutex::new(writer));
         let readers = (0..READERS)
             .map(|_| open_connection(&path, READER_CACHE_KIB))
             .collect::<StoreResult<Vec<_>>>()?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
-                commits: group_commit::start(writer.clone(), checkpointer.clone())?,
+                commits: group_commit::start(writer.clone())?,
                 writer,
-                checkpointer,
                 readers: Mutex::new(readers),
                 free_readers: tokio::sync::Semaphore::new(READERS),
                 path,
@@ -153,9 +147,7 @@ impl SqliteStore {
         let inner = self.inner.clone();
         blocking(move || {
             let mut conn = inner.writer.lock().map_err(lock_err)?;
-            let result = f(&mut conn);
-            inner.checkpointer.after_commit(&conn);
-            result
+            f(&mut conn)
         })
         .await
     }
