@@ -258,6 +258,10 @@ async fn admin_web_end_to_end() -> Result<()> {
     assert_eq!(routed["after"], before + 1, "{routed}");
     assert_eq!(routed["categories"], after.categories.len(), "{routed}");
     assert_eq!(routed["services"], after.services.len(), "{routed}");
+    assert_eq!(
+        routed["keptEdit"], "暴露垃圾（草稿）",
+        "unsaved edit kept: {routed}"
+    );
     other.sync().await?;
     let routing = other.reference()?.context("reference")?.routing;
     assert!(

@@ -101,6 +101,10 @@ const phases = {
     const [category, area] = arg.split(',');
     await signIn();
     await go('reference');
+    // An unsaved edit in another catalogue survives saving this one.
+    await page.selectOption('[data-testid=catalogue-section]', 'categories');
+    const firstName = page.locator('[data-testid=categories-editor] tbody tr input').nth(1);
+    await firstName.fill('暴露垃圾（草稿）');
     await page.selectOption('[data-testid=catalogue-section]', 'routing');
     await page.waitForSelector('[data-testid=routing-editor]');
     const before = await page.locator('[data-testid=routing-rule]').count();
@@ -120,9 +124,10 @@ const phases = {
     // The other two catalogues render as forms too.
     await page.selectOption('[data-testid=catalogue-section]', 'categories');
     const categories = await page.locator('[data-testid=categories-editor] tbody tr').count();
+    const keptEdit = await firstName.inputValue();
     await page.selectOption('[data-testid=catalogue-section]', 'services');
     const services = await page.locator('[data-testid=services-editor] tbody tr').count();
-    return { before, after, streetDays: Number(days), categories, services };
+    return { before, after, streetDays: Number(days), categories, services, keptEdit };
   },
   // Dashboards with charts, then an XLSX export downloaded.
   async dashboard() {
