@@ -13,7 +13,7 @@ use crate::admin::AdminConfig;
 use crate::blobs::Blobs;
 use crate::routes;
 use crate::store::{AdminStore, BlobRefs, Store};
-use crate::sync::{CheckSlots, DocLocks, PageLimits};
+use crate::sync::{CheckSlots, DocLocks, PageLimits, RoundLimit};
 
 /// State shared by every handler.
 #[derive(Clone)]
@@ -24,6 +24,8 @@ pub struct AppState<S: Store> {
     pub locks: Arc<DocLocks>,
     /// How many rounds' uploads are checked at once.
     pub checks: Arc<CheckSlots>,
+    /// Sync rounds per device.
+    pub rounds: Arc<RoundLimit>,
     /// Download page sizes.
     pub limits: PageLimits,
     /// Admin web and API settings.
@@ -39,6 +41,7 @@ impl<S: Store> AppState<S> {
             store,
             locks: Arc::new(DocLocks::default()),
             checks: Arc::new(CheckSlots::default()),
+            rounds: Arc::new(RoundLimit::default()),
             limits: PageLimits::default(),
             admin: Arc::new(AdminConfig::default()),
             blobs: None,

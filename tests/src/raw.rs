@@ -35,6 +35,8 @@ pub struct Reply {
     pub raw: Vec<u8>,
     /// Bytes of the body on the wire (compressed size when compressed).
     pub wire_bytes: usize,
+    /// The `Retry-After` header, in seconds.
+    pub retry_after: Option<u64>,
 }
 
 impl Reply {
@@ -97,6 +99,10 @@ impl RawDevice {
         let res = req.body(body).send().await?;
         let status = res.status().as_u16();
         let wire_bytes = res.content_length().unwrap_or(0) as usize;
+        let retry_after = res
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()?.parse().ok());
         let cbor = res
             .headers()
             .get("content-type")
@@ -112,6 +118,7 @@ impl RawDevice {
             body,
             raw,
             wire_bytes,
+            retry_after,
         })
     }
 

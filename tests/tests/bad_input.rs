@@ -1,4 +1,5 @@
-//! Bad input gets a clear 4xx, changes nothing, and never costs another record in the request.
+//! Bad input gets a clear 4xx, changes nothing, and never costs another record in the request;
+//! a device syncing in a loop is slowed down without touching the others.
 
 #![allow(clippy::unwrap_used)] // a panic in a test is a failure with a line number
 
@@ -308,4 +309,32 @@ async fn enrolment_codes_work_once() {
         .unwrap()
         .to_string()
         .contains("unknown enrolment code"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_syncing_in_a_loop_is_slowed_down_and_others_are_not() {
+    let s = setup().await;
+    let empty = request(Vec::new(), Some(s.cursor), s.reference.version);
+    let mut limited = None;
+    for _ in 0..300 {
+        let reply = s.worker.sync(&empty).await.unwrap();
+        if reply.status == 429 {
+            limited = Some(reply);
+            break;
+        }
+        assert_eq!(reply.status, 200);
+    }
+    let limited = limited.expect("a device syncing in a loop meets the limit");
+    assert_eq!(limited.error_code().as_deref(), Some("rate_limited"));
+    let wait = limited.retry_after.expect("a Retry-After header");
+    assert!((1..=2).contains(&wait), "Retry-After {wait}");
+
+    // Another phone of the same worker syncs as usual.
+    let code = s.deployment.enroll_code("worker1").unwrap();
+    let other = RawDevice::enroll(&s.server.url, &code).await.unwrap();
+    let first = other.sync(&request(Vec::new(), None, 0)).await.unwrap();
+    assert_eq!(first.status, 200);
+    // The looping one is served again once it has waited.
+    tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+    assert_eq!(s.worker.sync(&empty).await.unwrap().status, 200);
 }

@@ -174,7 +174,8 @@ impl Http {
             return Ok(body);
         }
         let error = error_from_body(status, &body);
-        if status.is_server_error() && retry == Retry::Idempotent {
+        let transient = status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS;
+        if transient && retry == Retry::Idempotent {
             Err(Failure::Transient(error))
         } else {
             Err(Failure::Fatal(error))

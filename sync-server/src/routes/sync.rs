@@ -30,6 +30,21 @@ fn header_has(headers: &HeaderMap, name: header::HeaderName, token: &str) -> boo
         .is_some_and(|v| v.split(',').any(|p| p.trim().starts_with(token)))
 }
 
+/// 429 with `Retry-After` (whole seconds, at least 1).
+fn rate_limited(wait: std::time::Duration) -> Response {
+    let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+    let mut response = AppError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("too many sync rounds from this device; try again in {seconds} s"),
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
+}
+
 /// Decodes the (possibly gzip-compressed) CBOR body.
 fn decode_body(headers: &HeaderMap, body: &[u8]) -> Result<SyncRequest, AppError> {
     let request: SyncRequest = if header_has(headers, header::CONTENT_ENCODING, "gzip") {
@@ -70,6 +85,12 @@ pub async fn sync<S: AdminStore>(
         return Err(protocol_mismatch(version));
     }
     let device = auth::authenticate(&state.store, &headers).await?;
+    if let Err(wait) = state
+        .rounds
+        .take(device.device_id, std::time::Instant::now())
+    {
+        return Ok(rate_limited(wait));
+    }
     let request = decode_body(&headers, &body)?;
     // What the device still holds unsent once this round's uploads are settled (accepted,
     // or refused and kept aside as conflict copies), for the admin web's device list.

@@ -2,6 +2,7 @@
 //! page out what the device has not seen.
 
 mod download;
+mod rate;
 mod upload;
 
 use std::collections::{HashMap, HashSet};
@@ -15,6 +16,7 @@ use tokio::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
 
 pub use download::PageLimits;
+pub use rate::RoundLimit;
 pub use upload::{check_upload, Refusal};
 
 use crate::error::AppError;
