@@ -43,17 +43,22 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// The device behind the request's `Authorization: Bearer` token; refuses revoked devices.
-pub async fn authenticate<S: Store>(
-    store: &S,
-    headers: &HeaderMap,
-) -> Result<DeviceAuth, AppError> {
-    let token = headers
+/// The token in the request's `Authorization: Bearer` header, if any.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty())
+}
+
+/// The device behind the request's `Authorization: Bearer` token; refuses revoked devices.
+pub async fn authenticate<S: Store>(
+    store: &S,
+    headers: &HeaderMap,
+) -> Result<DeviceAuth, AppError> {
+    let token = bearer(headers)
         .ok_or_else(|| AppError::unauthorized("missing `Authorization: Bearer <token>` header"))?;
     let device = store
         .device_by_token(sha256_hex(token.as_bytes()))

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::json::forbidden;
 use crate::app::AppState;
-use crate::auth::sha256_hex;
+use crate::auth::{bearer, sha256_hex};
 use crate::error::AppError;
 use crate::store::{AdminStore, AuditEntry, IndexFilter, Visibility};
 
@@ -89,15 +89,6 @@ pub fn street_admin(reference: &ReferenceData, user: &User) -> bool {
         && reference
             .unit(user.scope_id)
             .is_some_and(|u| matches!(u.kind, OrgKind::Street | OrgKind::District))
-}
-
-/// The API token in an `Authorization: Bearer` header, if any.
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
 }
 
 /// Who a request speaks for, and with which credential.

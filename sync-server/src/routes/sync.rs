@@ -55,6 +55,20 @@ fn decode_body(headers: &HeaderMap, body: &[u8]) -> Result<SyncRequest, AppError
     if request.protocol != wire::PROTOCOL_VERSION {
         return Err(protocol_mismatch(&request.protocol.to_string()));
     }
+    if request
+        .app_version
+        .as_ref()
+        .is_some_and(|v| v.chars().count() > wire::MAX_APP_VERSION_CHARS)
+    {
+        return Err(AppError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_body",
+            format!(
+                "app_version is longer than {} characters",
+                wire::MAX_APP_VERSION_CHARS
+            ),
+        ));
+    }
     Ok(request)
 }
 
@@ -97,19 +111,6 @@ pub async fn sync<S: AdminStore>(
     let uploaded: u64 = request.docs.iter().map(|d| d.changes.len() as u64).sum();
     let pending = request.pending.map(|p| p.saturating_sub(uploaded));
     let app_version = request.app_version.clone();
-    if app_version
-        .as_ref()
-        .is_some_and(|v| v.chars().count() > wire::MAX_APP_VERSION_CHARS)
-    {
-        return Err(AppError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_body",
-            format!(
-                "app_version is longer than {} characters",
-                wire::MAX_APP_VERSION_CHARS
-            ),
-        ));
-    }
     let response = sync::sync(
         &state.store,
         &state.locks,

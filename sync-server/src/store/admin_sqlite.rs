@@ -121,6 +121,10 @@ const DEVICE_COLUMNS: &str = "d.device_id, d.user_id, d.name, d.app_version, d.c
     d.last_sync_at, d.revoked_at, s.pending
     FROM devices d LEFT JOIN device_status s ON s.device_id = d.device_id";
 
+/// Revokes the live API token of user ?1 named ?2 at ?3.
+const REVOKE_API_TOKEN: &str = "UPDATE api_tokens SET revoked_at = ?3
+     WHERE user_id = ?1 AND name = ?2 AND revoked_at IS NULL";
+
 impl AdminStore for SqliteStore {
     async fn set_password(&self, user_id: Uuid, password_hash: String) -> StoreResult<()> {
         self.write(move |conn| {
@@ -242,11 +246,7 @@ impl AdminStore for SqliteStore {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let user = user_id.to_string();
             let now = now_ms();
-            tx.execute(
-                "UPDATE api_tokens SET revoked_at = ?3
-                 WHERE user_id = ?1 AND name = ?2 AND revoked_at IS NULL",
-                params![user, name, now],
-            )?;
+            tx.execute(REVOKE_API_TOKEN, params![user, name, now])?;
             tx.execute(
                 "INSERT INTO api_tokens (token_hash, user_id, name, created_at)
                  VALUES (?1, ?2, ?3, ?4)",
@@ -261,8 +261,7 @@ impl AdminStore for SqliteStore {
     async fn revoke_api_token(&self, user_id: Uuid, name: String) -> StoreResult<bool> {
         self.write(move |conn| {
             let revoked = conn.execute(
-                "UPDATE api_tokens SET revoked_at = ?3
-                 WHERE user_id = ?1 AND name = ?2 AND revoked_at IS NULL",
+                REVOKE_API_TOKEN,
                 params![user_id.to_string(), name, now_ms()],
             )?;
             Ok(revoked > 0)
