@@ -31,6 +31,7 @@
 //!         note: String::new(),
 //!         photos: vec![],
 //!     }],
+//!     received: Default::default(),
 //! };
 //! let document = doc::create(&Record::Incident(incident.clone())).unwrap();
 //! let back = doc::read(&document, RecordKind::Incident).unwrap();

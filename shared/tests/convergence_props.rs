@@ -68,6 +68,7 @@ fn incident() -> Record {
             note: String::new(),
             photos: vec![],
         }],
+        received: Default::default(),
     })
 }
 

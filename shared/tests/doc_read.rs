@@ -237,6 +237,7 @@ fn incident() -> impl Strategy<Value = Record> {
                     audio,
                     reporter_id,
                     events,
+                    received: Default::default(),
                 })
             },
         )

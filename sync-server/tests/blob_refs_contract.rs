@@ -18,6 +18,7 @@ fn incident(doc_id: Uuid, scope: Uuid, department: Option<Uuid>, photos: &[&str]
         audio: vec![],
         reporter_id: Uuid::now_v7(),
         events: vec![],
+        received: Default::default(),
     });
     let doc = StoredDoc {
         doc_id,

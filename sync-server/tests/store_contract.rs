@@ -28,6 +28,7 @@ fn write(doc: StoredDoc, changes: usize) -> DocWrite {
         audio: vec![],
         reporter_id: Uuid::now_v7(),
         events: vec![],
+        received: Default::default(),
     });
     DocWrite::new(
         doc,

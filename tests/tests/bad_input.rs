@@ -72,6 +72,7 @@ fn incident(grid: Uuid, reporter: Uuid, actions: Vec<IncidentAction>) -> Record 
         audio: vec![],
         reporter_id: reporter,
         events,
+        received: Default::default(),
     })
 }
 

@@ -32,6 +32,7 @@ fn report(device: &RawDevice, n: usize) -> Record {
             note: String::new(),
             photos: vec![],
         }],
+        received: Default::default(),
     })
 }
 

@@ -240,9 +240,6 @@ from_map! {
         template_version, answers, notes, photos, audio, follow_up,
     }
     Location { lat, lon, accuracy_m, at }
-    Incident {
-        id, grid_id, category, description, location, photos, audio, reporter_id, events,
-    }
     IncidentEvent { id, at, by, action, note, photos }
     ServiceRequest {
         id, community_id, item_id, resident_name, resident_phone, materials_received, due,
@@ -251,6 +248,28 @@ from_map! {
     ServiceEvent { id, at, by, action, note }
     WorkLogDay { id, scope_id, worker_id, date, entries }
     WorkLogEntry { id, at, text }
+}
+
+impl FromValue for Incident {
+    /// `received` came later: missing, it is empty (autosurgeon's `missing` attribute).
+    fn from_value(value: &Node) -> Result<Self, Mismatch> {
+        let map = map_of(value)?;
+        Ok(Incident {
+            id: field(map, "id")?,
+            grid_id: field(map, "grid_id")?,
+            category: field(map, "category")?,
+            description: field(map, "description")?,
+            location: field(map, "location")?,
+            photos: field(map, "photos")?,
+            audio: field(map, "audio")?,
+            reporter_id: field(map, "reporter_id")?,
+            events: field(map, "events")?,
+            received: match map.get("received") {
+                Some(_) => field(map, "received")?,
+                None => BTreeMap::new(),
+            },
+        })
+    }
 }
 
 /// Enums whose variants carry nothing: the variant's name as a string.
@@ -299,8 +318,12 @@ impl FromValue for IncidentAction {
             Node::Scalar(ScalarValueRef::Str(s)) => {
                 return match s.as_ref() {
                     "Report" => Ok(IncidentAction::Report),
+                    "SelfHandle" => Ok(IncidentAction::SelfHandle),
                     "Accept" => Ok(IncidentAction::Accept),
+                    "Return" => Ok(IncidentAction::Return),
                     "Feedback" => Ok(IncidentAction::Feedback),
+                    "Reopen" => Ok(IncidentAction::Reopen),
+                    "Urge" => Ok(IncidentAction::Urge),
                     "Close" => Ok(IncidentAction::Close),
                     "Comment" => Ok(IncidentAction::Comment),
                     _ => Err(expected(WHAT, value)),
@@ -310,7 +333,34 @@ impl FromValue for IncidentAction {
             other => return Err(expected(WHAT, other)),
         };
         if let Some(f) = variant(map, "Dispatch") {
-            return dispatch(f).map_err(|e| format!("Dispatch.{e}"));
+            return assignment(f)
+                .map(|(level, department_id, assignee_id, due)| IncidentAction::Dispatch {
+                    level,
+                    department_id,
+                    assignee_id,
+                    due,
+                })
+                .map_err(|e| format!("Dispatch.{e}"));
+        }
+        if let Some(f) = variant(map, "Transfer") {
+            return assignment(f)
+                .map(|(level, department_id, assignee_id, due)| IncidentAction::Transfer {
+                    level,
+                    department_id,
+                    assignee_id,
+                    due,
+                })
+                .map_err(|e| format!("Transfer.{e}"));
+        }
+        if let Some(f) = variant(map, "Escalate") {
+            return assignment(f)
+                .map(|(level, department_id, assignee_id, due)| IncidentAction::Escalate {
+                    level,
+                    department_id,
+                    assignee_id,
+                    due,
+                })
+                .map_err(|e| format!("Escalate.{e}"));
         }
         if let Some(f) = variant(map, "Verify") {
             return field(f, "passed")
@@ -326,13 +376,16 @@ impl FromValue for IncidentAction {
     }
 }
 
-fn dispatch(fields: &Map) -> Result<IncidentAction, Mismatch> {
-    Ok(IncidentAction::Dispatch {
-        level: field(fields, "level")?,
-        department_id: field(fields, "department_id")?,
-        assignee_id: field(fields, "assignee_id")?,
-        due: field(fields, "due")?,
-    })
+/// The fields shared by dispatch, transfer and escalation.
+type Assignment = (Level, Option<Uuid>, Option<Uuid>, Option<Timestamp>);
+
+fn assignment(fields: &Map) -> Result<Assignment, Mismatch> {
+    Ok((
+        field(fields, "level")?,
+        field(fields, "department_id")?,
+        field(fields, "assignee_id")?,
+        field(fields, "due")?,
+    ))
 }
 
 impl FromValue for ServiceAction {
@@ -342,6 +395,7 @@ impl FromValue for ServiceAction {
             Node::Scalar(ScalarValueRef::Str(s)) => {
                 return match s.as_ref() {
                     "Register" => Ok(ServiceAction::Register),
+                    "Return" => Ok(ServiceAction::Return),
                     "Comment" => Ok(ServiceAction::Comment),
                     _ => Err(expected(WHAT, value)),
                 }
@@ -353,6 +407,15 @@ impl FromValue for ServiceAction {
             return field(f, "to")
                 .map(|to| ServiceAction::HandOver { to })
                 .map_err(|e| format!("HandOver.{e}"));
+        }
+        if let Some(f) = variant(map, "Transfer") {
+            return (|| {
+                Ok(ServiceAction::Transfer {
+                    department_id: field(f, "department_id")?,
+                    due: field(f, "due")?,
+                })
+            })()
+            .map_err(|e: Mismatch| format!("Transfer.{e}"));
         }
         if let Some(f) = variant(map, "Complete") {
             return field(f, "on_the_spot")

@@ -19,6 +19,16 @@ pub enum ServiceAction {
         /// New responsible user.
         to: Uuid,
     },
+    /// 转办: send to the department responsible for the item, with a due time from the
+    /// item's time limit.
+    Transfer {
+        /// Department.
+        department_id: Uuid,
+        /// Due time (working days from the catalogue item's limit).
+        due: Timestamp,
+    },
+    /// 退回: the department sends it back to the desk (reason in the note).
+    Return,
     /// 办结.
     Complete {
         /// Completed at the window without a follow-up (当场办结).

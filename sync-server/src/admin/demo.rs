@@ -151,6 +151,7 @@ fn incident(
         audio: vec![],
         reporter_id: by,
         events,
+        received: Default::default(),
     })
 }
 

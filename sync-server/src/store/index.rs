@@ -116,8 +116,9 @@ mod tests {
             reporter_id: Uuid::nil(),
             events: vec![
                 event(1_000, IncidentAction::Report),
-                event(5_000, IncidentAction::Feedback),
+                event(5_000, IncidentAction::SelfHandle),
             ],
+            received: Default::default(),
         });
         let row = index_row(&record);
         assert_eq!(row.status.as_deref(), Some("handled"));

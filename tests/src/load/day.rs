@@ -231,6 +231,7 @@ pub fn incident(
             note: String::new(),
             photos: Vec::new(),
         }],
+        received: Default::default(),
     }
 }
 

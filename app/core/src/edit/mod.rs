@@ -182,6 +182,7 @@ impl Client {
                     note: String::new(),
                     photos: Vec::new(),
                 }],
+                received: Default::default(),
             }))
         })
     }

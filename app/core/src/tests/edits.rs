@@ -134,17 +134,14 @@ fn incident_workflow_folds_and_illegal_steps_are_refused() {
         .add_incident_event(id, IncidentAction::Comment, "已联系物业")
         .unwrap();
     client
-        .add_incident_event(id, IncidentAction::Feedback, "已清理")
+        .add_incident_event(id, IncidentAction::SelfHandle, "已当场清理")
         .unwrap();
-    client
-        .add_incident_event(id, IncidentAction::Verify { passed: true }, "")
-        .unwrap();
-    client
-        .add_incident_event(id, IncidentAction::Close, "")
-        .unwrap();
-    assert_eq!(status(&client), IncidentStatus::Closed);
-    assert_eq!(client.incidents().unwrap()[0].status, "closed");
-    assert_eq!(client.pending_changes().unwrap(), before + 4);
+    assert_eq!(status(&client), IncidentStatus::Handled);
+    // The one who handled it may not check it.
+    let own_check = client.add_incident_event(id, IncidentAction::Verify { passed: true }, "");
+    assert_eq!(refused_code(own_check), "forbidden");
+    assert_eq!(client.incidents().unwrap()[0].status, "handled");
+    assert_eq!(client.pending_changes().unwrap(), before + 2);
 
     // Events made within the same millisecond still fold in the order they were made.
     let Record::Incident(incident) = client.record(id).unwrap().unwrap().record else {

@@ -10,7 +10,9 @@ use crate::model::{
     Answer, Incident, ItemKind, Location, OrgKind, Record, RecordKind, ReferenceData, Role,
     ServiceRequest, Visit,
 };
-use crate::workflow::{fold_incident, fold_service, may_act_on_incident};
+use crate::workflow::{fold_incident, fold_order, fold_service, SYSTEM_USER};
+
+mod permit;
 
 /// Longest text accepted in any field.
 pub const MAX_TEXT: usize = 4000;
@@ -50,6 +52,23 @@ pub struct Actor {
     pub role: Role,
     /// Org unit (or department) the role applies to.
     pub scope_id: Uuid,
+}
+
+impl Actor {
+    /// The server itself, writing its automatic workflow events (dispatch, 督办) as
+    /// [`SYSTEM_USER`]; the state machine and the permission table hold for it too.
+    pub fn system() -> Actor {
+        Actor {
+            user_id: SYSTEM_USER,
+            role: Role::Admin,
+            scope_id: SYSTEM_USER,
+        }
+    }
+
+    /// Whether this is the server itself.
+    pub fn is_system(&self) -> bool {
+        self.user_id == SYSTEM_USER
+    }
 }
 
 fn check_text(field: &str, value: &str, required: bool) -> Result {
@@ -282,11 +301,9 @@ pub fn validate_change(
     actor: &Actor,
     reference: &ReferenceData,
 ) -> Result {
-    let department = match (old, new) {
-        (Some(Record::Incident(i)), _) => fold_incident(&i.events).department_id,
-        _ => None,
-    };
+    let department = old.and_then(crate::workflow::department_of);
     let scope_ok = match actor.role {
+        _ if actor.is_system() => true,
         Role::Department => old.is_some() && department == Some(actor.scope_id),
         _ => reference.is_within(new.scope(), actor.scope_id),
     };
@@ -302,26 +319,45 @@ pub fn validate_change(
     }
     match (old, new) {
         (old, Record::Incident(new)) => {
-            let old_events = match old {
-                Some(Record::Incident(o)) => o.events.as_slice(),
-                _ => &[],
+            let old = match old {
+                Some(Record::Incident(o)) => Some(o),
+                _ => None,
             };
-            check_incident_events(old_events, new, actor)
+            check_incident_events(old, new, actor, reference)
         }
         (old, Record::ServiceRequest(new)) => {
             let old_events = match old {
                 Some(Record::ServiceRequest(o)) => o.events.as_slice(),
                 _ => &[],
             };
-            check_appended(old_events, &new.events, |e| (e.id, e.by), actor)?;
-            let old_ignored = fold_service(old_events).ignored;
-            let state = fold_service(&new.events);
-            match state.ignored.iter().find(|id| !old_ignored.contains(id)) {
-                Some(id) => Err(illegal_service_event(new, *id)),
-                None => Ok(()),
-            }
+            check_service_events(old_events, new, actor, reference)
         }
         _ => Ok(()),
+    }
+}
+
+fn check_service_events(
+    old: &[crate::model::ServiceEvent],
+    new: &ServiceRequest,
+    actor: &Actor,
+    reference: &ReferenceData,
+) -> Result {
+    check_appended(old, &new.events, |e| (e.id, e.by), actor)?;
+    let old_ids: HashSet<Uuid> = old.iter().map(|e| e.id).collect();
+    let mut ordered: Vec<&crate::model::ServiceEvent> = new.events.iter().collect();
+    ordered.sort_by_key(|e| (e.at, e.id));
+    for (i, event) in ordered.iter().enumerate() {
+        if old_ids.contains(&event.id) {
+            continue;
+        }
+        let before: Vec<_> = ordered[..i].iter().map(|e| (*e).clone()).collect();
+        permit::check_service_event(new, &fold_service(&before), event, actor, reference)?;
+    }
+    let old_ignored = fold_service(old).ignored;
+    let state = fold_service(&new.events);
+    match state.ignored.iter().find(|id| !old_ignored.contains(id)) {
+        Some(id) => Err(illegal_service_event(new, *id)),
+        None => Ok(()),
     }
 }
 
@@ -448,47 +484,60 @@ fn check_appended<E: PartialEq>(
 }
 
 fn check_incident_events(
-    old: &[crate::model::IncidentEvent],
+    old: Option<&Incident>,
     new: &Incident,
     actor: &Actor,
+    reference: &ReferenceData,
 ) -> Result {
-    check_appended(old, &new.events, |e| (e.id, e.by), actor)?;
-    let old_ids: HashSet<Uuid> = old.iter().map(|e| e.id).collect();
-    for e in new.events.iter().filter(|e| !old_ids.contains(&e.id)) {
-        if !may_act_on_incident(actor.role, &e.action) {
-            return Err(ValidationError::new(
-                "forbidden",
-                format!(
-                    "role {} may not {} an incident",
-                    actor.role.as_str(),
-                    crate::workflow::incident_action_name(&e.action)
-                ),
-            ));
+    let old_events = old.map_or(&[][..], |o| o.events.as_slice());
+    check_appended(old_events, &new.events, |e| (e.id, e.by), actor)?;
+    check_receipts(old, new, actor)?;
+    let old_ids: HashSet<Uuid> = old_events.iter().map(|e| e.id).collect();
+    let old_ignored = fold_incident(old_events).ignored;
+    let mut state = fold_incident(&[]);
+    for event in fold_order(&new.events) {
+        let is_new = !old_ids.contains(&event.id);
+        if is_new {
+            permit::check_incident_event(new, &state, event, actor, reference)?;
+        }
+        match state.apply(event) {
+            Ok(next) => state = next,
+            // Kept as it was: an event that was already out of place stays ignored.
+            Err(_) if old_ignored.contains(&event.id) => {}
+            Err(e) => return Err(ValidationError::new("illegal_transition", e.to_string())),
         }
     }
-    let old_ignored = fold_incident(old).ignored;
-    let state = fold_incident(&new.events);
     if state.status == crate::workflow::IncidentStatus::New {
         return Err(invalid("an incident must start with a `report` event"));
     }
-    let bad = state.ignored.iter().find(|id| !old_ignored.contains(id));
-    match bad.and_then(|id| new.events.iter().find(|e| e.id == *id)) {
-        Some(event) => {
-            let before = fold_incident(
-                &new.events
-                    .iter()
-                    .filter(|e| (e.at, e.id) < (event.at, event.id))
-                    .cloned()
-                    .collect::<Vec<_>>(),
-            );
-            let why = before
-                .apply(event)
-                .err()
-                .map(|e| e.to_string())
-                .unwrap_or_else(|| "the event is out of order".to_string());
-            Err(ValidationError::new("illegal_transition", why))
-        }
-        None => Ok(()),
+    Ok(())
+}
+
+/// Server receipt times are the server's alone: it may add one per event, never change one.
+fn check_receipts(old: Option<&Incident>, new: &Incident, actor: &Actor) -> Result {
+    let old_received = old.map(|o| &o.received);
+    let unchanged = match old_received {
+        Some(r) => *r == new.received,
+        None => new.received.is_empty(),
+    };
+    if unchanged {
+        return Ok(());
+    }
+    if !actor.is_system() {
+        return Err(ValidationError::new(
+            "forbidden",
+            "receipt times are written by the server only",
+        ));
+    }
+    let kept = old_received.is_none_or(|r| r.iter().all(|(k, v)| new.received.get(k) == Some(v)));
+    let known = new
+        .received
+        .keys()
+        .all(|k| new.events.iter().any(|e| e.id.to_string() == *k));
+    if kept && known {
+        Ok(())
+    } else {
+        Err(invalid("a receipt time was changed or names no event"))
     }
 }
 
