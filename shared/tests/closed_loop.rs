@@ -77,7 +77,14 @@ fn reference() -> ReferenceData {
                 unit_id: STREET,
             })
             .collect(),
-        users: vec![reporter(), colleague(), outsider(), staff(), other_staff(), admin()],
+        users: vec![
+            reporter(),
+            colleague(),
+            outsider(),
+            staff(),
+            other_staff(),
+            admin(),
+        ],
         categories: vec![IncidentCategory {
             code: "env.garbage".into(),
             name: "暴露垃圾".into(),
@@ -154,7 +161,12 @@ impl Case {
     }
 
     /// Adds an event as `by` if validation lets it; the incident is unchanged otherwise.
-    fn act(&mut self, by: Actor, action: IncidentAction, note: &str) -> Result<(), ValidationError> {
+    fn act(
+        &mut self,
+        by: Actor,
+        action: IncidentAction,
+        note: &str,
+    ) -> Result<(), ValidationError> {
         let old = Record::Incident(self.incident.clone());
         let mut next = self.incident.clone();
         next.events.push(self.event(&by, action, note));
@@ -182,10 +194,15 @@ fn the_whole_loop_by_the_right_people() {
     let mut c = Case::reported();
     c.act(Actor::system(), dispatch(DEPT), "").unwrap();
     c.act(actor(&staff()), IncidentAction::Accept, "").unwrap();
-    c.act(actor(&staff()), IncidentAction::Feedback, "已清理").unwrap();
-    assert_eq!(c.status(), IncidentStatus::Handled);
-    c.act(actor(&colleague()), IncidentAction::Verify { passed: true }, "")
+    c.act(actor(&staff()), IncidentAction::Feedback, "已清理")
         .unwrap();
+    assert_eq!(c.status(), IncidentStatus::Handled);
+    c.act(
+        actor(&colleague()),
+        IncidentAction::Verify { passed: true },
+        "",
+    )
+    .unwrap();
     let rating = IncidentAction::Evaluate {
         satisfaction: Satisfaction::Satisfied,
     };
@@ -223,23 +240,40 @@ fn refusals_by_relationship() {
         c.act(actor(&staff()), IncidentAction::Accept, ""),
         "illegal_transition",
     );
-    c.act(actor(&staff()), IncidentAction::Feedback, "已清理").unwrap();
+    c.act(actor(&staff()), IncidentAction::Feedback, "已清理")
+        .unwrap();
     // The reporter verifying their own report; someone of another grid.
     refused(
-        c.act(actor(&reporter()), IncidentAction::Verify { passed: true }, ""),
+        c.act(
+            actor(&reporter()),
+            IncidentAction::Verify { passed: true },
+            "",
+        ),
         "forbidden",
     );
     refused(
-        c.act(actor(&outsider()), IncidentAction::Verify { passed: true }, ""),
+        c.act(
+            actor(&outsider()),
+            IncidentAction::Verify { passed: true },
+            "",
+        ),
         "out_of_scope",
     );
     // A failed check needs a reason.
     refused(
-        c.act(actor(&colleague()), IncidentAction::Verify { passed: false }, ""),
+        c.act(
+            actor(&colleague()),
+            IncidentAction::Verify { passed: false },
+            "",
+        ),
         "reason_required",
     );
-    c.act(actor(&colleague()), IncidentAction::Verify { passed: true }, "")
-        .unwrap();
+    c.act(
+        actor(&colleague()),
+        IncidentAction::Verify { passed: true },
+        "",
+    )
+    .unwrap();
     // A grid worker closing a department's item.
     refused(
         c.act(actor(&colleague()), IncidentAction::Close, ""),
@@ -256,8 +290,13 @@ fn refusals_by_relationship() {
     let old = Record::Incident(c.incident.clone());
     let mut next = c.incident.clone();
     next.events.push(forged);
-    let err = validate_change(Some(&old), &Record::Incident(next), &actor(&admin()), &c.reference)
-        .unwrap_err();
+    let err = validate_change(
+        Some(&old),
+        &Record::Incident(next),
+        &actor(&admin()),
+        &c.reference,
+    )
+    .unwrap_err();
     assert_eq!(err.code, "forbidden");
 }
 
@@ -265,28 +304,55 @@ fn refusals_by_relationship() {
 fn return_and_redispatch_then_failed_check_and_reopen() {
     let mut c = Case::reported();
     c.act(Actor::system(), dispatch(DEPT), "").unwrap();
-    refused(c.act(actor(&staff()), IncidentAction::Return, ""), "reason_required");
-    c.act(actor(&staff()), IncidentAction::Return, "不属于本科室").unwrap();
+    refused(
+        c.act(actor(&staff()), IncidentAction::Return, ""),
+        "reason_required",
+    );
+    c.act(actor(&staff()), IncidentAction::Return, "不属于本科室")
+        .unwrap();
     assert_eq!(c.status(), IncidentStatus::Returned);
     // The returning department no longer holds it.
-    refused(c.act(actor(&staff()), IncidentAction::Accept, ""), "out_of_scope");
+    refused(
+        c.act(actor(&staff()), IncidentAction::Accept, ""),
+        "out_of_scope",
+    );
     c.act(actor(&admin()), dispatch(OTHER_DEPT), "").unwrap();
-    c.act(actor(&other_staff()), IncidentAction::Accept, "").unwrap();
-    c.act(actor(&other_staff()), IncidentAction::Feedback, "已处理").unwrap();
-    c.act(actor(&colleague()), IncidentAction::Verify { passed: false }, "仍有垃圾")
+    c.act(actor(&other_staff()), IncidentAction::Accept, "")
         .unwrap();
+    c.act(actor(&other_staff()), IncidentAction::Feedback, "已处理")
+        .unwrap();
+    c.act(
+        actor(&colleague()),
+        IncidentAction::Verify { passed: false },
+        "仍有垃圾",
+    )
+    .unwrap();
     assert_eq!(c.status(), IncidentStatus::VerifyFailed);
-    c.act(actor(&colleague()), IncidentAction::Reopen, "请重新清理").unwrap();
-    assert_eq!(c.status(), IncidentStatus::Handling);
-    c.act(actor(&other_staff()), IncidentAction::Feedback, "已彻底清理").unwrap();
-    c.act(actor(&colleague()), IncidentAction::Verify { passed: true }, "")
+    c.act(actor(&colleague()), IncidentAction::Reopen, "请重新清理")
         .unwrap();
+    assert_eq!(c.status(), IncidentStatus::Handling);
+    c.act(
+        actor(&other_staff()),
+        IncidentAction::Feedback,
+        "已彻底清理",
+    )
+    .unwrap();
+    c.act(
+        actor(&colleague()),
+        IncidentAction::Verify { passed: true },
+        "",
+    )
+    .unwrap();
     let unhappy = IncidentAction::Evaluate {
         satisfaction: Satisfaction::Dissatisfied,
     };
     c.act(actor(&reporter()), unhappy, "").unwrap();
-    refused(c.act(actor(&admin()), IncidentAction::Close, ""), "illegal_transition");
-    c.act(actor(&reporter()), IncidentAction::Reopen, "居民不满意").unwrap();
+    refused(
+        c.act(actor(&admin()), IncidentAction::Close, ""),
+        "illegal_transition",
+    );
+    c.act(actor(&reporter()), IncidentAction::Reopen, "居民不满意")
+        .unwrap();
     assert_eq!(c.status(), IncidentStatus::Handling);
 }
 
@@ -297,12 +363,21 @@ fn handled_on_the_spot_is_checked_by_a_colleague_and_closed_in_the_grid() {
         .unwrap();
     assert_eq!(c.status(), IncidentStatus::Handled);
     refused(
-        c.act(actor(&reporter()), IncidentAction::Verify { passed: true }, ""),
+        c.act(
+            actor(&reporter()),
+            IncidentAction::Verify { passed: true },
+            "",
+        ),
         "forbidden",
     );
-    c.act(actor(&colleague()), IncidentAction::Verify { passed: true }, "")
+    c.act(
+        actor(&colleague()),
+        IncidentAction::Verify { passed: true },
+        "",
+    )
+    .unwrap();
+    c.act(actor(&colleague()), IncidentAction::Close, "")
         .unwrap();
-    c.act(actor(&colleague()), IncidentAction::Close, "").unwrap();
     assert_eq!(c.status(), IncidentStatus::Closed);
 }
 
@@ -325,7 +400,10 @@ fn escalation_goes_up_only() {
     };
     c.act(actor(&admin()), up, "吹哨报到").unwrap();
     let state = fold_incident(&c.incident.events);
-    assert_eq!((state.level, state.department_id), (Level::City, Some(OTHER_DEPT)));
+    assert_eq!(
+        (state.level, state.department_id),
+        (Level::City, Some(OTHER_DEPT))
+    );
 }
 
 /// Who acts in the random schedules: each replica is one person's device.

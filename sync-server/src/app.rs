@@ -32,6 +32,8 @@ pub struct AppState<S: Store> {
     pub admin: Arc<AdminConfig>,
     /// Blob storage (photos, audio); `None`: blob routes answer 503.
     pub blobs: Option<Blobs>,
+    /// How often the server looks for overdue items to urge (督办).
+    pub overdue_every: std::time::Duration,
 }
 
 impl<S: Store> AppState<S> {
@@ -45,6 +47,7 @@ impl<S: Store> AppState<S> {
             limits: PageLimits::default(),
             admin: Arc::new(AdminConfig::default()),
             blobs: None,
+            overdue_every: std::time::Duration::from_secs(60),
         }
     }
 
@@ -97,8 +100,23 @@ pub async fn serve<S: AdminStore + BlobRefs>(
     state: AppState<S>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let reminders = tokio::spawn(crate::sync::run_overdue_reminders(
+        state.store.clone(),
+        state.locks.clone(),
+        state.overdue_every,
+    ));
+    let _stop_reminders = AbortOnDrop(reminders);
     let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// Stops a background task when the server stops.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }

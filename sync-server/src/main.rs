@@ -54,6 +54,9 @@ enum Command {
         /// Mark admin session cookies `Secure` (serve behind HTTPS, e.g. a reverse proxy).
         #[arg(long, env = "GRIDWALK_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Seconds between the server's looks for overdue items to urge (督办).
+        #[arg(long, env = "GRIDWALK_OVERDUE_SECS", default_value_t = 60)]
+        overdue_secs: u64,
     },
     /// Create the demo street: 2 communities, 6 grids, 1,800 households, users for every role.
     SeedDemo {
@@ -202,6 +205,7 @@ async fn serve(
     limits: PageLimits,
     admin_ui: Option<PathBuf>,
     secure_cookies: bool,
+    overdue_every: std::time::Duration,
 ) -> Result<()> {
     init_logs(log_format);
     if limits.log_rows == 0 || limits.snapshot_docs == 0 {
@@ -235,6 +239,7 @@ async fn serve(
     let state = AppState {
         limits,
         admin: std::sync::Arc::new(admin),
+        overdue_every,
         ..AppState::new(store)
     }
     .with_blobs(blobs);
@@ -386,12 +391,23 @@ async fn run(cli: Cli) -> Result<()> {
             snapshot_page,
             admin_ui,
             secure_cookies,
+            overdue_secs,
         } => {
             let limits = PageLimits {
                 log_rows: log_page,
                 snapshot_docs: snapshot_page,
             };
-            serve(data, listen, log_format, limits, admin_ui, secure_cookies).await
+            let overdue_every = std::time::Duration::from_secs(overdue_secs.max(1));
+            serve(
+                data,
+                listen,
+                log_format,
+                limits,
+                admin_ui,
+                secure_cookies,
+                overdue_every,
+            )
+            .await
         }
         Command::SeedDemo { data, seed } => seed_demo(data, seed).await,
         Command::SeedActivity { data, days, seed } => {

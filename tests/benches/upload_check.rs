@@ -78,7 +78,7 @@ fn main() -> Result<()> {
             };
             let existing: Option<&StoredDoc> = stored.get(&w.upload.doc_id);
             let start = Instant::now();
-            let checked = check_upload(existing, &w.upload, &actor, &reference);
+            let checked = check_upload(existing, &w.upload, &actor, &reference, receipt);
             let spent = start.elapsed();
             checked
                 .map_err(|r| anyhow::anyhow!("{}: {}", r.code, r.reason))?

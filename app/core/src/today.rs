@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use gridwalk_shared::{time::Timestamp, workflow::IncidentStatus};
+use gridwalk_shared::{model::Role, time::Timestamp, workflow::IncidentStatus};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -48,7 +48,7 @@ pub enum Task {
         /// When it was visited.
         visited_at: Timestamp,
     },
-    /// An own report was handled: check the result (核查).
+    /// A problem in my grid was reported handled by someone else: check it on site (待核查).
     Verify {
         /// The incident.
         incident: IncidentRow,
@@ -153,7 +153,13 @@ impl Client {
         let scope = reference.subtree(user.scope_id);
         for incident in &incidents {
             let status = incident.status.as_str();
-            if incident.reporter_id == user.id && status == IncidentStatus::Handled.as_str() {
+            let mine = incident.reporter_id == user.id || incident.handler_id == Some(user.id);
+            let grid_worker = matches!(user.role, Role::GridWorker | Role::GridLeader);
+            if grid_worker
+                && !mine
+                && scope.contains(&incident.grid_id)
+                && status == IncidentStatus::Handled.as_str()
+            {
                 tasks.push(Task::Verify {
                     incident: incident.clone(),
                 });

@@ -44,8 +44,9 @@ pub fn create(record: &Record) -> Result<AutoCommit, DocError> {
     Ok(doc)
 }
 
-/// Writes `record` into `doc`, recording only what differs.
-pub fn write(doc: &mut AutoCommit, record: &Record) -> Result<(), DocError> {
+/// Writes `record` into `doc` (a document or an open transaction), recording only what
+/// differs.
+pub fn write<D: autosurgeon::Doc>(doc: &mut D, record: &Record) -> Result<(), DocError> {
     match record {
         Record::Household(r) => autosurgeon::reconcile(doc, r)?,
         Record::Visit(r) => autosurgeon::reconcile(doc, r)?,

@@ -334,32 +334,38 @@ impl FromValue for IncidentAction {
         };
         if let Some(f) = variant(map, "Dispatch") {
             return assignment(f)
-                .map(|(level, department_id, assignee_id, due)| IncidentAction::Dispatch {
-                    level,
-                    department_id,
-                    assignee_id,
-                    due,
-                })
+                .map(
+                    |(level, department_id, assignee_id, due)| IncidentAction::Dispatch {
+                        level,
+                        department_id,
+                        assignee_id,
+                        due,
+                    },
+                )
                 .map_err(|e| format!("Dispatch.{e}"));
         }
         if let Some(f) = variant(map, "Transfer") {
             return assignment(f)
-                .map(|(level, department_id, assignee_id, due)| IncidentAction::Transfer {
-                    level,
-                    department_id,
-                    assignee_id,
-                    due,
-                })
+                .map(
+                    |(level, department_id, assignee_id, due)| IncidentAction::Transfer {
+                        level,
+                        department_id,
+                        assignee_id,
+                        due,
+                    },
+                )
                 .map_err(|e| format!("Transfer.{e}"));
         }
         if let Some(f) = variant(map, "Escalate") {
             return assignment(f)
-                .map(|(level, department_id, assignee_id, due)| IncidentAction::Escalate {
-                    level,
-                    department_id,
-                    assignee_id,
-                    due,
-                })
+                .map(
+                    |(level, department_id, assignee_id, due)| IncidentAction::Escalate {
+                        level,
+                        department_id,
+                        assignee_id,
+                        due,
+                    },
+                )
                 .map_err(|e| format!("Escalate.{e}"));
         }
         if let Some(f) = variant(map, "Verify") {

@@ -36,7 +36,12 @@ struct Relation {
 }
 
 impl Relation {
-    fn of(actor: &Actor, incident: &Incident, state: &IncidentState, reference: &ReferenceData) -> Self {
+    fn of(
+        actor: &Actor,
+        incident: &Incident,
+        state: &IncidentState,
+        reference: &ReferenceData,
+    ) -> Self {
         let within = |scope: Uuid| reference.is_within(incident.grid_id, scope);
         Relation {
             system: actor.user_id == SYSTEM_USER,
@@ -130,7 +135,14 @@ pub(super) fn check_incident_event(
             assignee_id,
             due,
         } => {
-            check_assignment(&event.action, *level, *department_id, *assignee_id, *due, reference)?;
+            check_assignment(
+                &event.action,
+                *level,
+                *department_id,
+                *assignee_id,
+                *due,
+                reference,
+            )?;
             rel.system || rel.area_staff
         }
         A::Transfer {
@@ -139,7 +151,14 @@ pub(super) fn check_incident_event(
             assignee_id,
             due,
         } => {
-            check_assignment(&event.action, *level, *department_id, *assignee_id, *due, reference)?;
+            check_assignment(
+                &event.action,
+                *level,
+                *department_id,
+                *assignee_id,
+                *due,
+                reference,
+            )?;
             rel.area_staff
         }
         A::Escalate {
@@ -148,7 +167,14 @@ pub(super) fn check_incident_event(
             assignee_id,
             due,
         } => {
-            check_assignment(&event.action, *level, *department_id, *assignee_id, *due, reference)?;
+            check_assignment(
+                &event.action,
+                *level,
+                *department_id,
+                *assignee_id,
+                *due,
+                reference,
+            )?;
             rel.area_staff || rel.department_staff
         }
         A::Accept | A::Feedback => rel.handles(before),
@@ -171,7 +197,9 @@ pub(super) fn check_incident_event(
         A::Urge => rel.system || rel.area_staff,
         A::Close => {
             rel.area_staff
-                || (rel.grid_worker && before.department_id.is_none() && before.level == Level::Grid)
+                || (rel.grid_worker
+                    && before.department_id.is_none()
+                    && before.level == Level::Grid)
         }
         A::Comment => {
             rel.reporter || rel.grid_worker || rel.area_staff || rel.department_staff || rel.system

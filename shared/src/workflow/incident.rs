@@ -298,7 +298,10 @@ pub fn fold_order(events: &[IncidentEvent]) -> Vec<&IncidentEvent> {
 /// unless the server received it earlier than that (a clock ahead) or the device time lies
 /// before the previous event's counted time (a clock behind); then the server's receipt
 /// time. Events the server has not received yet count at their device time.
-pub fn effective_times(events: &[IncidentEvent], received: &BTreeMap<String, Timestamp>) -> BTreeMap<Uuid, Timestamp> {
+pub fn effective_times(
+    events: &[IncidentEvent],
+    received: &BTreeMap<String, Timestamp>,
+) -> BTreeMap<Uuid, Timestamp> {
     let mut times = BTreeMap::new();
     let mut previous: Option<Timestamp> = None;
     for event in fold_order(events) {
@@ -318,7 +321,10 @@ pub fn effective_times(events: &[IncidentEvent], received: &BTreeMap<String, Tim
     times
 }
 
-fn fold_with(events: &[IncidentEvent], time: impl Fn(&IncidentEvent) -> Timestamp) -> IncidentState {
+fn fold_with(
+    events: &[IncidentEvent],
+    time: impl Fn(&IncidentEvent) -> Timestamp,
+) -> IncidentState {
     fold_order(events)
         .into_iter()
         .fold(IncidentState::initial(), |state, event| {
@@ -342,5 +348,7 @@ pub fn fold_incident(events: &[IncidentEvent]) -> IncidentState {
 /// server's queues, dashboards and the overdue reminder go by.
 pub fn fold_incident_accounted(incident: &Incident) -> IncidentState {
     let times = effective_times(&incident.events, &incident.received);
-    fold_with(&incident.events, |e| times.get(&e.id).copied().unwrap_or(e.at))
+    fold_with(&incident.events, |e| {
+        times.get(&e.id).copied().unwrap_or(e.at)
+    })
 }

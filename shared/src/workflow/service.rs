@@ -42,10 +42,7 @@ impl ServiceStatus {
 
     /// Whether it still waits to be completed.
     pub fn is_open(self) -> bool {
-        matches!(
-            self,
-            Self::Registered | Self::Transferred | Self::Returned
-        )
+        matches!(self, Self::Registered | Self::Transferred | Self::Returned)
     }
 }
 

@@ -9,8 +9,8 @@ use axum::routing::{self, MethodRouter};
 use axum::Router;
 
 use super::{
-    audit, dashboard, devices, evidence, export, households, openapi, org, records, reference,
-    session, users,
+    audit, dashboard, devices, evidence, export, households, openapi, org, queue, records,
+    reference, session, users,
 };
 use crate::app::AppState;
 use crate::store::AdminStore;
@@ -206,6 +206,8 @@ pub fn routes<S: AdminStore>() -> (Router<AppState<S>>, Vec<Operation>) {
     .get("/api/exports/{kind}", export::DOC, export::export::<S>)
     .get("/api/audit", audit::DOC, audit::search::<S>)
     .get("/api/records", records::DOC, records::list::<S>)
+    .get("/api/queue", queue::LIST, queue::list::<S>)
+    .post("/api/incidents/{id}/events", queue::ACT, queue::act::<S>)
     .get(
         "/api/blobs/missing",
         evidence::MISSING,

@@ -377,6 +377,44 @@ fn evidence() -> Vec<(&'static str, Value)> {
         ),
         ("RecordList", list("EvidenceRecord")),
         (
+            "QueueItem",
+            obj(
+                &[
+                    "id",
+                    "grid_id",
+                    "category",
+                    "description",
+                    "status",
+                    "level",
+                    "box",
+                    "urges",
+                    "record",
+                ],
+                json!({ "id": id(), "grid_id": id(), "category": s(), "description": s(),
+                    "status": s(), "level": s(), "department_id": opt_id,
+                    "reported_at": opt("string"), "due": opt("string"),
+                    "box": { "type": "string", "enum": ["new", "accepted", "due_soon", "overdue", "handled", "returned"] },
+                    "urges": int(), "record": { "type": "object", "description": "the incident with its event timeline" } }),
+            ),
+        ),
+        (
+            "Queue",
+            obj(
+                &["counts", "items"],
+                json!({ "counts": { "type": "object", "additionalProperties": { "type": "integer" } },
+                    "items": list("QueueItem") }),
+            ),
+        ),
+        (
+            "IncidentEventRequest",
+            obj(
+                &["action"],
+                json!({ "action": { "type": "object", "required": ["type"],
+                        "description": "{type: accept|feedback|return|dispatch|transfer|escalate|urge|close|comment|evaluate|verify|reopen, ...its fields}" },
+                    "note": s(), "photos": texts() }),
+            ),
+        ),
+        (
             "MissingBlob",
             obj(
                 &["hash", "kind", "doc_id", "grid_id", "grid", "partial_bytes"],

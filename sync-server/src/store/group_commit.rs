@@ -134,10 +134,13 @@ fn write_round(conn: &Connection, device_id: Uuid, writes: &[DocWrite]) -> Store
     for write in writes {
         let doc_id = write.doc.doc_id.to_string();
         let mut seq = 0;
-        for change in &write.changes {
+        let origins = write.changes.iter().map(|c| (&device, c));
+        let server = Uuid::nil().to_string();
+        let from_server = write.server_changes.iter().map(|c| (&server, c));
+        for (origin, change) in origins.chain(from_server) {
             insert_change.execute(params![
                 doc_id,
-                device,
+                origin,
                 change,
                 write.doc.kind.as_str(),
                 write.doc.scope.to_string()

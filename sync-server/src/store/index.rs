@@ -2,7 +2,7 @@
 //! the hydrated record whenever the document is stored.
 
 use gridwalk_shared::model::Record;
-use gridwalk_shared::workflow::{fold_incident, fold_service};
+use gridwalk_shared::workflow::{fold_incident_accounted, fold_service_request};
 use uuid::Uuid;
 
 /// Columns of `record_index`: the facts about a record that queries filter and count by.
@@ -59,7 +59,7 @@ pub fn index_row(record: &Record) -> IndexRow {
             row.done_at = v.ended_at.map(|t| t.millis());
         }
         Record::Incident(i) => {
-            let state = fold_incident(&i.events);
+            let state = fold_incident_accounted(i);
             row.status = Some(state.status.as_str().to_string());
             row.category = Some(i.category.clone());
             row.level = snake(&state.level);
@@ -70,12 +70,12 @@ pub fn index_row(record: &Record) -> IndexRow {
             row.satisfaction = state.satisfaction.as_ref().and_then(snake);
         }
         Record::ServiceRequest(s) => {
-            let state = fold_service(&s.events);
+            let state = fold_service_request(s);
             row.status = Some(state.status.as_str().to_string());
             row.category = Some(s.item_id.to_string());
             row.actor = state.responsible_id;
             row.at = state.registered_at.map(|t| t.millis());
-            row.due = s.due.map(|t| t.millis());
+            row.due = state.due.map(|t| t.millis());
             row.done_at = state.completed_at.map(|t| t.millis());
             row.satisfaction = state.satisfaction.as_ref().and_then(snake);
         }

@@ -5,6 +5,7 @@ mod admin;
 mod admin_queries;
 mod admin_sqlite;
 mod blob_refs;
+mod due;
 mod group_commit;
 mod index;
 mod sqlite;
@@ -68,8 +69,11 @@ pub struct StoredDoc {
 pub struct DocWrite {
     /// The document after the new changes, with its derived routing.
     pub doc: StoredDoc,
-    /// New raw changes, to append to the change log.
+    /// New raw changes from the uploading device, to append to the change log.
     pub changes: Vec<Vec<u8>>,
+    /// Changes the server made itself (dispatch, receipt times, 督办), logged as coming
+    /// from no device so that every device in scope, the uploader too, receives them.
+    pub server_changes: Vec<Vec<u8>>,
     /// The record's query row.
     pub row: IndexRow,
     /// Hashes of the blobs the record references.
@@ -86,6 +90,7 @@ impl DocWrite {
         DocWrite {
             doc,
             changes,
+            server_changes: Vec::new(),
             row: index_row(record),
             blobs: record.blob_refs(),
             existed,
@@ -146,6 +151,10 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// The store's epoch: a new one after a restore from backup.
     fn epoch(&self) -> Uuid;
 
+    /// The Automerge actor the server writes its own workflow events as: one, stable, per
+    /// deployment (kept in the store).
+    fn server_actor(&self) -> Uuid;
+
     /// Current reference data (cached in memory).
     fn reference(&self) -> Arc<ReferenceData>;
 
@@ -190,6 +199,14 @@ pub trait Store: Clone + Send + Sync + 'static {
         device_id: Uuid,
         writes: Vec<DocWrite>,
     ) -> impl Future<Output = StoreResult<u64>> + Send;
+
+    /// Open incidents whose due time is before `before_ms` (epoch ms), oldest due first, at
+    /// most `limit` (candidates for the server's 督办).
+    fn overdue_incidents(
+        &self,
+        before_ms: i64,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<Vec<Uuid>>> + Send;
 
     /// The highest sequence in the log.
     fn top_seq(&self) -> impl Future<Output = StoreResult<u64>> + Send;

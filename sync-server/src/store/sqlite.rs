@@ -31,6 +31,7 @@ struct Inner {
     free_readers: tokio::sync::Semaphore,
     path: PathBuf,
     epoch: RwLock<Uuid>,
+    server_actor: Uuid,
     reference: RwLock<Arc<ReferenceData>>,
 }
 
@@ -69,6 +70,26 @@ fn open_connection(path: &Path, cache_kib: i64) -> StoreResult<Connection> {
     Ok(conn)
 }
 
+/// The id kept under `key` in `meta`, made (random) the first time.
+fn meta_id(conn: &Connection, key: &str) -> StoreResult<Uuid> {
+    let stored = conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| {
+            r.get::<_, String>(0)
+        })
+        .optional()?;
+    match stored {
+        Some(text) => parse_uuid(&text),
+        None => {
+            let id = Uuid::now_v7();
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)",
+                [key.to_string(), id.to_string()],
+            )?;
+            Ok(id)
+        }
+    }
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the store in `dir`.
     pub fn open(dir: &Path) -> StoreResult<SqliteStore> {
@@ -79,22 +100,8 @@ impl SqliteStore {
         writer.execute_batch(include_str!("schema.sql"))?;
         migrate(&writer)?;
         writer.execute_batch(include_str!("admin.sql"))?;
-        let epoch = match writer
-            .query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |r| {
-                r.get::<_, String>(0)
-            })
-            .optional()?
-        {
-            Some(text) => parse_uuid(&text)?,
-            None => {
-                let epoch = Uuid::now_v7();
-                writer.execute(
-                    "INSERT INTO meta (key, value) VALUES ('epoch', ?1)",
-                    [epoch.to_string()],
-                )?;
-                epoch
-            }
-        };
+        let epoch = meta_id(&writer, "epoch")?;
+        let server_actor = meta_id(&writer, "server_actor")?;
         let reference = writer
             .query_row("SELECT data FROM reference WHERE id = 1", [], |r| {
                 r.get::<_, String>(0)
@@ -116,6 +123,7 @@ impl SqliteStore {
                 free_readers: tokio::sync::Semaphore::new(READERS),
                 path,
                 epoch: RwLock::new(epoch),
+                server_actor,
                 reference: RwLock::new(Arc::new(reference)),
             }),
         })
@@ -296,6 +304,10 @@ impl Store for SqliteStore {
         self.inner.epoch.read().map(|e| *e).unwrap_or_default()
     }
 
+    fn server_actor(&self) -> Uuid {
+        self.inner.server_actor
+    }
+
     fn reference(&self) -> Arc<ReferenceData> {
         self.inner
             .reference
@@ -464,6 +476,11 @@ impl Store for SqliteStore {
             raw.into_iter().map(to_stored).collect()
         })
         .await
+    }
+
+    async fn overdue_incidents(&self, before_ms: i64, limit: usize) -> StoreResult<Vec<Uuid>> {
+        self.read(move |conn| super::due::overdue_incidents(conn, before_ms, limit))
+            .await
     }
 
     async fn commit(&self, device_id: Uuid, writes: Vec<DocWrite>) -> StoreResult<u64> {

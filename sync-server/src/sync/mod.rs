@@ -2,13 +2,16 @@
 //! page out what the device has not seen.
 
 mod download;
+mod overdue;
 mod rate;
+mod server_events;
 mod upload;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use gridwalk_shared::model::{ReferenceData, Role};
+use gridwalk_shared::time::Timestamp;
 use gridwalk_shared::validate::{may_read, Actor};
 use gridwalk_shared::wire::{self, Rejection, SyncRequest, SyncResponse};
 use serde_bytes::ByteBuf;
@@ -16,8 +19,12 @@ use tokio::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
 
 pub use download::PageLimits;
+pub use overdue::{run_overdue_reminders, urge_overdue};
 pub use rate::RoundLimit;
-pub use upload::{check_upload, Refusal};
+pub use server_events::{
+    add as add_server_events, write_as_server, Addition, ServerChange, ServerEventError,
+};
+pub use upload::{check_upload, stored_write, Receipt, Refusal};
 
 use crate::error::AppError;
 use crate::store::{DeviceAuth, DocWrite, Store, StoredDoc, Visibility};
@@ -40,7 +47,7 @@ impl Default for DocLocks {
 
 impl DocLocks {
     /// Locks every stripe the ids fall in, in a fixed order (no deadlocks).
-    async fn lock(&self, ids: impl Iterator<Item = Uuid>) -> Vec<MutexGuard<'_, ()>> {
+    pub async fn lock(&self, ids: impl Iterator<Item = Uuid>) -> Vec<MutexGuard<'_, ()>> {
         let mut stripes: Vec<usize> = ids
             .map(|id| (id.as_u128() % STRIPES as u128) as usize)
             .collect();
@@ -140,15 +147,21 @@ pub async fn sync<S: Store>(
             )
         })?;
         let reference = reference.clone();
-        tokio::task::spawn_blocking(move || check_all(&request.docs, &stored, &actor, &reference))
-            .await
-            .map_err(|e| {
-                AppError::new(
-                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    format!("sync check failed: {e}"),
-                )
-            })?
+        let receipt = Receipt {
+            server_actor: store.server_actor(),
+            now: Timestamp::from(chrono::Utc::now()),
+        };
+        tokio::task::spawn_blocking(move || {
+            check_all(&request.docs, &stored, &actor, &reference, receipt)
+        })
+        .await
+        .map_err(|e| {
+            AppError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                format!("sync check failed: {e}"),
+            )
+        })?
     };
     let stored_count = writes.len();
     // Also with nothing to store: the commit records the device's last sync (admin web).
@@ -200,13 +213,14 @@ fn check_all(
     stored: &HashMap<Uuid, StoredDoc>,
     actor: &Actor,
     reference: &Arc<ReferenceData>,
+    receipt: Receipt,
 ) -> Checked {
     let mut seen = HashSet::new();
     let (mut writes, mut accepted, mut rejected) = (Vec::new(), Vec::new(), Vec::new());
     for upload in uploads {
         let existing = stored.get(&upload.doc_id);
         let result = if seen.insert(upload.doc_id) {
-            check_upload(existing, upload, actor, reference)
+            check_upload(existing, upload, actor, reference, receipt)
         } else {
             Err(Refusal {
                 code: "duplicate_doc".into(),

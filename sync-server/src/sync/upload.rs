@@ -3,11 +3,23 @@
 
 use automerge::{Automerge, Change, ReadDoc};
 use gridwalk_shared::model::{Record, ReferenceData};
+use gridwalk_shared::time::Timestamp;
 use gridwalk_shared::validate::{validate_change, validate_record, Actor};
 use gridwalk_shared::wire::DocUpload;
 use gridwalk_shared::{doc, workflow};
+use uuid::Uuid;
 
+use super::server_events::{self, Addition};
 use crate::store::{DocWrite, StoredDoc};
+
+/// The server's side of a check: its actor, and the time it received the upload.
+#[derive(Debug, Clone, Copy)]
+pub struct Receipt {
+    /// The deployment's server actor ([`crate::store::Store::server_actor`]).
+    pub server_actor: Uuid,
+    /// When the upload arrived.
+    pub now: Timestamp,
+}
 
 /// Why a document was refused: a stable code and a readable reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,12 +37,14 @@ fn refuse(code: &str, reason: impl Into<String>) -> Refusal {
     }
 }
 
-/// Checks `upload` against the stored document (if any). `Ok(None)`: nothing new to store.
+/// Checks `upload` against the stored document (if any) and adds the server's own events
+/// (dispatch, receipt times) to an accepted one. `Ok(None)`: nothing new to store.
 pub fn check_upload(
     stored: Option<&StoredDoc>,
     upload: &DocUpload,
     actor: &Actor,
     reference: &ReferenceData,
+    receipt: Receipt,
 ) -> Result<Option<DocWrite>, Refusal> {
     if let Some(stored) = stored {
         if stored.kind != upload.kind {
@@ -97,18 +111,48 @@ pub fn check_upload(
     validate_change(old.as_ref(), &record, actor, reference)
         .map_err(|e| refuse(&e.code, e.message))?;
 
-    let department = match &record {
-        Record::Incident(i) => workflow::fold_incident(&i.events).department_id,
-        _ => None,
+    let changes = new.iter().map(|c| c.raw_bytes().to_vec()).collect();
+    let (record, server_changes) = match server_events::add(
+        &mut document,
+        &record,
+        Addition::Upload,
+        receipt.server_actor,
+        reference,
+        receipt.now,
+    ) {
+        Ok(Some(added)) => (added.record, vec![added.change]),
+        Ok(None) => (record, Vec::new()),
+        Err(e) => {
+            tracing::error!(doc = %upload.doc_id, "{e}");
+            (record, Vec::new())
+        }
     };
+    Ok(Some(stored_write(
+        document,
+        record,
+        changes,
+        server_changes,
+        stored.is_some(),
+    )))
+}
+
+/// What to store for `document`, which now holds `record`.
+pub fn stored_write(
+    document: Automerge,
+    record: Record,
+    changes: Vec<Vec<u8>>,
+    server_changes: Vec<Vec<u8>>,
+    existed: bool,
+) -> DocWrite {
     let doc = StoredDoc {
-        doc_id: upload.doc_id,
-        kind: upload.kind,
-        scope: upload.scope,
-        department,
+        doc_id: record.id(),
+        kind: record.kind(),
+        scope: record.scope(),
+        department: workflow::department_of(&record),
         // Uncompressed: DEFLATE here cost ~18% of upload CPU; responses are gzipped anyway.
         snapshot: document.save_nocompress(),
     };
-    let changes = new.iter().map(|c| c.raw_bytes().to_vec()).collect();
-    Ok(Some(DocWrite::new(doc, &record, changes, stored.is_some())))
+    let mut write = DocWrite::new(doc, &record, changes, existed);
+    write.server_changes = server_changes;
+    write
 }

@@ -26,14 +26,14 @@ export function serviceName(reference: ReferenceData | null, id: string): string
 
 /** Chip tone of an incident status: open ones warn, finished ones are ok. */
 export function incidentStatusTone(status: string): 'warn' | 'ok' | '' {
-  if (['reported', 'dispatched', 'handling'].includes(status)) return 'warn';
+  if (['reported', 'dispatched', 'handling', 'returned', 'verify_failed'].includes(status)) return 'warn';
   if (['handled', 'verified', 'evaluated', 'closed'].includes(status)) return 'ok';
   return '';
 }
 
 /** Still waiting for someone to act (counts against the due time). */
 export function incidentIsOpen(status: string): boolean {
-  return ['new', 'reported', 'dispatched', 'handling'].includes(status);
+  return ['new', 'reported', 'dispatched', 'handling', 'returned', 'verify_failed'].includes(status);
 }
 
 /** Past its due time and not done. */

@@ -6,14 +6,17 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use gridwalk_client::{Client, NewIncident, NewVisit, SyncReport};
-use gridwalk_shared::model::{IncidentAction, Location};
+use gridwalk_shared::model::Location;
 use uuid::Uuid;
 
+#[path = "gridwalk/incident.rs"]
+mod incident;
 #[path = "gridwalk/media.rs"]
 mod media;
 
+use incident::IncidentCommand;
 use media::Media;
 
 /// Gridwalk device client (网格员离线客户端).
@@ -156,34 +159,6 @@ enum HouseholdCommand {
     },
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum Action {
-    Accept,
-    Feedback,
-    Verify,
-    Close,
-    Comment,
-}
-
-#[derive(Debug, Subcommand)]
-enum IncidentCommand {
-    /// Add a workflow event.
-    Act {
-        /// Incident id.
-        #[arg(long)]
-        id: Uuid,
-        /// What to do.
-        #[arg(long, value_enum)]
-        action: Action,
-        /// Note.
-        #[arg(long, default_value = "")]
-        note: String,
-        /// With `verify`: the check failed, send it back.
-        #[arg(long)]
-        failed: bool,
-    },
-}
-
 impl Position {
     fn location(&self, client: &Client) -> Option<Location> {
         let (lat, lon) = (self.lat?, self.lon?);
@@ -289,24 +264,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Household {
             command: HouseholdCommand::Set { id, field, value },
         } => client.set_household_field(id, &field, &value)?,
-        Command::Incident {
-            command:
-                IncidentCommand::Act {
-                    id,
-                    action,
-                    note,
-                    failed,
-                },
-        } => {
-            let action = match action {
-                Action::Accept => IncidentAction::Accept,
-                Action::Feedback => IncidentAction::Feedback,
-                Action::Verify => IncidentAction::Verify { passed: !failed },
-                Action::Close => IncidentAction::Close,
-                Action::Comment => IncidentAction::Comment,
-            };
-            client.add_incident_event(id, action, &note)?;
-        }
+        Command::Incident { command } => incident::run(&client, command)?,
         Command::Blob {
             command:
                 BlobCommand::Get {

@@ -84,6 +84,8 @@ pub struct IncidentRow {
     pub reporter_id: Uuid,
     /// Time of the last applied event.
     pub updated_at: Option<Timestamp>,
+    /// Who reported it handled.
+    pub handler_id: Option<Uuid>,
 }
 
 /// One walk-in service request in a list, with its folded state.
@@ -167,8 +169,8 @@ pub(crate) fn derive(
             let state = fold_incident(&i.events);
             conn.execute(
                 "INSERT INTO incidents (id, grid_id, category, status, level, department_id, due,
-                                        reporter_id, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                        reporter_id, updated_at, handler_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     id,
                     i.grid_id.to_string(),
@@ -178,7 +180,8 @@ pub(crate) fn derive(
                     state.department_id.map(|d| d.to_string()),
                     state.due.map(|t| t.millis()),
                     i.reporter_id.to_string(),
-                    state.updated_at.map(|t| t.millis())
+                    state.updated_at.map(|t| t.millis()),
+                    state.handler_id.map(|h| h.to_string())
                 ],
             )?
         }
@@ -284,7 +287,8 @@ pub(crate) fn visits(conn: &Connection, household: Option<Uuid>) -> Result<Vec<V
 pub(crate) fn incidents(conn: &Connection) -> Result<Vec<IncidentRow>> {
     collect(
         conn,
-        "SELECT id, grid_id, category, status, level, department_id, due, reporter_id, updated_at
+        "SELECT id, grid_id, category, status, level, department_id, due, reporter_id, updated_at,
+                handler_id
          FROM incidents ORDER BY updated_at DESC, id",
         [],
         |row| {
@@ -298,6 +302,7 @@ pub(crate) fn incidents(conn: &Connection) -> Result<Vec<IncidentRow>> {
                 due: opt_time(row, 6)?,
                 reporter_id: uuid_at(row, 7)?,
                 updated_at: opt_time(row, 8)?,
+                handler_id: opt_uuid_at(row, 9)?,
             })
         },
     )

@@ -124,6 +124,10 @@ CREATE TABLE blob_refs (
 );
 CREATE INDEX blob_refs_doc ON blob_refs(doc_id);
 "#,
+    // Who reported an incident handled: they may not check it (核查) themselves.
+    r#"
+ALTER TABLE incidents ADD COLUMN handler_id TEXT;
+"#,
 ];
 
 /// The schema version this code writes.

@@ -38,14 +38,14 @@ describe('the i18n table', () => {
 
   it('knows every key built from a status, role or route name', () => {
     const families: Record<string, string[]> = {
-      'incident.status': ['new', 'reported', 'dispatched', 'handling', 'handled', 'verified', 'evaluated', 'closed'],
-      'service.status': ['new', 'registered', 'completed', 'rated'],
+      'incident.status': ['new', 'reported', 'dispatched', 'handling', 'returned', 'handled', 'verify_failed', 'verified', 'evaluated', 'closed'],
+      'service.status': ['new', 'registered', 'transferred', 'returned', 'completed', 'rated'],
       level: ['grid', 'community', 'street', 'city'],
       role: ['grid_worker', 'grid_leader', 'desk', 'department', 'admin'],
       error: ['not_enrolled', 'no_reference', 'network', 'server', 'update_required', 'refused', 'not_found', 'invalid', 'media', 'storage', 'internal'],
       title: ['home', 'grid', 'building', 'household', 'visit', 'report', 'reports', 'incident', 'worklog', 'settings',
         'catalogue', 'service', 'walkin', 'queue', 'board', 'rate', 'residents'],
-      'incident.action': ['report', 'dispatch', 'accept', 'feedback', 'evaluate', 'close', 'comment'],
+      'incident.action': ['report', 'self_handle', 'dispatch', 'transfer', 'escalate', 'accept', 'return', 'feedback', 'evaluate', 'reopen', 'urge', 'close', 'comment'],
       satisfaction: ['satisfied', 'basically', 'dissatisfied'],
       'location.reason': ['denied', 'unavailable', 'timeout'],
       field: ['address', 'head', 'phone', 'notes', 'tags'],
