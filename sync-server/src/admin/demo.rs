@@ -7,6 +7,7 @@ use gridwalk_shared::model::{
     ReferenceData, Role, Satisfaction, ServiceAction, ServiceEvent, ServiceRequest, Visit,
 };
 use gridwalk_shared::time::Timestamp;
+use gridwalk_shared::workflow::SYSTEM_USER;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
@@ -81,21 +82,39 @@ fn incident(
     let due = reference
         .calendar
         .due(Timestamp::from_millis(at), rule.days);
+    // Each step by the one the loop gives it to: the server dispatches, the department (or,
+    // at grid level, another worker of the grid) handles, a colleague checks on site, the
+    // reporter records the resident's rating, the street admin closes.
+    let person = |role: Role, scope: Option<Uuid>| {
+        reference
+            .users
+            .iter()
+            .find(|u| u.role == role && scope.is_none_or(|s| u.scope_id == s) && u.id != by)
+            .map(|u| u.id)
+    };
+    let colleague = person(Role::GridWorker, Some(grid));
+    let handler = match rule.department_id {
+        Some(dept) => person(Role::Department, Some(dept)),
+        None if rule.level == Level::Grid => colleague,
+        None => person(Role::Admin, None),
+    };
+    let admin = person(Role::Admin, None);
     let mut events = Vec::new();
-    let mut event = |rng: &mut StdRng, at: i64, action| {
+    let mut event = |rng: &mut StdRng, at: i64, who: Uuid, action| {
         events.push(IncidentEvent {
             id: id(rng),
             at: Timestamp::from_millis(at),
-            by,
+            by: who,
             action,
             note: String::new(),
             photos: vec![],
         });
     };
-    event(rng, at, IncidentAction::Report);
+    event(rng, at, by, IncidentAction::Report);
     event(
         rng,
         at + HOUR / 2,
+        SYSTEM_USER,
         IncidentAction::Dispatch {
             level: rule.level,
             department_id: rule.department_id,
@@ -111,15 +130,23 @@ fn incident(
             1 => i64::MAX / 4,
             _ => rng.gen_range(HOUR..limit),
         };
-    if rule.level != Level::Grid {
-        event(rng, at + HOUR, IncidentAction::Accept);
-    }
+    let Some(handler) = handler else {
+        return Some(finish(reference, rng, grid, category, by, events));
+    };
+    event(rng, at + HOUR, handler, IncidentAction::Accept);
     if handled < now {
-        event(rng, handled, IncidentAction::Feedback);
-        if handled + 4 * HOUR < now {
+        event(
+            rng,
+            handled.max(at + 2 * HOUR),
+            handler,
+            IncidentAction::Feedback,
+        );
+        let checker = colleague.filter(|c| *c != handler);
+        if let (Some(checker), true) = (checker, handled + 4 * HOUR < now) {
             event(
                 rng,
                 handled + 2 * HOUR,
+                checker,
                 IncidentAction::Verify { passed: true },
             );
             if rng.gen_bool(0.8) {
@@ -127,12 +154,27 @@ fn incident(
                 event(
                     rng,
                     handled + 3 * HOUR,
+                    by,
                     IncidentAction::Evaluate { satisfaction },
                 );
             }
-            event(rng, handled + 4 * HOUR, IncidentAction::Close);
+            if let Some(admin) = admin {
+                event(rng, handled + 4 * HOUR, admin, IncidentAction::Close);
+            }
         }
     }
+    Some(finish(reference, rng, grid, category, by, events))
+}
+
+/// The incident record around its events.
+fn finish(
+    _reference: &ReferenceData,
+    rng: &mut StdRng,
+    grid: Uuid,
+    category: &gridwalk_shared::model::IncidentCategory,
+    by: Uuid,
+    events: Vec<IncidentEvent>,
+) -> Incident {
     let descriptions = [
         "楼道堆放杂物",
         "路灯不亮",
@@ -141,7 +183,7 @@ fn incident(
         "占道经营",
         "墙面小广告",
     ];
-    Some(Incident {
+    Incident {
         id: id(rng),
         grid_id: grid,
         category: category.code.clone(),
@@ -152,7 +194,7 @@ fn incident(
         reporter_id: by,
         events,
         received: Default::default(),
-    })
+    }
 }
 
 fn service(
@@ -318,6 +360,7 @@ pub async fn seed_activity<S: AdminStore>(
 #[cfg(test)]
 mod tests {
     use gridwalk_shared::validate::validate_record;
+    use gridwalk_shared::workflow::IncidentStatus;
 
     use super::*;
     use crate::store::{SqliteStore, Store};
@@ -341,6 +384,7 @@ mod tests {
             units: reference.units.iter().map(|u| u.id).collect(),
             ..IndexFilter::default()
         };
+        let mut statuses = std::collections::HashSet::new();
         for kind in [
             RecordKind::Visit,
             RecordKind::Incident,
@@ -350,9 +394,43 @@ mod tests {
                 let record: Record = serde_json::from_str(&row.row.json).unwrap();
                 validate_record(&record, &reference).unwrap();
                 assert!(row.row.at.is_some_and(|at| at <= now));
+                if let Record::Incident(i) = &record {
+                    // Built the way the loop runs: every event applies, each by the right
+                    // person (replayed through the shared validation one event at a time).
+                    let state = gridwalk_shared::workflow::fold_incident(&i.events);
+                    assert!(state.ignored.is_empty(), "{:?}", i.events);
+                    replay(i, &reference);
+                    statuses.insert(state.status);
+                }
             }
         }
         let households = store.household_count(all.units.clone()).await.unwrap();
         assert_eq!(households, 1800, "nothing overwritten");
+        for expected in [IncidentStatus::Handling, IncidentStatus::Closed] {
+            assert!(statuses.contains(&expected), "{statuses:?}");
+        }
+    }
+
+    /// Adds the incident's events one at a time, each checked as its author's change.
+    fn replay(incident: &gridwalk_shared::model::Incident, reference: &ReferenceData) {
+        use gridwalk_shared::validate::{validate_change, Actor};
+        let mut ordered = incident.events.clone();
+        ordered.sort_by_key(|e| (e.at, e.id));
+        let mut so_far = incident.clone();
+        so_far.events.clear();
+        for event in ordered {
+            let actor = match reference.user(event.by) {
+                Some(u) => Actor {
+                    user_id: u.id,
+                    role: u.role,
+                    scope_id: u.scope_id,
+                },
+                None => Actor::system(),
+            };
+            let old = (!so_far.events.is_empty()).then(|| Record::Incident(so_far.clone()));
+            so_far.events.push(event);
+            let new = Record::Incident(so_far.clone());
+            validate_change(old.as_ref(), &new, &actor, reference).unwrap();
+        }
     }
 }

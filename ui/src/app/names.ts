@@ -5,8 +5,12 @@ export function categoryName(reference: ReferenceData | null, code: string): str
   return reference?.categories.find((c) => c.code === code)?.name ?? code;
 }
 
+/** The user id the server writes its automatic events as (dispatch, 督办). */
+export const SYSTEM_USER = '00000000-0000-0000-0000-000000000000';
+
 export function userName(reference: ReferenceData | null, id: string | null | undefined): string {
   if (!id) return '—';
+  if (id === SYSTEM_USER) return '网格通系统';
   return reference?.users.find((u) => u.id === id)?.name ?? id.slice(0, 8);
 }
 

@@ -65,7 +65,11 @@ const table: Table = {
   'incident.action.comment': ['备注', 'Comment'],
   'incident.timeline': ['办理过程', 'Timeline'],
   'incident.due': ['办理时限：{time}', 'Due {time}'],
-  'incident.check': ['核查处置结果', 'Check the result'],
+  'incident.check': ['现场核查', 'Check on site'],
+  'incident.rate': ['记录居民评价', 'Record the resident\'s rating'],
+  'incident.reopen': ['重新办理', 'Send back for handling'],
+  'incident.reason_needed': ['未通过或重新办理时请写明原因', 'Write the reason when the check fails or it goes back'],
+  'incident.received': ['服务器收到 {time}', 'Server received {time}'],
   'incident.note': ['说明（可不填）', 'Note (optional)'],
 
   'service.status.new': ['新建', 'New'],
