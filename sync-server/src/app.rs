@@ -3,14 +3,17 @@
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::HeaderValue;
-use axum::response::Response;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::admin::AdminConfig;
 use crate::blobs::Blobs;
+use crate::error::AppError;
+use crate::http_limits::{self, HttpLimits};
 use crate::routes;
 use crate::store::{AdminStore, BlobRefs, Store};
 use crate::sync::{CheckSlots, DocLocks, PageLimits, RoundLimit};
@@ -34,6 +37,8 @@ pub struct AppState<S: Store> {
     pub blobs: Option<Blobs>,
     /// How often the server looks for overdue items to urge (督办).
     pub overdue_every: std::time::Duration,
+    /// Timeouts and the connection cap.
+    pub http: HttpLimits,
 }
 
 impl<S: Store> AppState<S> {
@@ -48,6 +53,7 @@ impl<S: Store> AppState<S> {
             admin: Arc::new(AdminConfig::default()),
             blobs: None,
             overdue_every: std::time::Duration::from_secs(60),
+            http: HttpLimits::default(),
         }
     }
 
@@ -68,8 +74,24 @@ async fn stamp_protocol(mut response: Response) -> Response {
     response
 }
 
+/// The 408 of the request timeout, with the error body every other refusal has.
+async fn explain_timeout(response: Response) -> Response {
+    if response.status() != StatusCode::REQUEST_TIMEOUT
+        || response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return response;
+    }
+    AppError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "request_timeout",
+        "the request took too long (its body came too slowly); send it again",
+    )
+    .into_response()
+}
+
 /// The server's routes.
 pub fn app<S: AdminStore + BlobRefs>(state: AppState<S>) -> Router {
+    let request_timeout = state.http.request_timeout;
     Router::new()
         .route("/health", get(routes::health::health::<S>))
         .route(
@@ -89,12 +111,17 @@ pub fn app<S: AdminStore + BlobRefs>(state: AppState<S>) -> Router {
                 .layer(DefaultBodyLimit::disable()),
         )
         .merge(crate::admin::router())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
+        .layer(axum::middleware::map_response(explain_timeout))
         .layer(axum::middleware::map_response(stamp_protocol))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves.
+/// Serves `app` on `listener` within `state.http` until `shutdown` resolves.
 pub async fn serve<S: AdminStore + BlobRefs>(
     listener: tokio::net::TcpListener,
     state: AppState<S>,
@@ -106,10 +133,8 @@ pub async fn serve<S: AdminStore + BlobRefs>(
         state.overdue_every,
     ));
     let _stop_reminders = AbortOnDrop(reminders);
-    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown)
-        .await
+    let limits = state.http;
+    http_limits::serve(listener, app(state), limits, shutdown).await
 }
 
 /// Stops a background task when the server stops.

@@ -9,6 +9,7 @@ pub mod app;
 pub mod auth;
 pub mod blobs;
 pub mod error;
+pub mod http_limits;
 pub mod populate;
 pub mod routes;
 pub mod seed;

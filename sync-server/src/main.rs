@@ -1,19 +1,19 @@
 //! `gridwalk-server`: serve, seed demo data, list users, issue enrolment codes, set admin
 //! passwords.
 
-use std::net::SocketAddr;
+mod serve_cmd;
+
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use clap::{Parser, Subcommand, ValueEnum};
-use gridwalk_server::admin::{self, AdminConfig};
-use gridwalk_server::app::{self, AppState};
+use clap::{Parser, Subcommand};
+use gridwalk_server::admin;
 use gridwalk_server::blobs::{missing_blobs, Blobs};
 use gridwalk_server::store::{AdminStore, AuditEntry, SqliteStore, Store};
-use gridwalk_server::sync::PageLimits;
 use gridwalk_server::{auth, populate, seed};
 use gridwalk_shared::model::{Record, Role, User};
 use serde_json::{json, Value};
+use serve_cmd::{serve, ServeArgs};
 
 /// Gridwalk sync server (网格通同步服务).
 #[derive(Parser)]
@@ -23,41 +23,10 @@ struct Cli {
     command: Command,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum LogFormat {
-    Text,
-    Json,
-}
-
 #[derive(Subcommand)]
 enum Command {
     /// Run the server.
-    Serve {
-        /// Data directory (embedded SQLite database).
-        #[arg(long, env = "GRIDWALK_DATA")]
-        data: PathBuf,
-        /// Address to listen on, e.g. 127.0.0.1:8080.
-        #[arg(long, env = "GRIDWALK_LISTEN", default_value = "127.0.0.1:8080")]
-        listen: SocketAddr,
-        /// Log format.
-        #[arg(long, value_enum, default_value = "text")]
-        log_format: LogFormat,
-        /// Change-log rows per sync response.
-        #[arg(long, env = "GRIDWALK_LOG_PAGE", default_value_t = PageLimits::default().log_rows)]
-        log_page: usize,
-        /// Whole documents per sync response while a fresh device catches up.
-        #[arg(long, env = "GRIDWALK_SNAPSHOT_PAGE", default_value_t = PageLimits::default().snapshot_docs)]
-        snapshot_page: usize,
-        /// Folder of the built admin UI (default: ui/dist/admin of the checkout).
-        #[arg(long, env = "GRIDWALK_ADMIN_UI")]
-        admin_ui: Option<PathBuf>,
-        /// Mark admin session cookies `Secure` (serve behind HTTPS, e.g. a reverse proxy).
-        #[arg(long, env = "GRIDWALK_SECURE_COOKIES")]
-        secure_cookies: bool,
-        /// Seconds between the server's looks for overdue items to urge (督办).
-        #[arg(long, env = "GRIDWALK_OVERDUE_SECS", default_value_t = 60)]
-        overdue_secs: u64,
-    },
+    Serve(ServeArgs),
     /// Create the demo street: 2 communities, 6 grids, 1,800 households, users for every role.
     SeedDemo {
         /// Data directory.
@@ -162,89 +131,9 @@ enum Command {
     },
 }
 
-fn init_logs(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
-    }
-}
-
-fn open(data: &std::path::Path) -> Result<SqliteStore> {
+pub(crate) fn open(data: &std::path::Path) -> Result<SqliteStore> {
     SqliteStore::open(data)
         .with_context(|| format!("cannot open the data directory {}", data.display()))
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    tracing::info!("shutting down");
-}
-
-async fn serve(
-    data: PathBuf,
-    listen: SocketAddr,
-    log_format: LogFormat,
-    limits: PageLimits,
-    admin_ui: Option<PathBuf>,
-    secure_cookies: bool,
-    overdue_every: std::time::Duration,
-) -> Result<()> {
-    init_logs(log_format);
-    if limits.log_rows == 0 || limits.snapshot_docs == 0 {
-        bail!("page sizes must be at least 1");
-    }
-    let store = open(&data)?;
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("cannot listen on {listen}"))?;
-    let addr = listener.local_addr()?;
-    tracing::info!(
-        data = %data.display(),
-        %addr,
-        epoch = %store.epoch(),
-        reference_version = store.reference().version,
-        log_page = limits.log_rows,
-        snapshot_page = limits.snapshot_docs,
-        "gridwalk-server starting"
-    );
-    let admin = AdminConfig {
-        ui_dir: admin_ui.or_else(|| AdminConfig::default().ui_dir),
-        secure_cookies,
-        ..AdminConfig::default()
-    };
-    match &admin.ui_dir {
-        Some(dir) => tracing::info!(admin_ui = %dir.display(), "serving the admin web at /admin"),
-        None => tracing::warn!("admin UI not built (npm run build:admin in ui/): /admin shows how"),
-    }
-    let blobs = Blobs::in_dir(data.join("blobs")).context("cannot open the blob directory")?;
-    println!("Gridwalk server listening on http://{addr}");
-    let state = AppState {
-        limits,
-        admin: std::sync::Arc::new(admin),
-        overdue_every,
-        ..AppState::new(store)
-    }
-    .with_blobs(blobs);
-    app::serve(listener, state, shutdown_signal()).await?;
-    Ok(())
 }
 
 async fn seed_demo(data: PathBuf, seed_value: u64) -> Result<()> {
@@ -383,32 +272,7 @@ async fn main() {
 
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Serve {
-            data,
-            listen,
-            log_format,
-            log_page,
-            snapshot_page,
-            admin_ui,
-            secure_cookies,
-            overdue_secs,
-        } => {
-            let limits = PageLimits {
-                log_rows: log_page,
-                snapshot_docs: snapshot_page,
-            };
-            let overdue_every = std::time::Duration::from_secs(overdue_secs.max(1));
-            serve(
-                data,
-                listen,
-                log_format,
-                limits,
-                admin_ui,
-                secure_cookies,
-                overdue_every,
-            )
-            .await
-        }
+        Command::Serve(args) => serve(args).await,
         Command::SeedDemo { data, seed } => seed_demo(data, seed).await,
         Command::SeedActivity { data, days, seed } => {
             let now = chrono::Utc::now().timestamp_millis();

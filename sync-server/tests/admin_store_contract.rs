@@ -2,7 +2,7 @@
 //! the append-only audit log, device listings and the dashboard queries.
 
 use gridwalk_server::store::{
-    AdminStore, AuditEntry, AuditQuery, IndexFilter, Session, SqliteStore, Store,
+    AdminStore, Attempt, AuditEntry, AuditQuery, IndexFilter, Session, SqliteStore, Store,
 };
 use gridwalk_shared::model::RecordKind;
 use uuid::Uuid;
@@ -33,33 +33,79 @@ fn entry(login: &str, action: &str, scope: Option<Uuid>) -> AuditEntry {
 }
 
 #[tokio::test]
-async fn passwords_failures_and_lock_out() {
+async fn passwords_attempts_and_lock_out() {
     let (_dir, store) = store();
     let user = Uuid::now_v7();
+    let until = now() + 60_000;
     assert_eq!(store.account(user).await.unwrap(), None);
     assert_eq!(
-        store.sign_in_failed(user, 3, now() + 60_000).await.unwrap(),
-        None
+        store.sign_in_attempt(user, 3, now(), until).await.unwrap(),
+        Attempt::NoAccount
     );
     store
         .set_password(user, "$argon2id$x".into())
         .await
         .unwrap();
     for expected in [1, 2] {
-        let a = store
-            .sign_in_failed(user, 3, now() + 60_000)
-            .await
-            .unwrap()
-            .unwrap();
+        assert_eq!(
+            store.sign_in_attempt(user, 3, now(), until).await.unwrap(),
+            Attempt::Counted {
+                failures: expected,
+                locks: false
+            }
+        );
+        let a = store.account(user).await.unwrap().unwrap();
         assert_eq!((a.failures, a.locked_until), (expected, None));
     }
-    let locked = store
-        .sign_in_failed(user, 3, now() + 60_000)
+    assert_eq!(
+        store.sign_in_attempt(user, 3, now(), until).await.unwrap(),
+        Attempt::Counted {
+            failures: 0,
+            locks: true
+        },
+        "the third attempt in a row locks"
+    );
+    assert_eq!(
+        store.sign_in_attempt(user, 3, now(), until).await.unwrap(),
+        Attempt::Locked { until },
+        "refused, not counted, while locked"
+    );
+    // Once the lock has passed, attempts count again from the start.
+    assert_eq!(
+        store
+            .sign_in_attempt(user, 3, until + 1, until + 60_000)
+            .await
+            .unwrap(),
+        Attempt::Counted {
+            failures: 1,
+            locks: false
+        }
+    );
+    // A session (the right password) clears the count.
+    store
+        .create_session(
+            "h".into(),
+            Session {
+                user_id: user,
+                csrf: "c".into(),
+                expires_at: now() + 60_000,
+            },
+        )
+        .await
+        .unwrap();
+    let a = store.account(user).await.unwrap().unwrap();
+    assert_eq!((a.failures, a.locked_until), (0, None));
+    // A new password lifts a lock.
+    for _ in 0..3 {
+        store.sign_in_attempt(user, 3, now(), until).await.unwrap();
+    }
+    assert!(store
+        .account(user)
         .await
         .unwrap()
-        .unwrap();
-    assert!(locked.locked_until.is_some_and(|t| t > now()));
-    // A new password lifts the lock.
+        .unwrap()
+        .locked_until
+        .is_some());
     store
         .set_password(user, "$argon2id$y".into())
         .await
@@ -69,6 +115,31 @@ async fn passwords_failures_and_lock_out() {
         (a.password_hash.as_str(), a.failures, a.locked_until),
         ("$argon2id$y", 0, None)
     );
+}
+
+/// Many attempts at once never count past the lock-out: exactly `lock_after` are let through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_attempts_cannot_pass_the_lock_out() {
+    let (_dir, store) = store();
+    let user = Uuid::now_v7();
+    store
+        .set_password(user, "$argon2id$x".into())
+        .await
+        .unwrap();
+    let until = now() + 60_000;
+    let tasks: Vec<_> = (0..40)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.sign_in_attempt(user, 5, now(), until).await })
+        })
+        .collect();
+    let mut counted = 0;
+    for task in tasks {
+        if let Attempt::Counted { .. } = task.await.unwrap().unwrap() {
+            counted += 1;
+        }
+    }
+    assert_eq!(counted, 5, "five attempts pass, the other 35 find the lock");
 }
 
 #[tokio::test]

@@ -59,11 +59,24 @@ pub struct Sheet {
     pub rows: Vec<Vec<String>>,
 }
 
-/// CSV with a byte-order mark, so spreadsheet programs read the Chinese text as UTF-8.
+/// A cell as a spreadsheet must show it: text that would start a formula (`=`, `+`, `-`,
+/// `@`, tab, carriage return) gets a leading `'`, as OWASP's CSV-injection advice says, so
+/// Excel, LibreOffice and WPS show it as text instead of evaluating it.
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
+/// CSV with a byte-order mark, so spreadsheet programs read the Chinese text as UTF-8. Every
+/// cell is quoted and formula-like cells are [neutralised](neutralise).
 pub fn to_csv(sheet: &Sheet) -> Result<Vec<u8>, AppError> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
-        let mut writer = csv::Writer::from_writer(&mut out);
+        let mut writer = csv::WriterBuilder::new()
+            .quote_style(csv::QuoteStyle::Always)
+            .from_writer(&mut out);
         let fail = |e: csv::Error| {
             AppError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -73,7 +86,9 @@ pub fn to_csv(sheet: &Sheet) -> Result<Vec<u8>, AppError> {
         };
         writer.write_record(sheet.headers).map_err(fail)?;
         for row in &sheet.rows {
-            writer.write_record(row).map_err(fail)?;
+            writer
+                .write_record(row.iter().map(|cell| neutralise(cell).into_owned()))
+                .map_err(fail)?;
         }
         writer.flush().map_err(|e| {
             AppError::new(
@@ -86,7 +101,8 @@ pub fn to_csv(sheet: &Sheet) -> Result<Vec<u8>, AppError> {
     Ok(out)
 }
 
-/// An XLSX workbook with one sheet and a bold header row.
+/// An XLSX workbook with one sheet and a bold header row. Every cell is written as a string
+/// (a shared string, never a formula), so no cell is ever evaluated.
 pub fn to_xlsx(sheet: &Sheet) -> Result<Vec<u8>, AppError> {
     let build = || -> Result<Vec<u8>, XlsxError> {
         let mut book = Workbook::new();

@@ -23,6 +23,7 @@ mod queue;
 mod records;
 mod reference;
 mod session;
+pub mod sign_in_guard;
 mod users;
 mod web;
 
@@ -46,8 +47,12 @@ pub struct AdminConfig {
     pub lock_minutes: i64,
     /// Hours a session lasts.
     pub session_hours: i64,
-    /// Whether cookies carry `Secure` (serve behind HTTPS).
+    /// Whether cookies always carry `Secure` (serve behind HTTPS).
     pub secure_cookies: bool,
+    /// Whether `X-Forwarded-Proto: https` (from a trusted TLS proxy) makes cookies `Secure`.
+    pub trust_forwarded_proto: bool,
+    /// argon2 slots and per-address budgets of sign-ins.
+    pub sign_in: sign_in_guard::SignInGuard,
     /// Serialises read-modify-write edits of the reference data.
     pub reference_edit: tokio::sync::Mutex<()>,
 }
@@ -60,8 +65,23 @@ impl Default for AdminConfig {
             lock_minutes: 15,
             session_hours: 12,
             secure_cookies: false,
+            trust_forwarded_proto: false,
+            sign_in: sign_in_guard::SignInGuard::default(),
             reference_edit: tokio::sync::Mutex::new(()),
         }
+    }
+}
+
+impl AdminConfig {
+    /// Whether cookies set in answer to a request with `headers` carry `Secure`: always with
+    /// `secure_cookies`, else when a trusted proxy says the request came over HTTPS.
+    pub fn cookies_secure(&self, headers: &axum::http::HeaderMap) -> bool {
+        self.secure_cookies
+            || (self.trust_forwarded_proto
+                && headers
+                    .get("x-forwarded-proto")
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.trim().eq_ignore_ascii_case("https")))
     }
 }
 

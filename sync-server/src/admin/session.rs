@@ -1,7 +1,9 @@
 //! `/api/session`: sign in (password, lock-out), who am I, sign out.
 
 use axum::extract::State;
-use axum::http::header::SET_COOKIE;
+use std::time::Instant;
+
+use axum::http::header::{RETRY_AFTER, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use gridwalk_shared::model::User;
@@ -15,7 +17,7 @@ use super::password;
 use crate::app::AppState;
 use crate::auth::{new_token, sha256_hex};
 use crate::error::AppError;
-use crate::store::{AdminStore, AuditEntry, Session};
+use crate::store::{AdminStore, Attempt, AuditEntry, Session};
 
 /// Documentation of `POST /api/session`.
 pub const SIGN_IN: Doc = Doc {
@@ -75,23 +77,48 @@ fn refused() -> AppError {
     )
 }
 
-/// Signs in.
+fn rate_limited(wait: std::time::Duration) -> Response {
+    let seconds = wait.as_secs() + 1;
+    let mut response = AppError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "sign_in_rate_limited",
+        format!("too many failed sign-ins from your address: try again in {seconds} s"),
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from(seconds));
+    response
+}
+
+fn locked(until: i64, now: i64) -> AppError {
+    let minutes = (until - now + 59_999) / 60_000;
+    AppError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "account_locked",
+        format!("too many failed sign-ins: try again in {minutes} min"),
+    )
+}
+
+/// Signs in: the address's budget, a verification slot, the attempt counted (or refused
+/// while locked), then the password. See [`super::sign_in_guard`].
 #[tracing::instrument(skip_all)]
 pub async fn sign_in<S: AdminStore>(
     State(state): State<AppState<S>>,
     ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     ApiJson(form): ApiJson<SignIn>,
 ) -> Result<Response, AppError> {
+    let guard = &state.admin.sign_in;
+    if let Err(wait) = guard.take(&ip, Instant::now()) {
+        return Ok(rate_limited(wait));
+    }
     let reference = state.store.reference();
     let user = reference
         .users
         .iter()
         .find(|u| u.login == form.login && may_sign_in(u.role))
         .cloned();
-    let account = match &user {
-        Some(u) => state.store.account(u.id).await?,
-        None => None,
-    };
     let now = chrono::Utc::now().timestamp_millis();
     let mut entry = AuditEntry {
         id: 0,
@@ -103,7 +130,12 @@ pub async fn sign_in<S: AdminStore>(
         target: String::new(),
         detail: "{}".into(),
         ok: false,
-        ip,
+        ip: ip.clone(),
+    };
+    // A locked account is refused before any waiting or hashing.
+    let account = match &user {
+        Some(u) => state.store.account(u.id).await?,
+        None => None,
     };
     if let Some(until) = account
         .as_ref()
@@ -112,36 +144,52 @@ pub async fn sign_in<S: AdminStore>(
     {
         entry.detail = json!({ "reason": "locked" }).to_string();
         state.store.append_audit(entry).await?;
-        let minutes = (until - now + 59_999) / 60_000;
-        return Err(AppError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "account_locked",
-            format!("too many failed sign-ins: try again in {minutes} min"),
-        ));
+        return Err(locked(until, now));
     }
-    let phc = account
-        .as_ref()
-        .map(|a| a.password_hash.clone())
-        .unwrap_or_else(|| password::decoy().to_string());
+    let slot = match guard.slot().await {
+        Ok(slot) => slot,
+        Err(busy) => {
+            guard.refund(&ip);
+            return Err(busy);
+        }
+    };
+    let attempt = match &account {
+        Some(a) => {
+            let lock_until = now + state.admin.lock_minutes * 60_000;
+            state
+                .store
+                .sign_in_attempt(a.user_id, state.admin.lock_after, now, lock_until)
+                .await?
+        }
+        None => Attempt::NoAccount,
+    };
+    if let Attempt::Locked { until } = attempt {
+        entry.detail = json!({ "reason": "locked" }).to_string();
+        state.store.append_audit(entry).await?;
+        return Err(locked(until, now));
+    }
+    let phc = match (&account, attempt) {
+        (Some(a), Attempt::Counted { .. }) => a.password_hash.clone(),
+        _ => password::decoy().to_string(),
+    };
     let typed = form.password;
     let good = tokio::task::spawn_blocking(move || password::verify(&typed, &phc))
         .await
         .unwrap_or(false);
-    let (Some(user), Some(_), true) = (user, account, good) else {
-        if let Some(id) = entry.actor_id {
-            let lock_until = now + state.admin.lock_minutes * 60_000;
-            let after = state
-                .store
-                .sign_in_failed(id, state.admin.lock_after, lock_until)
-                .await?;
-            let locked = after.and_then(|a| a.locked_until).is_some_and(|t| t > now);
-            entry.detail = json!({ "reason": "bad_credentials", "locked": locked }).to_string();
-        } else {
-            entry.detail = json!({ "reason": "unknown_login" }).to_string();
+    drop(slot);
+    let (Some(user), Attempt::Counted { .. }, true) = (user, attempt, good) else {
+        entry.detail = match (entry.actor_id, attempt) {
+            (Some(_), Attempt::Counted { locks, .. }) => {
+                json!({ "reason": "bad_credentials", "locked": locks })
+            }
+            (Some(_), _) => json!({ "reason": "bad_credentials", "locked": false }),
+            (None, _) => json!({ "reason": "unknown_login" }),
         }
+        .to_string();
         state.store.append_audit(entry).await?;
         return Err(refused());
     };
+    guard.refund(&ip);
     let token = new_token();
     let csrf = new_token();
     let hours = state.admin.session_hours;
@@ -159,7 +207,7 @@ pub async fn sign_in<S: AdminStore>(
     entry.ok = true;
     state.store.append_audit(entry).await?;
     tracing::info!(user = %user.id, "admin signed in");
-    let secure = if state.admin.secure_cookies {
+    let secure = if state.admin.cookies_secure(&headers) {
         "; Secure"
     } else {
         ""
@@ -197,6 +245,7 @@ pub async fn current(caller: Caller) -> ApiJson<SessionInfo> {
 /// Signs out: ends the session and clears the cookie.
 pub async fn sign_out<S: AdminStore>(
     State(state): State<AppState<S>>,
+    request_headers: HeaderMap,
     caller: Caller,
 ) -> Result<(StatusCode, HeaderMap), AppError> {
     if caller.api_token {
@@ -218,10 +267,18 @@ pub async fn sign_out<S: AdminStore>(
             json!({}),
         )
         .await?;
+    let secure = if state.admin.cookies_secure(&request_headers) {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cleared = format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}");
     let mut headers = HeaderMap::new();
     headers.insert(
         SET_COOKIE,
-        HeaderValue::from_static("gw_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+        HeaderValue::from_str(&cleared).map_err(|e| {
+            AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "cookie", e.to_string())
+        })?,
     );
     Ok((StatusCode::NO_CONTENT, headers))
 }

@@ -343,7 +343,8 @@ pub async fn open_blob(
     Ok((target, reader))
 }
 
-/// A blob as an HTTP answer: its type, size and name; cacheable forever (content-addressed).
+/// A blob as an HTTP answer: its type, size and name; cacheable forever (content-addressed);
+/// `X-Content-Type-Options: nosniff`, so a browser never runs uploaded bytes as a page.
 pub fn blob_response(hash: &str, reader: BlobReader) -> Response {
     let mut response =
         Body::from_stream(tokio_util::io::ReaderStream::new(reader.body)).into_response();
@@ -351,6 +352,10 @@ pub fn blob_response(hash: &str, reader: BlobReader) -> Response {
     let text = |t: &str| HeaderValue::from_str(t).unwrap_or(HeaderValue::from_static(""));
     headers.insert(header::CONTENT_TYPE, text(reader.media.mime()));
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(reader.size));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert(BLOB, text(hash));
     headers.insert(header::ETAG, text(&format!("\"{hash}\"")));
     headers.insert(

@@ -23,6 +23,25 @@ pub struct Account {
     pub locked_until: Option<i64>,
 }
 
+/// What [`AdminStore::sign_in_attempt`] decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// The user has no password.
+    NoAccount,
+    /// The account is locked until then (epoch ms); the attempt was not counted.
+    Locked {
+        /// End of the lock.
+        until: i64,
+    },
+    /// The attempt was counted; the password may be checked.
+    Counted {
+        /// Attempts in a row now (0 once this one locked the account).
+        failures: u32,
+        /// Whether this attempt locked the account.
+        locks: bool,
+    },
+}
+
 /// A signed-in browser session.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
@@ -154,14 +173,17 @@ pub trait AdminStore: BlobRefs {
     /// The account of a user, if it has a password.
     fn account(&self, user_id: Uuid) -> impl Future<Output = StoreResult<Option<Account>>> + Send;
 
-    /// Counts a failed sign-in; locks the account until `lock_until` once `lock_after` fail in
-    /// a row. Returns the account as it is now.
-    fn sign_in_failed(
+    /// Takes one sign-in attempt at `now`, in one statement, before the password is checked,
+    /// so parallel guesses cannot pass the lock-out: refused while the account is locked;
+    /// otherwise counted, and the `lock_after`-th attempt in a row locks the account until
+    /// `lock_until` (if its password is right, [`AdminStore::create_session`] lifts the lock).
+    fn sign_in_attempt(
         &self,
         user_id: Uuid,
         lock_after: u32,
+        now: i64,
         lock_until: i64,
-    ) -> impl Future<Output = StoreResult<Option<Account>>> + Send;
+    ) -> impl Future<Output = StoreResult<Attempt>> + Send;
 
     /// Stores a new session (by the cookie's hash) and resets the failure count.
     fn create_session(

@@ -5,8 +5,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
 use super::admin::{
-    Account, AdminStore, AuditEntry, AuditQuery, DeviceInfo, IndexFilter, IndexedRecord, Session,
-    VisitCounts,
+    Account, AdminStore, Attempt, AuditEntry, AuditQuery, DeviceInfo, IndexFilter, IndexedRecord,
+    Session, VisitCounts,
 };
 use super::admin_queries as queries;
 use super::sqlite::{now_ms, parse_uuid};
@@ -125,6 +125,15 @@ const DEVICE_COLUMNS: &str = "d.device_id, d.user_id, d.name, d.app_version, d.c
 const REVOKE_API_TOKEN: &str = "UPDATE api_tokens SET revoked_at = ?3
      WHERE user_id = ?1 AND name = ?2 AND revoked_at IS NULL";
 
+/// Counts one sign-in attempt of user ?1 at ?3 unless the account is locked; the ?2-th in a
+/// row locks it until ?4 (and starts the count again). No row: locked, or no account.
+const COUNT_ATTEMPT: &str = "UPDATE admin_accounts
+     SET failures = CASE WHEN failures + 1 >= ?2 THEN 0 ELSE failures + 1 END,
+         locked_until = CASE WHEN failures + 1 >= ?2 THEN ?4 ELSE NULL END,
+         updated_at = ?3
+     WHERE user_id = ?1 AND (locked_until IS NULL OR locked_until <= ?3)
+     RETURNING failures, locked_until";
+
 impl AdminStore for SqliteStore {
     async fn set_password(&self, user_id: Uuid, password_hash: String) -> StoreResult<()> {
         self.write(move |conn| {
@@ -144,27 +153,41 @@ impl AdminStore for SqliteStore {
         self.read(move |conn| account(conn, user_id)).await
     }
 
-    async fn sign_in_failed(
+    async fn sign_in_attempt(
         &self,
         user_id: Uuid,
         lock_after: u32,
+        now: i64,
         lock_until: i64,
-    ) -> StoreResult<Option<Account>> {
+    ) -> StoreResult<Attempt> {
         self.write(move |conn| {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-            tx.execute(
-                "UPDATE admin_accounts SET failures = failures + 1, updated_at = ?2
-                 WHERE user_id = ?1",
-                params![user_id.to_string(), now_ms()],
-            )?;
-            tx.execute(
-                "UPDATE admin_accounts SET locked_until = ?3, failures = 0
-                 WHERE user_id = ?1 AND failures >= ?2",
-                params![user_id.to_string(), lock_after, lock_until],
-            )?;
-            let account = account(&tx, user_id)?;
-            tx.commit()?;
-            Ok(account)
+            let id = user_id.to_string();
+            let counted: Option<(i64, Option<i64>)> = conn
+                .query_row(
+                    COUNT_ATTEMPT,
+                    params![id, lock_after, now, lock_until],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            if let Some((failures, locked_until)) = counted {
+                return Ok(Attempt::Counted {
+                    failures: failures.max(0) as u32,
+                    locks: locked_until.is_some(),
+                });
+            }
+            let until: Option<Option<i64>> = conn
+                .query_row(
+                    "SELECT locked_until FROM admin_accounts WHERE user_id = ?1",
+                    [id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            Ok(match until {
+                None => Attempt::NoAccount,
+                Some(until) => Attempt::Locked {
+                    until: until.unwrap_or(now),
+                },
+            })
         })
         .await
     }

@@ -17,8 +17,8 @@ use gridwalk_shared::model::{Record, RecordKind, ReferenceData, User};
 use uuid::Uuid;
 
 pub use admin::{
-    Account, AdminStore, AuditEntry, AuditQuery, DeviceInfo, IndexFilter, IndexedRecord, Session,
-    VisitCounts,
+    Account, AdminStore, Attempt, AuditEntry, AuditQuery, DeviceInfo, IndexFilter, IndexedRecord,
+    Session, VisitCounts,
 };
 pub use blob_refs::{BlobDoc, BlobRefs, RefOrigin};
 pub use index::{index_row, IndexRow};

@@ -352,13 +352,23 @@ export type Incident = {
 	reporter_id: string,
 	/**  Append-only event list; the state is folded from it. */
 	events: IncidentEvent[],
+	/**
+	 *  When the server received each event (event id → server time), written by the server
+	 *  only; deadlines are accounted with these ([`crate::workflow::effective_times`]).
+	 */
+	received?: { [key in string]: Timestamp },
 };
 
-/**  What an incident event does; the workflow folds these into a state. */
+/**
+ *  What an incident event does; the workflow folds these into a state
+ *  (`docs/workflow.md` has the whole table of who may do what, when).
+ */
 export type IncidentAction = 
 /**  上报: the first event of every incident. */
 { type: "report" } | 
-/**  分拨: send to a level / department / person with a due time (also escalation). */
+/**  自行处置: the reporter handled a small matter on the spot, at report time. */
+{ type: "self_handle" } | 
+/**  分拨: send to a level / department / person with a due time. */
 { type: "dispatch"; 
 /**  Level it goes to. */
 level: Level; 
@@ -366,20 +376,49 @@ level: Level;
 department_id: string | null; 
 /**  Person, if any. */
 assignee_id: string | null; 
-/**  Due time computed from the working-day calendar. */
+/**  Due time computed from the working-day calendar (required). */
+due: Timestamp | null } | 
+/**  转派: community staff send it on to another department. */
+{ type: "transfer"; 
+/**  Level it goes to. */
+level: Level; 
+/**  Department, if any. */
+department_id: string | null; 
+/**  Person, if any. */
+assignee_id: string | null; 
+/**  New due time (required). */
+due: Timestamp | null } | 
+/**  吹哨 / 上报: escalate to a higher level. */
+{ type: "escalate"; 
+/**  Level it goes to (above the current one). */
+level: Level; 
+/**  Department, if any. */
+department_id: string | null; 
+/**  Person, if any. */
+assignee_id: string | null; 
+/**  New due time (required). */
 due: Timestamp | null } | 
 /**  受理: the handler accepts it. */
 { type: "accept" } | 
+/**
+ *  退回: the department says it is not theirs (reason in the note); back to the
+ *  community for re-dispatch.
+ */
+{ type: "return" } | 
 /**  处置反馈: the handler reports it handled. */
 { type: "feedback" } | 
-/**  核查: the reporter checks the result; a failed check sends it back. */
+/**  核查: a worker of the grid checks the result on site; a failed check needs a reason. */
 { type: "verify"; 
 /**  Whether the result was accepted. */
 passed: boolean } | 
-/**  评价: satisfaction with the result. */
+/**  评价: the resident's or reporter's satisfaction with the result. */
 { type: "evaluate"; 
 /**  Rating. */
 satisfaction: Satisfaction } | 
+/**  重新办理: back to the handler after a failed check or a 不满意 rating. */
+{ type: "reopen" } | 
+/**  督办: a reminder to the handler (written by the server when an item goes overdue). */
+{ type: "urge" } | 
 /**  结案归档. */
 { type: "close" } | 
 /**  A note that does not change the state. */
@@ -431,6 +470,8 @@ export type IncidentRow = {
 	reporter_id: string,
 	/**  Time of the last applied event. */
 	updated_at: Timestamp | null,
+	/**  Who reported it handled. */
+	handler_id: string | null,
 };
 
 /**  An incident's derived state. */
@@ -445,12 +486,20 @@ export type IncidentState = {
 	assignee_id: string | null,
 	/**  Due time at the current level. */
 	due: Timestamp | null,
-	/**  Rating, once evaluated. */
+	/**  Rating, once evaluated (cleared by a reopen). */
 	satisfaction: Satisfaction | null,
 	/**  When it was reported. */
 	reported_at: Timestamp | null,
 	/**  When it was last reported handled (cleared when a check sends it back). */
 	handled_at: Timestamp | null,
+	/**  Who reported it handled (the feedback's or the on-the-spot handling's author). */
+	handler_id: string | null,
+	/**  Handled on the spot by the reporter (自行处置). */
+	self_handled: boolean,
+	/**  Reminders (督办) so far. */
+	urges: number,
+	/**  Whether the server already urged it for being past the current due time. */
+	overdue_urged: boolean,
 	/**  Time of the last applied event. */
 	updated_at: Timestamp | null,
 	/**  Events that were not legal where they fell, in fold order. */
@@ -461,14 +510,18 @@ export type IncidentState = {
 export type IncidentStatus = 
 /**  No events yet (never stored: every incident starts with `Report`). */
 "new" | 
-/**  已上报 */
+/**  已上报: with the community, waiting to be dispatched. */
 "reported" | 
-/**  已分拨 */
+/**  已分拨: with a level / department, not yet accepted. */
 "dispatched" | 
-/**  处置中 */
+/**  处置中: accepted (or reopened), being handled. */
 "handling" | 
-/**  已反馈 */
+/**  已退回: a department returned it; the community re-dispatches. */
+"returned" | 
+/**  已反馈: reported handled, waiting for the check on site. */
 "handled" | 
+/**  核查未通过: the check on site failed; waiting to be reopened. */
+"verify_failed" | 
 /**  已核查 */
 "verified" | 
 /**  已评价 */
@@ -707,6 +760,17 @@ export type ServiceAction =
 { type: "hand_over"; 
 /**  New responsible user. */
 to: string } | 
+/**
+ *  转办: send to the department responsible for the item, with a due time from the
+ *  item's time limit.
+ */
+{ type: "transfer"; 
+/**  Department. */
+department_id: string; 
+/**  Due time (working days from the catalogue item's limit). */
+due: Timestamp } | 
+/**  退回: the department sends it back to the desk (reason in the note). */
+{ type: "return" } | 
 /**  办结. */
 { type: "complete"; 
 /**  Completed at the window without a follow-up (当场办结). */
@@ -792,12 +856,18 @@ export type ServiceState = {
 	status: ServiceStatus,
 	/**  Responsible desk worker (first responder, or whom it was handed to). */
 	responsible_id: string | null,
+	/**  Department it was sent to. */
+	department_id: string | null,
+	/**  Due time: the department's, once transferred. */
+	due: Timestamp | null,
 	/**  Completed at the window. */
 	on_the_spot: boolean,
 	/**  When it was registered. */
 	registered_at: Timestamp | null,
 	/**  When it was completed. */
 	completed_at: Timestamp | null,
+	/**  Who completed it. */
+	completed_by: string | null,
 	/**  Rating. */
 	satisfaction: Satisfaction | null,
 	/**  Events not legal where they fell. */
@@ -808,8 +878,12 @@ export type ServiceState = {
 export type ServiceStatus = 
 /**  No events yet. */
 "new" | 
-/**  已登记, being handled. */
+/**  已登记, being handled at the desk. */
 "registered" | 
+/**  已转办: with the item's department. */
+"transferred" | 
+/**  已退回: the department sent it back to the desk. */
+"returned" | 
 /**  已办结 */
 "completed" | 
 /**  已评价 */
@@ -887,7 +961,7 @@ saved_at: Timestamp } |
 household: HouseholdRow; 
 /**  When it was visited. */
 visited_at: Timestamp } | 
-/**  An own report was handled: check the result (核查). */
+/**  A problem in my grid was reported handled by someone else: check it on site (待核查). */
 { kind: "verify"; 
 /**  The incident. */
 incident: IncidentRow } | 
