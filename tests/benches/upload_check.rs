@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use gridwalk_server::seed;
 use gridwalk_server::store::StoredDoc;
-use gridwalk_server::sync::check_upload;
+use gridwalk_server::sync::{check_upload, Receipt};
 use gridwalk_shared::doc;
 use gridwalk_shared::model::{Record, RecordKind, Role};
 use gridwalk_shared::validate::Actor;
@@ -35,6 +35,11 @@ fn main() -> Result<()> {
         user_id: worker.id,
         role: worker.role,
         scope_id: worker.scope_id,
+    };
+    // The server's side: its actor, and the receipt time it stamps (and dispatches at).
+    let receipt = Receipt {
+        server_actor: uuid::Uuid::now_v7(),
+        now: gridwalk_shared::time::Timestamp::from(chrono::Utc::now()),
     };
     let mut households = Vec::new();
     let mut stored = HashMap::new();
