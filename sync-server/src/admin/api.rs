@@ -9,7 +9,7 @@ use axum::routing::{self, MethodRouter};
 use axum::Router;
 
 use super::{
-    audit, dashboard, devices, evidence, export, households, openapi, org, queue, records,
+    audit, dashboard, devices, evidence, export, households, openapi, org, photos, queue, records,
     reference, session, users,
 };
 use crate::app::AppState;
@@ -208,6 +208,7 @@ pub fn routes<S: AdminStore>() -> (Router<AppState<S>>, Vec<Operation>) {
     .get("/api/records", records::DOC, records::list::<S>)
     .get("/api/queue", queue::LIST, queue::list::<S>)
     .post("/api/incidents/{id}/events", queue::ACT, queue::act::<S>)
+    .upload("/api/photos", photos::UPLOAD, photos::upload::<S>)
     .get(
         "/api/blobs/missing",
         evidence::MISSING,
