@@ -1,14 +1,16 @@
 //! `gridwalk-server`: serve, seed demo data, list users, issue enrolment codes, set admin
-//! passwords.
+//! passwords, collect unneeded blobs.
 
 mod serve_cmd;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use gridwalk_server::admin;
-use gridwalk_server::blobs::{missing_blobs, Blobs};
+use gridwalk_server::blobs::fs::FsBlobStore;
+use gridwalk_server::blobs::{gc, missing_blobs, Blobs};
 use gridwalk_server::store::{AdminStore, AuditEntry, SqliteStore, Store};
 use gridwalk_server::{auth, populate, seed};
 use gridwalk_shared::model::{Record, Role, User};
@@ -119,6 +121,19 @@ enum Command {
         /// Data directory.
         #[arg(long, env = "GRIDWALK_DATA")]
         data: PathBuf,
+    },
+    /// List (or with --delete remove) partial uploads and unreferenced blobs older than the
+    /// grace period: `partial|unreferenced HASH BYTES MODIFIED` per line, then a summary.
+    GcBlobs {
+        /// Data directory.
+        #[arg(long, env = "GRIDWALK_DATA")]
+        data: PathBuf,
+        /// Hours a blob or partial upload is kept before it may go.
+        #[arg(long, default_value_t = 72)]
+        grace_hours: u64,
+        /// Delete them (without it, only print what would go).
+        #[arg(long)]
+        delete: bool,
     },
     /// Drop change-log rows older than the newest `keep`; devices behind get snapshots.
     Compact {
@@ -262,6 +277,40 @@ async fn enroll_code(data: PathBuf, login: String, ttl_hours: i64) -> Result<()>
     Ok(())
 }
 
+async fn gc_blobs(data: PathBuf, grace_hours: u64, delete: bool) -> Result<()> {
+    let store = open(&data)?;
+    let dir = data.join("blobs");
+    let blobs = FsBlobStore::open(&dir).context("cannot open the blob directory")?;
+    let needed = gc::needed(&store, &blobs).await?;
+    let grace = Duration::from_secs(grace_hours * 3600);
+    let mut garbage = gc::collectable(&dir, &needed, grace, std::time::SystemTime::now())?;
+    if delete {
+        garbage = gc::delete(&store, &dir, garbage).await?;
+    }
+    for item in &garbage {
+        let modified = chrono::DateTime::<chrono::Utc>::from(item.file.modified);
+        println!(
+            "{} {} {} {}",
+            item.why.as_str(),
+            item.file.hash,
+            item.file.size,
+            modified.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        );
+    }
+    let bytes: u64 = garbage.iter().map(|g| g.file.size).sum();
+    let verb = if delete { "deleted" } else { "would delete" };
+    println!(
+        "{verb} {} files, {bytes} bytes (older than {grace_hours} h){}",
+        garbage.len(),
+        if delete {
+            ""
+        } else {
+            "; run with --delete to delete them"
+        }
+    );
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() {
     if let Err(e) = run(Cli::parse()).await {
@@ -351,6 +400,11 @@ async fn run(cli: Cli) -> Result<()> {
             println!("new epoch {epoch}: devices will re-send what they hold");
             Ok(())
         }
+        Command::GcBlobs {
+            data,
+            grace_hours,
+            delete,
+        } => gc_blobs(data, grace_hours, delete).await,
         Command::Compact { data, keep } => {
             let store = open(&data)?;
             let top = store.top_seq().await?;
