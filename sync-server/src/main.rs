@@ -1,5 +1,5 @@
 //! `gridwalk-server`: serve, seed demo data, list users, issue enrolment codes, set admin
-//! passwords, collect unneeded blobs.
+//! passwords, back up and restore, collect unneeded blobs.
 
 mod serve_cmd;
 
@@ -12,7 +12,7 @@ use gridwalk_server::admin;
 use gridwalk_server::blobs::fs::FsBlobStore;
 use gridwalk_server::blobs::{gc, missing_blobs, Blobs};
 use gridwalk_server::store::{AdminStore, AuditEntry, SqliteStore, Store};
-use gridwalk_server::{auth, populate, seed};
+use gridwalk_server::{auth, backup, populate, seed};
 use gridwalk_shared::model::{Record, Role, User};
 use serde_json::{json, Value};
 use serve_cmd::{serve, ServeArgs};
@@ -118,6 +118,26 @@ enum Command {
     },
     /// Start a new epoch after restoring a backup, so devices re-send what they hold.
     NewEpoch {
+        /// Data directory.
+        #[arg(long, env = "GRIDWALK_DATA")]
+        data: PathBuf,
+    },
+    /// Copy the store to FILE while the server runs (SQLite's online backup), with a list of
+    /// the blobs held then in FILE.blobs; copy the `blobs` folder beside it yourself.
+    Backup {
+        /// Data directory.
+        #[arg(long, env = "GRIDWALK_DATA")]
+        data: PathBuf,
+        /// Backup file to write (replaced if it exists).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup into a data directory (stop the server first) with a new epoch, so
+    /// devices re-send what the backup missed.
+    Restore {
+        /// Backup file written by `backup`.
+        #[arg(long)]
+        from: PathBuf,
         /// Data directory.
         #[arg(long, env = "GRIDWALK_DATA")]
         data: PathBuf,
@@ -398,6 +418,31 @@ async fn run(cli: Cli) -> Result<()> {
         Command::NewEpoch { data } => {
             let epoch = open(&data)?.new_epoch()?;
             println!("new epoch {epoch}: devices will re-send what they hold");
+            Ok(())
+        }
+        Command::Backup { data, to } => {
+            let made = tokio::task::spawn_blocking(move || backup::backup(&data, &to)).await??;
+            println!(
+                "backup {} ({} bytes); {} blobs listed in {}",
+                made.file.display(),
+                made.bytes,
+                made.blobs,
+                made.manifest.display()
+            );
+            Ok(())
+        }
+        Command::Restore { from, data } => {
+            let done = tokio::task::spawn_blocking(move || backup::restore(&from, &data)).await??;
+            println!(
+                "restored; new epoch {}: devices will re-send what they hold",
+                done.epoch
+            );
+            if done.missing_blobs > 0 {
+                println!(
+                    "{} referenced blobs are not in the blob folder: copy it back, or see missing-blobs",
+                    done.missing_blobs
+                );
+            }
             Ok(())
         }
         Command::GcBlobs {
