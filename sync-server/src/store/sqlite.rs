@@ -91,11 +91,14 @@ fn meta_id(conn: &Connection, key: &str) -> StoreResult<Uuid> {
 }
 
 impl SqliteStore {
+    /// Name of the database file in the data directory.
+    pub const FILE_NAME: &'static str = "gridwalk-server.sqlite";
+
     /// Opens (creating if needed) the store in `dir`.
     pub fn open(dir: &Path) -> StoreResult<SqliteStore> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::Other(format!("cannot create {}: {e}", dir.display())))?;
-        let path = dir.join("gridwalk-server.sqlite");
+        let path = dir.join(Self::FILE_NAME);
         let writer = open_connection(&path, WRITER_CACHE_KIB)?;
         writer.execute_batch(include_str!("schema.sql"))?;
         migrate(&writer)?;
