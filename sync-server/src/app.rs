@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::http_limits::{self, HttpLimits};
 use crate::routes;
 use crate::store::{AdminStore, BlobRefs, Store};
-use crate::sync::{CheckSlots, DocLocks, PageLimits, RoundLimit};
+use crate::sync::{CheckSlots, DocLocks, PageLimits, Recovering, RoundLimit};
 
 /// State shared by every handler.
 #[derive(Clone)]
@@ -35,6 +35,8 @@ pub struct AppState<S: Store> {
     pub admin: Arc<AdminConfig>,
     /// Blob storage (photos, audio); `None`: blob routes answer 503.
     pub blobs: Option<Blobs>,
+    /// Devices re-sending after a restore from backup.
+    pub recovering: Arc<Recovering>,
     /// How often the server looks for overdue items to urge (督办).
     pub overdue_every: std::time::Duration,
     /// Timeouts and the connection cap.
@@ -52,6 +54,7 @@ impl<S: Store> AppState<S> {
             limits: PageLimits::default(),
             admin: Arc::new(AdminConfig::default()),
             blobs: None,
+            recovering: Arc::new(Recovering::default()),
             overdue_every: std::time::Duration::from_secs(60),
             http: HttpLimits::default(),
         }

@@ -153,6 +153,7 @@ async fn dispatch_due_follows_the_calendar_and_the_overdue_urge_is_written_once(
     let receipt = Receipt {
         server_actor: store.server_actor(),
         now: ts("2026-10-01T00:10:00+08:00"),
+        recovering: false,
     };
     let write = check_upload(None, &upload(&record), &actor, &reference, receipt)
         .unwrap()

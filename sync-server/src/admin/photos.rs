@@ -24,10 +24,7 @@ pub const UPLOAD: Doc = Doc {
     summary: "Upload a JPEG photo (downscaled in the browser) or, with thumbnail_of, its thumbnail",
     tag: "workflow",
     public: false,
-    query: &[(
-        "thumbnail_of",
-        "Hash of the photo this is the thumbnail of",
-    )],
+    query: &[("thumbnail_of", "Hash of the photo this is the thumbnail of")],
     body: Some(Body::Upload),
     reply: Reply::Json("StoredPhoto"),
 };

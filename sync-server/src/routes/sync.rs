@@ -116,6 +116,7 @@ pub async fn sync<S: AdminStore>(
         &state.locks,
         &state.checks,
         state.limits,
+        &state.recovering,
         &device,
         request,
     )

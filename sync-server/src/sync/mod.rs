@@ -4,6 +4,7 @@
 mod download;
 mod overdue;
 mod rate;
+mod recovery;
 mod server_events;
 mod upload;
 
@@ -21,6 +22,7 @@ use uuid::Uuid;
 pub use download::PageLimits;
 pub use overdue::{run_overdue_reminders, urge_overdue};
 pub use rate::RoundLimit;
+pub use recovery::Recovering;
 pub use server_events::{
     add as add_server_events, write_as_server, Addition, ServerChange, ServerEventError,
 };
@@ -122,10 +124,20 @@ pub async fn sync<S: Store>(
     locks: &DocLocks,
     checks: &CheckSlots,
     limits: PageLimits,
+    recovering: &Recovering,
     device: &DeviceAuth,
     request: SyncRequest,
 ) -> Result<SyncResponse, AppError> {
     check_limits(&request)?;
+    let now = std::time::Instant::now();
+    if request
+        .cursor
+        .as_ref()
+        .is_some_and(|c| c.epoch != store.epoch() && store.is_past_epoch(c.epoch))
+    {
+        recovering.mark(device.device_id, now);
+    }
+    let recovering = recovering.active(device.device_id, now);
     let reference = store.reference();
     let actor = actor(device);
     let visible = visibility(&actor, &reference);
@@ -150,6 +162,7 @@ pub async fn sync<S: Store>(
         let receipt = Receipt {
             server_actor: store.server_actor(),
             now: Timestamp::from(chrono::Utc::now()),
+            recovering,
         };
         tokio::task::spawn_blocking(move || {
             check_all(&request.docs, &stored, &actor, &reference, receipt)
