@@ -11,6 +11,7 @@ pub mod backup;
 pub mod blobs;
 pub mod error;
 pub mod http_limits;
+pub mod live;
 pub mod populate;
 pub mod routes;
 pub mod seed;

@@ -35,6 +35,8 @@ pub enum Reply {
     Media,
     /// 204, no body.
     Empty,
+    /// A `text/event-stream` of `changed` nudges.
+    Events,
 }
 
 /// Documentation of one operation.
@@ -207,6 +209,7 @@ pub fn routes<S: AdminStore>() -> (Router<AppState<S>>, Vec<Operation>) {
     .get("/api/audit", audit::DOC, audit::search::<S>)
     .get("/api/records", records::DOC, records::list::<S>)
     .get("/api/queue", queue::LIST, queue::list::<S>)
+    .get("/api/events", queue::EVENTS, queue::events::<S>)
     .post("/api/incidents/{id}/events", queue::ACT, queue::act::<S>)
     .upload("/api/photos", photos::UPLOAD, photos::upload::<S>)
     .get(

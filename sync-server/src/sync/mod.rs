@@ -118,16 +118,34 @@ fn check_limits(request: &SyncRequest) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The server-wide parts a sync round works with.
+pub struct Engine<'a> {
+    /// Per-document upload locks.
+    pub locks: &'a DocLocks,
+    /// Slots for checking uploads.
+    pub checks: &'a CheckSlots,
+    /// Download page sizes.
+    pub limits: PageLimits,
+    /// Devices re-sending after a restore.
+    pub recovering: &'a Recovering,
+    /// Live nudges for what a round stored.
+    pub live: &'a crate::live::Live,
+}
+
 /// Handles one sync round for an authenticated device.
 pub async fn sync<S: Store>(
     store: &S,
-    locks: &DocLocks,
-    checks: &CheckSlots,
-    limits: PageLimits,
-    recovering: &Recovering,
+    engine: &Engine<'_>,
     device: &DeviceAuth,
     request: SyncRequest,
 ) -> Result<SyncResponse, AppError> {
+    let Engine {
+        locks,
+        checks,
+        limits,
+        recovering,
+        live,
+    } = *engine;
     check_limits(&request)?;
     let now = std::time::Instant::now();
     if request
@@ -178,7 +196,9 @@ pub async fn sync<S: Store>(
     };
     let stored_count = writes.len();
     // Also with nothing to store: the commit records the device's last sync (admin web).
+    let changed = crate::live::Changed::of(&writes);
     store.commit(device.device_id, writes).await?;
+    live.notify(changed);
     drop(guards);
 
     let page = download::next_page(
