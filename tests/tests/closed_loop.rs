@@ -306,15 +306,28 @@ async fn live_nudges_reach_only_those_in_scope() -> Result<()> {
         .await?;
     assert_eq!(web.status(), 200);
 
-    // A report in grid 1, routed to 城管科: the grid's other phone and the department hear.
+    // A report in grid 1, routed to 城管科: the grid's other phone, the community's hall
+    // tablet (listening through its core, as the app does) and the department hear.
     let reporter = deployment.device(&server.url, "worker1").await?;
+    let tablet = deployment.device(&server.url, "desk1").await?;
     reporter.client.sync().await?;
-    reporter.client.report_incident(NewIncident {
-        category: "env.garbage".into(),
-        description: "楼道堆放杂物".into(),
-        location: None,
-    })?;
-    reporter.client.sync().await?;
+    tablet.client.sync().await?;
+    let listening = tablet
+        .client
+        .wait_for_change(std::time::Duration::from_secs(20));
+    let report = async {
+        // Give the tablet's stream a moment to open before the change is announced.
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        reporter.client.report_incident(NewIncident {
+            category: "env.garbage".into(),
+            description: "楼道堆放杂物".into(),
+            location: None,
+        })?;
+        reporter.client.sync().await
+    };
+    let (heard, reported) = tokio::join!(listening, report);
+    reported?;
+    assert!(heard?, "the hall tablet was not nudged");
     let second = std::time::Duration::from_secs(10);
     assert!(
         nudged(mine, second).await,
