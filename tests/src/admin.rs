@@ -218,3 +218,34 @@ pub fn browser_driver() -> std::result::Result<PathBuf, String> {
     }
     Ok(dir.join("admin.mjs"))
 }
+
+/// Runs one phase of the admin web's browser script (from [`browser_driver`]) signed in as
+/// `login`; its last stdout line is JSON.
+pub fn browser_phase(
+    driver: &Path,
+    login: &str,
+    name: &str,
+    url: &str,
+    out: &Path,
+    arg: Option<&str>,
+) -> anyhow::Result<Value> {
+    let mut cmd = Command::new("node");
+    cmd.arg(driver)
+        .args([name, url])
+        .arg(out)
+        .env("ADMIN_LOGIN", login);
+    if let Some(arg) = arg {
+        cmd.arg(arg);
+    }
+    let output = cmd.output().context("run node")?;
+    if !output.status.success() {
+        anyhow::bail!(
+            "browser phase {name} failed:\n{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let last = stdout.lines().last().unwrap_or("null");
+    Ok(serde_json::from_str(last)?)
+}

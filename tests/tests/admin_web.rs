@@ -7,13 +7,12 @@
 //! unless GRIDWALK_REQUIRE_BROWSER=1 (CI). UPDATE_SCREENSHOTS=1 refreshes docs/screenshots.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 use calamine::Reader;
 use gridwalk_client::{Attachments, Client, NewIncident, NewVisit};
 use gridwalk_shared::model::{Answer, ItemKind};
-use gridwalk_tests::admin::{browser_driver, AdminSession, DEMO_PASSWORD};
+use gridwalk_tests::admin::{browser_driver, browser_phase, AdminSession, DEMO_PASSWORD};
 use gridwalk_tests::media::{scene_jpeg, wav};
 use gridwalk_tests::raw::RawDevice;
 use gridwalk_tests::{Deployment, Server};
@@ -26,24 +25,9 @@ fn workspace() -> PathBuf {
         .unwrap_or_default()
 }
 
-/// Runs one phase of the browser script; its last stdout line is JSON.
+/// Runs one phase of the browser script as the street admin.
 fn phase(driver: &Path, name: &str, url: &str, out: &Path, arg: Option<&str>) -> Result<Value> {
-    let mut cmd = Command::new("node");
-    cmd.arg(driver).args([name, url]).arg(out);
-    if let Some(arg) = arg {
-        cmd.arg(arg);
-    }
-    let output = cmd.output().context("run node")?;
-    if !output.status.success() {
-        bail!(
-            "browser phase {name} failed:\n{}\n{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let last = stdout.lines().last().unwrap_or("null");
-    Ok(serde_json::from_str(last)?)
+    browser_phase(driver, "admin", name, url, out, arg)
 }
 
 /// Some field work from a phone so the dashboards have something to show.

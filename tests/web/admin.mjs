@@ -171,6 +171,46 @@ const phases = {
     await page.waitForSelector('[data-testid=lightbox]', { state: 'detached' });
     return { range, thumbnailWidth, fullWidth, audioType, audioDuration, missing };
   },
+  // The work queue as department staff (ADMIN_LOGIN=dept1): the routed item in 待受理,
+  // accepted, then feedback with a photo picked from disk (downscaled to JPEG in the page),
+  // the timeline showing that photo. ARG: "INCIDENT_ID|PHOTO_PATH".
+  async queue() {
+    const [id, photo] = arg.split('|');
+    await signIn();
+    await go('queue');
+    const row = `[data-testid=queue] tr[data-item="${id}"]`;
+    await page.waitForSelector(row);
+    const newCount = Number(await page.textContent('[data-testid=count-new]'));
+    await page.click(row);
+    await page.waitForSelector('[data-testid=queue-detail]');
+    await shot('queue');
+    await page.click('button[data-action=accept]');
+    await page.waitForSelector('button[data-action=feedback]');
+    await page.fill('[data-testid=queue-note]', '已清运，现场恢复整洁');
+    await page.setInputFiles('[data-testid=queue-photos]', photo);
+    const uploaded = page.locator('[data-testid=queue-photo]').first();
+    await uploaded.waitFor();
+    await page.waitForFunction((img) => img.complete && img.naturalWidth > 0, await uploaded.elementHandle());
+    const thumbnailWidth = await uploaded.evaluate((img) => img.naturalWidth);
+    await page.click('button[data-action=feedback]');
+    const shown = page.locator('[data-testid=queue-timeline] [data-testid=event-photo]').first();
+    await shown.waitFor();
+    await page.waitForFunction((img) => img.complete && img.naturalWidth > 0, await shown.elementHandle());
+    const timeline = await page.$$eval('[data-testid=queue-timeline] li b', (items) => items.map((b) => b.textContent));
+    await shot('queue-timeline');
+    return { newCount, thumbnailWidth, timeline };
+  },
+  // The community's board (ADMIN_LOGIN=admin): the overdue box first, with its count.
+  async board() {
+    await signIn();
+    await go('queue');
+    await page.waitForSelector('[data-testid=count-overdue]');
+    await page.click('button[data-box=overdue]');
+    await page.waitForSelector('[data-testid=queue] tr[data-item]');
+    const overdue = Number(await page.textContent('[data-testid=count-overdue]'));
+    await shot('board');
+    return { overdue };
+  },
 };
 
 try {

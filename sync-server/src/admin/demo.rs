@@ -166,6 +166,28 @@ fn incident(
     Some(finish(reference, rng, grid, category, by, events))
 }
 
+/// What a worker writes for a problem of this category (the demo's own words).
+fn describe(code: &str) -> &'static [&'static str] {
+    match code {
+        "env.garbage" => &["楼道堆放杂物", "垃圾桶满溢", "小区门口暴露垃圾"],
+        "env.littering" => &["绿化带乱扔垃圾", "楼下乱倒建筑垃圾"],
+        "env.pollution" => &["餐馆油烟直排", "烧烤店油烟扰民"],
+        "city.illegal_parking" => &["消防通道违停", "人行道停车"],
+        "city.road_damage" => &["路面坑洼", "人行道砖松动"],
+        "safety.fire_exit" => &["消防通道堆放杂物", "安全出口被锁"],
+        "safety.gas" => &["闻到燃气味", "燃气软管老化"],
+        "safety.electric_bike" => &["电动车推入楼道充电", "飞线充电"],
+        "order.noise" => &["夜间装修噪音", "广场舞音响过大"],
+        "order.dispute" => &["邻里漏水纠纷", "车位纠纷"],
+        "infra.streetlight" => &["路灯不亮", "路灯杆倾斜"],
+        "infra.water_leak" => &["供水管道漏水", "消火栓漏水"],
+        "infra.manhole" => &["井盖松动", "井盖缺失"],
+        "service.elderly_help" => &["独居老人求助", "老人行动不便需帮办"],
+        "market.unlicensed" => &["无证流动摊贩", "无照经营小店"],
+        _ => &["其他需协调的问题"],
+    }
+}
+
 /// The incident record around its events.
 fn finish(
     _reference: &ReferenceData,
@@ -175,14 +197,7 @@ fn finish(
     by: Uuid,
     events: Vec<IncidentEvent>,
 ) -> Incident {
-    let descriptions = [
-        "楼道堆放杂物",
-        "路灯不亮",
-        "垃圾桶满溢",
-        "井盖松动",
-        "占道经营",
-        "墙面小广告",
-    ];
+    let descriptions = describe(&category.code);
     Incident {
         id: id(rng),
         grid_id: grid,

@@ -394,7 +394,10 @@ fn evidence() -> Vec<(&'static str, Value)> {
                     "status": s(), "level": s(), "department_id": opt_id,
                     "reported_at": opt("string"), "due": opt("string"),
                     "box": { "type": "string", "enum": ["new", "accepted", "due_soon", "overdue", "handled", "returned"] },
-                    "urges": int(), "record": { "type": "object", "description": "the incident with its event timeline" } }),
+                    "urges": int(), "grid": s(), "department": opt("string"),
+                    "names": { "type": "object", "additionalProperties": { "type": "string" },
+                        "description": "user id → display name, for the timeline" },
+                    "record": { "type": "object", "description": "the incident with its event timeline" } }),
             ),
         ),
         (

@@ -8,7 +8,7 @@
 
 use automerge::Automerge;
 use axum::extract::{Path, Query, State};
-use gridwalk_shared::model::{IncidentAction, IncidentEvent, Record, RecordKind};
+use gridwalk_shared::model::{IncidentAction, IncidentEvent, Record, RecordKind, ReferenceData};
 use gridwalk_shared::time::{new_id, Timestamp};
 use gridwalk_shared::validate::Actor;
 use gridwalk_shared::workflow::{fold_incident, IncidentStatus};
@@ -106,6 +106,11 @@ pub struct QueueItem {
     #[serde(rename = "box")]
     queue_box: &'static str,
     urges: u32,
+    /// Display names: the grid, the department, and everyone in the timeline (user id →
+    /// name; the server is 网格通系统).
+    grid: String,
+    department: Option<String>,
+    names: std::collections::BTreeMap<Uuid, String>,
     /// The whole record (its event timeline, photos, audio, location).
     record: Record,
 }
@@ -125,11 +130,23 @@ pub struct QueueQuery {
     q: Option<String>,
 }
 
-fn item(record: Record, now: i64) -> Option<QueueItem> {
+fn item(record: Record, reference: &ReferenceData, now: i64) -> Option<QueueItem> {
     let Record::Incident(incident) = &record else {
         return None;
     };
     let state = gridwalk_shared::workflow::fold_incident_accounted(incident);
+    let names = incident
+        .events
+        .iter()
+        .map(|e| {
+            let name = match reference.user(e.by) {
+                Some(u) => u.name.clone(),
+                None if e.by == gridwalk_shared::workflow::SYSTEM_USER => "网格通系统".into(),
+                None => e.by.to_string(),
+            };
+            (e.by, name)
+        })
+        .collect();
     Some(QueueItem {
         id: incident.id,
         grid_id: incident.grid_id,
@@ -145,6 +162,18 @@ fn item(record: Record, now: i64) -> Option<QueueItem> {
         due: state.due,
         queue_box: box_of(state.status, state.due.map(|d| d.millis()), now),
         urges: state.urges,
+        grid: reference
+            .unit(incident.grid_id)
+            .map(|u| u.name.clone())
+            .unwrap_or_default(),
+        department: state.department_id.and_then(|d| {
+            reference
+                .departments
+                .iter()
+                .find(|x| x.id == d)
+                .map(|x| x.name.clone())
+        }),
+        names,
         record,
     })
 }
@@ -176,7 +205,7 @@ pub async fn list<S: AdminStore>(
     let mut items: Vec<QueueItem> = rows
         .into_iter()
         .filter_map(|row| serde_json::from_str::<Record>(&row.row.json).ok())
-        .filter_map(|record| item(record, now))
+        .filter_map(|record| item(record, &caller.reference, now))
         .filter(|i| i.queue_box != "closed")
         .filter(|i| needle.is_none_or(|q| i.description.contains(q) || i.category.contains(q)))
         .collect();
@@ -334,5 +363,7 @@ pub async fn act<S: AdminStore>(
         )
         .await?;
     let now_ms = now.millis();
-    item(record, now_ms).map(ApiJson).ok_or_else(not_found)
+    item(record, &reference, now_ms)
+        .map(ApiJson)
+        .ok_or_else(not_found)
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitted, isAssignment, needsReason, offeredActions, queuePath } from './queue';
+import { fitted, isAssignment, needsReason, offeredActions, queuePath, receivedLater } from './queue';
 
 describe('the work queue', () => {
   it('builds its path from the box and the search text', () => {
@@ -23,6 +23,12 @@ describe('the work queue', () => {
     expect(needsReason('return')).toBe(true);
     expect(needsReason('accept')).toBe(false);
     expect(isAssignment('transfer')).toBe(true);
+  });
+
+  it('shows the server\'s receipt time only when it is more than a minute off', () => {
+    expect(receivedLater('2026-12-02T01:00:00Z', '2026-12-02T01:00:30Z')).toBe(false);
+    expect(receivedLater('2026-12-02T01:00:00Z', '2026-12-02T03:00:00Z')).toBe(true);
+    expect(receivedLater('2026-12-02T01:00:00Z', undefined)).toBe(false);
   });
 
   it('downscales to the long edge and never enlarges', () => {

@@ -26,6 +26,9 @@ export interface QueueItem {
   due: string | null;
   box: Box;
   urges: number;
+  grid: string;
+  department: string | null;
+  names: Record<string, string>;
   record: {
     photos: string[];
     audio: string[];
@@ -64,6 +67,12 @@ export function offeredActions(role: string, status: string): string[] {
   if (open && status !== 'reported') actions.push('urge');
   if (['verified', 'evaluated'].includes(status)) actions.push('close');
   return actions;
+}
+
+/** Whether the server's receipt time differs enough from the device's to be worth showing
+ *  (more than a minute: a phone that was offline, or a clock that is off). */
+export function receivedLater(at: string, received: string | undefined): boolean {
+  return !!received && Math.abs(new Date(received).getTime() - new Date(at).getTime()) > 60_000;
 }
 
 /** Actions that need a reason in the note. */
