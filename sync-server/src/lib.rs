@@ -10,6 +10,7 @@ pub mod auth;
 pub mod blobs;
 pub mod error;
 pub mod http_limits;
+pub mod open311;
 pub mod populate;
 pub mod routes;
 pub mod seed;

@@ -94,6 +94,22 @@ enum Command {
         #[arg(long)]
         revoke: bool,
     },
+    /// Issue an Open311 API key (`api_key`) bound to an org unit, printed as the last line;
+    /// issuing a name again replaces that key. `--revoke` revokes it instead.
+    Open311Key {
+        /// Data directory.
+        #[arg(long, env = "GRIDWALK_DATA")]
+        data: PathBuf,
+        /// Name of the key (what uses it, e.g. `city-12345`).
+        #[arg(long)]
+        name: String,
+        /// Org unit the key files into and reads (default: the street, the root).
+        #[arg(long)]
+        unit: Option<uuid::Uuid>,
+        /// Revoke the key of that name: it stops working at once.
+        #[arg(long)]
+        revoke: bool,
+    },
     /// List referenced blobs not uploaded (whole) yet:
     /// `HASH KIND DOC_ID SCOPE PARTIAL_BYTES DEVICE_ID USER_ID SINCE` (`-` when unknown; SINCE
     /// in RFC 3339, UTC).
@@ -241,6 +257,29 @@ async fn api_token(data: PathBuf, login: String, name: String, revoke: bool) -> 
     Ok(())
 }
 
+async fn open311_key(
+    data: PathBuf,
+    name: String,
+    unit: Option<uuid::Uuid>,
+    revoke: bool,
+) -> Result<()> {
+    let store = open(&data)?;
+    if revoke {
+        gridwalk_server::open311::keys::revoke(&store, &name).await?;
+        audit_cli(&store, "open311_key.revoke", &name, json!({})).await?;
+        println!("Open311 key `{name}` revoked");
+        return Ok(());
+    }
+    let (key, unit) = gridwalk_server::open311::keys::issue(&store, &name, unit).await?;
+    audit_cli(&store, "open311_key.issue", &name, json!({ "unit": unit })).await?;
+    println!(
+        "Open311 key `{name}` for org unit {unit}; send it as `api_key` to /open311/v2/. \
+         It is shown once; an earlier key of this name no longer works:"
+    );
+    println!("{key}");
+    Ok(())
+}
+
 async fn enroll_code(data: PathBuf, login: String, ttl_hours: i64) -> Result<()> {
     let store = open(&data)?;
     let reference = store.reference();
@@ -317,6 +356,12 @@ async fn run(cli: Cli) -> Result<()> {
             name,
             revoke,
         } => api_token(data, user, name, revoke).await,
+        Command::Open311Key {
+            data,
+            name,
+            unit,
+            revoke,
+        } => open311_key(data, name, unit, revoke).await,
         Command::MissingBlobs { data, limit } => {
             let store = open(&data)?;
             let blobs =
