@@ -1,6 +1,7 @@
 //! `gridwalk-server`: serve, seed demo data, list users, issue enrolment codes, set admin
 //! passwords.
 
+mod open311_cmd;
 mod serve_cmd;
 
 use std::path::PathBuf;
@@ -257,29 +258,6 @@ async fn api_token(data: PathBuf, login: String, name: String, revoke: bool) -> 
     Ok(())
 }
 
-async fn open311_key(
-    data: PathBuf,
-    name: String,
-    unit: Option<uuid::Uuid>,
-    revoke: bool,
-) -> Result<()> {
-    let store = open(&data)?;
-    if revoke {
-        gridwalk_server::open311::keys::revoke(&store, &name).await?;
-        audit_cli(&store, "open311_key.revoke", &name, json!({})).await?;
-        println!("Open311 key `{name}` revoked");
-        return Ok(());
-    }
-    let (key, unit) = gridwalk_server::open311::keys::issue(&store, &name, unit).await?;
-    audit_cli(&store, "open311_key.issue", &name, json!({ "unit": unit })).await?;
-    println!(
-        "Open311 key `{name}` for org unit {unit}; send it as `api_key` to /open311/v2/. \
-         It is shown once; an earlier key of this name no longer works:"
-    );
-    println!("{key}");
-    Ok(())
-}
-
 async fn enroll_code(data: PathBuf, login: String, ttl_hours: i64) -> Result<()> {
     let store = open(&data)?;
     let reference = store.reference();
@@ -361,7 +339,7 @@ async fn run(cli: Cli) -> Result<()> {
             name,
             unit,
             revoke,
-        } => open311_key(data, name, unit, revoke).await,
+        } => open311_cmd::open311_key(data, name, unit, revoke).await,
         Command::MissingBlobs { data, limit } => {
             let store = open(&data)?;
             let blobs =
