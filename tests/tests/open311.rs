@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use gridwalk_shared::model::{IncidentAction, Record};
+use gridwalk_shared::model::{IncidentAction, OrgKind, Record};
 use gridwalk_shared::workflow::SYSTEM_USER;
 use gridwalk_tests::{server_cmd, Deployment};
 use serde_json::{json, Value};
@@ -160,6 +160,13 @@ fn form<'a>(key: &'a str, extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str
     let mut f = vec![("api_key", key), ("service_code", "env.garbage")];
     f.extend_from_slice(extra);
     f
+}
+
+fn queued_id(list: &Value) -> Result<Uuid> {
+    Ok(list[0]["service_request_id"]
+        .as_str()
+        .context("id")?
+        .parse()?)
 }
 
 fn last_line(out: &str) -> Result<String> {
@@ -423,5 +430,31 @@ async fn open311_files_and_tracks_requests() -> Result<()> {
     let (status, body) = api.post("/requests.xml", &form(point)).await?;
     assert_eq!(status, 200, "{body}");
     assert_eq!(xml_root(&body)?, "service_requests");
+    let (_, rest) = body.split_once("<service_request_id>").context("an id")?;
+    let queued: Uuid = rest.split('<').next().context("an id")?.parse()?;
+    let queued = api.json(&format!("/requests/{queued}.json?{q}")).await?;
+    assert_eq!(queued[0]["lat"], json!(39.91));
+    assert_eq!(
+        queued[0]["agency_responsible"], "城管科",
+        "routed by the same rule"
+    );
+    let first_community = reference
+        .units
+        .iter()
+        .find(|u| u.kind == OrgKind::Community)
+        .context("a community")?;
+    let queue_grid = reference
+        .units
+        .iter()
+        .find(|u| u.kind == OrgKind::Grid && reference.is_within(u.id, first_community.id))
+        .context("a grid")?;
+    worker.client.sync().await?;
+    let on_phone = worker.client.record(queued_id(&queued)?)?;
+    // worker1 sees it exactly when worker1's grid is that queue grid.
+    assert_eq!(
+        on_phone.map(|v| v.record.scope()),
+        (grid == queue_grid.id).then_some(queue_grid.id),
+        "lat/long alone: the first community's first grid"
+    );
     Ok(())
 }
