@@ -275,6 +275,11 @@ async fn open311_files_and_tracks_requests() -> Result<()> {
     revoked[0] = ("api_key", old.as_str());
     api.refused(403, api.file(&revoked).await?, "revoked key")
         .await?;
+    let huge = "垃".repeat(12_000);
+    let mut too_big = form(point);
+    too_big.push(("description", huge.as_str()));
+    let too_big = api.file(&too_big).await?;
+    api.refused(413, too_big, "a body over 32 KiB").await?;
     let (status, body) = api
         .post("/requests.xml", &[("service_code", "env.garbage")])
         .await?;

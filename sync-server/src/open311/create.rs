@@ -27,7 +27,7 @@ use super::format::{Format, Reply};
 use super::requests::notice;
 use super::{key_of, parse_file, Failure};
 use crate::app::AppState;
-use crate::store::{AdminStore, Open311Request, Open311Store};
+use crate::store::{AdminStore, AuditEntry, Open311Key, Open311Request, Open311Store};
 use crate::sync::{add_server_events, stored_write, write_as_server, Addition};
 
 /// Shortest `address_string` matched as part of a building's address (shorter ones, e.g. a
@@ -197,6 +197,25 @@ fn filed(
     })
 }
 
+/// Writes the filing into the audit log (who: the key's name; no personal data).
+async fn audit<S: AdminStore>(store: &S, key: &Open311Key, record: &Record) {
+    let entry = AuditEntry {
+        id: 0,
+        at: chrono::Utc::now().timestamp_millis(),
+        actor_id: None,
+        actor_login: format!("open311:{}", key.name),
+        actor_scope: Some(key.unit_id),
+        action: "open311.request".into(),
+        target: record.id().to_string(),
+        detail: json!({ "scope": record.scope() }).to_string(),
+        ok: true,
+        ip: String::new(),
+    };
+    if let Err(e) = store.append_audit(entry).await {
+        tracing::error!("open311: the filing could not be audited: {e}");
+    }
+}
+
 /// `POST requests.{json,xml}`.
 #[tracing::instrument(skip_all, fields(key))]
 pub async fn create<S: AdminStore + Open311Store>(
@@ -262,18 +281,21 @@ pub async fn create<S: AdminStore + Open311Store>(
             record
         }
     };
-    let write = stored_write(document, record.clone(), Vec::new(), changes, false);
-    state
-        .store
-        .commit(Uuid::nil(), vec![write])
-        .await
-        .map_err(|e| Failure::internal(format, e))?;
+    // The token first: if the incident's commit then fails the caller retries, and an orphan
+    // token is harmless; the other order could leave an incident its caller never heard of.
     let token = kept.token.clone();
     state
         .store
         .record_open311_request(kept)
         .await
         .map_err(|e| Failure::internal(format, e))?;
+    let write = stored_write(document, record.clone(), Vec::new(), changes, false);
+    state
+        .store
+        .commit(Uuid::nil(), vec![write])
+        .await
+        .map_err(|e| Failure::internal(format, e))?;
+    audit(&state.store, &key, &record).await;
     let Record::Incident(incident) = &record else {
         return Err(Failure::internal(format, "the record is not an incident"));
     };
