@@ -567,3 +567,28 @@ fn the_server_files_an_external_report_in_its_own_name_only() {
         .unwrap();
     assert_eq!(case.status(), IncidentStatus::Closed);
 }
+
+#[test]
+fn a_resent_document_after_a_restore_is_checked_event_by_event_as_its_authors() {
+    use gridwalk_shared::validate::validate_recovered;
+    let mut c = Case::reported();
+    c.act(Actor::system(), dispatch(DEPT), "").unwrap();
+    c.act(actor(&staff()), IncidentAction::Accept, "").unwrap();
+    let resent = Record::Incident(c.incident.clone());
+    // The server lost it: as a creation, events in others' names are refused...
+    let strict = validate_change(None, &resent, &actor(&reporter()), &c.reference);
+    assert_eq!(strict.unwrap_err().code, "forbidden");
+    // ...but a re-send after a restore checks each event as its author's.
+    validate_recovered(None, &resent, &actor(&reporter()), &c.reference).unwrap();
+    // A forged event in someone's name still has to be one they may add.
+    let mut forged = c.incident.clone();
+    let close = c.event(&actor(&staff()), IncidentAction::Close, "");
+    forged.events.push(close);
+    let refused = validate_recovered(
+        None,
+        &Record::Incident(forged),
+        &actor(&reporter()),
+        &c.reference,
+    );
+    assert!(refused.is_err());
+}

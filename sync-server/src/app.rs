@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::http_limits::{self, HttpLimits};
 use crate::routes;
 use crate::store::{AdminStore, BlobRefs, Open311Store, Store};
-use crate::sync::{CheckSlots, DocLocks, PageLimits, RoundLimit};
+use crate::sync::{CheckSlots, DocLocks, PageLimits, Recovering, RoundLimit};
 
 /// State shared by every handler.
 #[derive(Clone)]
@@ -35,6 +35,10 @@ pub struct AppState<S: Store> {
     pub admin: Arc<AdminConfig>,
     /// Blob storage (photos, audio); `None`: blob routes answer 503.
     pub blobs: Option<Blobs>,
+    /// Live nudges (SSE).
+    pub live: Arc<crate::live::Live>,
+    /// Devices re-sending after a restore from backup.
+    pub recovering: Arc<Recovering>,
     /// How often the server looks for overdue items to urge (督办).
     pub overdue_every: std::time::Duration,
     /// Timeouts and the connection cap.
@@ -52,6 +56,8 @@ impl<S: Store> AppState<S> {
             limits: PageLimits::default(),
             admin: Arc::new(AdminConfig::default()),
             blobs: None,
+            live: Arc::new(crate::live::Live::default()),
+            recovering: Arc::new(Recovering::default()),
             overdue_every: std::time::Duration::from_secs(60),
             http: HttpLimits::default(),
         }
@@ -94,6 +100,7 @@ pub fn app<S: AdminStore + BlobRefs + Open311Store>(state: AppState<S>) -> Route
     let request_timeout = state.http.request_timeout;
     Router::new()
         .route("/health", get(routes::health::health::<S>))
+        .route("/v1/events", get(routes::events::events::<S>))
         .route(
             "/v1/enroll",
             post(routes::enroll::enroll::<S>).layer(DefaultBodyLimit::max(64 * 1024)),
@@ -131,6 +138,7 @@ pub async fn serve<S: AdminStore + BlobRefs + Open311Store>(
     let reminders = tokio::spawn(crate::sync::run_overdue_reminders(
         state.store.clone(),
         state.locks.clone(),
+        state.live.clone(),
         state.overdue_every,
     ));
     let _stop_reminders = AbortOnDrop(reminders);

@@ -7,9 +7,11 @@
 pub mod admin;
 pub mod app;
 pub mod auth;
+pub mod backup;
 pub mod blobs;
 pub mod error;
 pub mod http_limits;
+pub mod live;
 pub mod open311;
 pub mod populate;
 pub mod routes;

@@ -1,17 +1,19 @@
 //! `gridwalk-server`: serve, seed demo data, list users, issue enrolment codes, set admin
-//! passwords.
+//! passwords, back up and restore, collect unneeded blobs.
 
 mod open311_cmd;
 mod serve_cmd;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use gridwalk_server::admin;
-use gridwalk_server::blobs::{missing_blobs, Blobs};
+use gridwalk_server::blobs::fs::FsBlobStore;
+use gridwalk_server::blobs::{gc, missing_blobs, Blobs};
 use gridwalk_server::store::{AdminStore, AuditEntry, SqliteStore, Store};
-use gridwalk_server::{auth, populate, seed};
+use gridwalk_server::{auth, backup, populate, seed};
 use gridwalk_shared::model::{Record, Role, User};
 use serde_json::{json, Value};
 use serve_cmd::{serve, ServeArgs};
@@ -136,6 +138,39 @@ enum Command {
         /// Data directory.
         #[arg(long, env = "GRIDWALK_DATA")]
         data: PathBuf,
+    },
+    /// Copy the store to FILE while the server runs (SQLite's online backup), with a list of
+    /// the blobs held then in FILE.blobs; copy the `blobs` folder beside it yourself.
+    Backup {
+        /// Data directory.
+        #[arg(long, env = "GRIDWALK_DATA")]
+        data: PathBuf,
+        /// Backup file to write (replaced if it exists).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup into a data directory (stop the server first) with a new epoch, so
+    /// devices re-send what the backup missed.
+    Restore {
+        /// Backup file written by `backup`.
+        #[arg(long)]
+        from: PathBuf,
+        /// Data directory.
+        #[arg(long, env = "GRIDWALK_DATA")]
+        data: PathBuf,
+    },
+    /// List (or with --delete remove) partial uploads and unreferenced blobs older than the
+    /// grace period: `partial|unreferenced HASH BYTES MODIFIED` per line, then a summary.
+    GcBlobs {
+        /// Data directory.
+        #[arg(long, env = "GRIDWALK_DATA")]
+        data: PathBuf,
+        /// Hours a blob or partial upload is kept before it may go.
+        #[arg(long, default_value_t = 72)]
+        grace_hours: u64,
+        /// Delete them (without it, only print what would go).
+        #[arg(long)]
+        delete: bool,
     },
     /// Drop change-log rows older than the newest `keep`; devices behind get snapshots.
     Compact {
@@ -279,6 +314,40 @@ async fn enroll_code(data: PathBuf, login: String, ttl_hours: i64) -> Result<()>
     Ok(())
 }
 
+async fn gc_blobs(data: PathBuf, grace_hours: u64, delete: bool) -> Result<()> {
+    let store = open(&data)?;
+    let dir = data.join("blobs");
+    let blobs = FsBlobStore::open(&dir).context("cannot open the blob directory")?;
+    let needed = gc::needed(&store, &blobs).await?;
+    let grace = Duration::from_secs(grace_hours * 3600);
+    let mut garbage = gc::collectable(&dir, &needed, grace, std::time::SystemTime::now())?;
+    if delete {
+        garbage = gc::delete(&store, &dir, garbage).await?;
+    }
+    for item in &garbage {
+        let modified = chrono::DateTime::<chrono::Utc>::from(item.file.modified);
+        println!(
+            "{} {} {} {}",
+            item.why.as_str(),
+            item.file.hash,
+            item.file.size,
+            modified.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        );
+    }
+    let bytes: u64 = garbage.iter().map(|g| g.file.size).sum();
+    let verb = if delete { "deleted" } else { "would delete" };
+    println!(
+        "{verb} {} files, {bytes} bytes (older than {grace_hours} h){}",
+        garbage.len(),
+        if delete {
+            ""
+        } else {
+            "; run with --delete to delete them"
+        }
+    );
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() {
     if let Err(e) = run(Cli::parse()).await {
@@ -374,6 +443,36 @@ async fn run(cli: Cli) -> Result<()> {
             println!("new epoch {epoch}: devices will re-send what they hold");
             Ok(())
         }
+        Command::Backup { data, to } => {
+            let made = tokio::task::spawn_blocking(move || backup::backup(&data, &to)).await??;
+            println!(
+                "backup {} ({} bytes); {} blobs listed in {}",
+                made.file.display(),
+                made.bytes,
+                made.blobs,
+                made.manifest.display()
+            );
+            Ok(())
+        }
+        Command::Restore { from, data } => {
+            let done = tokio::task::spawn_blocking(move || backup::restore(&from, &data)).await??;
+            println!(
+                "restored; new epoch {}: devices will re-send what they hold",
+                done.epoch
+            );
+            if done.missing_blobs > 0 {
+                println!(
+                    "{} referenced blobs are not in the blob folder: copy it back, or see missing-blobs",
+                    done.missing_blobs
+                );
+            }
+            Ok(())
+        }
+        Command::GcBlobs {
+            data,
+            grace_hours,
+            delete,
+        } => gc_blobs(data, grace_hours, delete).await,
         Command::Compact { data, keep } => {
             let store = open(&data)?;
             let top = store.top_seq().await?;

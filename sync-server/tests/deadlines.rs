@@ -153,6 +153,7 @@ async fn dispatch_due_follows_the_calendar_and_the_overdue_urge_is_written_once(
     let receipt = Receipt {
         server_actor: store.server_actor(),
         now: ts("2026-10-01T00:10:00+08:00"),
+        recovering: false,
     };
     let write = check_upload(None, &upload(&record), &actor, &reference, receipt)
         .unwrap()
@@ -174,6 +175,7 @@ async fn dispatch_due_follows_the_calendar_and_the_overdue_urge_is_written_once(
     );
 
     let locks = DocLocks::default();
+    let live = gridwalk_server::live::Live::default();
     let urges = |i: &Incident| {
         i.events
             .iter()
@@ -181,13 +183,13 @@ async fn dispatch_due_follows_the_calendar_and_the_overdue_urge_is_written_once(
             .count()
     };
     // Not overdue just before midnight at the end of the 10th.
-    let before = urge_overdue(&store, &locks, ts("2026-10-10T23:59:00+08:00")).await;
+    let before = urge_overdue(&store, &locks, &live, ts("2026-10-10T23:59:00+08:00")).await;
     assert_eq!(before.unwrap(), 0);
     // Overdue just after: urged once, and only once.
     let after = ts("2026-10-11T00:01:00+08:00");
-    assert_eq!(urge_overdue(&store, &locks, after).await.unwrap(), 1);
+    assert_eq!(urge_overdue(&store, &locks, &live, after).await.unwrap(), 1);
     let later = ts("2026-10-12T09:00:00+08:00");
-    assert_eq!(urge_overdue(&store, &locks, later).await.unwrap(), 0);
+    assert_eq!(urge_overdue(&store, &locks, &live, later).await.unwrap(), 0);
     let held = stored_incident(&store, record.id()).await;
     assert_eq!(urges(&held), 1);
     assert!(fold_incident(&held.events).overdue_urged);

@@ -40,6 +40,7 @@ fn main() -> Result<()> {
     let receipt = Receipt {
         server_actor: uuid::Uuid::now_v7(),
         now: gridwalk_shared::time::Timestamp::from(chrono::Utc::now()),
+        recovering: false,
     };
     let mut households = Vec::new();
     let mut stored = HashMap::new();

@@ -264,3 +264,80 @@ async fn returned_redispatched_failed_check_reopened_and_handled_again() -> Resu
     assert_eq!(a, b);
     Ok(())
 }
+
+/// Reads an SSE response until a `changed` message arrives, or gives up after `within`.
+async fn nudged(mut response: reqwest::Response, within: std::time::Duration) -> bool {
+    let wait = async {
+        let mut seen = String::new();
+        while let Ok(Some(chunk)) = response.chunk().await {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if seen.contains("data: changed") {
+                return true;
+            }
+        }
+        false
+    };
+    tokio::time::timeout(within, wait).await.unwrap_or(false)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_nudges_reach_only_those_in_scope() -> Result<()> {
+    use gridwalk_tests::raw::RawDevice;
+    let deployment = Deployment::seeded()?;
+    let server = deployment.start()?;
+    let colleague = RawDevice::enroll(&server.url, &deployment.enroll_code("worker1b")?).await?;
+    let elsewhere = RawDevice::enroll(&server.url, &deployment.enroll_code("worker2")?).await?;
+    let open = |device: &RawDevice| {
+        device
+            .http
+            .get(format!("{}/v1/events", device.url))
+            .bearer_auth(&device.token)
+            .send()
+    };
+    let (mine, theirs) = (open(&colleague).await?, open(&elsewhere).await?);
+    assert_eq!(mine.status(), 200);
+    let unauthenticated = reqwest::get(format!("{}/v1/events", server.url)).await?;
+    assert_eq!(unauthenticated.status(), 401);
+    let dept = AdminSession::sign_in(&server.url, "dept1", DEMO_PASSWORD).await?;
+    let web = reqwest::Client::new()
+        .get(format!("{}/api/events", server.url))
+        .header("cookie", &dept.cookie)
+        .send()
+        .await?;
+    assert_eq!(web.status(), 200);
+
+    // A report in grid 1, routed to 城管科: the grid's other phone, the community's hall
+    // tablet (listening through its core, as the app does) and the department hear.
+    let reporter = deployment.device(&server.url, "worker1").await?;
+    let tablet = deployment.device(&server.url, "desk1").await?;
+    reporter.client.sync().await?;
+    tablet.client.sync().await?;
+    let listening = tablet
+        .client
+        .wait_for_change(std::time::Duration::from_secs(20));
+    let report = async {
+        // Give the tablet's stream a moment to open before the change is announced.
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        reporter.client.report_incident(NewIncident {
+            category: "env.garbage".into(),
+            description: "楼道堆放杂物".into(),
+            location: None,
+        })?;
+        reporter.client.sync().await
+    };
+    let (heard, reported) = tokio::join!(listening, report);
+    reported?;
+    assert!(heard?, "the hall tablet was not nudged");
+    let second = std::time::Duration::from_secs(10);
+    assert!(
+        nudged(mine, second).await,
+        "the grid's other phone was not nudged"
+    );
+    assert!(
+        nudged(web, second).await,
+        "the department's queue was not nudged"
+    );
+    let quiet = std::time::Duration::from_secs(2);
+    assert!(!nudged(theirs, quiet).await, "another grid was nudged");
+    Ok(())
+}

@@ -70,6 +70,15 @@ fn a_slow_loris_is_cut_off_while_health_answers() {
     let mut idle = TcpStream::connect(&server.addr).unwrap();
     let idle_for = until_closed(&mut idle, Duration::from_secs(10)).expect("idle closed");
     assert!(idle_for < Duration::from_secs(6), "{idle_for:?}");
+    // So does a keep-alive connection left idle after an answer.
+    let mut kept = TcpStream::connect(&server.addr).unwrap();
+    kept.write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    let kept_for = until_closed(&mut kept, Duration::from_secs(10)).expect("kept-alive closed");
+    assert!(
+        kept_for >= Duration::from_millis(1_500) && kept_for < Duration::from_secs(6),
+        "{kept_for:?}"
+    );
     assert!(server.healthy());
 }
 

@@ -46,8 +46,27 @@ pub enum Trigger {
     LocalChange,
     /// The webview says the network is back.
     NetworkBack,
+    /// The server says something this device sees changed (live nudge).
+    Nudge,
     /// The user asked; the result goes back on the channel.
     Manual(oneshot::Sender<CommandResult<SyncReport>>),
+}
+
+/// Listens for the server's live nudges and asks for a sync on each; on any failure
+/// (offline, not enrolled yet) it listens again a while later. Timers still run regardless.
+async fn listen(client: Arc<Client>, tx: mpsc::UnboundedSender<Trigger>) {
+    const QUIET: Duration = Duration::from_secs(300);
+    loop {
+        match client.wait_for_change(QUIET).await {
+            Ok(true) => {
+                if tx.send(Trigger::Nudge).is_err() {
+                    return;
+                }
+            }
+            Ok(false) => {}
+            Err(_) => tokio::time::sleep(OFFLINE_RETRY).await,
+        }
+    }
 }
 
 /// Handle to the background sync task.
@@ -67,6 +86,7 @@ impl Syncer {
             state: state.clone(),
             every,
         };
+        tauri::async_runtime::spawn(listen(task.client.clone(), tx.clone()));
         tauri::async_runtime::spawn(task.run(rx));
         Syncer { tx, state }
     }
@@ -141,7 +161,7 @@ impl<R: Runtime> Task<R> {
                     None => return,
                     Some(Trigger::Manual(tx)) => waiters.push(tx),
                     Some(Trigger::LocalChange) => debounce = true,
-                    Some(Trigger::NetworkBack) => {}
+                    Some(Trigger::NetworkBack | Trigger::Nudge) => {}
                 },
             }
             if debounce {

@@ -13,6 +13,9 @@ use crate::model::{
 use crate::workflow::{fold_incident, fold_order, fold_service, SYSTEM_USER};
 
 mod permit;
+mod recovery;
+
+pub use recovery::validate_recovered;
 
 /// Longest text accepted in any field.
 pub const MAX_TEXT: usize = 4000;
@@ -301,18 +304,7 @@ pub fn validate_change(
     actor: &Actor,
     reference: &ReferenceData,
 ) -> Result {
-    let department = old.and_then(crate::workflow::department_of);
-    let scope_ok = match actor.role {
-        _ if actor.is_system() => true,
-        Role::Department => old.is_some() && department == Some(actor.scope_id),
-        _ => reference.is_within(new.scope(), actor.scope_id),
-    };
-    if !scope_ok {
-        return Err(ValidationError::new(
-            "out_of_scope",
-            format!("{} {} is outside your scope", new.kind().as_str(), new.id()),
-        ));
-    }
+    check_scope(old, new, actor, reference)?;
     match old {
         None => check_creation(new, actor)?,
         Some(old) => check_immutables(old, new, actor)?,
@@ -333,6 +325,29 @@ pub fn validate_change(
             check_service_events(old_events, new, actor, reference)
         }
         _ => Ok(()),
+    }
+}
+
+/// The record is within what `actor` may change.
+fn check_scope(
+    old: Option<&Record>,
+    new: &Record,
+    actor: &Actor,
+    reference: &ReferenceData,
+) -> Result {
+    let department = old.and_then(crate::workflow::department_of);
+    let scope_ok = match actor.role {
+        _ if actor.is_system() => true,
+        Role::Department => old.is_some() && department == Some(actor.scope_id),
+        _ => reference.is_within(new.scope(), actor.scope_id),
+    };
+    if scope_ok {
+        Ok(())
+    } else {
+        Err(ValidationError::new(
+            "out_of_scope",
+            format!("{} {} is outside your scope", new.kind().as_str(), new.id()),
+        ))
     }
 }
 

@@ -9,7 +9,7 @@ use axum::routing::{self, MethodRouter};
 use axum::Router;
 
 use super::{
-    audit, dashboard, devices, evidence, export, households, openapi, org, queue, records,
+    audit, dashboard, devices, evidence, export, households, openapi, org, photos, queue, records,
     reference, session, users,
 };
 use crate::app::AppState;
@@ -35,6 +35,8 @@ pub enum Reply {
     Media,
     /// 204, no body.
     Empty,
+    /// A `text/event-stream` of `changed` nudges.
+    Events,
 }
 
 /// Documentation of one operation.
@@ -207,7 +209,9 @@ pub fn routes<S: AdminStore>() -> (Router<AppState<S>>, Vec<Operation>) {
     .get("/api/audit", audit::DOC, audit::search::<S>)
     .get("/api/records", records::DOC, records::list::<S>)
     .get("/api/queue", queue::LIST, queue::list::<S>)
+    .get("/api/events", queue::EVENTS, queue::events::<S>)
     .post("/api/incidents/{id}/events", queue::ACT, queue::act::<S>)
+    .upload("/api/photos", photos::UPLOAD, photos::upload::<S>)
     .get(
         "/api/blobs/missing",
         evidence::MISSING,

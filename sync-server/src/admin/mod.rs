@@ -19,6 +19,7 @@ mod openapi;
 mod openapi_schemas;
 mod org;
 pub mod password;
+mod photos;
 mod queue;
 mod records;
 mod reference;

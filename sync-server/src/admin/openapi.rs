@@ -61,6 +61,11 @@ fn operation(op: &Operation) -> Value {
             "404": { "description": "Not uploaded yet (blob_missing) or no thumbnail (no_thumbnail)",
                 "content": { "application/json": { "schema": reference("Error") } } } }),
         Reply::Empty => json!({ "204": { "description": "Done" } }),
+        Reply::Events => {
+            json!({ "200": { "description": "Server-sent events: `changed` whenever something you see changed",
+            "content": { "text/event-stream": { "schema": { "type": "string" } } } },
+            "503": { "description": "Too many live streams are open (too_many_streams)" } })
+        }
     };
     let mut responses = ok.as_object().cloned().unwrap_or_default();
     responses.insert("400".into(), error("Malformed or invalid request"));

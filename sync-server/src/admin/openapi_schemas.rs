@@ -398,6 +398,10 @@ fn evidence() -> Vec<(&'static str, Value)> {
             ),
         ),
         (
+            "StoredPhoto",
+            obj(&["hash", "size"], json!({ "hash": s(), "size": int() })),
+        ),
+        (
             "Queue",
             obj(
                 &["counts", "items"],

@@ -49,6 +49,28 @@ pub const ACT: Doc = Doc {
     reply: Reply::Json("QueueItem"),
 };
 
+/// Documentation of `GET /api/events`.
+pub const EVENTS: Doc = Doc {
+    id: "events",
+    summary: "Live nudges: a `changed` message whenever something you see changed (refresh then)",
+    tag: "workflow",
+    public: false,
+    query: &[],
+    body: None,
+    reply: Reply::Events,
+};
+
+/// Opens the admin web's stream of `changed` nudges for what the caller sees.
+pub async fn events<S: AdminStore>(
+    State(state): State<AppState<S>>,
+    caller: Caller,
+) -> Result<impl axum::response::IntoResponse, AppError> {
+    let visibility = caller.visibility();
+    state
+        .live
+        .stream(move |changed| crate::routes::events::visible(&visibility, changed))
+}
+
 /// Hours before the due time an item counts as due soon.
 const DUE_SOON_HOURS: i64 = 24;
 
@@ -300,7 +322,9 @@ pub async fn act<S: AdminStore>(
         _ => IncidentStatus::New,
     };
     let write = stored_write(document, record.clone(), Vec::new(), changes, true);
+    let changed = crate::live::Changed::of(std::slice::from_ref(&write));
     state.store.commit(Uuid::nil(), vec![write]).await?;
+    state.live.notify(changed);
     caller
         .audit(
             &state.store,

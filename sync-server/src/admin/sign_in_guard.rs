@@ -1,7 +1,7 @@
 //! What a sign-in may cost (docs/protocol.md, "Limits"): argon2 verifications run at most
 //! [`ARGON2_SLOTS`] at once, so a flood of sign-ins cannot take the cores from sync; and each
 //! client address has a budget of sign-in attempts that did not succeed (a token bucket), so
-//! guesses from one address, known logins or not, cannot flood the audit log.
+//! guesses from one address (an IPv6 /64), known logins or not, cannot flood the audit log.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -52,6 +52,22 @@ impl Bucket {
     }
 }
 
+/// The budget an address draws on: its own for IPv4, its /64 network for IPv6 (one host
+/// usually holds a whole /64).
+fn client(address: &str) -> String {
+    match address.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(std::net::IpAddr::V6(v6)) => v6
+            .to_ipv4_mapped()
+            .map(|v4| v4.to_string())
+            .unwrap_or_default(),
+        _ => address.to_string(),
+    }
+}
+
 impl SignInGuard {
     /// Takes one attempt from `address`'s budget at `now` (given back by [`Self::refund`] when
     /// the sign-in succeeds); `Err(wait)` when it must first wait that long.
@@ -65,8 +81,13 @@ impl SignInGuard {
                 b.refill(now);
                 b.tokens < ADDRESS_BURST
             });
+            if addresses.len() >= ADDRESSES_KEPT {
+                // Memory stays bounded under a flood from very many addresses; the accounts'
+                // own lock-out still holds meanwhile.
+                addresses.clear();
+            }
         }
-        let bucket = addresses.entry(address.to_string()).or_insert(Bucket {
+        let bucket = addresses.entry(client(address)).or_insert(Bucket {
             tokens: ADDRESS_BURST,
             at: now,
         });
@@ -85,7 +106,7 @@ impl SignInGuard {
             .addresses
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if let Some(bucket) = addresses.get_mut(address) {
+        if let Some(bucket) = addresses.get_mut(&client(address)) {
             bucket.tokens = (bucket.tokens + 1.0).min(ADDRESS_BURST);
         }
     }
@@ -125,6 +146,18 @@ mod tests {
         assert!(guard.take("10.0.0.1", start).is_err());
         assert_eq!(guard.take("10.0.0.1", start + ADDRESS_REFILL), Ok(()));
         assert!(guard.take("10.0.0.1", start + ADDRESS_REFILL).is_err());
+    }
+
+    #[test]
+    fn an_ipv6_host_draws_on_its_64_network() {
+        let guard = SignInGuard::default();
+        let start = Instant::now();
+        for i in 0..ADDRESS_BURST as usize {
+            assert_eq!(guard.take(&format!("2001:db8:1:2::{i:x}"), start), Ok(()));
+        }
+        assert!(guard.take("2001:db8:1:2:ffff::1", start).is_err());
+        assert_eq!(guard.take("2001:db8:1:3::1", start), Ok(()));
+        assert_eq!(client("::ffff:10.0.0.1"), "10.0.0.1");
     }
 
     #[tokio::test]

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod fs;
+pub mod gc;
 mod missing;
 
 use std::future::Future;

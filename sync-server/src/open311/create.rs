@@ -1,7 +1,7 @@
 //! `POST requests.{json,xml}`: a form-encoded report becomes an incident, created by the
 //! server in its own name (reporter `SYSTEM_USER`), checked by the shared validation, routed
-//! by the rules like an upload and stored in one transaction; every phone of the grid gets it
-//! on its next sync.
+//! by the rules like an upload and stored in one transaction; live streams in scope are
+//! nudged, and every phone of the grid gets it on its next sync.
 //!
 //! The grid: there is no map geometry yet, so a key's area decides. The first grid of the
 //! key's area (in org order) with a building whose address is part of `address_string` (or
@@ -290,11 +290,13 @@ pub async fn create<S: AdminStore + Open311Store>(
         .await
         .map_err(|e| Failure::internal(format, e))?;
     let write = stored_write(document, record.clone(), Vec::new(), changes, false);
+    let changed = crate::live::Changed::of(std::slice::from_ref(&write));
     state
         .store
         .commit(Uuid::nil(), vec![write])
         .await
         .map_err(|e| Failure::internal(format, e))?;
+    state.live.notify(changed);
     audit(&state.store, &key, &record).await;
     let Record::Incident(incident) = &record else {
         return Err(Failure::internal(format, "the record is not an incident"));

@@ -3,6 +3,7 @@
 pub mod blob_range;
 pub mod blobs;
 pub mod enroll;
+pub mod events;
 pub mod health;
 pub mod sync;
 

@@ -111,15 +111,14 @@ pub async fn sync<S: AdminStore>(
     let uploaded: u64 = request.docs.iter().map(|d| d.changes.len() as u64).sum();
     let pending = request.pending.map(|p| p.saturating_sub(uploaded));
     let app_version = request.app_version.clone();
-    let response = sync::sync(
-        &state.store,
-        &state.locks,
-        &state.checks,
-        state.limits,
-        &device,
-        request,
-    )
-    .await?;
+    let engine = sync::Engine {
+        locks: &state.locks,
+        checks: &state.checks,
+        limits: state.limits,
+        recovering: &state.recovering,
+        live: &state.live,
+    };
+    let response = sync::sync(&state.store, &engine, &device, request).await?;
     if let Some(pending) = pending {
         if let Err(e) = state.store.note_pending(device.device_id, pending).await {
             tracing::warn!(error = %e, "could not record the device's pending changes");

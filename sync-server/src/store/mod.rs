@@ -10,6 +10,7 @@ mod group_commit;
 mod index;
 mod open311;
 mod sqlite;
+mod sqlite_meta;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -156,6 +157,9 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// The Automerge actor the server writes its own workflow events as: one, stable, per
     /// deployment (kept in the store).
     fn server_actor(&self) -> Uuid;
+
+    /// Whether `epoch` was this store's before a restore from backup gave it a new one.
+    fn is_past_epoch(&self, epoch: Uuid) -> bool;
 
     /// Current reference data (cached in memory).
     fn reference(&self) -> Arc<ReferenceData>;

@@ -32,6 +32,7 @@ struct Inner {
     path: PathBuf,
     epoch: RwLock<Uuid>,
     server_actor: Uuid,
+    past_epochs: RwLock<Vec<Uuid>>,
     reference: RwLock<Arc<ReferenceData>>,
 }
 
@@ -70,38 +71,22 @@ fn open_connection(path: &Path, cache_kib: i64) -> StoreResult<Connection> {
     Ok(conn)
 }
 
-/// The id kept under `key` in `meta`, made (random) the first time.
-fn meta_id(conn: &Connection, key: &str) -> StoreResult<Uuid> {
-    let stored = conn
-        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| {
-            r.get::<_, String>(0)
-        })
-        .optional()?;
-    match stored {
-        Some(text) => parse_uuid(&text),
-        None => {
-            let id = Uuid::now_v7();
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES (?1, ?2)",
-                [key.to_string(), id.to_string()],
-            )?;
-            Ok(id)
-        }
-    }
-}
-
 impl SqliteStore {
+    /// Name of the database file in the data directory.
+    pub const FILE_NAME: &'static str = "gridwalk-server.sqlite";
+
     /// Opens (creating if needed) the store in `dir`.
     pub fn open(dir: &Path) -> StoreResult<SqliteStore> {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::Other(format!("cannot create {}: {e}", dir.display())))?;
-        let path = dir.join("gridwalk-server.sqlite");
+        let path = dir.join(Self::FILE_NAME);
         let writer = open_connection(&path, WRITER_CACHE_KIB)?;
         writer.execute_batch(include_str!("schema.sql"))?;
-        migrate(&writer)?;
+        super::sqlite_meta::migrate(&writer)?;
         writer.execute_batch(include_str!("admin.sql"))?;
-        let epoch = meta_id(&writer, "epoch")?;
-        let server_actor = meta_id(&writer, "server_actor")?;
+        let epoch = super::sqlite_meta::meta_id(&writer, "epoch")?;
+        let server_actor = super::sqlite_meta::meta_id(&writer, "server_actor")?;
+        let past_epochs = super::sqlite_meta::past_epochs(&writer)?;
         let reference = writer
             .query_row("SELECT data FROM reference WHERE id = 1", [], |r| {
                 r.get::<_, String>(0)
@@ -124,6 +109,7 @@ impl SqliteStore {
                 path,
                 epoch: RwLock::new(epoch),
                 server_actor,
+                past_epochs: RwLock::new(past_epochs),
                 reference: RwLock::new(Arc::new(reference)),
             }),
         })
@@ -133,6 +119,13 @@ impl SqliteStore {
     pub fn new_epoch(&self) -> StoreResult<Uuid> {
         let epoch = Uuid::now_v7();
         let conn = self.inner.writer.lock().map_err(lock_err)?;
+        let mut past = self.inner.past_epochs.write().map_err(lock_err)?;
+        past.push(*self.inner.epoch.read().map_err(lock_err)?);
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('past_epochs', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [serde_json::to_string(&*past).unwrap_or_default()],
+        )?;
         conn.execute(
             "UPDATE meta SET value = ?1 WHERE key = 'epoch'",
             [epoch.to_string()],
@@ -211,43 +204,6 @@ const LOG_PAGE: &str = "SELECT c.seq, c.doc_id, c.kind, c.scope, c.data FROM cha
          ORDER BY seq LIMIT ?5)
      ORDER BY c.seq";
 
-/// Brings a store made by an earlier version up to the current schema.
-fn migrate(conn: &Connection) -> StoreResult<()> {
-    let has_scope: bool = conn
-        .prepare("SELECT 1 FROM pragma_table_info('changes') WHERE name = 'scope'")?
-        .exists([])?;
-    if !has_scope {
-        conn.execute_batch(
-            "BEGIN IMMEDIATE;
-             ALTER TABLE changes ADD COLUMN kind TEXT NOT NULL DEFAULT '';
-             ALTER TABLE changes ADD COLUMN scope TEXT NOT NULL DEFAULT '';
-             UPDATE changes SET
-                kind = (SELECT kind FROM docs WHERE docs.doc_id = changes.doc_id),
-                scope = (SELECT scope FROM docs WHERE docs.doc_id = changes.doc_id);
-             COMMIT;",
-        )?;
-    }
-    // The log is paged through these two covering indexes (see `log_page`); the first
-    // version indexed (scope, seq) only, which the page query could not use.
-    conn.execute_batch(
-        "DROP INDEX IF EXISTS changes_by_scope;
-         CREATE INDEX IF NOT EXISTS changes_by_scope_seq ON changes (scope, seq, device_id);
-         CREATE INDEX IF NOT EXISTS changes_by_doc_seq ON changes (doc_id, seq, device_id);",
-    )?;
-    let refs_have_device: bool = conn
-        .prepare("SELECT 1 FROM pragma_table_info('blob_refs') WHERE name = 'device_id'")?
-        .exists([])?;
-    if !refs_have_device {
-        conn.execute_batch(
-            "BEGIN IMMEDIATE;
-             ALTER TABLE blob_refs ADD COLUMN device_id TEXT;
-             ALTER TABLE blob_refs ADD COLUMN since INTEGER;
-             COMMIT;",
-        )?;
-    }
-    Ok(())
-}
-
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> StoreResult<T> + Send + 'static,
 ) -> StoreResult<T> {
@@ -306,6 +262,14 @@ impl Store for SqliteStore {
 
     fn server_actor(&self) -> Uuid {
         self.inner.server_actor
+    }
+
+    fn is_past_epoch(&self, epoch: Uuid) -> bool {
+        self.inner
+            .past_epochs
+            .read()
+            .map(|p| p.contains(&epoch))
+            .unwrap_or(false)
     }
 
     fn reference(&self) -> Arc<ReferenceData> {

@@ -4,6 +4,7 @@
 mod download;
 mod overdue;
 mod rate;
+mod recovery;
 mod server_events;
 mod upload;
 
@@ -21,6 +22,7 @@ use uuid::Uuid;
 pub use download::PageLimits;
 pub use overdue::{run_overdue_reminders, urge_overdue};
 pub use rate::RoundLimit;
+pub use recovery::Recovering;
 pub use server_events::{
     add as add_server_events, write_as_server, Addition, ServerChange, ServerEventError,
 };
@@ -116,16 +118,44 @@ fn check_limits(request: &SyncRequest) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The server-wide parts a sync round works with.
+pub struct Engine<'a> {
+    /// Per-document upload locks.
+    pub locks: &'a DocLocks,
+    /// Slots for checking uploads.
+    pub checks: &'a CheckSlots,
+    /// Download page sizes.
+    pub limits: PageLimits,
+    /// Devices re-sending after a restore.
+    pub recovering: &'a Recovering,
+    /// Live nudges for what a round stored.
+    pub live: &'a crate::live::Live,
+}
+
 /// Handles one sync round for an authenticated device.
 pub async fn sync<S: Store>(
     store: &S,
-    locks: &DocLocks,
-    checks: &CheckSlots,
-    limits: PageLimits,
+    engine: &Engine<'_>,
     device: &DeviceAuth,
     request: SyncRequest,
 ) -> Result<SyncResponse, AppError> {
+    let Engine {
+        locks,
+        checks,
+        limits,
+        recovering,
+        live,
+    } = *engine;
     check_limits(&request)?;
+    let now = std::time::Instant::now();
+    if request
+        .cursor
+        .as_ref()
+        .is_some_and(|c| c.epoch != store.epoch() && store.is_past_epoch(c.epoch))
+    {
+        recovering.mark(device.device_id, now);
+    }
+    let recovering = recovering.active(device.device_id, now);
     let reference = store.reference();
     let actor = actor(device);
     let visible = visibility(&actor, &reference);
@@ -150,6 +180,7 @@ pub async fn sync<S: Store>(
         let receipt = Receipt {
             server_actor: store.server_actor(),
             now: Timestamp::from(chrono::Utc::now()),
+            recovering,
         };
         tokio::task::spawn_blocking(move || {
             check_all(&request.docs, &stored, &actor, &reference, receipt)
@@ -165,7 +196,9 @@ pub async fn sync<S: Store>(
     };
     let stored_count = writes.len();
     // Also with nothing to store: the commit records the device's last sync (admin web).
+    let changed = crate::live::Changed::of(&writes);
     store.commit(device.device_id, writes).await?;
+    live.notify(changed);
     drop(guards);
 
     let page = download::next_page(

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::server_events::{self, Addition};
 use super::upload::stored_write;
 use super::DocLocks;
+use crate::live::{Changed, Live};
 use crate::store::{Store, StoreResult};
 
 /// Incidents looked at per pass.
@@ -21,6 +22,7 @@ const PER_PASS: usize = 200;
 pub async fn urge_overdue<S: Store>(
     store: &S,
     locks: &DocLocks,
+    live: &Live,
     now: Timestamp,
 ) -> StoreResult<usize> {
     let ids = store.overdue_incidents(now.millis(), PER_PASS).await?;
@@ -60,7 +62,9 @@ pub async fn urge_overdue<S: Store>(
     }
     let urged = writes.len();
     if urged > 0 {
+        let changed = Changed::of(&writes);
         store.commit(Uuid::nil(), writes).await?;
+        live.notify(changed);
         tracing::info!(urged, "overdue reminders written");
     }
     Ok(urged)
@@ -70,13 +74,14 @@ pub async fn urge_overdue<S: Store>(
 pub async fn run_overdue_reminders<S: Store>(
     store: S,
     locks: std::sync::Arc<DocLocks>,
+    live: std::sync::Arc<Live>,
     every: Duration,
 ) {
     let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
         let now = Timestamp::from(chrono::Utc::now());
-        if let Err(e) = urge_overdue(&store, &locks, now).await {
+        if let Err(e) = urge_overdue(&store, &locks, &live, now).await {
             tracing::warn!("overdue reminders failed: {e}");
         }
     }

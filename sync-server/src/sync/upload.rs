@@ -4,7 +4,7 @@
 use automerge::{Automerge, Change, ReadDoc};
 use gridwalk_shared::model::{Record, ReferenceData};
 use gridwalk_shared::time::Timestamp;
-use gridwalk_shared::validate::{validate_change, validate_record, Actor};
+use gridwalk_shared::validate::{validate_change, validate_record, validate_recovered, Actor};
 use gridwalk_shared::wire::DocUpload;
 use gridwalk_shared::{doc, workflow};
 use uuid::Uuid;
@@ -19,6 +19,8 @@ pub struct Receipt {
     pub server_actor: Uuid,
     /// When the upload arrived.
     pub now: Timestamp,
+    /// The device is re-sending after a restore from backup ([`super::Recovering`]).
+    pub recovering: bool,
 }
 
 /// Why a document was refused: a stable code and a readable reason.
@@ -108,8 +110,12 @@ pub fn check_upload(
         ));
     }
     validate_record(&record, reference).map_err(|e| refuse(&e.code, e.message))?;
-    validate_change(old.as_ref(), &record, actor, reference)
-        .map_err(|e| refuse(&e.code, e.message))?;
+    let checked = if receipt.recovering {
+        validate_recovered(old.as_ref(), &record, actor, reference)
+    } else {
+        validate_change(old.as_ref(), &record, actor, reference)
+    };
+    checked.map_err(|e| refuse(&e.code, e.message))?;
 
     let changes = new.iter().map(|c| c.raw_bytes().to_vec()).collect();
     let (record, server_changes) = match server_events::add(

@@ -26,7 +26,8 @@ describe('the admin web', () => {
 
   it('has a key for every page, import outcome, export and role it builds a key for', () => {
     const keys = [
-      ...['dashboard', 'records', 'org', 'users', 'devices', 'reference', 'audit'].map((p) => `admin.nav.${p}`),
+      ...['dashboard', 'queue', 'records', 'org', 'users', 'devices', 'reference', 'audit'].map((p) => `admin.nav.${p}`),
+      ...['new', 'accepted', 'due_soon', 'overdue', 'handled', 'returned', 'closed'].map((b) => `admin.queue.box.${b}`),
       ...['ok', 'import_refused', 'preview_result'].map((c) => `admin.import.${c}`),
       ...['visits', 'incidents', 'service_requests', 'ledger'].map((k) => `admin.export.${k}`),
       ...['grid_worker', 'grid_leader', 'desk', 'department', 'admin'].map((r) => `role.${r}`),

@@ -5,6 +5,7 @@
 
 mod apply;
 mod decode;
+mod live;
 mod round;
 
 use std::time::Duration;

@@ -1,0 +1,128 @@
+//! Documents a device re-sends after the server was restored from a backup (a new epoch):
+//! the server may have lost events that others — the server itself, a department, a
+//! colleague — had added, so the device's copy carries events in other names. Each event the
+//! server does not hold is checked as its **own author's**, against the state just before it,
+//! with the same permission table; the fields, scope and kind rules are the uploader's as
+//! usual. Used by the server only for devices that came back from a past epoch of this
+//! deployment (docs/workflow.md, "After a restore").
+
+use std::collections::HashSet;
+
+use uuid::Uuid;
+
+use super::{check_immutables, check_scope, invalid, may_create, permit, Actor, Result};
+use crate::model::{Record, RecordKind, ReferenceData, ServiceEvent};
+use crate::workflow::{fold_incident, fold_order, fold_service, SYSTEM_USER};
+
+/// The actor an event was made by: the server, or a user of the reference data.
+fn author(by: Uuid, reference: &ReferenceData) -> Result<Actor> {
+    if by == SYSTEM_USER {
+        return Ok(Actor::system());
+    }
+    let user = reference
+        .user(by)
+        .ok_or_else(|| invalid(format!("an event names user {by}, who does not exist")))?;
+    Ok(Actor {
+        user_id: user.id,
+        role: user.role,
+        scope_id: user.scope_id,
+    })
+}
+
+fn kept<E: PartialEq>(old: &[E], new: &[E]) -> Result {
+    if old.iter().all(|o| new.contains(o)) {
+        Ok(())
+    } else {
+        Err(super::ValidationError::new(
+            "immutable_field",
+            "an event was changed or removed; events are append-only",
+        ))
+    }
+}
+
+/// Checks a re-sent document: `old` is what the server still holds (if anything).
+pub fn validate_recovered(
+    old: Option<&Record>,
+    new: &Record,
+    actor: &Actor,
+    reference: &ReferenceData,
+) -> Result {
+    check_scope(old, new, actor, reference)?;
+    if let Some(old) = old {
+        check_immutables(old, new, actor)?;
+    }
+    match (old, new) {
+        (old, Record::Incident(new)) => {
+            let old = match old {
+                Some(Record::Incident(o)) => Some(o),
+                _ => None,
+            };
+            let old_events = old.map_or(&[][..], |o| o.events.as_slice());
+            kept(old_events, &new.events)?;
+            if let Some(o) = old {
+                if !o
+                    .received
+                    .iter()
+                    .all(|(k, v)| new.received.get(k) == Some(v))
+                {
+                    return Err(invalid("a receipt time was changed"));
+                }
+            }
+            if !new
+                .received
+                .keys()
+                .all(|k| new.events.iter().any(|e| e.id.to_string() == *k))
+            {
+                return Err(invalid("a receipt time names no event"));
+            }
+            let reporter = author(new.reporter_id, reference)?;
+            if old.is_none() && !may_create(reporter.role, RecordKind::Incident) {
+                return Err(super::ValidationError::new(
+                    "forbidden",
+                    "the reporter may not report",
+                ));
+            }
+            let old_ids: HashSet<Uuid> = old_events.iter().map(|e| e.id).collect();
+            let old_ignored = fold_incident(old_events).ignored;
+            let mut state = fold_incident(&[]);
+            for event in fold_order(&new.events) {
+                if !old_ids.contains(&event.id) {
+                    let by = author(event.by, reference)?;
+                    permit::check_incident_event(new, &state, event, &by, reference)?;
+                }
+                match state.apply(event) {
+                    Ok(next) => state = next,
+                    Err(_) if old_ignored.contains(&event.id) => {}
+                    Err(e) => {
+                        return Err(super::ValidationError::new(
+                            "illegal_transition",
+                            e.to_string(),
+                        ))
+                    }
+                }
+            }
+            Ok(())
+        }
+        (old, Record::ServiceRequest(new)) => {
+            let old_events: &[ServiceEvent] = match old {
+                Some(Record::ServiceRequest(o)) => &o.events,
+                _ => &[],
+            };
+            kept(old_events, &new.events)?;
+            let old_ids: HashSet<Uuid> = old_events.iter().map(|e| e.id).collect();
+            let mut ordered: Vec<&ServiceEvent> = new.events.iter().collect();
+            ordered.sort_by_key(|e| (e.at, e.id));
+            for (i, event) in ordered.iter().enumerate() {
+                if old_ids.contains(&event.id) {
+                    continue;
+                }
+                let before: Vec<ServiceEvent> = ordered[..i].iter().map(|e| (*e).clone()).collect();
+                let by = author(event.by, reference)?;
+                permit::check_service_event(new, &fold_service(&before), event, &by, reference)?;
+            }
+            Ok(())
+        }
+        // Households, visits and work logs carry no events in other names.
+        (old, new) => super::validate_change(old, new, actor, reference),
+    }
+}

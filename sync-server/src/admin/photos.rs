@@ -1,0 +1,99 @@
+//! `POST /api/photos`: a photo from the admin web (department feedback, a check's evidence),
+//! already downscaled to JPEG by the browser as the app does on a phone (long edge ≤ 1920 px,
+//! quality 0.8) — the server never decodes images: it checks the size and the JPEG magic
+//! bytes, names the blob by its SHA-256 and stores it in the same blob store as devices'
+//! uploads. `?thumbnail_of=HASH` stores the browser-made thumbnail of a photo sent before.
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use gridwalk_shared::media::{is_blob_hash, sniff, MediaType, MAX_BLOB_BYTES};
+use serde::{Deserialize, Serialize};
+use tokio::io::AsyncWriteExt;
+
+use super::api::{Body, Doc, Reply};
+use super::caller::Caller;
+use super::json::{invalid, ApiJson};
+use crate::app::AppState;
+use crate::blobs::Held;
+use crate::error::AppError;
+use crate::store::AdminStore;
+
+/// Documentation of `POST /api/photos`.
+pub const UPLOAD: Doc = Doc {
+    id: "uploadPhoto",
+    summary: "Upload a JPEG photo (downscaled in the browser) or, with thumbnail_of, its thumbnail",
+    tag: "workflow",
+    public: false,
+    query: &[("thumbnail_of", "Hash of the photo this is the thumbnail of")],
+    body: Some(Body::Upload),
+    reply: Reply::Json("StoredPhoto"),
+};
+
+/// Query of `POST /api/photos`.
+#[derive(Deserialize)]
+pub struct PhotoQuery {
+    thumbnail_of: Option<String>,
+}
+
+/// A stored photo.
+#[derive(Serialize)]
+pub struct StoredPhoto {
+    hash: String,
+    size: u64,
+}
+
+/// Stores a photo sent by the admin web.
+#[tracing::instrument(skip_all, fields(user = %caller.user.id, bytes = body.len()))]
+pub async fn upload<S: AdminStore>(
+    State(state): State<AppState<S>>,
+    caller: Caller,
+    Query(query): Query<PhotoQuery>,
+    body: Bytes,
+) -> Result<ApiJson<StoredPhoto>, AppError> {
+    let blobs = state.blobs.as_ref().ok_or_else(|| {
+        AppError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "no_blob_store",
+            "this server keeps no photos",
+        )
+    })?;
+    if body.is_empty() || body.len() as u64 > MAX_BLOB_BYTES {
+        return Err(invalid(format!(
+            "a photo is 1 byte to {} MiB",
+            MAX_BLOB_BYTES / 1024 / 1024
+        )));
+    }
+    if sniff(&body) != MediaType::Jpeg {
+        return Err(AppError::new(
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "not_a_photo",
+            "send the photo as JPEG (the page converts it before sending)",
+        ));
+    }
+    if let Some(photo) = query.thumbnail_of.as_deref() {
+        let held = blobs.store.held(photo).await?;
+        if !is_blob_hash(photo) || !matches!(held, Held::Whole(_)) {
+            return Err(invalid("`thumbnail_of` must name a photo uploaded before"));
+        }
+    }
+    let hash = crate::auth::sha256_hex(&body);
+    let _one_upload_at_a_time = blobs.lock(&hash).await;
+    let size = match blobs.store.held(&hash).await? {
+        Held::Whole(size) => size,
+        _ => {
+            let mut writer = blobs.store.append(&hash).await?;
+            let written = async {
+                writer.write_all(&body).await?;
+                writer.shutdown().await
+            }
+            .await;
+            drop(writer);
+            written.map_err(crate::blobs::BlobError::from)?;
+            blobs.store.finish(&hash).await?
+        }
+    };
+    if let Some(photo) = query.thumbnail_of.as_deref() {
+        blobs.store.set_thumbnail(photo, &hash).await?;
+    }
+    Ok(ApiJson(StoredPhoto { hash, size }))
+}

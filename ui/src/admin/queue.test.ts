@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { fitted, isAssignment, needsReason, offeredActions, queuePath } from './queue';
+
+describe('the work queue', () => {
+  it('builds its path from the box and the search text', () => {
+    expect(queuePath('', '')).toBe('/api/queue');
+    expect(queuePath('overdue', ' 垃圾 ')).toBe('/api/queue?box=overdue&q=%E5%9E%83%E5%9C%BE');
+  });
+
+  it('offers a department what the loop lets it do', () => {
+    expect(offeredActions('department', 'dispatched')).toEqual(['accept', 'return']);
+    expect(offeredActions('department', 'handling')).toEqual(['feedback', 'return', 'escalate']);
+    expect(offeredActions('department', 'closed')).toEqual([]);
+  });
+
+  it('offers community staff dispatch, transfer, escalation, urging and closing', () => {
+    expect(offeredActions('admin', 'reported')).toEqual(['dispatch', 'escalate']);
+    expect(offeredActions('admin', 'returned')).toEqual(['dispatch', 'transfer', 'escalate', 'urge']);
+    expect(offeredActions('admin', 'verified')).toEqual(['close']);
+  });
+
+  it('knows which actions need a reason or an assignment', () => {
+    expect(needsReason('return')).toBe(true);
+    expect(needsReason('accept')).toBe(false);
+    expect(isAssignment('transfer')).toBe(true);
+  });
+
+  it('downscales to the long edge and never enlarges', () => {
+    expect(fitted(4000, 3000, 1920)).toEqual([1920, 1440]);
+    expect(fitted(3000, 4000, 320)).toEqual([240, 320]);
+    expect(fitted(800, 600, 1920)).toEqual([800, 600]);
+  });
+});

@@ -1,0 +1,100 @@
+// The work queue of the closed loop (GET /api/queue, POST /api/incidents/{id}/events,
+// POST /api/photos): its types, which actions a caller is offered, and the browser side of the
+// photo pipeline (downscale to JPEG like the app does; the server never decodes images).
+
+export const BOXES = ['new', 'accepted', 'due_soon', 'overdue', 'handled', 'returned'] as const;
+export type Box = (typeof BOXES)[number];
+
+export interface QueueEvent {
+  id: string;
+  at: string;
+  by: string;
+  action: { type: string; [field: string]: unknown };
+  note: string;
+  photos: string[];
+}
+
+export interface QueueItem {
+  id: string;
+  grid_id: string;
+  category: string;
+  description: string;
+  status: string;
+  level: string;
+  department_id: string | null;
+  reported_at: string | null;
+  due: string | null;
+  box: Box;
+  urges: number;
+  record: {
+    photos: string[];
+    audio: string[];
+    location: { lat: number; lon: number; accuracy_m: number | null } | null;
+    events: QueueEvent[];
+    received?: Record<string, string>;
+  };
+}
+
+export interface Queue {
+  counts: Partial<Record<Box | 'open', number>>;
+  items: QueueItem[];
+}
+
+/** The path of the queue, narrowed to a box and a search text. */
+export function queuePath(box: Box | '', q: string): string {
+  const params = new URLSearchParams();
+  if (box) params.set('box', box);
+  if (q.trim()) params.set('q', q.trim());
+  const query = params.toString();
+  return query ? `/api/queue?${query}` : '/api/queue';
+}
+
+/** What a caller with `role` may do to an item in `status` (the server decides for good). */
+export function offeredActions(role: string, status: string): string[] {
+  const open = ['reported', 'dispatched', 'handling', 'returned', 'verify_failed'].includes(status);
+  if (role === 'department') {
+    if (status === 'dispatched') return ['accept', 'return'];
+    if (status === 'handling') return ['feedback', 'return', 'escalate'];
+    return [];
+  }
+  const actions: string[] = [];
+  if (['reported', 'returned'].includes(status)) actions.push('dispatch');
+  if (['dispatched', 'handling', 'returned'].includes(status)) actions.push('transfer');
+  if (['reported', 'dispatched', 'handling', 'returned'].includes(status)) actions.push('escalate');
+  if (open && status !== 'reported') actions.push('urge');
+  if (['verified', 'evaluated'].includes(status)) actions.push('close');
+  return actions;
+}
+
+/** Actions that need a reason in the note. */
+export function needsReason(action: string): boolean {
+  return action === 'return' || action === 'reopen';
+}
+
+/** Actions that send the item to a level and department with a due time. */
+export function isAssignment(action: string): boolean {
+  return action === 'dispatch' || action === 'transfer' || action === 'escalate';
+}
+
+/** Width and height that fit `long` on the long edge, never enlarging. */
+export function fitted(width: number, height: number, long: number): [number, number] {
+  const scale = Math.min(1, long / Math.max(width, height));
+  return [Math.max(1, Math.round(width * scale)), Math.max(1, Math.round(height * scale))];
+}
+
+/** A picked photo as a JPEG of at most `long` px on its long edge (EXIF orientation applied
+ *  by the browser's decoder; metadata is not carried over by the canvas). */
+export async function jpegOf(file: Blob, long: number): Promise<Blob> {
+  const bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
+  const [w, h] = fitted(bitmap.width, bitmap.height, long);
+  const canvas = document.createElement('canvas');
+  canvas.width = w;
+  canvas.height = h;
+  const context = canvas.getContext('2d');
+  if (!context) throw new Error('canvas unavailable');
+  context.drawImage(bitmap, 0, 0, w, h);
+  bitmap.close();
+  return new Promise((resolve, reject) =>
+    canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('JPEG encoding failed'))), 'image/jpeg', 0.8),
+  );
+}
