@@ -500,6 +500,74 @@ proptest! {
     }
 }
 
+/// An incident the server files for someone outside (an Open311 client): reported by the
+/// server in its own name (`SYSTEM_USER`), then through the loop like any other.
+fn filed_by_the_server() -> Incident {
+    Incident {
+        reporter_id: SYSTEM_USER,
+        events: vec![],
+        ..Case::reported().incident
+    }
+}
+
+#[test]
+fn the_server_files_an_external_report_in_its_own_name_only() {
+    let reference = reference();
+    let mut incident = filed_by_the_server();
+    let mut case = Case {
+        incident: incident.clone(),
+        reference: reference.clone(),
+        clock: 1_790_000_000_000,
+    };
+    incident
+        .events
+        .push(case.event(&Actor::system(), IncidentAction::Report, ""));
+    let filed = Record::Incident(incident.clone());
+    validate_record(&filed, &reference).unwrap();
+    validate_change(None, &filed, &Actor::system(), &reference).unwrap();
+
+    // Not in a worker's name, and no device may file one in the server's name.
+    let in_workers_name = Record::Incident(Incident {
+        reporter_id: reporter().id,
+        ..incident.clone()
+    });
+    refused(
+        validate_change(None, &in_workers_name, &Actor::system(), &reference),
+        "forbidden",
+    );
+    for device in [reporter(), admin(), staff()] {
+        refused(
+            validate_change(None, &filed, &actor(&device), &reference),
+            if device.role == Role::Department {
+                "out_of_scope"
+            } else {
+                "forbidden"
+            },
+        );
+    }
+
+    // Then the loop as usual; the grid's workers may check it (nobody of them reported it).
+    case.incident = incident;
+    case.act(Actor::system(), dispatch(DEPT), "").unwrap();
+    case.act(actor(&staff()), IncidentAction::Accept, "")
+        .unwrap();
+    case.act(actor(&staff()), IncidentAction::Feedback, "已清理")
+        .unwrap();
+    case.act(
+        actor(&reporter()),
+        IncidentAction::Verify { passed: true },
+        "",
+    )
+    .unwrap();
+    let rating = IncidentAction::Evaluate {
+        satisfaction: Satisfaction::Satisfied,
+    };
+    case.act(actor(&admin()), rating, "").unwrap();
+    case.act(actor(&admin()), IncidentAction::Close, "")
+        .unwrap();
+    assert_eq!(case.status(), IncidentStatus::Closed);
+}
+
 #[test]
 fn a_resent_document_after_a_restore_is_checked_event_by_event_as_its_authors() {
     use gridwalk_shared::validate::validate_recovered;

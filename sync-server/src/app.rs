@@ -15,7 +15,7 @@ use crate::blobs::Blobs;
 use crate::error::AppError;
 use crate::http_limits::{self, HttpLimits};
 use crate::routes;
-use crate::store::{AdminStore, BlobRefs, Store};
+use crate::store::{AdminStore, BlobRefs, Open311Store, Store};
 use crate::sync::{CheckSlots, DocLocks, PageLimits, Recovering, RoundLimit};
 
 /// State shared by every handler.
@@ -96,7 +96,7 @@ async fn explain_timeout(response: Response) -> Response {
 }
 
 /// The server's routes.
-pub fn app<S: AdminStore + BlobRefs>(state: AppState<S>) -> Router {
+pub fn app<S: AdminStore + BlobRefs + Open311Store>(state: AppState<S>) -> Router {
     let request_timeout = state.http.request_timeout;
     Router::new()
         .route("/health", get(routes::health::health::<S>))
@@ -118,6 +118,7 @@ pub fn app<S: AdminStore + BlobRefs>(state: AppState<S>) -> Router {
                 .layer(DefaultBodyLimit::disable()),
         )
         .merge(crate::admin::router())
+        .merge(crate::open311::router())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             request_timeout,
@@ -129,7 +130,7 @@ pub fn app<S: AdminStore + BlobRefs>(state: AppState<S>) -> Router {
 }
 
 /// Serves `app` on `listener` within `state.http` until `shutdown` resolves.
-pub async fn serve<S: AdminStore + BlobRefs>(
+pub async fn serve<S: AdminStore + BlobRefs + Open311Store>(
     listener: tokio::net::TcpListener,
     state: AppState<S>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,

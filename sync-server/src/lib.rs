@@ -12,6 +12,7 @@ pub mod blobs;
 pub mod error;
 pub mod http_limits;
 pub mod live;
+pub mod open311;
 pub mod populate;
 pub mod routes;
 pub mod seed;

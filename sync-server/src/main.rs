@@ -1,6 +1,7 @@
 //! `gridwalk-server`: serve, seed demo data, list users, issue enrolment codes, set admin
 //! passwords, back up and restore, collect unneeded blobs.
 
+mod open311_cmd;
 mod serve_cmd;
 
 use std::path::PathBuf;
@@ -93,6 +94,22 @@ enum Command {
         #[arg(long)]
         name: String,
         /// Revoke the token of that name: it stops working at once.
+        #[arg(long)]
+        revoke: bool,
+    },
+    /// Issue an Open311 API key (`api_key`) bound to an org unit, printed as the last line;
+    /// issuing a name again replaces that key. `--revoke` revokes it instead.
+    Open311Key {
+        /// Data directory.
+        #[arg(long, env = "GRIDWALK_DATA")]
+        data: PathBuf,
+        /// Name of the key (what uses it, e.g. `city-12345`).
+        #[arg(long)]
+        name: String,
+        /// Org unit the key files into and reads (default: the street, the root).
+        #[arg(long)]
+        unit: Option<uuid::Uuid>,
+        /// Revoke the key of that name: it stops working at once.
         #[arg(long)]
         revoke: bool,
     },
@@ -386,6 +403,12 @@ async fn run(cli: Cli) -> Result<()> {
             name,
             revoke,
         } => api_token(data, user, name, revoke).await,
+        Command::Open311Key {
+            data,
+            name,
+            unit,
+            revoke,
+        } => open311_cmd::open311_key(data, name, unit, revoke).await,
         Command::MissingBlobs { data, limit } => {
             let store = open(&data)?;
             let blobs =

@@ -376,6 +376,9 @@ fn check_service_events(
     }
 }
 
+/// A record is created in its author's own name. The server files an incident for someone
+/// outside (Open311) as [`Actor::system`] with `reporter_id` [`SYSTEM_USER`] — its own name,
+/// which no device can sign with — so no rule needs an exception for it.
 fn check_creation(new: &Record, actor: &Actor) -> Result {
     if !may_create(actor.role, new.kind()) {
         return Err(ValidationError::new(

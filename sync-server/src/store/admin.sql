@@ -51,3 +51,25 @@ CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+-- Open311 API keys (`api_key`): the key's hash, its name (one live key per name), the org
+-- unit it files into and reads, and when it was revoked.
+CREATE TABLE IF NOT EXISTS open311_keys (
+    key_hash   TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    unit_id    TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+CREATE UNIQUE INDEX IF NOT EXISTS open311_keys_live ON open311_keys (name)
+    WHERE revoked_at IS NULL;
+-- Requests filed over Open311: the incident, its tracking token, the key's name, and what the
+-- submitter gave that the incident does not hold (contact details stay on the server).
+CREATE TABLE IF NOT EXISTS open311_requests (
+    incident_id TEXT PRIMARY KEY,
+    token       TEXT NOT NULL UNIQUE,
+    key_name    TEXT NOT NULL,
+    address     TEXT,
+    media_url   TEXT,
+    contact     TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+);

@@ -8,6 +8,7 @@ mod blob_refs;
 mod due;
 mod group_commit;
 mod index;
+mod open311;
 mod sqlite;
 mod sqlite_meta;
 
@@ -23,6 +24,7 @@ pub use admin::{
 };
 pub use blob_refs::{BlobDoc, BlobRefs, RefOrigin};
 pub use index::{index_row, IndexRow};
+pub use open311::{Open311Key, Open311Request, Open311Store};
 pub use sqlite::SqliteStore;
 
 /// A storage failure.
