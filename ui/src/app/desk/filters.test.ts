@@ -50,4 +50,16 @@ describe('desk filters', () => {
     expect(ids({ grid: null, status: 'handled', overdueOnly: false })).toEqual(['3']);
     expect(ids({ grid: null, status: 'closed', overdueOnly: false })).toEqual(['4']);
   });
+
+  it('puts overdue items first on the board, the longest overdue at the top', () => {
+    const earlier = new Date(now.getTime() - 3 * 86_400_000).toISOString();
+    const rows = [
+      incident('1', 'g1', 'dispatched', future),
+      incident('2', 'g1', 'handling', past),
+      incident('3', 'g1', 'returned', earlier),
+      incident('4', 'g1', 'closed', earlier),
+    ];
+    const ids = boardView(rows, { grid: null, status: 'all', overdueOnly: false }, now).map((r) => r.id);
+    expect(ids).toEqual(['3', '2', '1', '4']);
+  });
 });

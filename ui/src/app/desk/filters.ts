@@ -21,7 +21,7 @@ export function categoriesOf(items: ServiceItem[]): string[] {
 export type QueueTab = 'mine' | 'overdue' | 'open' | 'done';
 
 export function requestIsOpen(row: ServiceRequestRow): boolean {
-  return row.status === 'registered' || row.status === 'new';
+  return ['new', 'registered', 'transferred', 'returned'].includes(row.status);
 }
 
 /** The desk queue: mine (open, I am responsible), overdue (open, past due), all open, done. */
@@ -46,9 +46,10 @@ export interface BoardFilter {
   overdueOnly: boolean;
 }
 
-/** The incident board: by grid, by status group, overdue only. */
+/** The incident board: by grid, by status group, overdue only; overdue items first (the
+ *  longest overdue at the top), then the rest as they came. */
 export function boardView(rows: IncidentRow[], filter: BoardFilter, now = new Date()): IncidentRow[] {
-  return rows.filter((row) => {
+  const shown = rows.filter((row) => {
     if (filter.grid && row.grid_id !== filter.grid) return false;
     const open = incidentIsOpen(row.status);
     if (filter.status === 'open' && !open) return false;
@@ -57,4 +58,7 @@ export function boardView(rows: IncidentRow[], filter: BoardFilter, now = new Da
     if (filter.overdueOnly && !isOverdue(row.due, open, now)) return false;
     return true;
   });
+  const overdue = (row: IncidentRow) => isOverdue(row.due, incidentIsOpen(row.status), now);
+  const late = shown.filter(overdue).sort((a, b) => (a.due ?? '').localeCompare(b.due ?? ''));
+  return [...late, ...shown.filter((row) => !overdue(row))];
 }
