@@ -237,6 +237,69 @@ async fn callers_outside_their_role_or_scope_are_refused() -> Result<()> {
         200,
         "own dashboard",
     );
+    // The work queue: an incident in grid 1 (community 1, routed to 城管科) is on the street
+    // admin's board and dept1's queue, not on community 2's board nor dept2's queue; acting on
+    // it from there is as if it did not exist.
+    client.sync().await?;
+    let incident = client.report_incident(gridwalk_client::NewIncident {
+        category: "env.garbage".into(),
+        description: "楼道堆放杂物".into(),
+        location: None,
+    })?;
+    client.sync().await?;
+    let on_queue = |answer: &Answer| {
+        answer.json["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|i| i["id"] == json!(incident))
+    };
+    assert!(
+        on_queue(&admin.get("/api/queue").await?),
+        "street admin's board"
+    );
+    assert!(
+        on_queue(&dept.get("/api/queue").await?),
+        "the routed department"
+    );
+    assert!(
+        !on_queue(&community.get("/api/queue").await?),
+        "another community"
+    );
+    let dept2 = AdminSession::sign_in(&server.url, "dept2", DEMO_PASSWORD).await?;
+    assert!(
+        !on_queue(&dept2.get("/api/queue").await?),
+        "another department"
+    );
+    let act_path = format!("/api/incidents/{incident}/events");
+    let urge = json!({ "action": { "type": "urge" } });
+    assert_status(
+        &community.post(&act_path, &urge).await?,
+        404,
+        "another community acts",
+    );
+    assert_status(
+        &dept2.post(&act_path, &urge).await?,
+        404,
+        "another department acts",
+    );
+    covered.insert((Method::GET, "/api/queue".into()));
+    covered.insert((Method::POST, "/api/incidents/{id}/events".into()));
+    // Photos: any staff may store one (it becomes visible only through an event they may
+    // add); only JPEG, never decoded.
+    let jpeg = gridwalk_tests::media::scene_jpeg(64, 48);
+    assert_status(
+        &dept.upload("/api/photos", jpeg, "image/jpeg").await?,
+        200,
+        "photo",
+    );
+    let not_jpeg = dept
+        .upload("/api/photos", b"GIF89a....".to_vec(), "image/gif")
+        .await?;
+    assert_status(&not_jpeg, 415, "not a JPEG");
+    covered.insert((Method::POST, "/api/photos".into()));
+    // Narrowed to what the caller sees: tests/tests/closed_loop.rs (live nudges).
+    covered.insert((Method::GET, "/api/events".into()));
     for path in [
         "/api/org",
         "/api/reference",
