@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use gridwalk_shared::model::{Incident, IncidentAction, IncidentEvent, Record};
 use gridwalk_shared::time::Timestamp;
+use gridwalk_shared::wire::DocUpload;
 use gridwalk_tests::raw::{request, upload, RawDevice};
 use gridwalk_tests::{Deployment, Server};
 use uuid::Uuid;
@@ -38,13 +39,14 @@ fn report(device: &RawDevice, n: usize) -> Record {
 
 /// Uploads reports one request at a time until the server goes away; returns the ids it
 /// acknowledged and those it did not.
-async fn upload_until_cut(device: RawDevice, acked: Arc<Mutex<HashSet<Uuid>>>) -> Vec<Record> {
+async fn upload_until_cut(device: RawDevice, acked: Arc<Mutex<HashSet<Uuid>>>) -> Vec<DocUpload> {
     let mut unacked = Vec::new();
     for n in 0.. {
-        let batch: Vec<Record> = (0..5).map(|i| report(&device, n * 5 + i)).collect();
-        let reply = device
-            .sync(&request(batch.iter().map(upload).collect(), None, u64::MAX))
-            .await;
+        // The same changes are re-sent later, as a device re-sends its outbox.
+        let batch: Vec<DocUpload> = (0..5)
+            .map(|i| upload(&report(&device, n * 5 + i)))
+            .collect();
+        let reply = device.sync(&request(batch.clone(), None, u64::MAX)).await;
         match reply {
             Ok(r) if r.status == 200 => {
                 let body = r.body.unwrap();
@@ -110,15 +112,15 @@ async fn acknowledged_changes_survive_sigkill() {
         // The devices finish syncing what was cut off; re-sending is harmless.
         for (d, batch) in devices.iter().zip(&unacked) {
             let reply = d
-                .sync(&request(batch.iter().map(upload).collect(), None, u64::MAX))
+                .sync(&request(batch.clone(), None, u64::MAX))
                 .await
                 .unwrap();
             assert_eq!(reply.status, 200, "round {round}: resent batch accepted");
             let body = reply.body.unwrap();
             let ids: HashSet<Uuid> = body.docs.iter().map(|doc| doc.doc_id).collect();
-            for record in batch {
-                assert!(body.accepted.contains(&record.id()));
-                assert!(ids.contains(&record.id()), "the resent record is stored");
+            for sent in batch {
+                assert!(body.accepted.contains(&sent.doc_id));
+                assert!(ids.contains(&sent.doc_id), "the resent record is stored");
             }
         }
     }

@@ -32,32 +32,42 @@ async fn refused_document_becomes_a_conflict_copy() {
         .unwrap();
     phone.sync().await.unwrap();
 
+    // Littering is the grid's own to handle: the server dispatches it to the grid.
     let incident = phone
         .report_incident(NewIncident {
-            category: "env.garbage".into(),
-            description: "垃圾桶满溢".into(),
+            category: "env.littering".into(),
+            description: "绿化带乱扔垃圾".into(),
             location: None,
         })
         .unwrap();
     phone.sync().await.unwrap();
     tablet.sync().await.unwrap();
 
-    // Offline, the phone handles it itself while the tablet dispatches it to the community.
+    // Offline, the phone accepts and handles it while the tablet escalates it to the street.
+    phone
+        .add_incident_event(incident, IncidentAction::Accept, "")
+        .unwrap();
     phone
         .add_incident_event(incident, IncidentAction::Feedback, "已自行清理")
         .unwrap();
-    let dispatch = IncidentAction::Dispatch {
-        level: Level::Community,
-        department_id: None,
+    let reference = tablet.reference().unwrap().unwrap();
+    let department = reference
+        .departments
+        .iter()
+        .find(|d| d.name == "城管科")
+        .unwrap();
+    let escalate = IncidentAction::Escalate {
+        level: Level::Street,
+        department_id: Some(department.id),
         assignee_id: None,
-        due: None,
+        due: Some(reference.calendar.due(tablet.now(), 5)),
     };
     tablet
-        .add_incident_event(incident, dispatch, "分拨社区")
+        .add_incident_event(incident, escalate, "吹哨上报街道")
         .unwrap();
     assert!(tablet.sync().await.unwrap().rejected.is_empty());
 
-    // Merged, the dispatch falls after the feedback and is no longer legal: refused whole.
+    // Merged, the escalation falls after the feedback and is no longer legal: refused whole.
     let report = phone.sync().await.unwrap();
     assert_eq!(report.rejected.len(), 1, "{report:?}");
     let (id, code, reason) = &report.rejected[0];
@@ -72,8 +82,8 @@ async fn refused_document_becomes_a_conflict_copy() {
     };
     assert_eq!(
         server_version.events.len(),
-        2,
-        "report + dispatch, as on the server"
+        3,
+        "report, the server's dispatch and the tablet's escalation, as on the server"
     );
     let copies = phone.conflict_copies().unwrap();
     assert_eq!(copies.len(), 1);

@@ -165,13 +165,15 @@ async fn offline_replicas_converge_in_every_sync_order() {
             .client
             .add_incident_event(
                 incident,
-                IncidentAction::Dispatch {
+                IncidentAction::Transfer {
                     level: Level::Community,
                     department_id: None,
                     assignee_id: None,
-                    due: None,
+                    due: Some(gridwalk_shared::time::Timestamp::from_millis(
+                        tablet.client.now().millis() + 3 * 86_400_000,
+                    )),
                 },
-                "分拨社区处理",
+                "转派社区处理",
             )
             .unwrap();
         let tablet_report = tablet
@@ -267,9 +269,10 @@ async fn offline_replicas_converge_in_every_sync_order() {
         // The incident kept every event from every replica and folds the same everywhere.
         let shared_incident = find(&a, incident);
         let events = shared_incident["events"].as_array().unwrap();
+        // The report and the server's dispatch, then three events per round.
         assert_eq!(
             events.len(),
-            1 + 3 * (round + 1),
+            2 + 3 * (round + 1),
             "round {round}: no event lost"
         );
         assert_eq!(shared_incident["state"]["status"], "dispatched");

@@ -92,7 +92,14 @@ fn incident(
             .find(|u| u.role == role && scope.is_none_or(|s| u.scope_id == s) && u.id != by)
             .map(|u| u.id)
     };
-    let colleague = person(Role::GridWorker, Some(grid));
+    // Another worker of the grid, else the community's grid leader.
+    let colleague = person(Role::GridWorker, Some(grid)).or_else(|| {
+        reference
+            .users
+            .iter()
+            .find(|u| u.role == Role::GridLeader && reference.is_within(grid, u.scope_id))
+            .map(|u| u.id)
+    });
     let handler = match rule.department_id {
         Some(dept) => person(Role::Department, Some(dept)),
         None if rule.level == Level::Grid => colleague,
