@@ -714,6 +714,11 @@ export type ReportInput = {
 	photos: string[],
 	/**  Audio notes added on this device (`add_audio`), by hash. */
 	audio: string[],
+	/**
+	 *  A small matter the reporter handled there and then (自行处置): it goes straight to
+	 *  the check on site by a colleague, with no dispatch.
+	 */
+	handled_on_the_spot: boolean,
 };
 
 /**  What a user may do. */

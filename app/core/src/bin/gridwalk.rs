@@ -119,6 +119,9 @@ enum ReportCommand {
         /// Grid to report in (for users whose scope is above one grid).
         #[arg(long)]
         grid: Option<Uuid>,
+        /// Handled there and then (自行处置): no dispatch, a colleague checks it.
+        #[arg(long)]
+        handled_on_the_spot: bool,
         #[command(flatten)]
         position: Position,
         #[command(flatten)]
@@ -246,6 +249,7 @@ async fn run(cli: Cli) -> Result<()> {
                     category,
                     description,
                     grid,
+                    handled_on_the_spot,
                     position,
                     media,
                 },
@@ -259,6 +263,13 @@ async fn run(cli: Cli) -> Result<()> {
             let id = media.undo_on_error(&client, &attachments, |a| {
                 client.report_incident_with(grid, incident, a)
             })?;
+            if handled_on_the_spot {
+                client.add_incident_event(
+                    id,
+                    gridwalk_shared::model::IncidentAction::SelfHandle,
+                    "当场处置",
+                )?;
+            }
             writeln!(out, "{id}")?;
         }
         Command::Household {

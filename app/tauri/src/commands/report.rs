@@ -24,6 +24,9 @@ pub struct ReportInput {
     pub photos: Vec<String>,
     /// Audio notes added on this device (`add_audio`), by hash.
     pub audio: Vec<String>,
+    /// A small matter the reporter handled there and then (自行处置): it goes straight to
+    /// the check on site by a colleague, with no dispatch.
+    pub handled_on_the_spot: bool,
 }
 
 /// Reports a problem; returns its id.
@@ -42,6 +45,11 @@ pub fn report_incident(state: State<'_, AppState>, report: ReportInput) -> Comma
     let id = state
         .client
         .report_incident_with(report.grid_id, incident, &media)?;
+    if report.handled_on_the_spot {
+        state
+            .client
+            .add_incident_event(id, IncidentAction::SelfHandle, "当场处置")?;
+    }
     state.changed();
     Ok(id)
 }

@@ -250,6 +250,7 @@ const table: Table = {
   'report.category': ['② 问题类别', '2 · Category'],
   'report.pick_category': ['请选择类别', 'Choose a category'],
   'report.description': ['③ 问题描述', '3 · Description'],
+  'report.on_the_spot': ['已当场处置（自行处置，由同网格同事核查）', 'Handled on the spot (a colleague of the grid checks it)'],
   'report.description_placeholder': ['在哪里、什么问题、影响多大', 'Where, what, how bad'],
   'report.step_location': ['④ 位置', '4 · Position'],
   'report.step_audio': ['⑤ 录音（可选）', '5 · Audio note (optional)'],
