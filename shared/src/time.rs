@@ -25,6 +25,15 @@ impl Timestamp {
     pub fn millis(&self) -> i64 {
         self.0.timestamp_millis()
     }
+
+    /// The time of a new event: `now`, but 1 ms after `latest` when that is not earlier
+    /// (events fold in time order, and a clock may lag the ones already there).
+    pub fn next_after(latest: Option<Timestamp>, now: Timestamp) -> Timestamp {
+        match latest {
+            Some(latest) if latest >= now => Timestamp::from_millis(latest.millis() + 1),
+            _ => now,
+        }
+    }
 }
 
 impl From<DateTime<Utc>> for Timestamp {

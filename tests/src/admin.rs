@@ -249,3 +249,27 @@ pub fn browser_phase(
     let last = stdout.lines().last().unwrap_or("null");
     Ok(serde_json::from_str(last)?)
 }
+
+/// The browser script and the built admin UI (`ui/dist/admin`) for a browser test, or `None`
+/// (after saying SKIPPED and why) when Chromium, the Node modules or the UI are missing —
+/// an error instead when `GRIDWALK_REQUIRE_BROWSER=1` (CI).
+pub fn admin_browser(test: &str) -> anyhow::Result<Option<(PathBuf, PathBuf)>> {
+    let ui = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("ui")
+        .join("dist")
+        .join("admin");
+    match browser_driver() {
+        Ok(driver) if ui.join("index.html").is_file() => Ok(Some((driver, ui))),
+        other => {
+            let why = other
+                .err()
+                .unwrap_or_else(|| format!("{} is not built (npm run build:admin)", ui.display()));
+            if std::env::var("GRIDWALK_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
+                anyhow::bail!("browser test required but cannot run: {why}");
+            }
+            eprintln!("SKIPPED {test}: {why}");
+            Ok(None)
+        }
+    }
+}

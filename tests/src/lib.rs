@@ -26,6 +26,26 @@ pub const TEST_SYNC: SyncOptions = SyncOptions {
     timeout: Duration::from_secs(30),
 };
 
+/// Runs the device CLI `gridwalk --data DATA ARGS…` and returns what it did.
+pub fn gridwalk(data: impl AsRef<Path>, args: &[&str]) -> std::process::Output {
+    Command::new(bin("gridwalk"))
+        .arg("--data")
+        .arg(data.as_ref())
+        .args(args)
+        .output()
+        .expect("run gridwalk")
+}
+
+/// The standard output of a CLI run that must succeed (panics with its stderr otherwise).
+pub fn ok(output: std::process::Output) -> String {
+    assert!(
+        output.status.success(),
+        "gridwalk failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 /// Path of a workspace binary (`gridwalk-server`, `gridwalk`), built once per process with
 /// the same profile as the caller: a test in `target/<profile>/deps/` or a binary such as
 /// `gridwalk-loadgen` in `target/<profile>/`. With `GRIDWALK_PREBUILT=1` (CI, after

@@ -8,11 +8,11 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use calamine::Reader;
 use gridwalk_client::{Attachments, Client, NewIncident, NewVisit};
 use gridwalk_shared::model::{Answer, ItemKind};
-use gridwalk_tests::admin::{browser_driver, browser_phase, AdminSession, DEMO_PASSWORD};
+use gridwalk_tests::admin::{admin_browser, browser_phase, AdminSession, DEMO_PASSWORD};
 use gridwalk_tests::media::{scene_jpeg, wav};
 use gridwalk_tests::raw::RawDevice;
 use gridwalk_tests::{Deployment, Server};
@@ -123,19 +123,8 @@ async fn evidence_work(client: &Client, deployment: &Deployment, url: &str) -> R
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_web_end_to_end() -> Result<()> {
-    let ui = workspace().join("ui").join("dist").join("admin");
-    let driver = match browser_driver() {
-        Ok(d) if ui.join("index.html").is_file() => d,
-        other => {
-            let why = other
-                .err()
-                .unwrap_or_else(|| format!("{} is not built (npm run build:admin)", ui.display()));
-            if std::env::var("GRIDWALK_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
-                bail!("browser test required but cannot run: {why}");
-            }
-            eprintln!("SKIPPED admin_web_end_to_end: {why}");
-            return Ok(());
-        }
+    let Some((driver, ui)) = admin_browser("admin_web_end_to_end")? else {
+        return Ok(());
     };
     let deployment = Deployment::seeded()?;
     // Weeks of field work, so the dashboards (and their screenshots) show something.

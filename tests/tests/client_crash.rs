@@ -3,27 +3,10 @@
 
 #![allow(clippy::unwrap_used)] // a panic in a test is a failure with a line number
 
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use gridwalk_tests::{bin, Deployment};
-
-fn gridwalk(data: &str, args: &[&str]) -> Output {
-    Command::new(bin("gridwalk"))
-        .args(["--data", data])
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(output: Output) -> String {
-    assert!(
-        output.status.success(),
-        "gridwalk failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
+use gridwalk_tests::{bin, gridwalk, ok, Deployment};
 
 fn signal(pid: u32, sig: &str) {
     let status = Command::new("kill")

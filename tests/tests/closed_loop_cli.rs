@@ -5,27 +5,8 @@
 
 #![allow(clippy::unwrap_used)] // a panic in a test is a failure with a line number
 
-use std::process::{Command, Output};
-
-use gridwalk_tests::{bin, Deployment};
+use gridwalk_tests::{gridwalk, ok, Deployment};
 use serde_json::Value;
-
-fn gridwalk(data: &str, args: &[&str]) -> Output {
-    Command::new(bin("gridwalk"))
-        .args(["--data", data])
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(output: Output) -> String {
-    assert!(
-        output.status.success(),
-        "gridwalk failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
 
 /// The folded state `export` prints for record `id`.
 fn state(data: &str, id: &str) -> Value {

@@ -12,7 +12,7 @@ use anyhow::{bail, Context, Result};
 use gridwalk_client::{Attachments, Client, NewIncident, RecordState};
 use gridwalk_shared::model::{IncidentAction, Record, Satisfaction};
 use gridwalk_shared::workflow::IncidentStatus;
-use gridwalk_tests::admin::{browser_driver, browser_phase, AdminSession, DEMO_PASSWORD};
+use gridwalk_tests::admin::{admin_browser, browser_phase, AdminSession, DEMO_PASSWORD};
 use gridwalk_tests::media::scene_jpeg;
 use gridwalk_tests::{Deployment, Server};
 use serde_json::json;
@@ -31,19 +31,9 @@ async fn department_staff_work_the_queue_in_the_browser() -> Result<()> {
         .parent()
         .context("workspace")?
         .to_path_buf();
-    let ui = workspace.join("ui").join("dist").join("admin");
-    let driver = match browser_driver() {
-        Ok(d) if ui.join("index.html").is_file() => d,
-        other => {
-            let why = other
-                .err()
-                .unwrap_or_else(|| format!("{} is not built (npm run build:admin)", ui.display()));
-            if std::env::var("GRIDWALK_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
-                bail!("browser test required but cannot run: {why}");
-            }
-            eprintln!("SKIPPED department_staff_work_the_queue_in_the_browser: {why}");
-            return Ok(());
-        }
+    let Some((driver, ui)) = admin_browser("department_staff_work_the_queue_in_the_browser")?
+    else {
+        return Ok(());
     };
     let deployment = Deployment::seeded()?;
     // A month of the loop, so the board has overdue items.

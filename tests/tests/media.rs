@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Output};
 
 use gridwalk_client::media::{sha256_hex, CHUNK_BYTES};
 use gridwalk_client::{Attachments, Client, NewVisit};
@@ -15,7 +14,7 @@ use gridwalk_shared::time::{new_id, Timestamp};
 use gridwalk_tests::media::{noisy_jpeg, wav};
 use gridwalk_tests::proxy::{resent, CutPlan, CutProxy};
 use gridwalk_tests::raw::{self, RawDevice};
-use gridwalk_tests::{bin, server_cmd, Deployment};
+use gridwalk_tests::{gridwalk, ok, server_cmd, Deployment};
 use rand::Rng;
 
 /// The file the server keeps for a whole blob.
@@ -247,24 +246,6 @@ async fn blobs_are_only_for_those_who_see_a_record_and_only_if_they_hash_right()
     let thumb = phone.blob(&hash, true).await.unwrap();
     let thumb = image::open(thumb).unwrap();
     assert_eq!(thumb.width().max(thumb.height()), 320);
-}
-
-fn gridwalk(data: &Path, args: &[&str]) -> Output {
-    Command::new(bin("gridwalk"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(output: Output) -> String {
-    assert!(
-        output.status.success(),
-        "gridwalk failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 fn visits(data: &Path) -> Vec<serde_json::Value> {

@@ -79,6 +79,51 @@ pub enum IncidentAction {
     Comment,
 }
 
+/// Where a dispatch, transfer or escalation sends an incident.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Assignment {
+    /// Level it goes to.
+    pub level: Level,
+    /// Department, if any.
+    pub department_id: Option<Uuid>,
+    /// Person, if any.
+    pub assignee_id: Option<Uuid>,
+    /// Due time.
+    pub due: Option<Timestamp>,
+}
+
+impl IncidentAction {
+    /// Where the action sends the incident, for dispatch, transfer and escalation.
+    pub fn assignment(&self) -> Option<Assignment> {
+        match *self {
+            IncidentAction::Dispatch {
+                level,
+                department_id,
+                assignee_id,
+                due,
+            }
+            | IncidentAction::Transfer {
+                level,
+                department_id,
+                assignee_id,
+                due,
+            }
+            | IncidentAction::Escalate {
+                level,
+                department_id,
+                assignee_id,
+                due,
+            } => Some(Assignment {
+                level,
+                department_id,
+                assignee_id,
+                due,
+            }),
+            _ => None,
+        }
+    }
+}
+
 /// One entry in an incident's append-only event list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]

@@ -18,7 +18,7 @@ pub use catalogue::{
     ChecklistItem, ChecklistTemplate, IncidentCategory, ItemKind, Level, RoutingRule, ServiceItem,
 };
 pub use household::{Household, Member, EDITABLE_FIELDS as HOUSEHOLD_EDITABLE_FIELDS};
-pub use incident::{Incident, IncidentAction, IncidentEvent};
+pub use incident::{Assignment, Incident, IncidentAction, IncidentEvent};
 pub use location::Location;
 pub use org::{Building, Department, OrgKind, OrgUnit, Role, User};
 pub use reference::ReferenceData;

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::model::{
-    Answer, Incident, ItemKind, Location, OrgKind, Record, RecordKind, ReferenceData, Role,
-    ServiceRequest, Visit,
+    Answer, Incident, IncidentEvent, ItemKind, Location, OrgKind, Record, RecordKind,
+    ReferenceData, Role, ServiceEvent, ServiceRequest, Visit,
 };
 use crate::workflow::{fold_incident, fold_order, fold_service, SYSTEM_USER};
 
@@ -352,21 +352,37 @@ fn check_scope(
 }
 
 fn check_service_events(
-    old: &[crate::model::ServiceEvent],
+    old: &[ServiceEvent],
     new: &ServiceRequest,
     actor: &Actor,
     reference: &ReferenceData,
 ) -> Result {
     check_appended(old, &new.events, |e| (e.id, e.by), actor)?;
+    replay_service(old, new, reference, |_| Ok(*actor))
+}
+
+/// [`replay_incident`] for a service request's events.
+fn replay_service(
+    old: &[ServiceEvent],
+    new: &ServiceRequest,
+    reference: &ReferenceData,
+    author: impl Fn(&ServiceEvent) -> Result<Actor>,
+) -> Result {
     let old_ids: HashSet<Uuid> = old.iter().map(|e| e.id).collect();
-    let mut ordered: Vec<&crate::model::ServiceEvent> = new.events.iter().collect();
+    let mut ordered: Vec<&ServiceEvent> = new.events.iter().collect();
     ordered.sort_by_key(|e| (e.at, e.id));
     for (i, event) in ordered.iter().enumerate() {
         if old_ids.contains(&event.id) {
             continue;
         }
-        let before: Vec<_> = ordered[..i].iter().map(|e| (*e).clone()).collect();
-        permit::check_service_event(new, &fold_service(&before), event, actor, reference)?;
+        let before: Vec<ServiceEvent> = ordered[..i].iter().map(|e| (*e).clone()).collect();
+        permit::check_service_event(
+            new,
+            &fold_service(&before),
+            event,
+            &author(event)?,
+            reference,
+        )?;
     }
     let old_ignored = fold_service(old).ignored;
     let state = fold_service(&new.events);
@@ -376,9 +392,6 @@ fn check_service_events(
     }
 }
 
-/// A record is created in its author's own name. The server files an incident for someone
-/// outside (Open311) as [`Actor::system`] with `reporter_id` [`SYSTEM_USER`] — its own name,
-/// which no device can sign with — so no rule needs an exception for it.
 fn check_creation(new: &Record, actor: &Actor) -> Result {
     if !may_create(actor.role, new.kind()) {
         return Err(ValidationError::new(
@@ -510,17 +523,27 @@ fn check_incident_events(
     let old_events = old.map_or(&[][..], |o| o.events.as_slice());
     check_appended(old_events, &new.events, |e| (e.id, e.by), actor)?;
     check_receipts(old, new, actor)?;
-    let old_ids: HashSet<Uuid> = old_events.iter().map(|e| e.id).collect();
-    let old_ignored = fold_incident(old_events).ignored;
+    replay_incident(old_events, new, reference, |_| Ok(*actor))
+}
+
+/// Folds `new`'s events in order, checking each one the server does not hold yet (not in
+/// `old`) as `author` says made it, against the state just before it; an event already held
+/// that was out of place stays ignored, any other that no longer applies is refused.
+fn replay_incident(
+    old: &[IncidentEvent],
+    new: &Incident,
+    reference: &ReferenceData,
+    author: impl Fn(&IncidentEvent) -> Result<Actor>,
+) -> Result {
+    let old_ids: HashSet<Uuid> = old.iter().map(|e| e.id).collect();
+    let old_ignored = fold_incident(old).ignored;
     let mut state = fold_incident(&[]);
     for event in fold_order(&new.events) {
-        let is_new = !old_ids.contains(&event.id);
-        if is_new {
-            permit::check_incident_event(new, &state, event, actor, reference)?;
+        if !old_ids.contains(&event.id) {
+            permit::check_incident_event(new, &state, event, &author(event)?, reference)?;
         }
         match state.apply(event) {
             Ok(next) => state = next,
-            // Kept as it was: an event that was already out of place stays ignored.
             Err(_) if old_ignored.contains(&event.id) => {}
             Err(e) => return Err(ValidationError::new("illegal_transition", e.to_string())),
         }
@@ -547,7 +570,16 @@ fn check_receipts(old: Option<&Incident>, new: &Incident, actor: &Actor) -> Resu
             "receipt times are written by the server only",
         ));
     }
-    let kept = old_received.is_none_or(|r| r.iter().all(|(k, v)| new.received.get(k) == Some(v)));
+    receipts_kept(old, new)
+}
+
+/// Receipt times already held stay as they were, and each names an event of the record.
+fn receipts_kept(old: Option<&Incident>, new: &Incident) -> Result {
+    let kept = old.is_none_or(|o| {
+        o.received
+            .iter()
+            .all(|(k, v)| new.received.get(k) == Some(v))
+    });
     let known = new
         .received
         .keys()

@@ -7,10 +7,9 @@ use uuid::Uuid;
 
 use super::{Actor, Result, ValidationError};
 use crate::model::{
-    Incident, IncidentAction, IncidentEvent, Level, ReferenceData, Role, ServiceAction,
+    Assignment, Incident, IncidentAction, IncidentEvent, Level, ReferenceData, Role, ServiceAction,
     ServiceEvent, ServiceRequest,
 };
-use crate::time::Timestamp;
 use crate::workflow::{
     incident_action_name, service_action_name, IncidentState, ServiceState, SYSTEM_USER,
 };
@@ -70,15 +69,14 @@ impl Relation {
     }
 }
 
-fn check_assignment(
-    action: &IncidentAction,
-    level: Level,
-    department: Option<Uuid>,
-    assignee: Option<Uuid>,
-    due: Option<Timestamp>,
-    reference: &ReferenceData,
-) -> Result {
+fn check_assignment(action: &IncidentAction, to: Assignment, reference: &ReferenceData) -> Result {
     let name = incident_action_name(action);
+    let Assignment {
+        level,
+        department_id: department,
+        assignee_id: assignee,
+        due,
+    } = to;
     if due.is_none() {
         return Err(ValidationError::new(
             "missing_due",
@@ -129,53 +127,15 @@ pub(super) fn check_incident_event(
     let allowed = match &event.action {
         A::Report => rel.reporter,
         A::SelfHandle => rel.reporter && rel.grid_worker,
-        A::Dispatch {
-            level,
-            department_id,
-            assignee_id,
-            due,
-        } => {
-            check_assignment(
-                &event.action,
-                *level,
-                *department_id,
-                *assignee_id,
-                *due,
-                reference,
-            )?;
-            rel.system || rel.area_staff
-        }
-        A::Transfer {
-            level,
-            department_id,
-            assignee_id,
-            due,
-        } => {
-            check_assignment(
-                &event.action,
-                *level,
-                *department_id,
-                *assignee_id,
-                *due,
-                reference,
-            )?;
-            rel.area_staff
-        }
-        A::Escalate {
-            level,
-            department_id,
-            assignee_id,
-            due,
-        } => {
-            check_assignment(
-                &event.action,
-                *level,
-                *department_id,
-                *assignee_id,
-                *due,
-                reference,
-            )?;
-            rel.area_staff || rel.department_staff
+        A::Dispatch { .. } | A::Transfer { .. } | A::Escalate { .. } => {
+            if let Some(to) = event.action.assignment() {
+                check_assignment(&event.action, to, reference)?;
+            }
+            match event.action {
+                A::Dispatch { .. } => rel.system || rel.area_staff,
+                A::Transfer { .. } => rel.area_staff,
+                _ => rel.area_staff || rel.department_staff,
+            }
         }
         A::Accept | A::Feedback => rel.handles(before),
         A::Return => rel.department_staff || (rel.assignee && before.department_id.is_none()),

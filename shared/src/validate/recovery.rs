@@ -6,13 +6,11 @@
 //! usual. Used by the server only for devices that came back from a past epoch of this
 //! deployment (docs/workflow.md, "After a restore").
 
-use std::collections::HashSet;
-
 use uuid::Uuid;
 
-use super::{check_immutables, check_scope, invalid, may_create, permit, Actor, Result};
+use super::{check_immutables, check_scope, invalid, may_create, Actor, Result};
 use crate::model::{Record, RecordKind, ReferenceData, ServiceEvent};
-use crate::workflow::{fold_incident, fold_order, fold_service, SYSTEM_USER};
+use crate::workflow::SYSTEM_USER;
 
 /// The actor an event was made by: the server, or a user of the reference data.
 fn author(by: Uuid, reference: &ReferenceData) -> Result<Actor> {
@@ -59,22 +57,7 @@ pub fn validate_recovered(
             };
             let old_events = old.map_or(&[][..], |o| o.events.as_slice());
             kept(old_events, &new.events)?;
-            if let Some(o) = old {
-                if !o
-                    .received
-                    .iter()
-                    .all(|(k, v)| new.received.get(k) == Some(v))
-                {
-                    return Err(invalid("a receipt time was changed"));
-                }
-            }
-            if !new
-                .received
-                .keys()
-                .all(|k| new.events.iter().any(|e| e.id.to_string() == *k))
-            {
-                return Err(invalid("a receipt time names no event"));
-            }
+            super::receipts_kept(old, new)?;
             let reporter = author(new.reporter_id, reference)?;
             if old.is_none() && !may_create(reporter.role, RecordKind::Incident) {
                 return Err(super::ValidationError::new(
@@ -82,26 +65,7 @@ pub fn validate_recovered(
                     "the reporter may not report",
                 ));
             }
-            let old_ids: HashSet<Uuid> = old_events.iter().map(|e| e.id).collect();
-            let old_ignored = fold_incident(old_events).ignored;
-            let mut state = fold_incident(&[]);
-            for event in fold_order(&new.events) {
-                if !old_ids.contains(&event.id) {
-                    let by = author(event.by, reference)?;
-                    permit::check_incident_event(new, &state, event, &by, reference)?;
-                }
-                match state.apply(event) {
-                    Ok(next) => state = next,
-                    Err(_) if old_ignored.contains(&event.id) => {}
-                    Err(e) => {
-                        return Err(super::ValidationError::new(
-                            "illegal_transition",
-                            e.to_string(),
-                        ))
-                    }
-                }
-            }
-            Ok(())
+            super::replay_incident(old_events, new, reference, |e| author(e.by, reference))
         }
         (old, Record::ServiceRequest(new)) => {
             let old_events: &[ServiceEvent] = match old {
@@ -109,18 +73,7 @@ pub fn validate_recovered(
                 _ => &[],
             };
             kept(old_events, &new.events)?;
-            let old_ids: HashSet<Uuid> = old_events.iter().map(|e| e.id).collect();
-            let mut ordered: Vec<&ServiceEvent> = new.events.iter().collect();
-            ordered.sort_by_key(|e| (e.at, e.id));
-            for (i, event) in ordered.iter().enumerate() {
-                if old_ids.contains(&event.id) {
-                    continue;
-                }
-                let before: Vec<ServiceEvent> = ordered[..i].iter().map(|e| (*e).clone()).collect();
-                let by = author(event.by, reference)?;
-                permit::check_service_event(new, &fold_service(&before), event, &by, reference)?;
-            }
-            Ok(())
+            super::replay_service(old_events, new, reference, |e| author(e.by, reference))
         }
         // Households, visits and work logs carry no events in other names.
         (old, new) => super::validate_change(old, new, actor, reference),

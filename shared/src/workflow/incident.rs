@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::TransitionError;
-use crate::model::{Incident, IncidentAction, IncidentEvent, Level, Satisfaction};
+use crate::model::{Assignment, Incident, IncidentAction, IncidentEvent, Level, Satisfaction};
 use crate::time::Timestamp;
 
 /// Where an incident is in the closed loop.
@@ -172,11 +172,11 @@ impl IncidentState {
         use IncidentAction as A;
         use IncidentStatus as S;
         let mut next = self.clone();
-        let mut assign = |level: Level, department, assignee, due| {
-            next.level = level;
-            next.department_id = department;
-            next.assignee_id = assignee;
-            next.due = due;
+        let mut assign = |to: Assignment| {
+            next.level = to.level;
+            next.department_id = to.department_id;
+            next.assignee_id = to.assignee_id;
+            next.due = to.due;
             next.overdue_urged = false;
             S::Dispatched
         };
@@ -193,33 +193,19 @@ impl IncidentState {
                 next.handled_at = Some(at);
                 S::Handled
             }
-            (
-                A::Dispatch {
-                    level,
-                    department_id,
-                    assignee_id,
-                    due,
-                },
-                S::Reported | S::Returned,
-            ) => assign(*level, *department_id, *assignee_id, *due),
-            (
-                A::Transfer {
-                    level,
-                    department_id,
-                    assignee_id,
-                    due,
-                },
-                S::Dispatched | S::Handling | S::Returned,
-            ) => assign(*level, *department_id, *assignee_id, *due),
-            (
-                A::Escalate {
-                    level,
-                    department_id,
-                    assignee_id,
-                    due,
-                },
-                S::Reported | S::Dispatched | S::Handling | S::Returned,
-            ) if *level > self.level => assign(*level, *department_id, *assignee_id, *due),
+            (A::Dispatch { .. }, S::Reported | S::Returned)
+            | (A::Transfer { .. }, S::Dispatched | S::Handling | S::Returned) => {
+                match event.action.assignment() {
+                    Some(to) => assign(to),
+                    None => return Err(self.illegal(&event.action)),
+                }
+            }
+            (A::Escalate { .. }, S::Reported | S::Dispatched | S::Handling | S::Returned) => {
+                match event.action.assignment() {
+                    Some(to) if to.level > self.level => assign(to),
+                    _ => return Err(self.illegal(&event.action)),
+                }
+            }
             (A::Accept, S::Dispatched) => S::Handling,
             (A::Return, S::Dispatched | S::Handling) => {
                 next.level = Level::Community;

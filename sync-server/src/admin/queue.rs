@@ -22,7 +22,7 @@ use super::json::{invalid, ApiJson};
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::store::{AdminStore, IndexFilter};
-use crate::sync::{stored_write, Addition};
+use crate::sync::stored_write;
 
 /// Documentation of `GET /api/queue`.
 pub const LIST: Doc = Doc {
@@ -297,11 +297,7 @@ pub async fn act<S: AdminStore>(
         return Err(not_found());
     };
     let now = Timestamp::from(chrono::Utc::now());
-    let latest = incident.events.iter().map(|e| e.at).max();
-    let at = match latest {
-        Some(l) if l >= now => Timestamp::from_millis(l.millis() + 1),
-        _ => now,
-    };
+    let at = Timestamp::next_after(incident.events.iter().map(|e| e.at).max(), now);
     let action_name = gridwalk_shared::workflow::incident_action_name(&request.action);
     incident.events.push(IncidentEvent {
         id: new_id(),
@@ -327,25 +323,9 @@ pub async fn act<S: AdminStore>(
             e.to_string(),
         )
     })?;
-    let mut changes = vec![written];
-    let record = match crate::sync::add_server_events(
-        &mut document,
-        &new,
-        Addition::Upload,
-        server_actor,
-        &reference,
-        now,
-    ) {
-        Ok(Some(added)) => {
-            changes.push(added.change);
-            added.record
-        }
-        Ok(None) => new,
-        Err(e) => {
-            tracing::error!("{e}");
-            new
-        }
-    };
+    let (record, added) =
+        crate::sync::after_upload(&mut document, new, server_actor, &reference, now);
+    let changes = std::iter::once(written).chain(added).collect();
     let status = match &record {
         Record::Incident(i) => fold_incident(&i.events).status,
         _ => IncidentStatus::New,

@@ -28,7 +28,7 @@ use super::requests::notice;
 use super::{key_of, parse_file, Failure};
 use crate::app::AppState;
 use crate::store::{AdminStore, AuditEntry, Open311Key, Open311Request, Open311Store};
-use crate::sync::{add_server_events, stored_write, write_as_server, Addition};
+use crate::sync::{after_upload, stored_write, write_as_server};
 
 /// Shortest `address_string` matched as part of a building's address (shorter ones, e.g. a
 /// road's name alone, would match too many).
@@ -262,25 +262,8 @@ pub async fn create<S: AdminStore + Open311Store>(
     let created = write_as_server(&mut document, &record, server_actor)
         .map_err(|e| Failure::internal(format, e))?;
     let now = Timestamp::from(chrono::Utc::now());
-    let mut changes = vec![created];
-    let record = match add_server_events(
-        &mut document,
-        &record,
-        Addition::Upload,
-        server_actor,
-        &reference,
-        now,
-    ) {
-        Ok(Some(added)) => {
-            changes.push(added.change);
-            added.record
-        }
-        Ok(None) => record,
-        Err(e) => {
-            tracing::error!("{e}");
-            record
-        }
-    };
+    let (record, added) = after_upload(&mut document, record, server_actor, &reference, now);
+    let changes = std::iter::once(created).chain(added).collect();
     // The token first: if the incident's commit then fails the caller retries, and an orphan
     // token is harmless; the other order could leave an incident its caller never heard of.
     let token = kept.token.clone();

@@ -24,7 +24,8 @@ pub use overdue::{run_overdue_reminders, urge_overdue};
 pub use rate::RoundLimit;
 pub use recovery::Recovering;
 pub use server_events::{
-    add as add_server_events, write_as_server, Addition, ServerChange, ServerEventError,
+    add as add_server_events, after_upload, write_as_server, Addition, ServerChange,
+    ServerEventError,
 };
 pub use upload::{check_upload, stored_write, Receipt, Refusal};
 

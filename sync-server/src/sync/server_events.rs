@@ -39,19 +39,10 @@ pub enum ServerEventError {
     Document(String),
 }
 
-/// Time for a new event: now, but after every event already there (events fold in time
-/// order, and a device clock may run ahead).
-fn next_time(incident: &Incident, now: Timestamp) -> Timestamp {
-    match incident.events.iter().map(|e| e.at).max() {
-        Some(latest) if latest >= now => Timestamp::from_millis(latest.millis() + 1),
-        _ => now,
-    }
-}
-
 fn system_event(incident: &Incident, action: IncidentAction, now: Timestamp) -> IncidentEvent {
     IncidentEvent {
         id: new_id(),
-        at: next_time(incident, now),
+        at: Timestamp::next_after(incident.events.iter().map(|e| e.at).max(), now),
         by: SYSTEM_USER,
         action,
         note: String::new(),
@@ -151,4 +142,31 @@ pub fn write_as_server(
     hash.and_then(|h| document.get_change_by_hash(&h))
         .map(|c| c.raw_bytes().to_vec())
         .ok_or_else(|| failed(&"the change was not recorded"))
+}
+
+/// `record` (held by `document`) with the server's additions after an upload — routing and
+/// receipt times — and the change that adds them. A refusal of the server's own change is a
+/// bug: it is logged and the record is stored without it.
+pub fn after_upload(
+    document: &mut Automerge,
+    record: Record,
+    server_actor: Uuid,
+    reference: &ReferenceData,
+    now: Timestamp,
+) -> (Record, Option<Vec<u8>>) {
+    match add(
+        document,
+        &record,
+        Addition::Upload,
+        server_actor,
+        reference,
+        now,
+    ) {
+        Ok(Some(added)) => (added.record, Some(added.change)),
+        Ok(None) => (record, None),
+        Err(e) => {
+            tracing::error!(doc = %record.id(), "{e}");
+            (record, None)
+        }
+    }
 }

@@ -9,7 +9,7 @@ use gridwalk_shared::wire::DocUpload;
 use gridwalk_shared::{doc, workflow};
 use uuid::Uuid;
 
-use super::server_events::{self, Addition};
+use super::server_events;
 use crate::store::{DocWrite, StoredDoc};
 
 /// The server's side of a check: its actor, and the time it received the upload.
@@ -118,21 +118,14 @@ pub fn check_upload(
     checked.map_err(|e| refuse(&e.code, e.message))?;
 
     let changes = new.iter().map(|c| c.raw_bytes().to_vec()).collect();
-    let (record, server_changes) = match server_events::add(
+    let (record, server_change) = server_events::after_upload(
         &mut document,
-        &record,
-        Addition::Upload,
+        record,
         receipt.server_actor,
         reference,
         receipt.now,
-    ) {
-        Ok(Some(added)) => (added.record, vec![added.change]),
-        Ok(None) => (record, Vec::new()),
-        Err(e) => {
-            tracing::error!(doc = %upload.doc_id, "{e}");
-            (record, Vec::new())
-        }
-    };
+    );
+    let server_changes = server_change.into_iter().collect();
     Ok(Some(stored_write(
         document,
         record,

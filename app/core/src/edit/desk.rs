@@ -2,12 +2,12 @@
 
 use gridwalk_shared::{
     model::{ServiceAction, ServiceEvent, ServiceRequest, WorkLogDay, WorkLogEntry},
-    time::new_id,
+    time::{new_id, Timestamp},
     Record, RecordKind,
 };
 use uuid::Uuid;
 
-use super::{context, event_time, wrong_kind};
+use super::{context, wrong_kind};
 use crate::store::queries;
 use crate::{Client, Result};
 
@@ -63,7 +63,7 @@ impl Client {
             let latest = request.events.iter().map(|e| e.at).max();
             request.events.push(ServiceEvent {
                 id: new_id(),
-                at: event_time(latest, now),
+                at: Timestamp::next_after(latest, now),
                 by: ctx.user.id,
                 action,
                 note: note.to_string(),

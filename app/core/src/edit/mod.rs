@@ -79,15 +79,6 @@ fn context(conn: &Connection) -> Result<Context> {
     })
 }
 
-/// The time of a new event: now, but never before the latest event, since events fold in
-/// time order.
-fn event_time(latest: Option<Timestamp>, now: Timestamp) -> Timestamp {
-    match latest {
-        Some(latest) if latest >= now => Timestamp::from_millis(latest.millis() + 1),
-        _ => now,
-    }
-}
-
 fn wrong_kind(id: Uuid, expected: RecordKind, actual: RecordKind) -> Error {
     Error::WrongKind {
         id,
@@ -214,7 +205,7 @@ impl Client {
             let latest = incident.events.iter().map(|e| e.at).max();
             incident.events.push(IncidentEvent {
                 id: new_id(),
-                at: event_time(latest, now),
+                at: Timestamp::next_after(latest, now),
                 by: ctx.user.id,
                 action,
                 note: note.to_string(),
