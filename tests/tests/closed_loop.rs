@@ -8,6 +8,7 @@
 use anyhow::{Context, Result};
 use gridwalk_client::{Client, NewIncident, RecordState, Task};
 use gridwalk_shared::model::{IncidentAction, Level, Record, Satisfaction};
+use gridwalk_shared::time::Timestamp;
 use gridwalk_shared::workflow::{IncidentState, IncidentStatus, SYSTEM_USER};
 use gridwalk_tests::admin::{AdminSession, DEMO_PASSWORD};
 use gridwalk_tests::Deployment;
@@ -216,14 +217,46 @@ async fn returned_redispatched_failed_check_reopened_and_handled_again() -> Resu
         "department_id": civil_affairs, "assignee_id": null, "due": null } });
     let (status, body) = act(&admin, id, no_due).await?;
     assert_eq!((status, body["code"].as_str()), (422, Some("missing_due")));
+    // By hand the admin web gives working days; the server counts them on the calendar.
+    let wrong_days = json!({ "action": { "type": "urge" }, "days": 3 });
+    let (status, body) = act(&admin, id, wrong_days).await?;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_request"))
+    );
     let redispatch = json!({ "action": { "type": "dispatch", "level": "street",
-        "department_id": civil_affairs, "assignee_id": null, "due": "2030-01-01T00:00:00Z" } });
+        "department_id": civil_affairs, "assignee_id": null, "due": null }, "days": 3 });
     let (status, body) = act(&admin, id, redispatch).await?;
     assert_eq!(
         (status, body["status"].as_str()),
         (200, Some("dispatched")),
         "{body}"
     );
+    let calendar = reporter
+        .client
+        .reference()?
+        .context("no reference")?
+        .calendar;
+    let dispatched_at: Timestamp = serde_json::from_value(
+        body["record"]["events"]
+            .as_array()
+            .and_then(|e| e.last())
+            .context("no events")?["at"]
+            .clone(),
+    )?;
+    let expect = |t: Timestamp| serde_json::to_value(t).unwrap_or_default();
+    assert_eq!(
+        body["due"],
+        expect(calendar.due(dispatched_at, 3)),
+        "{body}"
+    );
+    // The new department accepts by the end of the working day it reached them.
+    assert_eq!(
+        body["accept_due"],
+        expect(calendar.due(dispatched_at, 0)),
+        "{body}"
+    );
+    assert_eq!(body["late_to_accept"], false, "{body}");
     // The first department no longer sees it.
     let (status, _) = act(&dept, id, json!({ "action": { "type": "accept" } })).await?;
     assert_eq!(status, 404);

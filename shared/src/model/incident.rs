@@ -122,6 +122,19 @@ impl IncidentAction {
             _ => None,
         }
     }
+
+    /// Sets the due time of a dispatch, transfer or escalation; `false` for other actions.
+    pub fn set_due(&mut self, at: Timestamp) -> bool {
+        match self {
+            IncidentAction::Dispatch { due, .. }
+            | IncidentAction::Transfer { due, .. }
+            | IncidentAction::Escalate { due, .. } => {
+                *due = Some(at);
+                true
+            }
+            _ => false,
+        }
+    }
 }
 
 /// One entry in an incident's append-only event list.

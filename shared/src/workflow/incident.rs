@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::TransitionError;
+use crate::calendar::WorkCalendar;
 use crate::model::{Assignment, Incident, IncidentAction, IncidentEvent, Level, Satisfaction};
 use crate::time::Timestamp;
 
@@ -102,6 +103,8 @@ pub struct IncidentState {
     pub assignee_id: Option<Uuid>,
     /// Due time at the current level.
     pub due: Option<Timestamp>,
+    /// When it was last dispatched, transferred or escalated (the acceptance clock starts).
+    pub assigned_at: Option<Timestamp>,
     /// Rating, once evaluated (cleared by a reopen).
     pub satisfaction: Option<Satisfaction>,
     /// When it was reported.
@@ -150,6 +153,7 @@ impl IncidentState {
             department_id: None,
             assignee_id: None,
             due: None,
+            assigned_at: None,
             satisfaction: None,
             reported_at: None,
             handled_at: None,
@@ -177,6 +181,7 @@ impl IncidentState {
             next.department_id = to.department_id;
             next.assignee_id = to.assignee_id;
             next.due = to.due;
+            next.assigned_at = Some(at);
             next.overdue_urged = false;
             S::Dispatched
         };
@@ -212,6 +217,7 @@ impl IncidentState {
                 next.department_id = None;
                 next.assignee_id = None;
                 next.due = None;
+                next.assigned_at = None;
                 next.overdue_urged = false;
                 S::Returned
             }
@@ -264,6 +270,20 @@ impl IncidentState {
     /// Whether the incident is past its due time at `now` and still open.
     pub fn is_overdue(&self, now: Timestamp) -> bool {
         self.status.is_open() && self.due.is_some_and(|due| due < now)
+    }
+
+    /// The time by which whoever it was dispatched to must accept it (受理): the end of the
+    /// working day it reached them (`calendar`); only while it waits to be accepted.
+    pub fn accept_due(&self, calendar: &WorkCalendar) -> Option<Timestamp> {
+        match (self.status, self.assigned_at) {
+            (IncidentStatus::Dispatched, Some(at)) => Some(calendar.due(at, 0)),
+            _ => None,
+        }
+    }
+
+    /// Whether it still waits to be accepted after its [`Self::accept_due`].
+    pub fn is_late_to_accept(&self, calendar: &WorkCalendar, now: Timestamp) -> bool {
+        self.accept_due(calendar).is_some_and(|due| due < now)
     }
 
     /// Whether the server should write its 督办 now: overdue and not yet urged for this due.

@@ -74,11 +74,17 @@ pub async fn events<S: AdminStore>(
 /// Hours before the due time an item counts as due soon.
 const DUE_SOON_HOURS: i64 = 24;
 
-/// Which box of the queue an item is in.
-fn box_of(status: IncidentStatus, due: Option<i64>, now: i64) -> &'static str {
+/// Which box of the queue an item is in; `late_to_accept` puts it with the overdue ones.
+fn box_of(
+    status: IncidentStatus,
+    due: Option<i64>,
+    late_to_accept: bool,
+    now: i64,
+) -> &'static str {
     use IncidentStatus as S;
     let open = status.is_open();
     match due {
+        _ if late_to_accept => "overdue",
         Some(due) if open && due < now => "overdue",
         Some(due) if open && due < now + DUE_SOON_HOURS * 3_600_000 => "due_soon",
         _ => match status {
@@ -103,6 +109,10 @@ pub struct QueueItem {
     department_id: Option<Uuid>,
     reported_at: Option<Timestamp>,
     due: Option<Timestamp>,
+    /// Accept by (受理时限: the end of the working day it was dispatched), while not accepted.
+    accept_due: Option<Timestamp>,
+    /// Not accepted by `accept_due` (受理超时).
+    late_to_accept: bool,
     #[serde(rename = "box")]
     queue_box: &'static str,
     urges: u32,
@@ -135,6 +145,7 @@ fn item(record: Record, reference: &ReferenceData, now: i64) -> Option<QueueItem
         return None;
     };
     let state = gridwalk_shared::workflow::fold_incident_accounted(incident);
+    let late_to_accept = state.is_late_to_accept(&reference.calendar, Timestamp::from_millis(now));
     let names = incident
         .events
         .iter()
@@ -160,7 +171,14 @@ fn item(record: Record, reference: &ReferenceData, now: i64) -> Option<QueueItem
         department_id: state.department_id,
         reported_at: state.reported_at,
         due: state.due,
-        queue_box: box_of(state.status, state.due.map(|d| d.millis()), now),
+        accept_due: state.accept_due(&reference.calendar),
+        late_to_accept,
+        queue_box: box_of(
+            state.status,
+            state.due.map(|d| d.millis()),
+            late_to_accept,
+            now,
+        ),
         urges: state.urges,
         grid: reference
             .unit(incident.grid_id)
@@ -229,6 +247,9 @@ pub async fn list<S: AdminStore>(
     Ok(ApiJson(Queue { counts, items }))
 }
 
+/// Most working days a dispatch by hand may allow.
+const MAX_DAYS: u32 = 60;
+
 /// Body of `POST /api/incidents/{id}/events`.
 #[derive(Deserialize)]
 pub struct EventRequest {
@@ -237,6 +258,9 @@ pub struct EventRequest {
     note: String,
     #[serde(default)]
     photos: Vec<String>,
+    /// With dispatch, transfer or escalate: working days allowed; the server sets the due
+    /// time from the deployment's calendar (in place of `due`).
+    days: Option<u32>,
 }
 
 /// The HTTP answer to a refused event: the shared validation's code, as a static string.
@@ -298,12 +322,20 @@ pub async fn act<S: AdminStore>(
     };
     let now = Timestamp::from(chrono::Utc::now());
     let at = Timestamp::next_after(incident.events.iter().map(|e| e.at).max(), now);
-    let action_name = gridwalk_shared::workflow::incident_action_name(&request.action);
+    let mut action = request.action;
+    if let Some(days) = request.days {
+        if days > MAX_DAYS || !action.set_due(reference.calendar.due(at, days)) {
+            return Err(invalid(format!(
+                "`days` (0–{MAX_DAYS}) goes with dispatch, transfer or escalate"
+            )));
+        }
+    }
+    let action_name = gridwalk_shared::workflow::incident_action_name(&action);
     incident.events.push(IncidentEvent {
         id: new_id(),
         at,
         by: caller.user.id,
-        action: request.action,
+        action,
         note: request.note,
         photos: request.photos,
     });

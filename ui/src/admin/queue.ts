@@ -24,6 +24,10 @@ export interface QueueItem {
   department_id: string | null;
   reported_at: string | null;
   due: string | null;
+  /** Accept by (受理时限), while it waits to be accepted. */
+  accept_due: string | null;
+  /** Not accepted by `accept_due` (受理超时). */
+  late_to_accept: boolean;
   box: Box;
   urges: number;
   grid: string;

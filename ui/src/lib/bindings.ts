@@ -486,6 +486,8 @@ export type IncidentState = {
 	assignee_id: string | null,
 	/**  Due time at the current level. */
 	due: Timestamp | null,
+	/**  When it was last dispatched, transferred or escalated (the acceptance clock starts). */
+	assigned_at: Timestamp | null,
 	/**  Rating, once evaluated (cleared by a reopen). */
 	satisfaction: Satisfaction | null,
 	/**  When it was reported. */

@@ -16,6 +16,8 @@ const table: Table = {
   'admin.queue.box.new': ['待受理', 'New'],
   'admin.queue.box.accepted': ['处置中', 'Accepted'],
   'admin.queue.box.due_soon': ['即将到期', 'Due soon'],
+  'admin.queue.late_to_accept': ['受理超时', 'Not accepted in time'],
+  'admin.queue.accept_due': ['受理时限', 'Accept by'],
   'admin.queue.box.overdue': ['已超期', 'Overdue'],
   'admin.queue.box.handled': ['已反馈', 'Handled'],
   'admin.queue.box.returned': ['已退回', 'Returned'],
