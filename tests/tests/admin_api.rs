@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use gridwalk_client::Client;
 use gridwalk_server::store::SqliteStore;
 use gridwalk_tests::admin::{AdminSession, Answer, DemoIds, DEMO_PASSWORD};
@@ -285,6 +285,40 @@ async fn callers_outside_their_role_or_scope_are_refused() -> Result<()> {
     );
     covered.insert((Method::GET, "/api/queue".into()));
     covered.insert((Method::POST, "/api/incidents/{id}/events".into()));
+    // A walk-in request of community 1 sent to 民政科: another community and another
+    // department cannot act on it (tests/tests/desk_loop.rs: the department's own steps).
+    let desk = deployment.device(&server.url, "desk1").await?;
+    desk.client.sync().await?;
+    let reference = desk.client.reference()?.context("no reference")?;
+    let civil_affairs = reference
+        .departments
+        .iter()
+        .find(|d| d.name == "民政科")
+        .context("no 民政科")?
+        .id;
+    let request = desk
+        .client
+        .register_service_request(gridwalk_client::NewServiceRequest {
+            item_id: reference.services[0].id,
+            resident_name: "李明".into(),
+            resident_phone: String::new(),
+            materials_received: vec![],
+        })?;
+    let transfer = gridwalk_shared::model::ServiceAction::Transfer {
+        department_id: civil_affairs,
+        due: gridwalk_shared::time::Timestamp::from(chrono::Utc::now()),
+    };
+    desk.client.add_service_event(request, transfer, "")?;
+    desk.client.sync().await?;
+    let service_path = format!("/api/services/{request}/events");
+    let complete = json!({ "action": { "type": "complete", "on_the_spot": false } });
+    for (who, session) in [
+        ("another community", &community),
+        ("another department", &dept),
+    ] {
+        assert_status(&session.post(&service_path, &complete).await?, 404, who);
+    }
+    covered.insert((Method::POST, "/api/services/{id}/events".into()));
     // Photos: any staff may store one (it becomes visible only through an event they may
     // add); only JPEG, never decoded.
     let jpeg = gridwalk_tests::media::scene_jpeg(64, 48);

@@ -10,7 +10,7 @@ use axum::Router;
 
 use super::{
     audit, dashboard, devices, evidence, export, households, openapi, org, photos, queue, records,
-    reference, session, users,
+    reference, service_queue, session, users,
 };
 use crate::app::AppState;
 use crate::store::AdminStore;
@@ -211,6 +211,11 @@ pub fn routes<S: AdminStore>() -> (Router<AppState<S>>, Vec<Operation>) {
     .get("/api/queue", queue::LIST, queue::list::<S>)
     .get("/api/events", queue::EVENTS, queue::events::<S>)
     .post("/api/incidents/{id}/events", queue::ACT, queue::act::<S>)
+    .post(
+        "/api/services/{id}/events",
+        service_queue::ACT,
+        service_queue::act::<S>,
+    )
     .upload("/api/photos", photos::UPLOAD, photos::upload::<S>)
     .get(
         "/api/blobs/missing",

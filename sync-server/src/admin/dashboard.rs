@@ -131,6 +131,11 @@ pub struct Dashboard {
     services_completed: u64,
     services_on_the_spot: u64,
     on_the_spot_rate: Option<f64>,
+    /// Completed service requests that had a due time (转办 to a department, or the item's
+    /// limit), and how many of them by it (按时办结率).
+    services_done_with_limit: u64,
+    services_on_time: u64,
+    services_on_time_rate: Option<f64>,
 }
 
 fn rate(part: u64, whole: u64) -> Option<f64> {
@@ -221,10 +226,13 @@ pub async fn dashboard<S: AdminStore>(
         .iter()
         .filter(|i| i.row.done_at.is_some() && i.row.due.is_some())
         .collect();
-    let on_time = done
+    let in_time = |i: &&&IndexedRecord| matches!((i.row.done_at, i.row.due), (Some(d), Some(due)) if d <= due);
+    let on_time = done.iter().filter(in_time).count() as u64;
+    let services_done: Vec<&IndexedRecord> = services
         .iter()
-        .filter(|i| matches!((i.row.done_at, i.row.due), (Some(d), Some(due)) if d <= due))
-        .count() as u64;
+        .filter(|s| s.row.done_at.is_some() && s.row.due.is_some())
+        .collect();
+    let services_on_time = services_done.iter().filter(in_time).count() as u64;
     let overdue = open_now
         .iter()
         .filter(|i| {
@@ -311,5 +319,8 @@ pub async fn dashboard<S: AdminStore>(
         services_completed: completed,
         services_on_the_spot: on_the_spot,
         on_the_spot_rate: rate(on_the_spot, completed),
+        services_done_with_limit: services_done.len() as u64,
+        services_on_time,
+        services_on_time_rate: rate(services_on_time, services_done.len() as u64),
     }))
 }

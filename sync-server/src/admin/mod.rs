@@ -23,10 +23,12 @@ mod photos;
 mod queue;
 mod records;
 mod reference;
+mod service_queue;
 mod session;
 pub mod sign_in_guard;
 mod users;
 mod web;
+mod workflow_write;
 
 use std::path::PathBuf;
 

@@ -314,7 +314,8 @@ pub fn schemas() -> Value {
             "on_time_rate": opt_rate(), "overdue": list("Overdue"), "rated": int(), "satisfied": int(),
             "basically_satisfied": int(), "dissatisfied": int(), "satisfaction_rate": opt_rate(),
             "services_total": int(), "services_completed": int(), "services_on_the_spot": int(),
-            "on_the_spot_rate": opt_rate() }),
+            "on_the_spot_rate": opt_rate(), "services_done_with_limit": int(),
+            "services_on_time": int(), "services_on_time_rate": opt_rate() }),
             ),
         ),
         (
@@ -409,9 +410,42 @@ fn evidence() -> Vec<(&'static str, Value)> {
         (
             "Queue",
             obj(
-                &["counts", "items"],
+                &["counts", "items", "services"],
                 json!({ "counts": { "type": "object", "additionalProperties": { "type": "integer" } },
-                    "items": list("QueueItem") }),
+                    "items": list("QueueItem"), "services": list("ServiceQueueItem") }),
+            ),
+        ),
+        (
+            "ServiceQueueItem",
+            obj(
+                &[
+                    "id",
+                    "community_id",
+                    "item_id",
+                    "item",
+                    "resident_name",
+                    "status",
+                    "box",
+                    "record",
+                ],
+                json!({ "id": id(), "community_id": id(), "item_id": id(), "item": s(),
+                    "resident_name": s(), "status": s(), "department_id": opt_id,
+                    "department": opt("string"), "due": opt("string"),
+                    "registered_at": opt("string"),
+                    "box": { "type": "string", "enum": ["new", "due_soon", "overdue", "handled", "returned"] },
+                    "community": s(),
+                    "names": { "type": "object", "additionalProperties": { "type": "string" },
+                        "description": "user id → display name, for the timeline" },
+                    "record": { "type": "object", "description": "the service request with its event timeline" } }),
+            ),
+        ),
+        (
+            "ServiceEventRequest",
+            obj(
+                &["action"],
+                json!({ "action": { "type": "object", "required": ["type"],
+                        "description": "{type: complete (on_the_spot: false)|return|comment|hand_over|transfer|rate, ...its fields}" },
+                    "note": s() }),
             ),
         ),
         (

@@ -6,23 +6,21 @@
 //! and permission table as a device. The change is written into the record's document by
 //! the server and reaches every device in scope on its next sync.
 
-use automerge::Automerge;
 use axum::extract::{Path, Query, State};
 use gridwalk_shared::model::{IncidentAction, IncidentEvent, Record, RecordKind, ReferenceData};
 use gridwalk_shared::time::{new_id, Timestamp};
-use gridwalk_shared::validate::Actor;
 use gridwalk_shared::workflow::{fold_incident, IncidentStatus};
-use gridwalk_shared::{doc, validate};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::api::{Body, Doc, Reply};
 use super::caller::Caller;
 use super::json::{invalid, ApiJson};
+use super::service_queue::{self, ServiceQueueItem};
+use super::workflow_write::{add_event, not_found};
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::store::{AdminStore, IndexFilter};
-use crate::sync::stored_write;
 
 /// Documentation of `GET /api/queue`.
 pub const LIST: Doc = Doc {
@@ -74,26 +72,32 @@ pub async fn events<S: AdminStore>(
 /// Hours before the due time an item counts as due soon.
 const DUE_SOON_HOURS: i64 = 24;
 
-/// Which box of the queue an item is in; `late_to_accept` puts it with the overdue ones.
-fn box_of(
-    status: IncidentStatus,
+/// Which box of the queue an item is in: overdue or due soon while open (or late to be
+/// accepted), else `resting`, the box its status puts it in.
+pub(super) fn box_of(
+    open: bool,
     due: Option<i64>,
     late_to_accept: bool,
     now: i64,
+    resting: &'static str,
 ) -> &'static str {
-    use IncidentStatus as S;
-    let open = status.is_open();
     match due {
         _ if late_to_accept => "overdue",
         Some(due) if open && due < now => "overdue",
         Some(due) if open && due < now + DUE_SOON_HOURS * 3_600_000 => "due_soon",
-        _ => match status {
-            S::Dispatched | S::Reported => "new",
-            S::Handling | S::VerifyFailed => "accepted",
-            S::Returned => "returned",
-            S::Handled | S::Verified | S::Evaluated => "handled",
-            S::Closed | S::New => "closed",
-        },
+        _ => resting,
+    }
+}
+
+/// The box an incident's status puts it in, when not overdue or due soon.
+fn incident_box(status: IncidentStatus) -> &'static str {
+    use IncidentStatus as S;
+    match status {
+        S::Dispatched | S::Reported => "new",
+        S::Handling | S::VerifyFailed => "accepted",
+        S::Returned => "returned",
+        S::Handled | S::Verified | S::Evaluated => "handled",
+        S::Closed | S::New => "closed",
     }
 }
 
@@ -130,6 +134,8 @@ pub struct QueueItem {
 pub struct Queue {
     counts: std::collections::BTreeMap<&'static str, usize>,
     items: Vec<QueueItem>,
+    /// Walk-in service requests (办事登记) in the same boxes.
+    services: Vec<ServiceQueueItem>,
 }
 
 /// Query of `GET /api/queue`.
@@ -140,24 +146,40 @@ pub struct QueueQuery {
     q: Option<String>,
 }
 
+/// Display names of the users in a timeline (user id → name; the server is 网格通系统).
+pub(super) fn names(
+    reference: &ReferenceData,
+    users: impl Iterator<Item = Uuid>,
+) -> std::collections::BTreeMap<Uuid, String> {
+    users
+        .map(|id| {
+            let name = match reference.user(id) {
+                Some(u) => u.name.clone(),
+                None if id == gridwalk_shared::workflow::SYSTEM_USER => "网格通系统".into(),
+                None => id.to_string(),
+            };
+            (id, name)
+        })
+        .collect()
+}
+
+/// The name of a department.
+pub(super) fn department_name(reference: &ReferenceData, id: Option<Uuid>) -> Option<String> {
+    let id = id?;
+    reference
+        .departments
+        .iter()
+        .find(|d| d.id == id)
+        .map(|d| d.name.clone())
+}
+
 fn item(record: Record, reference: &ReferenceData, now: i64) -> Option<QueueItem> {
     let Record::Incident(incident) = &record else {
         return None;
     };
     let state = gridwalk_shared::workflow::fold_incident_accounted(incident);
     let late_to_accept = state.is_late_to_accept(&reference.calendar, Timestamp::from_millis(now));
-    let names = incident
-        .events
-        .iter()
-        .map(|e| {
-            let name = match reference.user(e.by) {
-                Some(u) => u.name.clone(),
-                None if e.by == gridwalk_shared::workflow::SYSTEM_USER => "网格通系统".into(),
-                None => e.by.to_string(),
-            };
-            (e.by, name)
-        })
-        .collect();
+    let names = names(reference, incident.events.iter().map(|e| e.by));
     Some(QueueItem {
         id: incident.id,
         grid_id: incident.grid_id,
@@ -174,23 +196,18 @@ fn item(record: Record, reference: &ReferenceData, now: i64) -> Option<QueueItem
         accept_due: state.accept_due(&reference.calendar),
         late_to_accept,
         queue_box: box_of(
-            state.status,
+            state.status.is_open(),
             state.due.map(|d| d.millis()),
             late_to_accept,
             now,
+            incident_box(state.status),
         ),
         urges: state.urges,
         grid: reference
             .unit(incident.grid_id)
             .map(|u| u.name.clone())
             .unwrap_or_default(),
-        department: state.department_id.and_then(|d| {
-            reference
-                .departments
-                .iter()
-                .find(|x| x.id == d)
-                .map(|x| x.name.clone())
-        }),
+        department: department_name(reference, state.department_id),
         names,
         record,
     })
@@ -218,33 +235,56 @@ pub async fn list<S: AdminStore>(
         ..caller.filter(None)?
     };
     let now = chrono::Utc::now().timestamp_millis();
-    let rows = state.store.index_rows(RecordKind::Incident, filter).await?;
     let needle = query.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    let mut items: Vec<QueueItem> = rows
-        .into_iter()
-        .filter_map(|row| serde_json::from_str::<Record>(&row.row.json).ok())
+    let found = |text: &str| needle.is_none_or(|q| text.contains(q));
+    let records = |rows: Vec<crate::store::IndexedRecord>| {
+        rows.into_iter()
+            .filter_map(|row| serde_json::from_str::<Record>(&row.row.json).ok())
+    };
+    let incidents = state
+        .store
+        .index_rows(RecordKind::Incident, filter.clone())
+        .await?;
+    let mut items: Vec<QueueItem> = records(incidents)
         .filter_map(|record| item(record, &caller.reference, now))
         .filter(|i| i.queue_box != "closed")
-        .filter(|i| needle.is_none_or(|q| i.description.contains(q) || i.category.contains(q)))
+        .filter(|i| found(&i.description) || found(&i.category))
+        .collect();
+    let services = state
+        .store
+        .index_rows(RecordKind::ServiceRequest, filter)
+        .await?;
+    let mut services: Vec<ServiceQueueItem> = records(services)
+        .filter_map(|record| service_queue::item(record, &caller.reference, now))
+        .filter(|i| i.queue_box != "closed")
+        .filter(|i| found(&i.item) || found(&i.resident_name))
         .collect();
     let mut counts = std::collections::BTreeMap::new();
-    for i in &items {
-        *counts.entry(i.queue_box).or_insert(0) += 1;
-        if i.status.is_open() {
+    let entries = items
+        .iter()
+        .map(|i| (i.queue_box, i.status.is_open()))
+        .chain(services.iter().map(|s| (s.queue_box, s.status.is_open())));
+    for (queue_box, open) in entries {
+        *counts.entry(queue_box).or_insert(0) += 1;
+        if open {
             *counts.entry("open").or_insert(0) += 1;
         }
     }
     if let Some(b) = query.queue_box.as_deref() {
-        items.retain(|i| i.queue_box == b || (b == "open" && i.status.is_open()));
+        let keep = |queue_box: &str, open: bool| queue_box == b || (b == "open" && open);
+        items.retain(|i| keep(i.queue_box, i.status.is_open()));
+        services.retain(|s| keep(s.queue_box, s.status.is_open()));
     }
-    items.sort_by_key(|i| {
-        (
-            i.queue_box != "overdue",
-            i.due.map(|d| d.millis()),
-            i.reported_at,
-        )
-    });
-    Ok(ApiJson(Queue { counts, items }))
+    let order = |queue_box: &str, due: Option<Timestamp>, at: Option<Timestamp>| {
+        (queue_box != "overdue", due.map(|d| d.millis()), at)
+    };
+    items.sort_by_key(|i| order(i.queue_box, i.due, i.reported_at));
+    services.sort_by_key(|s| order(s.queue_box, s.due, s.registered_at));
+    Ok(ApiJson(Queue {
+        counts,
+        items,
+        services,
+    }))
 }
 
 /// Most working days a dispatch by hand may allow.
@@ -263,20 +303,6 @@ pub struct EventRequest {
     days: Option<u32>,
 }
 
-/// The HTTP answer to a refused event: the shared validation's code, as a static string.
-fn refused(e: validate::ValidationError) -> AppError {
-    use axum::http::StatusCode as H;
-    let (status, code) = match e.code.as_str() {
-        "forbidden" => (H::FORBIDDEN, "forbidden"),
-        "out_of_scope" => (H::FORBIDDEN, "out_of_scope"),
-        "illegal_transition" => (H::CONFLICT, "illegal_transition"),
-        "missing_due" => (H::UNPROCESSABLE_ENTITY, "missing_due"),
-        "reason_required" => (H::UNPROCESSABLE_ENTITY, "reason_required"),
-        _ => (H::UNPROCESSABLE_ENTITY, "invalid_record"),
-    };
-    AppError::new(status, code, e.message)
-}
-
 /// Adds a workflow event to an incident as the caller.
 #[tracing::instrument(skip_all, fields(user = %caller.user.id, incident = %id))]
 pub async fn act<S: AdminStore>(
@@ -285,87 +311,36 @@ pub async fn act<S: AdminStore>(
     Path(id): Path<Uuid>,
     ApiJson(request): ApiJson<EventRequest>,
 ) -> Result<ApiJson<QueueItem>, AppError> {
-    let not_found = || {
-        AppError::new(
-            axum::http::StatusCode::NOT_FOUND,
-            "not_found",
-            format!("incident {id} does not exist"),
-        )
-    };
-    let _guard = state.locks.lock(std::iter::once(id)).await;
-    let stored = state
-        .store
-        .load_docs(vec![id])
-        .await?
-        .pop()
-        .ok_or_else(not_found)?;
-    if stored.kind != RecordKind::Incident || !caller.sees(stored.scope, stored.department) {
-        return Err(not_found());
-    }
-    let reference = caller.reference.clone();
-    let mut document = Automerge::load(&stored.snapshot).map_err(|e| {
-        AppError::new(
-            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-            "storage_failure",
-            e.to_string(),
-        )
-    })?;
-    let old = doc::read(&document, stored.kind).map_err(|e| {
-        AppError::new(
-            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-            "storage_failure",
-            e.to_string(),
-        )
-    })?;
-    let Record::Incident(mut incident) = old.clone() else {
-        return Err(not_found());
-    };
-    let now = Timestamp::from(chrono::Utc::now());
-    let at = Timestamp::next_after(incident.events.iter().map(|e| e.at).max(), now);
     let mut action = request.action;
-    if let Some(days) = request.days {
-        if days > MAX_DAYS || !action.set_due(reference.calendar.due(at, days)) {
-            return Err(invalid(format!(
-                "`days` (0–{MAX_DAYS}) goes with dispatch, transfer or escalate"
-            )));
-        }
-    }
     let action_name = gridwalk_shared::workflow::incident_action_name(&action);
-    incident.events.push(IncidentEvent {
-        id: new_id(),
-        at,
-        by: caller.user.id,
-        action,
-        note: request.note,
-        photos: request.photos,
-    });
-    let new = Record::Incident(incident);
-    let actor = Actor {
-        user_id: caller.user.id,
-        role: caller.user.role,
-        scope_id: caller.user.scope_id,
-    };
-    validate::validate_record(&new, &reference).map_err(refused)?;
-    validate::validate_change(Some(&old), &new, &actor, &reference).map_err(refused)?;
-    let server_actor = state.store.server_actor();
-    let written = crate::sync::write_as_server(&mut document, &new, server_actor).map_err(|e| {
-        AppError::new(
-            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            e.to_string(),
-        )
-    })?;
-    let (record, added) =
-        crate::sync::after_upload(&mut document, new, server_actor, &reference, now);
-    let changes = std::iter::once(written).chain(added).collect();
+    let reference = caller.reference.clone();
+    let (record, now) = add_event(&state, &caller, id, RecordKind::Incident, |old, now| {
+        let Record::Incident(mut incident) = old else {
+            return Err(not_found(id));
+        };
+        let at = Timestamp::next_after(incident.events.iter().map(|e| e.at).max(), now);
+        if let Some(days) = request.days {
+            if days > MAX_DAYS || !action.set_due(reference.calendar.due(at, days)) {
+                return Err(invalid(format!(
+                    "`days` (0–{MAX_DAYS}) goes with dispatch, transfer or escalate"
+                )));
+            }
+        }
+        incident.events.push(IncidentEvent {
+            id: new_id(),
+            at,
+            by: caller.user.id,
+            action,
+            note: request.note,
+            photos: request.photos,
+        });
+        Ok(Record::Incident(incident))
+    })
+    .await?;
     let status = match &record {
         Record::Incident(i) => fold_incident(&i.events).status,
         _ => IncidentStatus::New,
     };
-    let write = stored_write(document, record.clone(), Vec::new(), changes, true);
-    let changed = crate::live::Changed::of(std::slice::from_ref(&write));
-    state.store.commit(Uuid::nil(), vec![write]).await?;
-    state.live.notify(changed);
     caller
         .audit(
             &state.store,
@@ -374,8 +349,7 @@ pub async fn act<S: AdminStore>(
             serde_json::json!({ "action": action_name, "status": status.as_str() }),
         )
         .await?;
-    let now_ms = now.millis();
-    item(record, &reference, now_ms)
+    item(record, &reference, now.millis())
         .map(ApiJson)
-        .ok_or_else(not_found)
+        .ok_or_else(|| not_found(id))
 }

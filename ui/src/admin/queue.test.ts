@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { fitted, isAssignment, needsReason, offeredActions, queuePath, receivedLater } from './queue';
+import {
+  fitted, isAssignment, needsReason, offeredActions, offeredServiceActions, queuePath, receivedLater,
+} from './queue';
 
 describe('the work queue', () => {
   it('builds its path from the box and the search text', () => {
@@ -11,6 +13,12 @@ describe('the work queue', () => {
     expect(offeredActions('department', 'dispatched')).toEqual(['accept', 'return']);
     expect(offeredActions('department', 'handling')).toEqual(['feedback', 'return', 'escalate']);
     expect(offeredActions('department', 'closed')).toEqual([]);
+  });
+
+  it('offers a department completing or returning a walk-in request sent to it', () => {
+    expect(offeredServiceActions('department', 'transferred')).toEqual(['complete', 'return']);
+    expect(offeredServiceActions('department', 'completed')).toEqual([]);
+    expect(offeredServiceActions('admin', 'transferred')).toEqual([]);
   });
 
   it('offers community staff dispatch, transfer, escalation, urging and closing', () => {

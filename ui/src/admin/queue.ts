@@ -42,9 +42,44 @@ export interface QueueItem {
   };
 }
 
+/** One event of a walk-in service request. */
+export interface ServiceQueueEvent {
+  id: string;
+  at: string;
+  by: string;
+  action: { type: string; [field: string]: unknown };
+  note: string;
+}
+
+/** A walk-in service request (办事登记) in the queue. */
+export interface ServiceQueueItem {
+  id: string;
+  community_id: string;
+  item_id: string;
+  item: string;
+  resident_name: string;
+  status: string;
+  department_id: string | null;
+  department: string | null;
+  due: string | null;
+  registered_at: string | null;
+  box: Box;
+  community: string;
+  names: Record<string, string>;
+  record: { events: ServiceQueueEvent[] };
+}
+
 export interface Queue {
   counts: Partial<Record<Box | 'open', number>>;
   items: QueueItem[];
+  services: ServiceQueueItem[];
+}
+
+/** What a caller with `role` may do to a service request in `status` from the queue (the
+ *  window's own steps are on the hall tablet). */
+export function offeredServiceActions(role: string, status: string): string[] {
+  if (role === 'department' && status === 'transferred') return ['complete', 'return'];
+  return [];
 }
 
 /** The path of the queue, narrowed to a box and a search text. */
