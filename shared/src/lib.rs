@@ -30,6 +30,7 @@
 //!         action: IncidentAction::Report,
 //!         note: String::new(),
 //!         photos: vec![],
+//!         location: None,
 //!     }],
 //!     received: Default::default(),
 //! };

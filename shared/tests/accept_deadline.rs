@@ -26,6 +26,7 @@ fn event(n: u128, at: &str, action: IncidentAction) -> IncidentEvent {
         action,
         note: String::new(),
         photos: vec![],
+        location: None,
     }
 }
 

@@ -157,6 +157,7 @@ impl Case {
             action,
             note: note.into(),
             photos: vec![],
+            location: None,
         }
     }
 
@@ -471,6 +472,7 @@ proptest! {
                 action,
                 note: note.into(),
                 photos: vec![],
+                location: None,
             });
             let (old, new) = (Record::Incident(old), Record::Incident(new));
             if validate_change(Some(&old), &new, &by, &reference).is_ok() {

@@ -67,6 +67,7 @@ fn incident() -> Record {
             action: IncidentAction::Report,
             note: String::new(),
             photos: vec![],
+            location: None,
         }],
         received: Default::default(),
     })
@@ -130,6 +131,7 @@ fn run(steps: &[Step]) -> Vec<Replica> {
                     action: action(a),
                     note: String::new(),
                     photos: vec![],
+                    location: None,
                 });
                 doc::write(&mut rep.incident, &Record::Incident(i)).unwrap();
             }
@@ -193,6 +195,7 @@ proptest! {
                 action: action(a),
                 note: String::new(),
                 photos: vec![],
+                location: None,
             });
         }
         let expected = workflow::fold_incident(&i.events);

@@ -205,15 +205,19 @@ fn incident() -> impl Strategy<Value = Record> {
         incident_action(),
         text(),
         vec(text(), 0..2),
+        option::of(location()),
     )
-        .prop_map(|(id, at, by, action, note, photos)| IncidentEvent {
-            id,
-            at,
-            by,
-            action,
-            note,
-            photos,
-        });
+        .prop_map(
+            |(id, at, by, action, note, photos, location)| IncidentEvent {
+                id,
+                at,
+                by,
+                action,
+                note,
+                photos,
+                location,
+            },
+        );
     (
         (id(), id(), id()),
         (text(), text(), option::of(location())),

@@ -107,6 +107,7 @@ fn report(at: Timestamp) -> Record {
             action: IncidentAction::Report,
             note: String::new(),
             photos: vec![],
+            location: None,
         }],
         received: Default::default(),
     })
@@ -235,6 +236,7 @@ async fn device_clocks_cannot_game_on_time_figures() {
         },
         note: String::new(),
         photos: vec![],
+        location: None,
     };
     let accept = IncidentEvent {
         id: Uuid::now_v7(),
@@ -243,6 +245,7 @@ async fn device_clocks_cannot_game_on_time_figures() {
         action: IncidentAction::Accept,
         note: String::new(),
         photos: vec![],
+        location: None,
     };
     let feedback = IncidentEvent {
         id: Uuid::now_v7(),
@@ -251,6 +254,7 @@ async fn device_clocks_cannot_game_on_time_figures() {
         action: IncidentAction::Feedback,
         note: "已清理".into(),
         photos: vec![],
+        location: None,
     };
     for (event, received) in [
         (&incident.events[0].clone(), "2026-11-02T09:00:01+08:00"),

@@ -15,15 +15,61 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{ensure, Context, Result};
+use gridwalk_client::NewIncident;
+use gridwalk_tests::admin::{AdminSession, DEMO_PASSWORD};
 use gridwalk_tests::media::wav;
 use gridwalk_tests::webview::{app_binary, App, Xvfb};
 use gridwalk_tests::{Deployment, Server};
+use serde_json::{json, Value};
+use uuid::Uuid;
 
 /// The most taps a visit may take from the home screen (issue 3).
 const VISIT_TAP_BUDGET: usize = 6;
 const NOTES: &str = "门口堆放纸箱，已提醒住户清理";
 const REPORT: &str = "3号楼楼道堆放杂物，堵塞消防通道";
 const WAIT: Duration = Duration::from_secs(30);
+
+/// A colleague (worker1b, same grid) reports two problems: the first the department
+/// accepts and reports handled (to be checked on site), the second the street admin
+/// transfers with a due time already past. Returns their ids.
+async fn colleagues_work(deployment: &Deployment, url: &str) -> Result<(Uuid, Uuid)> {
+    let colleague = deployment.device(url, "worker1b").await?;
+    colleague.client.sync().await?;
+    let report = |description: &str| {
+        colleague.client.report_incident(NewIncident {
+            category: "env.garbage".into(),
+            description: description.into(),
+            location: None,
+        })
+    };
+    let to_check = report("垃圾桶满溢，需清运")?;
+    let overdue = report("路边垃圾堆积多日")?;
+    colleague.client.sync().await?;
+    let dept = AdminSession::sign_in(url, "dept1", DEMO_PASSWORD).await?;
+    for action in [json!({ "type": "accept" }), json!({ "type": "feedback" })] {
+        let body = json!({ "action": action, "note": "已清运" });
+        let answer = dept
+            .post(&format!("/api/incidents/{to_check}/events"), &body)
+            .await?;
+        ensure!(answer.status == 200, "{}", answer.json);
+    }
+    let reference = colleague.client.reference()?.context("no reference")?;
+    let city_management = reference
+        .departments
+        .iter()
+        .find(|d| d.name == "城管科")
+        .context("no 城管科")?
+        .id;
+    let admin = AdminSession::sign_in(url, "admin", DEMO_PASSWORD).await?;
+    let late = json!({ "action": { "type": "transfer", "level": "street",
+        "department_id": city_management, "assignee_id": Value::Null,
+        "due": "2026-01-05T15:59:59Z" } });
+    let answer = admin
+        .post(&format!("/api/incidents/{overdue}/events"), &late)
+        .await?;
+    ensure!(answer.status == 200, "{}", answer.json);
+    Ok((to_check, overdue))
+}
 
 fn shots() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots")
@@ -284,13 +330,20 @@ async fn a_day_on_the_phone_then_the_hall_tablet_sees_it() -> Result<()> {
         "the report list should hold exactly the one report"
     );
 
-    // The server comes back on the same address: sync now sends everything.
+    // The server comes back on the same address: sync now sends everything. Meanwhile a
+    // colleague's report was handled by the department (the phone has it to check) and
+    // another went past its due time.
     let server = Server::start(&deployment.data(), &addr)?;
+    let (to_check, overdue) = colleagues_work(&deployment, &server.url).await?;
     phone.tap("[data-testid=tab-home]").await?;
     phone.tap("[data-testid=sync-now]").await?;
     phone
         .wait_text("[data-testid=pending-count]", "待同步 0", WAIT)
         .await?;
+    phone
+        .wait_text("[data-testid=tasks]", "待核查", WAIT)
+        .await
+        .context("the colleague's handled report is not in today's tasks to check")?;
     ensure!(
         !phone.exists("[data-testid=offline-banner]").await?,
         "still shown offline"
@@ -311,6 +364,39 @@ async fn a_day_on_the_phone_then_the_hall_tablet_sees_it() -> Result<()> {
     phone
         .screenshot(&shots().join("app-phone-settings.png"))
         .await?;
+
+    // The check on site (核查): open the task, pass it.
+    phone.tap("[data-testid=tab-home]").await?;
+    phone
+        .tap(&format!(
+            "[data-testid=tasks] [data-task-incident='{to_check}']"
+        ))
+        .await?;
+    phone.find("[data-testid=verify-passed]").await?;
+    phone.find("[data-testid=location-fix]").await?;
+    phone
+        .upload("[data-testid=check-photos-input]", &photo)
+        .await?;
+    phone
+        .find("[data-testid=check-photos] [data-testid=photo-thumb]")
+        .await
+        .context("the check's photo was not added")?;
+    phone
+        .eval(
+            "document.querySelector('[data-testid=verify-passed]').scrollIntoView({block: 'end'})",
+        )
+        .await?;
+    phone
+        .screenshot(&shots().join("app-phone-verify.png"))
+        .await?;
+    phone.tap("[data-testid=verify-passed]").await?;
+    phone
+        .wait_text("[data-testid=incident-status]", "已核查", WAIT)
+        .await?;
+    phone
+        .find_within("[data-testid=timeline] [data-testid=event-location]", WAIT)
+        .await
+        .context("the check's position is not in the timeline")?;
     phone.close().await?;
 
     // The hall tablet (desk1, same community) sees the report and the visit.
@@ -325,10 +411,22 @@ async fn a_day_on_the_phone_then_the_hall_tablet_sees_it() -> Result<()> {
         .wait_text("[data-testid=board-list]", "暴露垃圾", WAIT)
         .await
         .context("the tablet does not show the phone's report")?;
+    // Overdue first, marked.
+    tablet
+        .find_within(
+            &format!("[data-testid=board-row]:first-child[data-incident='{overdue}'] .chip.bad"),
+            WAIT,
+        )
+        .await
+        .context("the overdue item is not first on the board, marked")?;
     tablet
         .screenshot(&shots().join("app-tablet-board.png"))
         .await?;
-    tablet.tap("[data-testid=board-open]").await?;
+    let own = format!(
+        "[data-testid=board-row]:not([data-incident='{overdue}']):not([data-incident='{to_check}']) \
+         [data-testid=board-open]"
+    );
+    tablet.tap(&own).await?;
     tablet
         .wait_text("[data-testid=incident-description]", REPORT, WAIT)
         .await?;

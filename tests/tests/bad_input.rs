@@ -60,6 +60,7 @@ fn incident(grid: Uuid, reporter: Uuid, actions: Vec<IncidentAction>) -> Record 
             action,
             note: String::new(),
             photos: vec![],
+            location: None,
         })
         .collect();
     Record::Incident(Incident {

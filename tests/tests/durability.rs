@@ -32,6 +32,7 @@ fn report(device: &RawDevice, n: usize) -> Record {
             action: IncidentAction::Report,
             note: String::new(),
             photos: vec![],
+            location: None,
         }],
         received: Default::default(),
     })

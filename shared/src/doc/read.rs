@@ -240,7 +240,6 @@ from_map! {
         template_version, answers, notes, photos, audio, follow_up,
     }
     Location { lat, lon, accuracy_m, at }
-    IncidentEvent { id, at, by, action, note, photos }
     ServiceRequest {
         id, community_id, item_id, resident_name, resident_phone, materials_received, due,
         events,
@@ -248,6 +247,25 @@ from_map! {
     ServiceEvent { id, at, by, action, note }
     WorkLogDay { id, scope_id, worker_id, date, entries }
     WorkLogEntry { id, at, text }
+}
+
+impl FromValue for IncidentEvent {
+    /// `location` came later: missing, it is `None`.
+    fn from_value(value: &Node) -> Result<Self, Mismatch> {
+        let map = map_of(value)?;
+        Ok(IncidentEvent {
+            id: field(map, "id")?,
+            at: field(map, "at")?,
+            by: field(map, "by")?,
+            action: field(map, "action")?,
+            note: field(map, "note")?,
+            photos: field(map, "photos")?,
+            location: match map.get("location") {
+                Some(_) => field(map, "location")?,
+                None => None,
+            },
+        })
+    }
 }
 
 impl FromValue for Incident {

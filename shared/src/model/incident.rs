@@ -154,6 +154,10 @@ pub struct IncidentEvent {
     pub note: String,
     /// Photo blob hashes.
     pub photos: Vec<String>,
+    /// Where it was done, when the phone had a fix (the check on site, 现场核查).
+    #[autosurgeon(missing = "Option::default")]
+    #[serde(default)]
+    pub location: Option<Location>,
 }
 
 /// A reported problem in a grid.

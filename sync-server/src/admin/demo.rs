@@ -115,6 +115,7 @@ fn incident(
             action,
             note: String::new(),
             photos: vec![],
+            location: None,
         });
     };
     event(rng, at, by, IncidentAction::Report);

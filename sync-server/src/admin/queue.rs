@@ -333,6 +333,7 @@ pub async fn act<S: AdminStore>(
             action,
             note: request.note,
             photos: request.photos,
+            location: None,
         });
         Ok(Record::Incident(incident))
     })

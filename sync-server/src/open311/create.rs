@@ -156,6 +156,7 @@ fn incident(
             action: IncidentAction::Report,
             note: String::new(),
             photos: Vec::new(),
+            location: None,
         }],
         received: Default::default(),
     })

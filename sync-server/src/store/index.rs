@@ -100,6 +100,7 @@ mod tests {
             action,
             note: String::new(),
             photos: vec![],
+            location: None,
         }
     }
 

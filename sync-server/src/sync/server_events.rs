@@ -47,6 +47,7 @@ fn system_event(incident: &Incident, action: IncidentAction, now: Timestamp) -> 
         action,
         note: String::new(),
         photos: Vec::new(),
+        location: None,
     }
 }
 

@@ -230,6 +230,7 @@ pub fn incident(
             action: IncidentAction::Report,
             note: String::new(),
             photos: Vec::new(),
+            location: None,
         }],
         received: Default::default(),
     }

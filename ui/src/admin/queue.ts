@@ -12,6 +12,8 @@ export interface QueueEvent {
   action: { type: string; [field: string]: unknown };
   note: string;
   photos: string[];
+  /** Where it was done (the check on site), when the phone had a fix. */
+  location?: { lat: number; lon: number; accuracy_m: number | null } | null;
 }
 
 export interface QueueItem {

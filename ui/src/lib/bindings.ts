@@ -59,8 +59,11 @@ export const commands = {
 	incidents: () => __TAURI_INVOKE<IncidentRow[]>("incidents"),
 	/**  One record with its conflicts and workflow state (incident timelines, visit details). */
 	record: (id: string) => __TAURI_INVOKE<RecordView | null>("record", { id }),
-	/**  Adds a workflow event (accept, feedback, verify, comment, …) to an incident. */
-	incidentAction: (id: string, action: IncidentAction, note: string) => __TAURI_INVOKE<null>("incident_action", { id, action, note }),
+	/**
+	 *  Adds a workflow event (verify, evaluate, reopen, comment, …) to an incident, with photos
+	 *  added on this device (`add_photo`) and the position fix where it was done.
+	 */
+	incidentAction: (id: string, action: IncidentAction, note: string, photos: string[], location: Location | null) => __TAURI_INVOKE<null>("incident_action", { id, action, note, photos, location }),
 	/**  The signed-in user's day (`YYYY-MM-DD`; `None`: today). */
 	workDay: (date: string | null) => __TAURI_INVOKE<WorkDay>("work_day", { date }),
 	/**  Adds a line to today's work log. */
@@ -448,6 +451,8 @@ export type IncidentEvent = {
 	note: string,
 	/**  Photo blob hashes. */
 	photos: string[],
+	/**  Where it was done, when the phone had a fix (the check on site, 现场核查). */
+	location?: Location | null,
 };
 
 /**  One incident in a list, with its folded state. */

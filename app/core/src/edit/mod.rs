@@ -172,6 +172,7 @@ impl Client {
                     action: IncidentAction::Report,
                     note: String::new(),
                     photos: Vec::new(),
+                    location: None,
                 }],
                 received: Default::default(),
             }))
@@ -180,17 +181,18 @@ impl Client {
 
     /// Appends a workflow event by the signed-in user to an incident.
     pub fn add_incident_event(&self, id: Uuid, action: IncidentAction, note: &str) -> Result<()> {
-        self.add_incident_event_with(id, action, note, &[])
+        self.add_incident_event_with(id, action, note, &[], None)
     }
 
-    /// Appends a workflow event with photos already added on this device (e.g. the result
-    /// of handling, 处置反馈).
+    /// Appends a workflow event with photos already added on this device and where it was
+    /// done (the check on site, 现场核查: note, photos and the position fix).
     pub fn add_incident_event_with(
         &self,
         id: Uuid,
         action: IncidentAction,
         note: &str,
         photos: &[String],
+        location: Option<Location>,
     ) -> Result<()> {
         let media = Attachments {
             photos: photos.to_vec(),
@@ -210,6 +212,7 @@ impl Client {
                 action,
                 note: note.to_string(),
                 photos: photos.to_vec(),
+                location,
             });
             Ok(doc::write(doc, &Record::Incident(incident))?)
         })

@@ -68,7 +68,8 @@ pub fn record(state: State<'_, AppState>, id: Uuid) -> CommandResult<Option<Reco
     Ok(state.client.record(id)?)
 }
 
-/// Adds a workflow event (accept, feedback, verify, comment, …) to an incident.
+/// Adds a workflow event (verify, evaluate, reopen, comment, …) to an incident, with photos
+/// added on this device (`add_photo`) and the position fix where it was done.
 #[tauri::command]
 #[specta::specta]
 pub fn incident_action(
@@ -76,8 +77,12 @@ pub fn incident_action(
     id: Uuid,
     action: IncidentAction,
     note: String,
+    photos: Vec<String>,
+    location: Option<Location>,
 ) -> CommandResult<()> {
-    state.client.add_incident_event(id, action, &note)?;
+    state
+        .client
+        .add_incident_event_with(id, action, &note, &photos, location)?;
     state.changed();
     Ok(())
 }

@@ -94,6 +94,9 @@ pub enum IncidentCommand {
         days: Option<u32>,
         #[command(flatten)]
         media: Media,
+        /// Where it was done (e.g. the check on site).
+        #[command(flatten)]
+        position: super::Position,
     },
 }
 
@@ -180,12 +183,17 @@ fn action(client: &Client, command: &IncidentCommand) -> Result<IncidentAction> 
 pub fn run(client: &Client, command: IncidentCommand) -> Result<()> {
     let event = action(client, &command)?;
     let IncidentCommand::Act {
-        id, note, media, ..
+        id,
+        note,
+        media,
+        position,
+        ..
     } = command;
+    let location = position.location(client);
     let added = media.add(client)?;
     media.undo_on_error(client, &added, |a| {
         client
-            .add_incident_event_with(id, event, &note, &a.photos)
+            .add_incident_event_with(id, event, &note, &a.photos, location.clone())
             .map(|()| id)
     })?;
     Ok(())
