@@ -82,9 +82,9 @@ impl Client {
     ) -> Result<(Vec<u8>, String)> {
         let query = if thumbnail { "?thumbnail=1" } else { "" };
         let url = transfer::blob_url(credentials, hash, query);
-        transfer::with_retries(&self.http, || async {
+        crate::http::with_retries(self.http.options(), "blob download", || async {
             let request = transfer::request(&self.http, Method::GET, &url, credentials);
-            let response = transfer::send(request).await?;
+            let response = transfer::send(&self.http, request).await?;
             if response.status() != StatusCode::OK {
                 return Err(transfer::refusal(response).await);
             }
@@ -106,7 +106,7 @@ impl Client {
             let bytes = transfer::body(response, MAX_BLOB_BYTES).await?;
             if sha256_hex(&bytes) != expected {
                 // Most likely cut short or damaged on the way: worth another attempt.
-                return Err(Failure::Transient(Error::Protocol(format!(
+                return Err(Failure::transient(Error::Protocol(format!(
                     "downloaded blob does not match its hash {expected}"
                 ))));
             }

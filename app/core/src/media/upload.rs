@@ -125,7 +125,7 @@ impl Client {
         let mut acknowledged = blob.sent.min(size);
         // `None`: ask the server what it holds (at the start and after every failure).
         let mut offset: Option<u64> = None;
-        let mut failures = 0;
+        let mut backoff = crate::http::Backoff::new(self.http.options(), "blob upload");
         loop {
             let attempt = match offset {
                 None => self.head(&url, credentials).await,
@@ -138,14 +138,8 @@ impl Client {
             };
             let held = match attempt {
                 Ok(held) => held,
-                Err(Failure::Fatal(e)) => return Err(e),
-                Err(Failure::Transient(e)) => {
-                    failures += 1;
-                    if failures >= self.http.options().attempts.max(1) {
-                        return Err(e);
-                    }
-                    tracing::warn!(blob = %blob.hash, failures, error = %e, "blob upload failed");
-                    tokio::time::sleep(self.http.delay(failures)).await;
+                Err(failure) => {
+                    backoff.retry(failure).await?;
                     offset = None;
                     continue;
                 }
@@ -162,7 +156,7 @@ impl Client {
                 Held::Part(n) => (n, false),
             };
             if now_held > acknowledged || whole {
-                failures = 0;
+                backoff.progressed();
                 let gained = now_held.saturating_sub(acknowledged);
                 self.progress.send_modify(|p| p.bytes_sent += gained);
                 acknowledged = now_held;
@@ -178,7 +172,7 @@ impl Client {
 
     async fn head(&self, url: &str, credentials: &Credentials) -> Result<Held, Failure> {
         let request = transfer::request(&self.http, Method::HEAD, url, credentials);
-        let response = transfer::send(request).await?;
+        let response = transfer::send(&self.http, request).await?;
         match response.status() {
             StatusCode::NOT_FOUND => Ok(Held::Part(0)),
             StatusCode::FORBIDDEN => Ok(Held::Refused),
@@ -201,7 +195,7 @@ impl Client {
             .header(header::CONTENT_RANGE, range)
             .header(header::CONTENT_TYPE, "application/octet-stream")
             .body(chunk.to_vec());
-        let response = transfer::send(request).await?;
+        let response = transfer::send(&self.http, request).await?;
         let status = response.status();
         if status.is_success() || status == StatusCode::CONFLICT {
             // 409 `offset_mismatch` carries the offset the server holds: continue from there.
@@ -216,7 +210,7 @@ impl Client {
         if status == StatusCode::UNPROCESSABLE_ENTITY {
             // `hash_mismatch`: the server dropped a partial that was not ours to finish (or
             // was damaged); start again from what it holds now, within the attempt budget.
-            return Err(Failure::Transient(failure.into_error()));
+            return Err(Failure::transient(failure.into_error()));
         }
         Err(failure)
     }

@@ -1,10 +1,12 @@
 //! Listening for the server's live nudges (`GET /v1/events`, server-sent events): the hall
 //! tablet syncs as soon as something in its community changes instead of on its next timer.
 //! Optional: a phone without it still syncs on its timers, and any failure just means
-//! "listen again later".
+//! "listen again later". The stream goes through the device's one HTTP stack (protocol header,
+//! token, version check); it is not retried here: the caller listens again.
 
 use std::time::Duration;
 
+use crate::http::{Failure, Retry};
 use crate::store::meta;
 use crate::{Client, Error, Result};
 
@@ -23,15 +25,17 @@ impl Client {
         let credentials = meta::credentials(self.store().conn())?.ok_or(Error::NotEnrolled)?;
         let url = format!("{}/v1/events", credentials.server_url);
         let listen = async {
+            let request = self.http.request(
+                reqwest::Method::GET,
+                &url,
+                Some(&credentials.token),
+                Some(within + Duration::from_secs(5)),
+            );
             let mut response = self
                 .http
-                .client()
-                .get(&url)
-                .bearer_auth(&credentials.token)
-                .timeout(within + Duration::from_secs(5))
-                .send()
+                .send(request, Retry::Idempotent)
                 .await
-                .map_err(|e| network(crate::http::describe(&e)))?;
+                .map_err(Failure::into_error)?;
             if !response.status().is_success() {
                 let status = response.status();
                 let body = response.bytes().await.unwrap_or_default();

@@ -310,6 +310,27 @@ async fn a_422_round_still_applies_its_body() {
 }
 
 #[tokio::test]
+async fn a_rate_limited_round_waits_as_the_server_asks_then_goes_through() {
+    let dir = TempDir::new().unwrap();
+    let (client, incident) = client_at(&dir, "http://127.0.0.1:9");
+    let mut limited = error(429, "rate_limited");
+    limited.headers.push(("retry-after", "1".into()));
+    let (url, task) = scripted(vec![limited, cbor(200, &answer(vec![incident]))]).await;
+    point_at(&client, &url);
+    let started = std::time::Instant::now();
+    let report = client.sync().await.unwrap();
+    // The client's own backoff is 1 ms here: the second attempt waited for `Retry-After`.
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(report.uploaded_docs, 1);
+    assert_eq!(requests(task).await.len(), 2);
+    assert_eq!(client.pending_changes().unwrap(), 0);
+}
+
+#[tokio::test]
 async fn client_errors_are_not_retried() {
     let dir = TempDir::new().unwrap();
     let (url, task) = scripted(vec![error(422, "too_many_changes")]).await;

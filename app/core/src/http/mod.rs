@@ -1,15 +1,17 @@
-//! HTTP transport: protocol header, gzip bodies, bounded responses, retries with backoff.
+//! HTTP transport: the one request stack of the device (sync, enrolment, blobs, the live
+//! stream): protocol header, device token, per-attempt timeout, gzip bodies, bounded
+//! responses, and one retry policy ([`retry`]).
+
+mod retry;
 
 use std::time::Duration;
 
 use gridwalk_shared::wire::{self, ErrorBody, PROTOCOL_HEADER, PROTOCOL_VERSION};
-use rand::Rng;
-use reqwest::{header, StatusCode};
+use reqwest::{header, Method, RequestBuilder, Response, StatusCode};
+
+pub(crate) use retry::{status_failure, with_retries, Backoff, Failure};
 
 use crate::{Error, Result, SyncOptions};
-
-/// Longest wait between two attempts.
-const MAX_DELAY: Duration = Duration::from_secs(10);
 
 /// Whether a request may be sent again after a failure that might have reached the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,14 +28,6 @@ pub(crate) struct Answer {
     pub body: Vec<u8>,
     /// Bytes of the request body on the wire.
     pub sent: usize,
-}
-
-/// One attempt's failure.
-enum Failure {
-    /// Worth another attempt.
-    Transient(Error),
-    /// Final.
-    Fatal(Error),
 }
 
 /// The HTTP client with its retry settings.
@@ -72,42 +66,19 @@ impl Http {
         } else {
             body.to_vec()
         };
-        let attempts = self.options.attempts.max(1);
-        let mut last = None;
-        for attempt in 1..=attempts {
-            if attempt > 1 {
-                tokio::time::sleep(self.delay(attempt - 1)).await;
-            }
-            match self
-                .once(url, &payload, gzipped, content_type, token, retry)
-                .await
-            {
-                Ok(body) => {
-                    return Ok(Answer {
-                        body,
-                        sent: payload.len(),
-                    })
-                }
-                Err(Failure::Fatal(e)) => return Err(e),
-                Err(Failure::Transient(e)) => {
-                    tracing::warn!(attempt, attempts, error = %e, "request failed");
-                    last = Some(e);
-                }
-            }
-        }
-        Err(match last {
-            Some(Error::Network { message, .. }) => Error::Network { attempts, message },
-            Some(other) => other,
-            None => Error::Network {
-                attempts,
-                message: "no attempt was made".into(),
-            },
+        let what = if retry == Retry::Idempotent {
+            "sync"
+        } else {
+            "enrolment"
+        };
+        let body = with_retries(self.options, what, || {
+            self.once(url, &payload, gzipped, content_type, token, retry)
         })
-    }
-
-    /// The underlying client, for blob transfers (`media::transfer`).
-    pub fn client(&self) -> &reqwest::Client {
-        &self.client
+        .await?;
+        Ok(Answer {
+            body,
+            sent: payload.len(),
+        })
     }
 
     /// The retry and timeout settings.
@@ -115,15 +86,34 @@ impl Http {
         self.options
     }
 
-    /// Exponential backoff with a little jitter.
-    pub fn delay(&self, retry: u32) -> Duration {
-        let factor = 2u32.saturating_pow(retry.saturating_sub(1).min(16));
-        let base = self
-            .options
-            .base_delay
-            .saturating_mul(factor)
-            .min(MAX_DELAY);
-        base.mul_f64(1.0 + rand::thread_rng().gen_range(0.0..0.25))
+    /// A request with the protocol header, the device token (if any) and `timeout` (the
+    /// per-attempt one when `None`).
+    pub fn request(
+        &self,
+        method: Method,
+        url: &str,
+        token: Option<&str>,
+        timeout: Option<Duration>,
+    ) -> RequestBuilder {
+        let request = self
+            .client
+            .request(method, url)
+            .timeout(timeout.unwrap_or(self.options.timeout))
+            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string());
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    /// Sends one attempt: transport errors are transient when the request may be repeated
+    /// (or nothing was sent), another protocol version is final.
+    pub async fn send(&self, request: RequestBuilder, retry: Retry) -> Result<Response, Failure> {
+        let response = request.send().await.map_err(|e| transport(e, retry))?;
+        match version_error(&response) {
+            Some(error) => Err(Failure::Fatal(error)),
+            None => Ok(response),
+        }
     }
 
     async fn once(
@@ -136,23 +126,14 @@ impl Http {
         retry: Retry,
     ) -> Result<Vec<u8>, Failure> {
         let mut request = self
-            .client
-            .post(url)
-            .timeout(self.options.timeout)
-            .header(PROTOCOL_HEADER, PROTOCOL_VERSION.to_string())
+            .request(Method::POST, url, token, None)
             .header(header::CONTENT_TYPE, content_type)
             .body(payload.to_vec());
         if gzipped {
             request = request.header(header::CONTENT_ENCODING, "gzip");
         }
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request.send().await.map_err(|e| transport(e, retry))?;
+        let response = self.send(request, retry).await?;
         let status = response.status();
-        if let Some(error) = version_error(&response) {
-            return Err(Failure::Fatal(error));
-        }
         // A sync round with a refused document is a 422 whose body is still the whole CBOR
         // response (docs/protocol.md); JSON 422s (`too_many_changes`) are errors.
         let is_cbor = response
@@ -161,6 +142,7 @@ impl Http {
             .is_some_and(|v| v.as_bytes().starts_with(wire::CONTENT_TYPE.as_bytes()));
         let answered =
             status.is_success() || (status == StatusCode::UNPROCESSABLE_ENTITY && is_cbor);
+        let headers = response.headers().clone();
         let body = read_limited(response, wire::MAX_DECODED_BYTES)
             .await
             .map_err(|e| transport(e, retry))?
@@ -173,13 +155,12 @@ impl Http {
         if answered {
             return Ok(body);
         }
-        let error = error_from_body(status, &body);
-        let transient = status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS;
-        if transient && retry == Retry::Idempotent {
-            Err(Failure::Transient(error))
-        } else {
-            Err(Failure::Fatal(error))
-        }
+        Err(status_failure(
+            status,
+            &headers,
+            &body,
+            retry == Retry::Idempotent,
+        ))
     }
 }
 
@@ -222,7 +203,7 @@ fn transport(error: reqwest::Error, retry: Retry) -> Failure {
         message,
     };
     if retry == Retry::Idempotent || error.is_connect() {
-        Failure::Transient(network)
+        Failure::transient(network)
     } else {
         Failure::Fatal(network)
     }
