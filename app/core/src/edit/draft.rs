@@ -10,15 +10,12 @@ use gridwalk_shared::{
     validate::validate_record,
     Record,
 };
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::context;
-use crate::store::queries;
+use crate::store::{drafts, queries};
 use crate::{Client, Error, Result};
-
-const PREFIX: &str = "draft.visit.";
 
 /// A visit being filled in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,43 +70,13 @@ impl VisitDraft {
     }
 }
 
-fn key(household: Uuid) -> String {
-    format!("{PREFIX}{household}")
-}
-
-fn load(conn: &Connection, household: Uuid) -> Result<Option<VisitDraft>> {
-    let text: Option<String> = conn
-        .query_row(
-            "SELECT value FROM meta WHERE key = ?1",
-            [key(household)],
-            |row| row.get(0),
-        )
-        .optional()?;
-    text.map(|t| serde_json::from_str(&t).map_err(|e| Error::Corrupt(format!("visit draft: {e}"))))
-        .transpose()
-}
-
-fn store(conn: &Connection, draft: &VisitDraft) -> Result<()> {
-    conn.execute(
-        "INSERT INTO meta (key, value) VALUES (?1, ?2)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        params![key(draft.household_id), serde_json::to_string(draft)?],
-    )?;
-    Ok(())
-}
-
-fn remove(conn: &Connection, household: Uuid) -> Result<()> {
-    conn.execute("DELETE FROM meta WHERE key = ?1", [key(household)])?;
-    Ok(())
-}
-
 impl Client {
     /// The draft for `household`, or a new one started now with the current checklist
     /// template (not stored until [`Client::save_visit_draft`]).
     pub fn open_visit_draft(&self, household: Uuid) -> Result<VisitDraft> {
         let store = self.store();
         let conn = store.conn();
-        if let Some(draft) = load(conn, household)? {
+        if let Some(draft) = drafts::load(conn, household)? {
             return Ok(draft);
         }
         let ctx = context(conn)?;
@@ -141,33 +108,21 @@ impl Client {
                 .ok_or(Error::NotFound(draft.household_id))?;
             let visit = draft.visit(household.grid_id, ctx.user.id, None);
             validate_record(&Record::Visit(visit), &ctx.reference)?;
-            store(tx, &draft)?;
+            drafts::save(tx, &draft)?;
             Ok(draft)
         })
     }
 
     /// Every stored draft, most recently saved first.
     pub fn visit_drafts(&self) -> Result<Vec<VisitDraft>> {
-        let store = self.store();
-        let mut stmt = store
-            .conn()
-            .prepare("SELECT value FROM meta WHERE key LIKE 'draft.visit.%'")?;
-        let texts = stmt
-            .query_map([], |row| row.get::<_, String>(0))?
-            .collect::<rusqlite::Result<Vec<String>>>()?;
-        let mut drafts = texts
-            .iter()
-            .map(|t| {
-                serde_json::from_str(t).map_err(|e| Error::Corrupt(format!("visit draft: {e}")))
-            })
-            .collect::<Result<Vec<VisitDraft>>>()?;
+        let mut drafts = drafts::all(self.store().conn())?;
         drafts.sort_by_key(|d| std::cmp::Reverse(d.saved_at));
         Ok(drafts)
     }
 
     /// Throws the draft for `household` away.
     pub fn discard_visit_draft(&self, household: Uuid) -> Result<()> {
-        self.store().write(|tx| remove(tx, household))
+        self.store().write(|tx| drafts::remove(tx, household))
     }
 
     /// Finishes the stored draft for `household`: in one transaction, records the visit
@@ -176,7 +131,7 @@ impl Client {
     pub fn finish_visit_draft(&self, household: Uuid) -> Result<Uuid> {
         let now = self.clock.now();
         self.create(|conn, ctx| {
-            let draft = load(conn, household)?
+            let draft = drafts::load(conn, household)?
                 .ok_or_else(|| Error::Usage("there is no visit draft for this household".into()))?;
             let row = queries::household(conn, household)?.ok_or(Error::NotFound(household))?;
             let media = super::Attachments {
@@ -184,7 +139,7 @@ impl Client {
                 audio: draft.audio.clone(),
             };
             super::attach::check(conn, &media)?;
-            remove(conn, household)?;
+            drafts::remove(conn, household)?;
             let ended = now.max(draft.started_at);
             Ok(Record::Visit(draft.visit(
                 row.grid_id,

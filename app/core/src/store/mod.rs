@@ -3,6 +3,7 @@
 //! is one `BEGIN IMMEDIATE` transaction. Blob files live beside it (`media::files`).
 
 pub(crate) mod blobs;
+pub(crate) mod drafts;
 pub(crate) mod meta;
 pub(crate) mod outbox;
 pub(crate) mod queries;
