@@ -9,6 +9,7 @@ pub(crate) mod outbox;
 pub(crate) mod queries;
 pub(crate) mod records;
 mod schema;
+pub(crate) mod want_full;
 
 use std::path::Path;
 

@@ -82,10 +82,7 @@ pub(crate) fn prepare(conn: &Connection) -> Result<PreparedRound> {
             }
         })
         .collect();
-    let mut stmt = conn.prepare("SELECT doc_id FROM want_full ORDER BY doc_id")?;
-    let want_full = stmt
-        .query_map([], |row| crate::store::uuid_at(row, 0))?
-        .collect::<rusqlite::Result<Vec<Uuid>>>()?;
+    let want_full = crate::store::want_full::list(conn)?;
     Ok(PreparedRound {
         request: SyncRequest {
             protocol: PROTOCOL_VERSION,
