@@ -78,9 +78,27 @@ impl RawDevice {
         start: u64,
         total: u64,
     ) -> Result<BlobReply> {
+        self.put_blob_with(hash, "", bytes, start, total).await
+    }
+
+    /// A whole blob uploaded as the thumbnail of `photo`.
+    pub async fn put_thumbnail(&self, hash: &str, photo: &str, bytes: &[u8]) -> Result<BlobReply> {
+        let query = format!("?thumbnail_of={photo}");
+        let size = bytes.len() as u64;
+        self.put_blob_with(hash, &query, bytes, 0, size).await
+    }
+
+    async fn put_blob_with(
+        &self,
+        hash: &str,
+        query: &str,
+        bytes: &[u8],
+        start: u64,
+        total: u64,
+    ) -> Result<BlobReply> {
         let end = start + bytes.len() as u64 - 1;
         let res = self
-            .blob_request(reqwest::Method::PUT, hash, "")
+            .blob_request(reqwest::Method::PUT, hash, query)
             .header("content-range", format!("bytes {start}-{end}/{total}"))
             .body(bytes.to_vec())
             .send()

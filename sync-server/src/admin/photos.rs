@@ -75,9 +75,22 @@ pub async fn upload<S: AdminStore>(
         if !is_blob_hash(photo) || !matches!(held, Held::Whole(_)) {
             return Err(invalid("`thumbnail_of` must name a photo uploaded before"));
         }
+        // A photo some record already references came from a device: its thumbnail is
+        // that device's to give.
+        if !state.store.blob_docs(photo.to_string()).await?.is_empty() {
+            return Err(crate::admin::json::forbidden(
+                "only the device that uploaded this photo gives its thumbnail",
+            ));
+        }
     }
     let hash = crate::auth::sha256_hex(&body);
-    let _one_upload_at_a_time = blobs.lock(&hash).await;
+    let Some(_one_upload_at_a_time) = blobs.claim(&hash) else {
+        return Err(AppError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "upload_busy",
+            "another upload of this photo is in progress; try again shortly",
+        ));
+    };
     let size = match blobs.store.held(&hash).await? {
         Held::Whole(size) => size,
         _ => {

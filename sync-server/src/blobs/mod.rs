@@ -9,13 +9,13 @@ pub mod fs;
 pub mod gc;
 mod missing;
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
 use gridwalk_shared::media::MediaType;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::{Mutex, MutexGuard};
 
 pub use missing::{missing_blobs, MissingBlob};
 
@@ -98,14 +98,26 @@ pub trait BlobStore: Send + Sync + 'static {
     fn thumbnail(&self, photo: &str) -> BoxFuture<'_, BlobResult<Option<String>>>;
 }
 
-const STRIPES: usize = 64;
-
-/// The blob store the server uses, with per-blob upload locks.
+/// The blob store the server uses, with the set of blobs being uploaded right now.
 #[derive(Clone)]
 pub struct Blobs {
     /// Where blobs live.
     pub store: Arc<dyn BlobStore>,
-    locks: Arc<Vec<Mutex<()>>>,
+    uploading: Arc<std::sync::Mutex<HashSet<String>>>,
+}
+
+/// The right to append to one blob, held while its body is read; given back on drop.
+pub struct UploadClaim {
+    hash: String,
+    uploading: Arc<std::sync::Mutex<HashSet<String>>>,
+}
+
+impl Drop for UploadClaim {
+    fn drop(&mut self) {
+        if let Ok(mut set) = self.uploading.lock() {
+            set.remove(&self.hash);
+        }
+    }
 }
 
 impl Blobs {
@@ -113,7 +125,7 @@ impl Blobs {
     pub fn new(store: Arc<dyn BlobStore>) -> Blobs {
         Blobs {
             store,
-            locks: Arc::new((0..STRIPES).map(|_| Mutex::new(())).collect()),
+            uploading: Arc::default(),
         }
     }
 
@@ -122,11 +134,13 @@ impl Blobs {
         Ok(Blobs::new(Arc::new(fs::FsBlobStore::open(dir)?)))
     }
 
-    /// Locks blob `hash` so that one upload at a time appends to it.
-    pub async fn lock(&self, hash: &str) -> MutexGuard<'_, ()> {
-        let stripe = hash.bytes().take(8).fold(0usize, |acc, b| {
-            acc.wrapping_mul(31).wrapping_add(usize::from(b))
-        });
-        self.locks[stripe % STRIPES].lock().await
+    /// Claims blob `hash` for one upload at a time; `None` while another upload of it is
+    /// in progress (never waits: a slow or stalled body holds up no other request).
+    pub fn claim(&self, hash: &str) -> Option<UploadClaim> {
+        let mut set = self.uploading.lock().ok()?;
+        set.insert(hash.to_string()).then(|| UploadClaim {
+            hash: hash.to_string(),
+            uploading: self.uploading.clone(),
+        })
     }
 }

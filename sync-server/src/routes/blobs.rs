@@ -13,7 +13,7 @@ use tokio::io::AsyncWriteExt;
 
 use crate::app::AppState;
 use crate::auth;
-use crate::blobs::access::may_read_blob;
+use crate::blobs::access::{may_read_blob, may_upload_blob, Upload};
 use crate::blobs::{BlobError, BlobReader, BlobWrite, Blobs, Held};
 use crate::error::AppError;
 use crate::store::{BlobRefs, DeviceAuth};
@@ -92,8 +92,8 @@ async fn caller<S: BlobRefs>(
     Ok((device, blobs))
 }
 
-/// Uploads (and `HEAD`) are for blobs a record the caller sees references, or for the
-/// thumbnail of such a photo.
+/// Uploads (and `HEAD`) are for the device whose round first carried a reference to the
+/// blob — or, for a thumbnail, to its photo.
 async fn check_upload<S: BlobRefs>(
     store: &S,
     device: &DeviceAuth,
@@ -110,15 +110,32 @@ async fn check_upload<S: BlobRefs>(
         Some(photo) => photo,
         None => hash,
     };
-    if may_read_blob(store, &actor(device), subject).await? {
-        Ok(())
-    } else {
-        Err(AppError::new(
+    match may_upload_blob(store, device.device_id, &actor(device), subject).await? {
+        Upload::Allowed => Ok(()),
+        Upload::NotReferenced => Err(AppError::new(
             StatusCode::FORBIDDEN,
             "not_referenced",
-            format!("no record you can see references blob {subject}; sync the record first"),
-        ))
+            format!("no record references blob {subject} yet; sync the record first"),
+        )),
+        Upload::NotYours => Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            "not_your_blob",
+            format!("blob {subject} came in with another device's record; only that device uploads it (or its thumbnail)"),
+        )),
     }
+}
+
+/// 503 `upload_busy` with `Retry-After`: another upload of the same blob is in progress.
+pub fn upload_busy() -> Response {
+    let mut busy = AppError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "upload_busy",
+        "another upload of this blob is in progress; try again shortly",
+    )
+    .into_response();
+    busy.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+    busy
 }
 
 /// An answer that says how much of the blob the server holds.
@@ -245,7 +262,9 @@ async fn store_piece<S: BlobRefs>(
     let (device, blobs) = caller(state, headers, hash).await?;
     let (start, length, total) = content_range(headers)?;
     check_upload(&state.store, &device, hash, query).await?;
-    let _one_upload_at_a_time = blobs.lock(hash).await;
+    let Some(_one_upload_at_a_time) = blobs.claim(hash) else {
+        return Ok((upload_busy(), false));
+    };
     let have = match blobs.store.held(hash).await? {
         Held::Whole(size) => return Ok((holding(StatusCode::OK, size, true), false)),
         held => held.bytes(),
