@@ -24,7 +24,7 @@ pub const LIST: Doc = Doc {
     public: false,
     query: &[],
     body: None,
-    reply: Reply::Json("DeviceList"),
+    reply: Reply::json::<Vec<DeviceRow>>(),
 };
 /// Documentation of `POST /api/users/{id}/enroll-codes`.
 pub const ISSUE_CODE: Doc = Doc {
@@ -37,7 +37,7 @@ pub const ISSUE_CODE: Doc = Doc {
         "Hours the code stays valid (1–168, default 72)",
     )],
     body: None,
-    reply: Reply::Json("EnrollCode"),
+    reply: Reply::json::<EnrollCode>(),
 };
 /// Documentation of `POST /api/devices/{id}/revoke`.
 pub const REVOKE: Doc = Doc {
@@ -51,7 +51,7 @@ pub const REVOKE: Doc = Doc {
 };
 
 /// A device as listed.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct DeviceRow {
     #[serde(flatten)]
     device: DeviceInfo,
@@ -99,7 +99,7 @@ pub struct CodeQuery {
 }
 
 /// A new enrolment code.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct EnrollCode {
     code: String,
     user_id: Uuid,

@@ -41,7 +41,7 @@ pub const MISSING: Doc = Doc {
     public: false,
     query: &[("limit", "Most rows (default 200, at most 1000)")],
     body: None,
-    reply: Reply::Json("MissingBlobList"),
+    reply: Reply::json::<Vec<Missing>>(),
 };
 
 /// The blob store, or 503 when the server keeps none.
@@ -89,7 +89,7 @@ pub struct MissingQuery {
 }
 
 /// A referenced blob not uploaded yet, with the record and the device that should send it.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct Missing {
     hash: String,
     kind: &'static str,

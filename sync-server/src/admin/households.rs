@@ -29,7 +29,7 @@ pub const LIST: Doc = Doc {
     public: false,
     query: &[("grid", "Grid id (required)")],
     body: None,
-    reply: Reply::Json("HouseholdList"),
+    reply: Reply::json::<Vec<HouseholdRow>>(),
 };
 /// Documentation of `POST /api/households/import`.
 pub const IMPORT: Doc = Doc {
@@ -42,7 +42,7 @@ pub const IMPORT: Doc = Doc {
         ("grid", "Grid for rows whose grid column is empty"),
     ],
     body: Some(Body::Upload),
-    reply: Reply::Json("ImportReport"),
+    reply: Reply::json::<ImportReport>(),
 };
 
 /// Which grid to list.
@@ -52,7 +52,7 @@ pub struct ListQuery {
 }
 
 /// A household as listed.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct HouseholdRow {
     id: Uuid,
     building_id: Uuid,
@@ -129,7 +129,7 @@ pub struct ImportQuery {
 }
 
 /// What an import found and did.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct ImportReport {
     /// `ok`, `preview` or `import_refused`.
     code: &'static str,

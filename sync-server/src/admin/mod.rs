@@ -6,6 +6,8 @@
 
 mod api;
 mod audit;
+#[cfg(test)]
+mod bindings;
 mod caller;
 mod dashboard;
 pub mod demo;
@@ -16,13 +18,13 @@ mod households;
 mod import;
 mod json;
 mod openapi;
-mod openapi_schemas;
 mod org;
 pub mod password;
 mod photos;
 mod queue;
 mod records;
 mod reference;
+mod schema;
 mod session;
 pub mod sign_in_guard;
 mod users;

@@ -35,7 +35,7 @@ pub const LIST: Doc = Doc {
         ("q", "Text to look for in the description or category"),
     ],
     body: None,
-    reply: Reply::Json("Queue"),
+    reply: Reply::json::<Queue>(),
 };
 
 /// Documentation of `POST /api/incidents/{id}/events`.
@@ -45,8 +45,8 @@ pub const ACT: Doc = Doc {
     tag: "workflow",
     public: false,
     query: &[],
-    body: Some(Body::Json("IncidentEventRequest")),
-    reply: Reply::Json("QueueItem"),
+    body: Some(Body::json::<EventRequest>()),
+    reply: Reply::json::<QueueItem>(),
 };
 
 /// Documentation of `GET /api/events`.
@@ -92,7 +92,7 @@ fn box_of(status: IncidentStatus, due: Option<i64>, now: i64) -> &'static str {
 }
 
 /// One incident in the queue.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct QueueItem {
     id: Uuid,
     grid_id: Uuid,
@@ -116,7 +116,7 @@ pub struct QueueItem {
 }
 
 /// The queue: its items and how many are in each box.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct Queue {
     counts: std::collections::BTreeMap<&'static str, usize>,
     items: Vec<QueueItem>,
@@ -230,7 +230,7 @@ pub async fn list<S: AdminStore>(
 }
 
 /// Body of `POST /api/incidents/{id}/events`.
-#[derive(Deserialize)]
+#[derive(Deserialize, specta::Type)]
 pub struct EventRequest {
     action: IncidentAction,
     #[serde(default)]

@@ -38,7 +38,7 @@ pub const DOC: Doc = Doc {
         ),
     ],
     body: None,
-    reply: Reply::Json("RecordList"),
+    reply: Reply::json::<Vec<EvidenceRecord>>(),
 };
 
 /// Query of `GET /api/records`.
@@ -51,7 +51,7 @@ pub struct RecordsQuery {
 }
 
 /// A photo or audio note a record references.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct Media {
     hash: String,
     /// Whether the server holds it whole (else: listed under missing uploads).
@@ -61,7 +61,7 @@ pub struct Media {
 }
 
 /// An incident or visit as the evidence page shows it.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct EvidenceRecord {
     id: Uuid,
     kind: &'static str,
