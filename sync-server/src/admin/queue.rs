@@ -8,7 +8,9 @@
 
 use automerge::Automerge;
 use axum::extract::{Path, Query, State};
-use gridwalk_shared::model::{IncidentAction, IncidentEvent, Record, RecordKind, ReferenceData};
+use gridwalk_shared::model::{
+    Incident, IncidentAction, IncidentEvent, Record, RecordKind, ReferenceData,
+};
 use gridwalk_shared::time::{new_id, Timestamp};
 use gridwalk_shared::validate::Actor;
 use gridwalk_shared::workflow::{fold_incident, IncidentStatus};
@@ -74,20 +76,60 @@ pub async fn events<S: AdminStore>(
 /// Hours before the due time an item counts as due soon.
 const DUE_SOON_HOURS: i64 = 24;
 
-/// Which box of the queue an item is in.
-fn box_of(status: IncidentStatus, due: Option<i64>, now: i64) -> &'static str {
-    use IncidentStatus as S;
-    let open = status.is_open();
-    match due {
-        Some(due) if open && due < now => "overdue",
-        Some(due) if open && due < now + DUE_SOON_HOURS * 3_600_000 => "due_soon",
-        _ => match status {
-            S::Dispatched | S::Reported => "new",
-            S::Handling | S::VerifyFailed => "accepted",
-            S::Returned => "returned",
-            S::Handled | S::Verified | S::Evaluated => "handled",
-            S::Closed | S::New => "closed",
-        },
+/// The box of the queue an item is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueBox {
+    /// Reported or dispatched, not accepted yet.
+    New,
+    /// Being handled (also after a failed verification).
+    Accepted,
+    /// Open and due within a day.
+    DueSoon,
+    /// Open and past its due time.
+    Overdue,
+    /// Handled, verified or evaluated: waiting to be closed.
+    Handled,
+    /// Returned to the community for re-dispatch.
+    Returned,
+    /// Closed (never listed).
+    Closed,
+}
+
+impl QueueBox {
+    /// Every box a `box` query may name, with `open` (every open item).
+    const QUERY: [&str; 7] = [
+        "new", "accepted", "due_soon", "overdue", "handled", "returned", "open",
+    ];
+
+    /// The snake_case name.
+    fn as_str(self) -> &'static str {
+        match self {
+            QueueBox::New => "new",
+            QueueBox::Accepted => "accepted",
+            QueueBox::DueSoon => "due_soon",
+            QueueBox::Overdue => "overdue",
+            QueueBox::Handled => "handled",
+            QueueBox::Returned => "returned",
+            QueueBox::Closed => "closed",
+        }
+    }
+
+    /// The box of an item in `status`, due at `due`, at `now` (epoch ms).
+    fn of(status: IncidentStatus, due: Option<i64>, now: i64) -> QueueBox {
+        use IncidentStatus as S;
+        let open = status.is_open();
+        match due {
+            Some(due) if open && due < now => QueueBox::Overdue,
+            Some(due) if open && due < now + DUE_SOON_HOURS * 3_600_000 => QueueBox::DueSoon,
+            _ => match status {
+                S::Dispatched | S::Reported => QueueBox::New,
+                S::Handling | S::VerifyFailed => QueueBox::Accepted,
+                S::Returned => QueueBox::Returned,
+                S::Handled | S::Verified | S::Evaluated => QueueBox::Handled,
+                S::Closed | S::New => QueueBox::Closed,
+            },
+        }
     }
 }
 
@@ -104,15 +146,15 @@ pub struct QueueItem {
     reported_at: Option<Timestamp>,
     due: Option<Timestamp>,
     #[serde(rename = "box")]
-    queue_box: &'static str,
+    queue_box: QueueBox,
     urges: u32,
     /// Display names: the grid, the department, and everyone in the timeline (user id →
     /// name; the server is 网格通系统).
     grid: String,
     department: Option<String>,
     names: std::collections::BTreeMap<Uuid, String>,
-    /// The whole record (its event timeline, photos, audio, location).
-    record: Record,
+    /// The whole incident (its event timeline, photos, audio, location).
+    record: Incident,
 }
 
 /// The queue: its items and how many are in each box.
@@ -131,10 +173,10 @@ pub struct QueueQuery {
 }
 
 fn item(record: Record, reference: &ReferenceData, now: i64) -> Option<QueueItem> {
-    let Record::Incident(incident) = &record else {
+    let Record::Incident(incident) = record else {
         return None;
     };
-    let state = gridwalk_shared::workflow::fold_incident_accounted(incident);
+    let state = gridwalk_shared::workflow::fold_incident_accounted(&incident);
     let names = incident
         .events
         .iter()
@@ -160,7 +202,7 @@ fn item(record: Record, reference: &ReferenceData, now: i64) -> Option<QueueItem
         department_id: state.department_id,
         reported_at: state.reported_at,
         due: state.due,
-        queue_box: box_of(state.status, state.due.map(|d| d.millis()), now),
+        queue_box: QueueBox::of(state.status, state.due.map(|d| d.millis()), now),
         urges: state.urges,
         grid: reference
             .unit(incident.grid_id)
@@ -174,7 +216,7 @@ fn item(record: Record, reference: &ReferenceData, now: i64) -> Option<QueueItem
                 .map(|x| x.name.clone())
         }),
         names,
-        record,
+        record: incident,
     })
 }
 
@@ -185,13 +227,14 @@ pub async fn list<S: AdminStore>(
     caller: Caller,
     Query(query): Query<QueueQuery>,
 ) -> Result<ApiJson<Queue>, AppError> {
-    const BOXES: [&str; 7] = [
-        "new", "accepted", "due_soon", "overdue", "handled", "returned", "open",
-    ];
-    if let Some(b) = query.queue_box.as_deref().filter(|b| !BOXES.contains(b)) {
+    if let Some(b) = query
+        .queue_box
+        .as_deref()
+        .filter(|b| !QueueBox::QUERY.contains(b))
+    {
         return Err(invalid(format!(
             "unknown box `{b}` (one of {})",
-            BOXES.join(", ")
+            QueueBox::QUERY.join(", ")
         )));
     }
     let filter = IndexFilter {
@@ -206,22 +249,22 @@ pub async fn list<S: AdminStore>(
         .into_iter()
         .filter_map(|row| serde_json::from_str::<Record>(&row.row.json).ok())
         .filter_map(|record| item(record, &caller.reference, now))
-        .filter(|i| i.queue_box != "closed")
+        .filter(|i| i.queue_box != QueueBox::Closed)
         .filter(|i| needle.is_none_or(|q| i.description.contains(q) || i.category.contains(q)))
         .collect();
     let mut counts = std::collections::BTreeMap::new();
     for i in &items {
-        *counts.entry(i.queue_box).or_insert(0) += 1;
+        *counts.entry(i.queue_box.as_str()).or_insert(0) += 1;
         if i.status.is_open() {
             *counts.entry("open").or_insert(0) += 1;
         }
     }
     if let Some(b) = query.queue_box.as_deref() {
-        items.retain(|i| i.queue_box == b || (b == "open" && i.status.is_open()));
+        items.retain(|i| i.queue_box.as_str() == b || (b == "open" && i.status.is_open()));
     }
     items.sort_by_key(|i| {
         (
-            i.queue_box != "overdue",
+            i.queue_box != QueueBox::Overdue,
             i.due.map(|d| d.millis()),
             i.reported_at,
         )

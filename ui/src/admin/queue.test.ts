@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitted, isAssignment, needsReason, offeredActions, queuePath, receivedLater } from './queue';
+import { fitted, isAssignment, needsReason, offeredActions, placeText, queuePath, receivedLater } from './queue';
 
 describe('the work queue', () => {
   it('builds its path from the box and the search text', () => {
@@ -29,6 +29,14 @@ describe('the work queue', () => {
     expect(receivedLater('2026-12-02T01:00:00Z', '2026-12-02T01:00:30Z')).toBe(false);
     expect(receivedLater('2026-12-02T01:00:00Z', '2026-12-02T03:00:00Z')).toBe(true);
     expect(receivedLater('2026-12-02T01:00:00Z', undefined)).toBe(false);
+  });
+
+  it('writes a location as coordinates with its accuracy, and nothing without a fix', () => {
+    const at = '2026-12-02T01:00:00Z';
+    expect(placeText({ lat: 31.2304, lon: 121.4737, accuracy_m: 8.4, at })).toBe('31.230400, 121.473700 ±8 m');
+    expect(placeText({ lat: 31.2304, lon: 121.4737, accuracy_m: null, at })).toBe('31.230400, 121.473700');
+    expect(placeText({ lat: null, lon: 121.4737, accuracy_m: null, at })).toBeNull();
+    expect(placeText(null)).toBeNull();
   });
 
   it('downscales to the long edge and never enlarges', () => {

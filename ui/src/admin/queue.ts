@@ -1,47 +1,14 @@
 // The work queue of the closed loop (GET /api/queue, POST /api/incidents/{id}/events,
-// POST /api/photos): its types, which actions a caller is offered, and the browser side of the
+// POST /api/photos): its boxes, which actions a caller is offered, and the browser side of the
 // photo pipeline (downscale to JPEG like the app does; the server never decodes images).
 
-export const BOXES = ['new', 'accepted', 'due_soon', 'overdue', 'handled', 'returned'] as const;
+import type { Location, QueueBox } from './api.gen';
+
+export type { Queue, QueueItem } from './api.gen';
+
+/** The boxes the queue shows, in order (closed items are never listed). */
+export const BOXES = ['new', 'accepted', 'due_soon', 'overdue', 'handled', 'returned'] as const satisfies readonly QueueBox[];
 export type Box = (typeof BOXES)[number];
-
-export interface QueueEvent {
-  id: string;
-  at: string;
-  by: string;
-  action: { type: string; [field: string]: unknown };
-  note: string;
-  photos: string[];
-}
-
-export interface QueueItem {
-  id: string;
-  grid_id: string;
-  category: string;
-  description: string;
-  status: string;
-  level: string;
-  department_id: string | null;
-  reported_at: string | null;
-  due: string | null;
-  box: Box;
-  urges: number;
-  grid: string;
-  department: string | null;
-  names: Record<string, string>;
-  record: {
-    photos: string[];
-    audio: string[];
-    location: { lat: number; lon: number; accuracy_m: number | null } | null;
-    events: QueueEvent[];
-    received?: Record<string, string>;
-  };
-}
-
-export interface Queue {
-  counts: Partial<Record<Box | 'open', number>>;
-  items: QueueItem[];
-}
 
 /** The path of the queue, narrowed to a box and a search text. */
 export function queuePath(box: Box | '', q: string): string {
@@ -73,6 +40,13 @@ export function offeredActions(role: string, status: string): string[] {
  *  (more than a minute: a phone that was offline, or a clock that is off). */
 export function receivedLater(at: string, received: string | undefined): boolean {
   return !!received && Math.abs(new Date(received).getTime() - new Date(at).getTime()) > 60_000;
+}
+
+/** Coordinates of a location with its accuracy, or null without a fix. */
+export function placeText(location: Location | null): string | null {
+  if (location?.lat == null || location.lon == null) return null;
+  const accuracy = location.accuracy_m ? ` ±${Math.round(location.accuracy_m)} m` : '';
+  return `${location.lat.toFixed(6)}, ${location.lon.toFixed(6)}${accuracy}`;
 }
 
 /** Actions that need a reason in the note. */
