@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitted, isAssignment, needsReason, offeredActions, placeText, queuePath, receivedLater } from './queue';
+import { actionOf, fitted, isAssignment, needsReason, offeredActions, placeText, queuePath, receivedLater } from './queue';
 
 describe('the work queue', () => {
   it('builds its path from the box and the search text', () => {
@@ -29,6 +29,15 @@ describe('the work queue', () => {
     expect(receivedLater('2026-12-02T01:00:00Z', '2026-12-02T01:00:30Z')).toBe(false);
     expect(receivedLater('2026-12-02T01:00:00Z', '2026-12-02T03:00:00Z')).toBe(true);
     expect(receivedLater('2026-12-02T01:00:00Z', undefined)).toBe(false);
+  });
+
+  it('sends an assignment to a level and department with a due time, other actions bare', () => {
+    const now = Date.parse('2026-12-02T01:00:00Z');
+    expect(actionOf('dispatch', 'street', 'd1', 5, now)).toEqual({
+      type: 'dispatch', level: 'street', department_id: 'd1', assignee_id: null, due: '2026-12-07T01:00:00.000Z',
+    });
+    expect(actionOf('escalate', 'city', '', -1, now)).toMatchObject({ department_id: null, due: '2026-12-02T01:00:00.000Z' });
+    expect(actionOf('accept', 'street', 'd1', 5, now)).toEqual({ type: 'accept' });
   });
 
   it('writes a location as coordinates with its accuracy, and nothing without a fix', () => {

@@ -2,7 +2,7 @@
 // POST /api/photos): its boxes, which actions a caller is offered, and the browser side of the
 // photo pipeline (downscale to JPEG like the app does; the server never decodes images).
 
-import type { Location, QueueBox } from './api.gen';
+import type { IncidentAction, Level, Location, QueueBox } from './api.gen';
 
 export type { Queue, QueueItem } from './api.gen';
 
@@ -19,15 +19,21 @@ export function queuePath(box: Box | '', q: string): string {
   return query ? `/api/queue?${query}` : '/api/queue';
 }
 
+/** The actions the queue offers. */
+export type Offered = Extract<
+  IncidentAction['type'],
+  'accept' | 'feedback' | 'return' | 'dispatch' | 'transfer' | 'escalate' | 'urge' | 'close'
+>;
+
 /** What a caller with `role` may do to an item in `status` (the server decides for good). */
-export function offeredActions(role: string, status: string): string[] {
+export function offeredActions(role: string, status: string): Offered[] {
   const open = ['reported', 'dispatched', 'handling', 'returned', 'verify_failed'].includes(status);
   if (role === 'department') {
     if (status === 'dispatched') return ['accept', 'return'];
     if (status === 'handling') return ['feedback', 'return', 'escalate'];
     return [];
   }
-  const actions: string[] = [];
+  const actions: Offered[] = [];
   if (['reported', 'returned'].includes(status)) actions.push('dispatch');
   if (['dispatched', 'handling', 'returned'].includes(status)) actions.push('transfer');
   if (['reported', 'dispatched', 'handling', 'returned'].includes(status)) actions.push('escalate');
@@ -40,6 +46,16 @@ export function offeredActions(role: string, status: string): string[] {
  *  (more than a minute: a phone that was offline, or a clock that is off). */
 export function receivedLater(at: string, received: string | undefined): boolean {
   return !!received && Math.abs(new Date(received).getTime() - new Date(at).getTime()) > 60_000;
+}
+
+/** The action to send for `type`: an assignment goes to `level` and `department` (none: the
+ *  level's own staff), due `days` days from `now` (epoch ms). */
+export function actionOf(type: Offered, level: Level, department: string, days: number, now = Date.now()): IncidentAction {
+  if (type === 'dispatch' || type === 'transfer' || type === 'escalate') {
+    const due = new Date(now + Math.max(0, days) * 86_400_000).toISOString();
+    return { type, level, department_id: department || null, assignee_id: null, due };
+  }
+  return { type };
 }
 
 /** Coordinates of a location with its accuracy, or null without a fix. */
