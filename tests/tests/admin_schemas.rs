@@ -149,7 +149,9 @@ async fn real_answers_validate_against_their_documented_schemas() -> Result<()> 
     let queue = admin.get("/api/queue").await?.json;
     let item = queue["items"][0].clone();
     assert!(
-        item["record"]["events"].as_array().is_some_and(|e| !e.is_empty()),
+        item["record"]["events"]
+            .as_array()
+            .is_some_and(|e| !e.is_empty()),
         "the queue lists incidents with their timelines: {queue:#}"
     );
     let records = admin.get("/api/records").await?.json;
@@ -179,6 +181,9 @@ async fn real_answers_validate_against_their_documented_schemas() -> Result<()> 
     let mut wrong = item;
     wrong["record"]["events"] = Value::Null;
     assert!(!item_schema.is_valid(&wrong), "no event list");
-    assert!(!error.is_valid(&json!({ "code": "unauthorized" })), "no message");
+    assert!(
+        !error.is_valid(&json!({ "code": "unauthorized" })),
+        "no message"
+    );
     Ok(())
 }

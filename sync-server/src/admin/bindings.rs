@@ -11,7 +11,8 @@ use specta_util::Remapper;
 
 use crate::store::SqliteStore;
 
-const HEADER: &str = "// Generated from Rust by specta (sync-server/src/admin/bindings.rs): do not edit.\n\
+const HEADER: &str =
+    "// Generated from Rust by specta (sync-server/src/admin/bindings.rs): do not edit.\n\
 // Regenerate: UPDATE_BINDINGS=1 cargo test -p gridwalk-server bindings\n";
 
 /// serde's rules, then integers as `number` (ids and epoch milliseconds fit a double, as in

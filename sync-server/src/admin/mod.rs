@@ -99,7 +99,7 @@ pub fn operations<S: AdminStore>() -> Vec<Operation> {
     api::routes::<S>().1
 }
 
-/// The OpenAPI 3 document of the admin API.
+/// The OpenAPI 3.1 document of the admin API.
 pub fn openapi_document<S: AdminStore>() -> serde_json::Value {
     openapi::document(&operations::<S>())
 }
