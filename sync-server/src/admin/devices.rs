@@ -2,6 +2,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
+use gridwalk_shared::model::Role;
 use qrcode::render::svg;
 use qrcode::QrCode;
 use serde::{Deserialize, Serialize};
@@ -57,7 +58,7 @@ pub struct DeviceRow {
     device: DeviceInfo,
     login: String,
     user_name: String,
-    role: String,
+    role: Role,
 }
 
 /// Lists devices of the users the caller administers.
@@ -84,7 +85,7 @@ pub async fn list<S: AdminStore>(
                 Some(DeviceRow {
                     login: user.login.clone(),
                     user_name: user.name.clone(),
-                    role: user.role.as_str().to_string(),
+                    role: user.role,
                     device,
                 })
             })

@@ -64,7 +64,8 @@ pub struct Media {
 #[derive(Serialize, specta::Type)]
 pub struct EvidenceRecord {
     id: Uuid,
-    kind: &'static str,
+    /// `incident` or `visit`.
+    kind: RecordKind,
     at: Option<i64>,
     grid_id: Uuid,
     grid: String,
@@ -207,9 +208,9 @@ pub async fn list<S: AdminStore>(
     let mut out = Vec::with_capacity(contents.len());
     for (row, c) in contents {
         let kind = if c.household.is_some() {
-            "visit"
+            RecordKind::Visit
         } else {
-            "incident"
+            RecordKind::Incident
         };
         out.push(EvidenceRecord {
             id: row.doc_id,

@@ -144,7 +144,7 @@ export type DeviceInfo = {
 export type DeviceRow = {
 	login: string,
 	user_name: string,
-	role: string,
+	role: Role,
 } & DeviceInfo;
 
 /**  A new enrolment code. */
@@ -177,7 +177,8 @@ export type EventRequest = {
 /**  An incident or visit as the evidence page shows it. */
 export type EvidenceRecord = {
 	id: string,
-	kind: string,
+	/**  `incident` or `visit`. */
+	kind: RecordKind,
 	at: number | null,
 	grid_id: string,
 	grid: string,
@@ -210,10 +211,18 @@ export type HouseholdRow = {
 	tags: string[],
 };
 
+/**  How an import ended. */
+export type ImportOutcome = 
+/**  Every row was imported. */
+"ok" | 
+/**  A dry run: nothing was stored. */
+"preview" | 
+/**  Some rows have errors: nothing was stored (answered with 422). */
+"import_refused";
+
 /**  What an import found and did. */
 export type ImportReport = {
-	/**  `ok`, `preview` or `import_refused`. */
-	code: string,
+	code: ImportOutcome,
 	message: string,
 	rows: number,
 	valid: number,
@@ -546,6 +555,19 @@ export type QueueItem = {
 	/**  The whole incident (its event timeline, photos, audio, location). */
 	record: Incident,
 };
+
+/**  The kinds of field record, each one Automerge document per record. */
+export type RecordKind = 
+/**  [`Household`] */
+"household" | 
+/**  [`Visit`] */
+"visit" | 
+/**  [`Incident`] */
+"incident" | 
+/**  [`ServiceRequest`] */
+"service_request" | 
+/**  [`WorkLogDay`] */
+"work_log";
 
 /**  The new reference version after an edit. */
 export type ReferenceVersion = {
