@@ -44,7 +44,8 @@ impl Catalogue {
         &self.raw
     }
 
-    /// The JSON Schema of `schema`, referring to named types as `#/components/schemas/NAME`.
+    /// The JSON Schema of `schema` (one of those collected), referring to named types as
+    /// `#/components/schemas/NAME`.
     pub fn schema(&mut self, schema: Schema) -> Value {
         let dt = schema(&mut self.raw);
         let dt = specta_serde::Format
@@ -98,10 +99,8 @@ impl Catalogue {
             DataType::Reference(Reference::Named(r)) => match &r.inner {
                 NamedReferenceType::Inline { dt, .. } => self.convert(dt),
                 NamedReferenceType::Reference { .. } | NamedReferenceType::Recursive(_) => {
-                    match self.serde.get(r) {
-                        Some(ndt) => reference(&ndt.name),
-                        None => json!({}),
-                    }
+                    let ndt = self.serde.get(r).expect("named types are collected first");
+                    reference(&ndt.name)
                 }
             },
         }
@@ -152,7 +151,12 @@ impl Catalogue {
                 schema
             })
             .collect();
-        json!({ "anyOf": any_of })
+        // serde's unit variants come out as one-string alternatives: one `enum` of them all.
+        let strings: Option<Vec<Vec<Value>>> = any_of.iter().map(string_literals).collect();
+        match strings {
+            Some(names) => json!({ "type": "string", "enum": names.concat() }),
+            None => json!({ "anyOf": any_of }),
+        }
     }
 
     fn tuple<'a>(&self, elements: impl ExactSizeIterator<Item = &'a DataType>) -> Value {
@@ -181,10 +185,103 @@ fn primitive(p: &Primitive) -> Value {
     }
 }
 
+/// The values of a schema that only lists strings.
+fn string_literals(schema: &Value) -> Option<Vec<Value>> {
+    let map = schema.as_object()?;
+    let only = map
+        .keys()
+        .all(|k| ["type", "enum", "description"].contains(&k.as_str()));
+    match (only, &map.get("type")?, map.get("enum")?) {
+        (true, Value::String(t), Value::Array(values)) if t == "string" => Some(values.clone()),
+        _ => None,
+    }
+}
+
 /// Adds a doc comment as the schema's `description`.
 fn describe(schema: &mut Value, docs: &str) {
     let docs = docs.trim();
     if !docs.is_empty() {
         schema["description"] = json!(docs);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Serialize;
+    use serde_json::json;
+
+    use super::{of, Catalogue};
+
+    /// A state.
+    #[allow(dead_code)]
+    #[derive(Serialize, specta::Type)]
+    #[serde(rename_all = "snake_case")]
+    enum Light {
+        Green,
+        DueSoon,
+    }
+
+    #[allow(dead_code)]
+    #[derive(Serialize, specta::Type)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    enum Step {
+        Wait,
+        Go { metres: u32 },
+    }
+
+    #[derive(Serialize, specta::Type)]
+    struct Base {
+        id: String,
+    }
+
+    /// A thing.
+    #[derive(Serialize, specta::Type)]
+    struct Thing {
+        /// Its light.
+        light: Light,
+        #[serde(rename = "box")]
+        in_box: Option<f64>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        steps: Vec<Step>,
+        #[serde(flatten)]
+        base: Base,
+    }
+
+    #[test]
+    fn serde_shapes_become_json_schema() {
+        let mut types = Catalogue::new([of::<Thing>()]);
+        assert_eq!(
+            types.schema(of::<Vec<Thing>>()),
+            json!({ "type": "array", "items": { "$ref": "#/components/schemas/Thing" } })
+        );
+        let all = types.components();
+        assert_eq!(
+            all["Light"],
+            json!({ "type": "string", "enum": ["green", "due_soon"], "description": "A state." })
+        );
+        let step = &all["Step"]["anyOf"];
+        assert_eq!(step[0]["properties"]["type"]["enum"], json!(["wait"]));
+        assert_eq!(step[1]["required"], json!(["type", "metres"]));
+        assert_eq!(
+            step[1]["properties"]["metres"],
+            json!({ "type": "integer", "minimum": 0 })
+        );
+        let thing = &all["Thing"];
+        assert_eq!(thing["description"], "A thing.");
+        assert_eq!(
+            thing["allOf"][1],
+            json!({ "$ref": "#/components/schemas/Base" })
+        );
+        let own = &thing["allOf"][0];
+        // Renamed, nullable, and optional when serde may leave it out.
+        assert_eq!(own["required"], json!(["light", "box"]));
+        assert_eq!(
+            own["properties"]["box"],
+            json!({ "anyOf": [{ "type": "number" }, { "type": "null" }] })
+        );
+        assert_eq!(
+            own["properties"]["light"],
+            json!({ "$ref": "#/components/schemas/Light", "description": "Its light." })
+        );
     }
 }
