@@ -145,6 +145,23 @@ async fn real_answers_validate_against_their_documented_schemas() -> Result<()> 
         check(&answer_of(&doc, documented)?, &answer.json, path)?;
     }
 
+    // A write: the body sent and the answer, each against its documented schema.
+    let new_unit = json!({ "name": "第四网格", "parent": ids.communities[0] });
+    let units = "/paths/~1api~1org~1units/post";
+    let body = validator(
+        &doc,
+        &format!("{units}/requestBody/content/application~1json/schema"),
+    )?;
+    check(&body, &new_unit, "a new unit")?;
+    assert!(!body.is_valid(&json!({ "name": "第四网格" })), "no parent");
+    let added = admin.post("/api/org/units", &new_unit).await?;
+    assert_eq!(added.status, 200, "{}", added.json);
+    let answer = validator(
+        &doc,
+        &format!("{units}/responses/200/content/application~1json/schema"),
+    )?;
+    check(&answer, &added.json, "the new unit")?;
+
     // The answers had something in them to check.
     let queue = admin.get("/api/queue").await?.json;
     let item = queue["items"][0].clone();
