@@ -163,6 +163,7 @@ pub struct EnrollResponse {
 
 /// Error body of every failed request (JSON).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ErrorBody {
     /// Stable machine-readable code.
     pub code: String,

@@ -8,6 +8,7 @@ use axum::http::Method;
 use axum::routing::{self, MethodRouter};
 use axum::Router;
 
+use super::schema::{self, Schema};
 use super::{
     audit, dashboard, devices, evidence, export, households, openapi, org, photos, queue, records,
     reference, service_queue, session, users,
@@ -18,8 +19,8 @@ use crate::store::AdminStore;
 /// A request body.
 #[derive(Debug, Clone, Copy)]
 pub enum Body {
-    /// JSON matching a schema in `components.schemas`.
-    Json(&'static str),
+    /// JSON of a Rust type (see [`Body::json`]).
+    Json(Schema),
     /// A CSV or XLSX file, sent as the raw body.
     Upload,
 }
@@ -27,8 +28,10 @@ pub enum Body {
 /// A successful answer.
 #[derive(Debug, Clone, Copy)]
 pub enum Reply {
-    /// JSON matching a schema in `components.schemas`.
-    Json(&'static str),
+    /// JSON of a Rust type (see [`Reply::json`]).
+    Json(Schema),
+    /// This OpenAPI document.
+    Document,
     /// A file (CSV or XLSX).
     File,
     /// A photo or audio note, with its media type.
@@ -37,6 +40,20 @@ pub enum Reply {
     Empty,
     /// A `text/event-stream` of `changed` nudges.
     Events,
+}
+
+impl Body {
+    /// JSON of `T`.
+    pub const fn json<T: specta::Type>() -> Self {
+        Body::Json(schema::of::<T>())
+    }
+}
+
+impl Reply {
+    /// JSON of `T`.
+    pub const fn json<T: specta::Type>() -> Self {
+        Reply::Json(schema::of::<T>())
+    }
 }
 
 /// Documentation of one operation.

@@ -26,7 +26,7 @@ pub const DOC: Doc = Doc {
         ("limit", "At most this many (1–500, default 100)"),
     ],
     body: None,
-    reply: Reply::Json("AuditPage"),
+    reply: Reply::json::<Vec<AuditEntry>>(),
 };
 
 /// Search terms.

@@ -32,7 +32,7 @@ pub const DOC: Doc = Doc {
         ("area", "Org unit id (default: your scope)"),
     ],
     body: None,
-    reply: Reply::Json("Dashboard"),
+    reply: Reply::json::<Dashboard>(),
 };
 
 /// Epoch ms of local midnight starting `day`.
@@ -82,7 +82,7 @@ impl RangeQuery {
 }
 
 /// A count with its key and display name.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct Count {
     key: String,
     name: String,
@@ -90,7 +90,7 @@ pub struct Count {
 }
 
 /// An overdue incident.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct Overdue {
     id: Uuid,
     category: String,
@@ -102,7 +102,7 @@ pub struct Overdue {
 }
 
 /// Everything the dashboard shows.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct Dashboard {
     from: NaiveDate,
     to: NaiveDate,

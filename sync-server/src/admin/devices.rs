@@ -2,6 +2,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
+use gridwalk_shared::model::Role;
 use qrcode::render::svg;
 use qrcode::QrCode;
 use serde::{Deserialize, Serialize};
@@ -24,7 +25,7 @@ pub const LIST: Doc = Doc {
     public: false,
     query: &[],
     body: None,
-    reply: Reply::Json("DeviceList"),
+    reply: Reply::json::<Vec<DeviceRow>>(),
 };
 /// Documentation of `POST /api/users/{id}/enroll-codes`.
 pub const ISSUE_CODE: Doc = Doc {
@@ -37,7 +38,7 @@ pub const ISSUE_CODE: Doc = Doc {
         "Hours the code stays valid (1–168, default 72)",
     )],
     body: None,
-    reply: Reply::Json("EnrollCode"),
+    reply: Reply::json::<EnrollCode>(),
 };
 /// Documentation of `POST /api/devices/{id}/revoke`.
 pub const REVOKE: Doc = Doc {
@@ -51,13 +52,13 @@ pub const REVOKE: Doc = Doc {
 };
 
 /// A device as listed.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct DeviceRow {
     #[serde(flatten)]
     device: DeviceInfo,
     login: String,
     user_name: String,
-    role: String,
+    role: Role,
 }
 
 /// Lists devices of the users the caller administers.
@@ -84,7 +85,7 @@ pub async fn list<S: AdminStore>(
                 Some(DeviceRow {
                     login: user.login.clone(),
                     user_name: user.name.clone(),
-                    role: user.role.as_str().to_string(),
+                    role: user.role,
                     device,
                 })
             })
@@ -99,7 +100,7 @@ pub struct CodeQuery {
 }
 
 /// A new enrolment code.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct EnrollCode {
     code: String,
     user_id: Uuid,

@@ -41,7 +41,7 @@ pub const MISSING: Doc = Doc {
     public: false,
     query: &[("limit", "Most rows (default 200, at most 1000)")],
     body: None,
-    reply: Reply::Json("MissingBlobList"),
+    reply: Reply::json::<Vec<MissingBlob>>(),
 };
 
 /// The blob store, or 503 when the server keeps none.
@@ -89,8 +89,8 @@ pub struct MissingQuery {
 }
 
 /// A referenced blob not uploaded yet, with the record and the device that should send it.
-#[derive(Serialize)]
-pub struct Missing {
+#[derive(Serialize, specta::Type)]
+pub struct MissingBlob {
     hash: String,
     kind: &'static str,
     doc_id: Uuid,
@@ -111,7 +111,7 @@ pub async fn missing<S: AdminStore>(
     State(state): State<AppState<S>>,
     caller: Caller,
     Query(query): Query<MissingQuery>,
-) -> Result<ApiJson<Vec<Missing>>, AppError> {
+) -> Result<ApiJson<Vec<MissingBlob>>, AppError> {
     let blobs = blob_store(&state)?;
     let limit = query.limit.unwrap_or(200).clamp(1, 1000);
     let found = missing_blobs(
@@ -127,7 +127,7 @@ pub async fn missing<S: AdminStore>(
             .into_iter()
             .map(|m| {
                 let user = m.user_id.and_then(|u| r.user(u));
-                Missing {
+                MissingBlob {
                     grid: r.unit(m.scope).map(|u| u.name.clone()).unwrap_or_default(),
                     user_name: user.map(|u| u.name.clone()),
                     login: user.map(|u| u.login.clone()),

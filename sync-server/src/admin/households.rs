@@ -29,7 +29,7 @@ pub const LIST: Doc = Doc {
     public: false,
     query: &[("grid", "Grid id (required)")],
     body: None,
-    reply: Reply::Json("HouseholdList"),
+    reply: Reply::json::<Vec<HouseholdRow>>(),
 };
 /// Documentation of `POST /api/households/import`.
 pub const IMPORT: Doc = Doc {
@@ -42,7 +42,7 @@ pub const IMPORT: Doc = Doc {
         ("grid", "Grid for rows whose grid column is empty"),
     ],
     body: Some(Body::Upload),
-    reply: Reply::Json("ImportReport"),
+    reply: Reply::json::<ImportReport>(),
 };
 
 /// Which grid to list.
@@ -52,7 +52,7 @@ pub struct ListQuery {
 }
 
 /// A household as listed.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct HouseholdRow {
     id: Uuid,
     building_id: Uuid,
@@ -128,11 +128,22 @@ pub struct ImportQuery {
     grid: Option<Uuid>,
 }
 
+/// How an import ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportOutcome {
+    /// Every row was imported.
+    Ok,
+    /// A dry run: nothing was stored.
+    Preview,
+    /// Some rows have errors: nothing was stored (answered with 422).
+    ImportRefused,
+}
+
 /// What an import found and did.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct ImportReport {
-    /// `ok`, `preview` or `import_refused`.
-    code: &'static str,
+    code: ImportOutcome,
     message: String,
     rows: usize,
     valid: usize,
@@ -170,7 +181,7 @@ pub async fn import<S: AdminStore>(
         &existing,
     );
     let mut report = ImportReport {
-        code: "preview",
+        code: ImportOutcome::Preview,
         message: String::new(),
         rows: table.rows.len(),
         valid: households.len(),
@@ -183,7 +194,7 @@ pub async fn import<S: AdminStore>(
         return Ok(ApiJson(report).into_response());
     }
     if !report.errors.is_empty() || households.is_empty() {
-        report.code = "import_refused";
+        report.code = ImportOutcome::ImportRefused;
         report.message = format!(
             "{} rows have errors: nothing was imported; fix them and import again",
             report.errors.len()
@@ -200,7 +211,7 @@ pub async fn import<S: AdminStore>(
     }
     let records: Vec<Record> = households.into_iter().map(Record::Household).collect();
     report.imported = populate::insert_all(&state.store, &records).await?;
-    report.code = "ok";
+    report.code = ImportOutcome::Ok;
     report.message = format!("imported {} households", report.imported);
     caller
         .audit(

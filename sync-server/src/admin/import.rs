@@ -25,7 +25,7 @@ const COLUMNS: [(&str, &[&str]); 7] = [
 ];
 
 /// A problem with one row (row 1 is the header; data starts at 2).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 pub struct RowError {
     /// Row number as a spreadsheet shows it.
     pub row: usize,

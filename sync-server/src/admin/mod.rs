@@ -6,6 +6,8 @@
 
 mod api;
 mod audit;
+#[cfg(test)]
+mod bindings;
 mod caller;
 mod dashboard;
 pub mod demo;
@@ -16,13 +18,13 @@ mod households;
 mod import;
 mod json;
 mod openapi;
-mod openapi_schemas;
 mod org;
 pub mod password;
 mod photos;
 mod queue;
 mod records;
 mod reference;
+mod schema;
 mod service_queue;
 mod session;
 pub mod sign_in_guard;
@@ -99,7 +101,7 @@ pub fn operations<S: AdminStore>() -> Vec<Operation> {
     api::routes::<S>().1
 }
 
-/// The OpenAPI 3 document of the admin API.
+/// The OpenAPI 3.1 document of the admin API.
 pub fn openapi_document<S: AdminStore>() -> serde_json::Value {
     openapi::document(&operations::<S>())
 }

@@ -1,10 +1,12 @@
-//! `GET /api/openapi.json`: the OpenAPI 3.0 document, generated from the operations the
-//! router serves (see `api.rs`) and the schemas below.
+//! `GET /api/openapi.json`: the OpenAPI 3.1 document, generated from the operations the
+//! router serves (see `api.rs`) and the Rust types of their bodies (see `schema.rs`).
 
 use axum::Json;
+use gridwalk_shared::wire::ErrorBody;
 use serde_json::{json, Map, Value};
 
 use super::api::{Body, Doc, Operation, Reply};
+use super::schema::{self, Catalogue, Schema};
 use crate::store::AdminStore;
 
 /// Documentation of this endpoint.
@@ -15,7 +17,7 @@ pub const DOC: Doc = Doc {
     public: true,
     query: &[],
     body: None,
-    reply: Reply::Json("OpenApi"),
+    reply: Reply::Document,
 };
 
 /// Serves the document.
@@ -23,16 +25,31 @@ pub async fn serve<S: AdminStore>() -> Json<Value> {
     Json(document(&super::operations::<S>()))
 }
 
-fn reference(name: &str) -> Value {
-    json!({ "$ref": format!("#/components/schemas/{name}") })
+/// The error body every failure carries.
+const ERROR: Schema = schema::of::<ErrorBody>();
+
+/// Every type the operations' bodies use (and the error body).
+pub fn catalogue(ops: &[Operation]) -> Catalogue {
+    let bodies = ops.iter().flat_map(|op| {
+        let body = match op.doc.body {
+            Some(Body::Json(schema)) => Some(schema),
+            _ => None,
+        };
+        let reply = match op.doc.reply {
+            Reply::Json(schema) => Some(schema),
+            _ => None,
+        };
+        body.into_iter().chain(reply)
+    });
+    Catalogue::new(bodies.chain([ERROR]))
 }
 
-fn error(description: &str) -> Value {
+fn error(types: &mut Catalogue, description: &str) -> Value {
     json!({ "description": description,
-            "content": { "application/json": { "schema": reference("Error") } } })
+            "content": { "application/json": { "schema": types.schema(ERROR) } } })
 }
 
-fn operation(op: &Operation) -> Value {
+fn operation(types: &mut Catalogue, op: &Operation) -> Value {
     let doc = &op.doc;
     let mut parameters: Vec<Value> = op
         .path
@@ -46,7 +63,9 @@ fn operation(op: &Operation) -> Value {
     }));
     let ok = match doc.reply {
         Reply::Json(schema) => json!({ "200": { "description": "OK",
-            "content": { "application/json": { "schema": reference(schema) } } } }),
+            "content": { "application/json": { "schema": types.schema(schema) } } } }),
+        Reply::Document => json!({ "200": { "description": "This document",
+            "content": { "application/json": { "schema": { "type": "object" } } } } }),
         Reply::File => json!({ "200": { "description": "The file",
             "content": {
                 "text/csv": { "schema": { "type": "string" } },
@@ -59,7 +78,7 @@ fn operation(op: &Operation) -> Value {
                     "audio/*": { "schema": { "type": "string", "format": "binary" } } } },
             "206": { "description": "The bytes of the one `Range` asked for" },
             "404": { "description": "Not uploaded yet (blob_missing) or no thumbnail (no_thumbnail)",
-                "content": { "application/json": { "schema": reference("Error") } } } }),
+                "content": { "application/json": { "schema": types.schema(ERROR) } } } }),
         Reply::Empty => json!({ "204": { "description": "Done" } }),
         Reply::Events => {
             json!({ "200": { "description": "Server-sent events: `changed` whenever something you see changed",
@@ -68,15 +87,15 @@ fn operation(op: &Operation) -> Value {
         }
     };
     let mut responses = ok.as_object().cloned().unwrap_or_default();
-    responses.insert("400".into(), error("Malformed or invalid request"));
+    responses.insert("400".into(), error(types, "Malformed or invalid request"));
     if !doc.public {
         responses.insert(
             "401".into(),
-            error("Not signed in, or an unknown or revoked API token"),
+            error(types, "Not signed in, or an unknown or revoked API token"),
         );
         responses.insert(
             "403".into(),
-            error("Outside your role or scope, or a missing CSRF token"),
+            error(types, "Outside your role or scope, or a missing CSRF token"),
         );
     }
     let mut out = json!({
@@ -92,7 +111,7 @@ fn operation(op: &Operation) -> Value {
     match doc.body {
         Some(Body::Json(schema)) => {
             out["requestBody"] = json!({ "required": true,
-                "content": { "application/json": { "schema": reference(schema) } } });
+                "content": { "application/json": { "schema": types.schema(schema) } } });
         }
         Some(Body::Upload) => {
             out["requestBody"] = json!({ "required": true, "content": {
@@ -107,13 +126,14 @@ fn operation(op: &Operation) -> Value {
 
 /// The whole document for `ops`.
 pub fn document(ops: &[Operation]) -> Value {
+    let mut types = catalogue(ops);
     let mut paths = Map::new();
     for op in ops {
         let item = paths.entry(op.path).or_insert_with(|| json!({}));
-        item[op.method.as_str().to_ascii_lowercase()] = operation(op);
+        item[op.method.as_str().to_ascii_lowercase()] = operation(&mut types, op);
     }
     json!({
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",
         "info": {
             "title": "Gridwalk admin API (网格通管理接口)",
             "version": env!("CARGO_PKG_VERSION"),
@@ -132,7 +152,7 @@ pub fn document(ops: &[Operation]) -> Value {
                 "session": { "type": "apiKey", "in": "cookie", "name": super::caller::COOKIE },
                 "token": { "type": "http", "scheme": "bearer" }
             },
-            "schemas": super::openapi_schemas::schemas()
+            "schemas": types.components()
         }
     })
 }

@@ -22,7 +22,7 @@ pub const TREE: Doc = Doc {
     public: false,
     query: &[],
     body: None,
-    reply: Reply::Json("OrgTree"),
+    reply: Reply::json::<OrgTree>(),
 };
 /// Documentation of `POST /api/org/units`.
 pub const ADD_UNIT: Doc = Doc {
@@ -31,8 +31,8 @@ pub const ADD_UNIT: Doc = Doc {
     tag: "org",
     public: false,
     query: &[],
-    body: Some(Body::Json("NewUnit")),
-    reply: Reply::Json("OrgUnit"),
+    body: Some(Body::json::<NewUnit>()),
+    reply: Reply::json::<OrgUnit>(),
 };
 /// Documentation of `POST /api/org/buildings`.
 pub const ADD_BUILDING: Doc = Doc {
@@ -41,12 +41,12 @@ pub const ADD_BUILDING: Doc = Doc {
     tag: "org",
     public: false,
     query: &[],
-    body: Some(Body::Json("NewBuilding")),
-    reply: Reply::Json("Building"),
+    body: Some(Body::json::<NewBuilding>()),
+    reply: Reply::json::<Building>(),
 };
 
 /// The caller's part of the org tree.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct OrgTree {
     root: Uuid,
     units: Vec<OrgUnit>,
@@ -55,7 +55,7 @@ pub struct OrgTree {
 }
 
 /// A new org unit.
-#[derive(Deserialize)]
+#[derive(Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
 pub struct NewUnit {
     name: String,
@@ -63,7 +63,7 @@ pub struct NewUnit {
 }
 
 /// A new building.
-#[derive(Deserialize)]
+#[derive(Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
 pub struct NewBuilding {
     grid_id: Uuid,

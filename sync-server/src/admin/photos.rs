@@ -26,7 +26,7 @@ pub const UPLOAD: Doc = Doc {
     public: false,
     query: &[("thumbnail_of", "Hash of the photo this is the thumbnail of")],
     body: Some(Body::Upload),
-    reply: Reply::Json("StoredPhoto"),
+    reply: Reply::json::<StoredPhoto>(),
 };
 
 /// Query of `POST /api/photos`.
@@ -36,7 +36,7 @@ pub struct PhotoQuery {
 }
 
 /// A stored photo.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct StoredPhoto {
     hash: String,
     size: u64,

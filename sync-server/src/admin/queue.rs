@@ -7,7 +7,9 @@
 //! the server and reaches every device in scope on its next sync.
 
 use axum::extract::{Path, Query, State};
-use gridwalk_shared::model::{IncidentAction, IncidentEvent, Record, RecordKind, ReferenceData};
+use gridwalk_shared::model::{
+    Incident, IncidentAction, IncidentEvent, Record, RecordKind, ReferenceData,
+};
 use gridwalk_shared::time::{new_id, Timestamp};
 use gridwalk_shared::workflow::{fold_incident, IncidentStatus};
 use serde::{Deserialize, Serialize};
@@ -33,7 +35,7 @@ pub const LIST: Doc = Doc {
         ("q", "Text to look for in the description or category"),
     ],
     body: None,
-    reply: Reply::Json("Queue"),
+    reply: Reply::json::<Queue>(),
 };
 
 /// Documentation of `POST /api/incidents/{id}/events`.
@@ -43,8 +45,8 @@ pub const ACT: Doc = Doc {
     tag: "workflow",
     public: false,
     query: &[],
-    body: Some(Body::Json("IncidentEventRequest")),
-    reply: Reply::Json("QueueItem"),
+    body: Some(Body::json::<EventRequest>()),
+    reply: Reply::json::<QueueItem>(),
 };
 
 /// Documentation of `GET /api/events`.
@@ -72,37 +74,77 @@ pub async fn events<S: AdminStore>(
 /// Hours before the due time an item counts as due soon.
 const DUE_SOON_HOURS: i64 = 24;
 
-/// Which box of the queue an item is in: overdue or due soon while open (or late to be
-/// accepted), else `resting`, the box its status puts it in.
-pub(super) fn box_of(
-    open: bool,
-    due: Option<i64>,
-    late_to_accept: bool,
-    now: i64,
-    resting: &'static str,
-) -> &'static str {
-    match due {
-        _ if late_to_accept => "overdue",
-        Some(due) if open && due < now => "overdue",
-        Some(due) if open && due < now + DUE_SOON_HOURS * 3_600_000 => "due_soon",
-        _ => resting,
-    }
+/// The box of the queue an item is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueBox {
+    /// Reported or dispatched, not accepted yet.
+    New,
+    /// Being handled (also after a failed verification).
+    Accepted,
+    /// Open and due within a day.
+    DueSoon,
+    /// Open and past its due time.
+    Overdue,
+    /// Handled, verified or evaluated: waiting to be closed.
+    Handled,
+    /// Returned to the community for re-dispatch.
+    Returned,
+    /// Closed (never listed).
+    Closed,
 }
 
-/// The box an incident's status puts it in, when not overdue or due soon.
-fn incident_box(status: IncidentStatus) -> &'static str {
-    use IncidentStatus as S;
-    match status {
-        S::Dispatched | S::Reported => "new",
-        S::Handling | S::VerifyFailed => "accepted",
-        S::Returned => "returned",
-        S::Handled | S::Verified | S::Evaluated => "handled",
-        S::Closed | S::New => "closed",
+impl QueueBox {
+    /// Every box a `box` query may name, with `open` (every open item).
+    const QUERY: [&str; 7] = [
+        "new", "accepted", "due_soon", "overdue", "handled", "returned", "open",
+    ];
+
+    /// The snake_case name.
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            QueueBox::New => "new",
+            QueueBox::Accepted => "accepted",
+            QueueBox::DueSoon => "due_soon",
+            QueueBox::Overdue => "overdue",
+            QueueBox::Handled => "handled",
+            QueueBox::Returned => "returned",
+            QueueBox::Closed => "closed",
+        }
+    }
+
+    /// The box of an item, at `now` (epoch ms): overdue or due soon while `open` (or when
+    /// late to be accepted), else `resting`, the box its status puts it in.
+    pub(super) fn of(
+        open: bool,
+        due: Option<i64>,
+        late_to_accept: bool,
+        now: i64,
+        resting: QueueBox,
+    ) -> QueueBox {
+        match due {
+            _ if late_to_accept => QueueBox::Overdue,
+            Some(due) if open && due < now => QueueBox::Overdue,
+            Some(due) if open && due < now + DUE_SOON_HOURS * 3_600_000 => QueueBox::DueSoon,
+            _ => resting,
+        }
+    }
+
+    /// The box an incident's status puts it in, when not overdue or due soon.
+    fn of_incident(status: IncidentStatus) -> QueueBox {
+        use IncidentStatus as S;
+        match status {
+            S::Dispatched | S::Reported => QueueBox::New,
+            S::Handling | S::VerifyFailed => QueueBox::Accepted,
+            S::Returned => QueueBox::Returned,
+            S::Handled | S::Verified | S::Evaluated => QueueBox::Handled,
+            S::Closed | S::New => QueueBox::Closed,
+        }
     }
 }
 
 /// One incident in the queue.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct QueueItem {
     id: Uuid,
     grid_id: Uuid,
@@ -118,19 +160,19 @@ pub struct QueueItem {
     /// Not accepted by `accept_due` (受理超时).
     late_to_accept: bool,
     #[serde(rename = "box")]
-    queue_box: &'static str,
+    queue_box: QueueBox,
     urges: u32,
     /// Display names: the grid, the department, and everyone in the timeline (user id →
     /// name; the server is 网格通系统).
     grid: String,
     department: Option<String>,
     names: std::collections::BTreeMap<Uuid, String>,
-    /// The whole record (its event timeline, photos, audio, location).
-    record: Record,
+    /// The whole incident (its event timeline, photos, audio, location).
+    record: Incident,
 }
 
 /// The queue: its items and how many are in each box.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct Queue {
     counts: std::collections::BTreeMap<&'static str, usize>,
     items: Vec<QueueItem>,
@@ -174,10 +216,10 @@ pub(super) fn department_name(reference: &ReferenceData, id: Option<Uuid>) -> Op
 }
 
 fn item(record: Record, reference: &ReferenceData, now: i64) -> Option<QueueItem> {
-    let Record::Incident(incident) = &record else {
+    let Record::Incident(incident) = record else {
         return None;
     };
-    let state = gridwalk_shared::workflow::fold_incident_accounted(incident);
+    let state = gridwalk_shared::workflow::fold_incident_accounted(&incident);
     let late_to_accept = state.is_late_to_accept(&reference.calendar, Timestamp::from_millis(now));
     let names = names(reference, incident.events.iter().map(|e| e.by));
     Some(QueueItem {
@@ -195,12 +237,12 @@ fn item(record: Record, reference: &ReferenceData, now: i64) -> Option<QueueItem
         due: state.due,
         accept_due: state.accept_due(&reference.calendar),
         late_to_accept,
-        queue_box: box_of(
+        queue_box: QueueBox::of(
             state.status.is_open(),
             state.due.map(|d| d.millis()),
             late_to_accept,
             now,
-            incident_box(state.status),
+            QueueBox::of_incident(state.status),
         ),
         urges: state.urges,
         grid: reference
@@ -209,7 +251,7 @@ fn item(record: Record, reference: &ReferenceData, now: i64) -> Option<QueueItem
             .unwrap_or_default(),
         department: department_name(reference, state.department_id),
         names,
-        record,
+        record: incident,
     })
 }
 
@@ -220,13 +262,14 @@ pub async fn list<S: AdminStore>(
     caller: Caller,
     Query(query): Query<QueueQuery>,
 ) -> Result<ApiJson<Queue>, AppError> {
-    const BOXES: [&str; 7] = [
-        "new", "accepted", "due_soon", "overdue", "handled", "returned", "open",
-    ];
-    if let Some(b) = query.queue_box.as_deref().filter(|b| !BOXES.contains(b)) {
+    if let Some(b) = query
+        .queue_box
+        .as_deref()
+        .filter(|b| !QueueBox::QUERY.contains(b))
+    {
         return Err(invalid(format!(
             "unknown box `{b}` (one of {})",
-            BOXES.join(", ")
+            QueueBox::QUERY.join(", ")
         )));
     }
     let filter = IndexFilter {
@@ -247,7 +290,7 @@ pub async fn list<S: AdminStore>(
         .await?;
     let mut items: Vec<QueueItem> = records(incidents)
         .filter_map(|record| item(record, &caller.reference, now))
-        .filter(|i| i.queue_box != "closed")
+        .filter(|i| i.queue_box != QueueBox::Closed)
         .filter(|i| found(&i.description) || found(&i.category))
         .collect();
     let services = state
@@ -256,7 +299,7 @@ pub async fn list<S: AdminStore>(
         .await?;
     let mut services: Vec<ServiceQueueItem> = records(services)
         .filter_map(|record| service_queue::item(record, &caller.reference, now))
-        .filter(|i| i.queue_box != "closed")
+        .filter(|i| i.queue_box != QueueBox::Closed)
         .filter(|i| found(&i.item) || found(&i.resident_name))
         .collect();
     let mut counts = std::collections::BTreeMap::new();
@@ -265,18 +308,19 @@ pub async fn list<S: AdminStore>(
         .map(|i| (i.queue_box, i.status.is_open()))
         .chain(services.iter().map(|s| (s.queue_box, s.status.is_open())));
     for (queue_box, open) in entries {
-        *counts.entry(queue_box).or_insert(0) += 1;
+        *counts.entry(queue_box.as_str()).or_insert(0) += 1;
         if open {
             *counts.entry("open").or_insert(0) += 1;
         }
     }
     if let Some(b) = query.queue_box.as_deref() {
-        let keep = |queue_box: &str, open: bool| queue_box == b || (b == "open" && open);
+        let keep =
+            |queue_box: QueueBox, open: bool| queue_box.as_str() == b || (b == "open" && open);
         items.retain(|i| keep(i.queue_box, i.status.is_open()));
         services.retain(|s| keep(s.queue_box, s.status.is_open()));
     }
-    let order = |queue_box: &str, due: Option<Timestamp>, at: Option<Timestamp>| {
-        (queue_box != "overdue", due.map(|d| d.millis()), at)
+    let order = |queue_box: QueueBox, due: Option<Timestamp>, at: Option<Timestamp>| {
+        (queue_box != QueueBox::Overdue, due.map(|d| d.millis()), at)
     };
     items.sort_by_key(|i| order(i.queue_box, i.due, i.reported_at));
     services.sort_by_key(|s| order(s.queue_box, s.due, s.registered_at));
@@ -291,7 +335,7 @@ pub async fn list<S: AdminStore>(
 const MAX_DAYS: u32 = 60;
 
 /// Body of `POST /api/incidents/{id}/events`.
-#[derive(Deserialize)]
+#[derive(Deserialize, specta::Type)]
 pub struct EventRequest {
     action: IncidentAction,
     #[serde(default)]

@@ -38,7 +38,7 @@ pub const DOC: Doc = Doc {
         ),
     ],
     body: None,
-    reply: Reply::Json("RecordList"),
+    reply: Reply::json::<Vec<EvidenceRecord>>(),
 };
 
 /// Query of `GET /api/records`.
@@ -51,7 +51,7 @@ pub struct RecordsQuery {
 }
 
 /// A photo or audio note a record references.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct Media {
     hash: String,
     /// Whether the server holds it whole (else: listed under missing uploads).
@@ -61,10 +61,11 @@ pub struct Media {
 }
 
 /// An incident or visit as the evidence page shows it.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct EvidenceRecord {
     id: Uuid,
-    kind: &'static str,
+    /// `incident` or `visit`.
+    kind: RecordKind,
     at: Option<i64>,
     grid_id: Uuid,
     grid: String,
@@ -207,9 +208,9 @@ pub async fn list<S: AdminStore>(
     let mut out = Vec::with_capacity(contents.len());
     for (row, c) in contents {
         let kind = if c.household.is_some() {
-            "visit"
+            RecordKind::Visit
         } else {
-            "incident"
+            RecordKind::Incident
         };
         out.push(EvidenceRecord {
             id: row.doc_id,

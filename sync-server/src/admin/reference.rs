@@ -22,20 +22,15 @@ use crate::app::AppState;
 use crate::error::AppError;
 use crate::store::{AdminStore, StoreError};
 
-const fn doc(
-    id: &'static str,
-    summary: &'static str,
-    body: &'static str,
-    reply: &'static str,
-) -> Doc {
+const fn doc(id: &'static str, summary: &'static str, body: Body, reply: Reply) -> Doc {
     Doc {
         id,
         summary,
         tag: "reference",
         public: false,
         query: &[],
-        body: Some(Body::Json(body)),
-        reply: Reply::Json(reply),
+        body: Some(body),
+        reply,
     }
 }
 
@@ -47,42 +42,42 @@ pub const GET: Doc = Doc {
     public: false,
     query: &[],
     body: None,
-    reply: Reply::Json("Reference"),
+    reply: Reply::json::<ReferenceView>(),
 };
 /// Documentation of `PUT /api/reference/categories`.
 pub const CATEGORIES: Doc = doc(
     "putCategories",
     "Replace the incident categories",
-    "Categories",
-    "ReferenceVersion",
+    Body::json::<Vec<IncidentCategory>>(),
+    Reply::json::<ReferenceVersion>(),
 );
 /// Documentation of `PUT /api/reference/routing`.
 pub const ROUTING: Doc = doc(
     "putRouting",
     "Replace the routing rules (category + area → level, department, days)",
-    "RoutingRules",
-    "ReferenceVersion",
+    Body::json::<Vec<RoutingRule>>(),
+    Reply::json::<ReferenceVersion>(),
 );
 /// Documentation of `PUT /api/reference/services`.
 pub const SERVICES: Doc = doc(
     "putServices",
     "Replace the service catalogue",
-    "Services",
-    "ReferenceVersion",
+    Body::json::<Vec<ServiceItem>>(),
+    Reply::json::<ReferenceVersion>(),
 );
 /// Documentation of `PUT /api/reference/calendar`.
 pub const CALENDAR: Doc = doc(
     "putCalendar",
     "Replace the holidays and make-up workdays",
-    "Calendar",
-    "ReferenceVersion",
+    Body::json::<CalendarForm>(),
+    Reply::json::<ReferenceVersion>(),
 );
 /// Documentation of `POST /api/checklists/{id}/versions`.
 pub const CHECKLIST: Doc = doc(
     "newChecklistVersion",
     "Save a checklist template as its next version (old visits keep theirs)",
-    "ChecklistDraft",
-    "ChecklistTemplate",
+    Body::json::<ChecklistDraft>(),
+    Reply::json::<ChecklistTemplate>(),
 );
 
 /// Applies `f` to the current reference data and stores the result as a new version, one
@@ -100,7 +95,7 @@ where
 }
 
 /// The editable reference data.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct ReferenceView {
     version: u64,
     categories: Vec<IncidentCategory>,
@@ -112,7 +107,7 @@ pub struct ReferenceView {
 }
 
 /// The new reference version after an edit.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct ReferenceVersion {
     version: u64,
 }
@@ -263,7 +258,7 @@ pub async fn put_services<S: AdminStore>(
 }
 
 /// Holidays and make-up workdays.
-#[derive(Deserialize)]
+#[derive(Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarForm {
     holidays: BTreeSet<NaiveDate>,
@@ -290,7 +285,7 @@ pub async fn put_calendar<S: AdminStore>(
 }
 
 /// A checklist template's next version.
-#[derive(Deserialize)]
+#[derive(Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
 pub struct ChecklistDraft {
     name: String,

@@ -7,7 +7,9 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
-use gridwalk_shared::model::{Record, RecordKind, ReferenceData, ServiceAction, ServiceEvent};
+use gridwalk_shared::model::{
+    Record, RecordKind, ReferenceData, ServiceAction, ServiceEvent, ServiceRequest,
+};
 use gridwalk_shared::time::{new_id, Timestamp};
 use gridwalk_shared::workflow::{fold_service_request, ServiceStatus};
 use serde::{Deserialize, Serialize};
@@ -16,7 +18,7 @@ use uuid::Uuid;
 use super::api::{Body, Doc, Reply};
 use super::caller::Caller;
 use super::json::ApiJson;
-use super::queue::{box_of, department_name, names};
+use super::queue::{department_name, names, QueueBox};
 use super::workflow_write::{add_event, not_found};
 use crate::app::AppState;
 use crate::error::AppError;
@@ -30,12 +32,12 @@ pub const ACT: Doc = Doc {
     tag: "workflow",
     public: false,
     query: &[],
-    body: Some(Body::Json("ServiceEventRequest")),
-    reply: Reply::Json("ServiceQueueItem"),
+    body: Some(Body::json::<ServiceEventRequest>()),
+    reply: Reply::json::<ServiceQueueItem>(),
 };
 
 /// One service request in the queue.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct ServiceQueueItem {
     pub(super) id: Uuid,
     community_id: Uuid,
@@ -49,23 +51,23 @@ pub struct ServiceQueueItem {
     pub(super) due: Option<Timestamp>,
     pub(super) registered_at: Option<Timestamp>,
     #[serde(rename = "box")]
-    pub(super) queue_box: &'static str,
+    pub(super) queue_box: QueueBox,
     /// The community's name.
     community: String,
     /// user id → display name, for the timeline.
     names: BTreeMap<Uuid, String>,
-    /// The whole record with its event timeline.
-    record: Record,
+    /// The whole request with its event timeline.
+    record: ServiceRequest,
 }
 
 /// The box a service request's status puts it in, when not overdue or due soon.
-fn service_box(status: ServiceStatus) -> &'static str {
+fn service_box(status: ServiceStatus) -> QueueBox {
     use ServiceStatus as S;
     match status {
-        S::Registered | S::Transferred => "new",
-        S::Returned => "returned",
-        S::Completed => "handled",
-        S::Rated | S::New => "closed",
+        S::Registered | S::Transferred => QueueBox::New,
+        S::Returned => QueueBox::Returned,
+        S::Completed => QueueBox::Handled,
+        S::Rated | S::New => QueueBox::Closed,
     }
 }
 
@@ -75,10 +77,10 @@ pub(super) fn item(
     reference: &ReferenceData,
     now: i64,
 ) -> Option<ServiceQueueItem> {
-    let Record::ServiceRequest(request) = &record else {
+    let Record::ServiceRequest(request) = record else {
         return None;
     };
-    let state = fold_service_request(request);
+    let state = fold_service_request(&request);
     let names = names(reference, request.events.iter().map(|e| e.by));
     Some(ServiceQueueItem {
         id: request.id,
@@ -94,7 +96,7 @@ pub(super) fn item(
         department: department_name(reference, state.department_id),
         due: state.due,
         registered_at: state.registered_at,
-        queue_box: box_of(
+        queue_box: QueueBox::of(
             state.status.is_open(),
             state.due.map(|d| d.millis()),
             false,
@@ -106,12 +108,12 @@ pub(super) fn item(
             .map(|u| u.name.clone())
             .unwrap_or_default(),
         names,
-        record,
+        record: request,
     })
 }
 
 /// Body of `POST /api/services/{id}/events`.
-#[derive(Deserialize)]
+#[derive(Deserialize, specta::Type)]
 pub struct ServiceEventRequest {
     action: ServiceAction,
     #[serde(default)]

@@ -26,8 +26,8 @@ pub const SIGN_IN: Doc = Doc {
     tag: "session",
     public: true,
     query: &[],
-    body: Some(Body::Json("SignIn")),
-    reply: Reply::Json("SessionInfo"),
+    body: Some(Body::json::<SignIn>()),
+    reply: Reply::json::<SessionInfo>(),
 };
 /// Documentation of `GET /api/session`.
 pub const CURRENT: Doc = Doc {
@@ -37,7 +37,7 @@ pub const CURRENT: Doc = Doc {
     public: false,
     query: &[],
     body: None,
-    reply: Reply::Json("SessionInfo"),
+    reply: Reply::json::<SessionInfo>(),
 };
 /// Documentation of `DELETE /api/session`.
 pub const SIGN_OUT: Doc = Doc {
@@ -51,7 +51,7 @@ pub const SIGN_OUT: Doc = Doc {
 };
 
 /// Sign-in form.
-#[derive(Deserialize)]
+#[derive(Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
 pub struct SignIn {
     login: String,
@@ -59,7 +59,7 @@ pub struct SignIn {
 }
 
 /// The signed-in user.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct SessionInfo {
     user: User,
     csrf: String,

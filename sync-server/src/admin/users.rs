@@ -26,7 +26,7 @@ pub const LIST: Doc = Doc {
     public: false,
     query: &[],
     body: None,
-    reply: Reply::Json("UserList"),
+    reply: Reply::json::<Vec<UserRow>>(),
 };
 /// Documentation of `POST /api/users`.
 pub const CREATE: Doc = Doc {
@@ -35,8 +35,8 @@ pub const CREATE: Doc = Doc {
     tag: "users",
     public: false,
     query: &[],
-    body: Some(Body::Json("NewUser")),
-    reply: Reply::Json("User"),
+    body: Some(Body::json::<NewUser>()),
+    reply: Reply::json::<User>(),
 };
 /// Documentation of `PUT /api/users/{id}/password`.
 pub const PASSWORD: Doc = Doc {
@@ -45,12 +45,12 @@ pub const PASSWORD: Doc = Doc {
     tag: "users",
     public: false,
     query: &[],
-    body: Some(Body::Json("PasswordChange")),
+    body: Some(Body::json::<PasswordChange>()),
     reply: Reply::Empty,
 };
 
 /// A user as listed.
-#[derive(Serialize)]
+#[derive(Serialize, specta::Type)]
 pub struct UserRow {
     #[serde(flatten)]
     user: User,
@@ -59,7 +59,7 @@ pub struct UserRow {
 }
 
 /// A new user.
-#[derive(Deserialize)]
+#[derive(Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     login: String,
@@ -71,7 +71,7 @@ pub struct NewUser {
 }
 
 /// A new password.
-#[derive(Deserialize)]
+#[derive(Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     password: String,

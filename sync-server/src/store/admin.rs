@@ -54,7 +54,7 @@ pub struct Session {
 }
 
 /// One audit-log entry.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 pub struct AuditEntry {
     /// Sequence (0 before it is stored).
     pub id: i64,
@@ -98,7 +98,7 @@ pub struct AuditQuery {
 }
 
 /// An enrolled device as the admin web lists it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 pub struct DeviceInfo {
     /// Device id.
     pub device_id: Uuid,

@@ -1,20 +1,7 @@
 // The admin JSON API (/api/…, described by /api/openapi.json): session cookie + CSRF token.
+// Its body types are generated from the server's Rust types into ./api.gen.ts.
 import { writable } from 'svelte/store';
-
-export interface User {
-  id: string;
-  login: string;
-  name: string;
-  role: string;
-  scope_id: string;
-}
-
-export interface SessionInfo {
-  user: User;
-  csrf: string;
-  street_admin: boolean;
-  reference_version: number;
-}
+import type { SessionInfo, SignIn } from './api.gen';
 
 /** The signed-in user, or null. */
 export const session = writable<SessionInfo | null>(null);
@@ -63,7 +50,7 @@ function remember(info: SessionInfo) {
 }
 
 export async function signIn(login: string, password: string) {
-  return remember(await api.post<SessionInfo>('/api/session', { login, password }));
+  return remember(await api.post<SessionInfo>('/api/session', { login, password } satisfies SignIn));
 }
 
 /** Restores the session after a reload (the cookie is HttpOnly: ask the server). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { OrgUnit, ServiceItem } from '$lib/bindings';
+import type { OrgUnit, ServiceItem } from './api.gen';
 import { blankRule, blankService, byCategory, defaultDays, lines, newId, unitPath } from './catalogues';
 
 const units: OrgUnit[] = [

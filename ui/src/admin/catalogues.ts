@@ -1,6 +1,6 @@
 // Form helpers for the reference-data editors (categories, routing rules, service items): the
 // server checks every save; these only turn form fields into the records it expects.
-import type { IncidentCategory, Level, OrgUnit, RoutingRule, ServiceItem } from '$lib/bindings';
+import type { IncidentCategory, Level, OrgUnit, RoutingRule, ServiceItem } from './api.gen';
 
 /** Handling levels, lowest first. */
 export const LEVELS: Level[] = ['grid', 'community', 'street', 'city'];

@@ -1,47 +1,9 @@
 // The records-and-evidence page's pure helpers: API paths, which picture to show, and how
 // missing uploads are described.
 
-/** A photo or audio note a record references. */
-export interface Media {
-  hash: string;
-  uploaded: boolean;
-  thumbnail: boolean;
-}
+import type { EvidenceRecord, Media } from './api.gen';
 
-/** An incident or visit with its evidence (GET /api/records). */
-export interface EvidenceRecord {
-  id: string;
-  kind: 'incident' | 'visit';
-  at: number | null;
-  grid_id: string;
-  grid: string;
-  category: string | null;
-  category_name: string | null;
-  household_id: string | null;
-  address: string | null;
-  text: string;
-  actor_id: string | null;
-  actor: string;
-  status: string | null;
-  photos: Media[];
-  audio: Media[];
-}
-
-/** A referenced blob no device has uploaded (GET /api/blobs/missing). */
-export interface MissingBlob {
-  hash: string;
-  kind: string;
-  doc_id: string;
-  grid_id: string;
-  grid: string;
-  partial_bytes: number;
-  device_id: string | null;
-  device_name: string | null;
-  user_id: string | null;
-  user_name: string | null;
-  login: string | null;
-  since: number | null;
-}
+export type { EvidenceRecord, Media, MissingBlob } from './api.gen';
 
 /** Filters of the records list. */
 export interface RecordFilter {

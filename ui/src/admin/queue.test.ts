@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  fitted, isAssignment, needsReason, offeredActions, offeredServiceActions, queuePath, receivedLater,
+  fitted, isAssignment, needsReason, offeredActions, offeredServiceActions, placeText, queuePath,
+  receivedLater, requestOf,
 } from './queue';
 
 describe('the work queue', () => {
@@ -37,6 +38,23 @@ describe('the work queue', () => {
     expect(receivedLater('2026-12-02T01:00:00Z', '2026-12-02T01:00:30Z')).toBe(false);
     expect(receivedLater('2026-12-02T01:00:00Z', '2026-12-02T03:00:00Z')).toBe(true);
     expect(receivedLater('2026-12-02T01:00:00Z', undefined)).toBe(false);
+  });
+
+  it('sends an assignment to a level and department with working days, other actions bare', () => {
+    expect(requestOf('dispatch', 'street', 'd1', 5, '转城管', [])).toEqual({
+      action: { type: 'dispatch', level: 'street', department_id: 'd1', assignee_id: null, due: null },
+      note: '转城管', photos: [], days: 5,
+    });
+    expect(requestOf('escalate', 'city', '', -1, '', [])).toMatchObject({ action: { department_id: null }, days: 0 });
+    expect(requestOf('accept', 'street', 'd1', 5, '', ['p'])).toEqual({ action: { type: 'accept' }, note: '', photos: ['p'], days: null });
+  });
+
+  it('writes a location as coordinates with its accuracy, and nothing without a fix', () => {
+    const at = '2026-12-02T01:00:00Z';
+    expect(placeText({ lat: 31.2304, lon: 121.4737, accuracy_m: 8.4, at })).toBe('31.230400, 121.473700 ±8 m');
+    expect(placeText({ lat: 31.2304, lon: 121.4737, accuracy_m: null, at })).toBe('31.230400, 121.473700');
+    expect(placeText({ lat: null, lon: 121.4737, accuracy_m: null, at })).toBeNull();
+    expect(placeText(null)).toBeNull();
   });
 
   it('downscales to the long edge and never enlarges', () => {

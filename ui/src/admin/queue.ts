@@ -1,81 +1,14 @@
 // The work queue of the closed loop (GET /api/queue, POST /api/incidents/{id}/events,
-// POST /api/photos): its types, which actions a caller is offered, and the browser side of the
+// POST /api/photos): its boxes, which actions a caller is offered, and the browser side of the
 // photo pipeline (downscale to JPEG like the app does; the server never decodes images).
 
-export const BOXES = ['new', 'accepted', 'due_soon', 'overdue', 'handled', 'returned'] as const;
+import type { EventRequest, IncidentAction, Level, Location, QueueBox } from './api.gen';
+
+export type { Queue, QueueItem, ServiceQueueItem } from './api.gen';
+
+/** The boxes the queue shows, in order (closed items are never listed). */
+export const BOXES = ['new', 'accepted', 'due_soon', 'overdue', 'handled', 'returned'] as const satisfies readonly QueueBox[];
 export type Box = (typeof BOXES)[number];
-
-export interface QueueEvent {
-  id: string;
-  at: string;
-  by: string;
-  action: { type: string; [field: string]: unknown };
-  note: string;
-  photos: string[];
-  /** Where it was done (the check on site), when the phone had a fix. */
-  location?: { lat: number; lon: number; accuracy_m: number | null } | null;
-}
-
-export interface QueueItem {
-  id: string;
-  grid_id: string;
-  category: string;
-  description: string;
-  status: string;
-  level: string;
-  department_id: string | null;
-  reported_at: string | null;
-  due: string | null;
-  /** Accept by (受理时限), while it waits to be accepted. */
-  accept_due: string | null;
-  /** Not accepted by `accept_due` (受理超时). */
-  late_to_accept: boolean;
-  box: Box;
-  urges: number;
-  grid: string;
-  department: string | null;
-  names: Record<string, string>;
-  record: {
-    photos: string[];
-    audio: string[];
-    location: { lat: number; lon: number; accuracy_m: number | null } | null;
-    events: QueueEvent[];
-    received?: Record<string, string>;
-  };
-}
-
-/** One event of a walk-in service request. */
-export interface ServiceQueueEvent {
-  id: string;
-  at: string;
-  by: string;
-  action: { type: string; [field: string]: unknown };
-  note: string;
-}
-
-/** A walk-in service request (办事登记) in the queue. */
-export interface ServiceQueueItem {
-  id: string;
-  community_id: string;
-  item_id: string;
-  item: string;
-  resident_name: string;
-  status: string;
-  department_id: string | null;
-  department: string | null;
-  due: string | null;
-  registered_at: string | null;
-  box: Box;
-  community: string;
-  names: Record<string, string>;
-  record: { events: ServiceQueueEvent[] };
-}
-
-export interface Queue {
-  counts: Partial<Record<Box | 'open', number>>;
-  items: QueueItem[];
-  services: ServiceQueueItem[];
-}
 
 /** What a caller with `role` may do to a service request in `status` from the queue (the
  *  window's own steps are on the hall tablet). */
@@ -93,15 +26,21 @@ export function queuePath(box: Box | '', q: string): string {
   return query ? `/api/queue?${query}` : '/api/queue';
 }
 
+/** The actions the queue offers. */
+export type Offered = Extract<
+  IncidentAction['type'],
+  'accept' | 'feedback' | 'return' | 'dispatch' | 'transfer' | 'escalate' | 'urge' | 'close'
+>;
+
 /** What a caller with `role` may do to an item in `status` (the server decides for good). */
-export function offeredActions(role: string, status: string): string[] {
+export function offeredActions(role: string, status: string): Offered[] {
   const open = ['reported', 'dispatched', 'handling', 'returned', 'verify_failed'].includes(status);
   if (role === 'department') {
     if (status === 'dispatched') return ['accept', 'return'];
     if (status === 'handling') return ['feedback', 'return', 'escalate'];
     return [];
   }
-  const actions: string[] = [];
+  const actions: Offered[] = [];
   if (['reported', 'returned'].includes(status)) actions.push('dispatch');
   if (['dispatched', 'handling', 'returned'].includes(status)) actions.push('transfer');
   if (['reported', 'dispatched', 'handling', 'returned'].includes(status)) actions.push('escalate');
@@ -114,6 +53,24 @@ export function offeredActions(role: string, status: string): string[] {
  *  (more than a minute: a phone that was offline, or a clock that is off). */
 export function receivedLater(at: string, received: string | undefined): boolean {
   return !!received && Math.abs(new Date(received).getTime() - new Date(at).getTime()) > 60_000;
+}
+
+/** The body of an event request: dispatch, transfer and escalation go to `level` and
+ *  `department` with `days` working days, which the server counts on the deployment's
+ *  calendar (the due time is its to set). */
+export function requestOf(type: Offered, level: Level, department: string, days: number, note: string, photos: string[]): EventRequest {
+  if (type === 'dispatch' || type === 'transfer' || type === 'escalate') {
+    const action: IncidentAction = { type, level, department_id: department || null, assignee_id: null, due: null };
+    return { action, note, photos, days: Math.max(0, Math.round(days)) };
+  }
+  return { action: { type }, note, photos, days: null };
+}
+
+/** Coordinates of a location with its accuracy, or null without a fix. */
+export function placeText(location: Location | null): string | null {
+  if (location?.lat == null || location.lon == null) return null;
+  const accuracy = location.accuracy_m ? ` ±${Math.round(location.accuracy_m)} m` : '';
+  return `${location.lat.toFixed(6)}, ${location.lon.toFixed(6)}${accuracy}`;
 }
 
 /** Actions that need a reason in the note. */
