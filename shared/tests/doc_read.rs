@@ -285,6 +285,7 @@ fn service_request() -> impl Strategy<Value = Record> {
                     materials_received,
                     due,
                     events,
+                    received: Default::default(),
                 })
             },
         )

@@ -109,6 +109,12 @@ async fn a_transferred_desk_request_is_completed_from_the_department_queue() -> 
     tablet.client.add_service_event(id, rating, "")?;
     tablet.client.sync().await?;
     assert_eq!(status(&tablet.client, id)?, ServiceStatus::Rated);
+    // The server stamped its receipt time on every event (on-time figures use them).
+    let record = tablet.client.record(id)?.context("record missing")?.record;
+    let gridwalk_shared::model::Record::ServiceRequest(request) = record else {
+        anyhow::bail!("not a service request");
+    };
+    assert_eq!(request.received.len(), request.events.len(), "{request:?}");
 
     // Rated and done: off the queue; on the dashboard, on time and satisfied.
     let admin = AdminSession::sign_in(&server.url, "admin", DEMO_PASSWORD).await?;

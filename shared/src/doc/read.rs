@@ -240,10 +240,6 @@ from_map! {
         template_version, answers, notes, photos, audio, follow_up,
     }
     Location { lat, lon, accuracy_m, at }
-    ServiceRequest {
-        id, community_id, item_id, resident_name, resident_phone, materials_received, due,
-        events,
-    }
     ServiceEvent { id, at, by, action, note }
     WorkLogDay { id, scope_id, worker_id, date, entries }
     WorkLogEntry { id, at, text }
@@ -263,6 +259,27 @@ impl FromValue for IncidentEvent {
             location: match map.get("location") {
                 Some(_) => field(map, "location")?,
                 None => None,
+            },
+        })
+    }
+}
+
+impl FromValue for ServiceRequest {
+    /// `received` came later: missing, it is empty.
+    fn from_value(value: &Node) -> Result<Self, Mismatch> {
+        let map = map_of(value)?;
+        Ok(ServiceRequest {
+            id: field(map, "id")?,
+            community_id: field(map, "community_id")?,
+            item_id: field(map, "item_id")?,
+            resident_name: field(map, "resident_name")?,
+            resident_phone: field(map, "resident_phone")?,
+            materials_received: field(map, "materials_received")?,
+            due: field(map, "due")?,
+            events: field(map, "events")?,
+            received: match map.get("received") {
+                Some(_) => field(map, "received")?,
+                None => BTreeMap::new(),
             },
         })
     }

@@ -1,5 +1,7 @@
 //! Walk-in service requests (办事登记) at the community hall.
 
+use std::collections::BTreeMap;
+
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -80,4 +82,9 @@ pub struct ServiceRequest {
     pub due: Option<Timestamp>,
     /// Event list; the state is folded from it.
     pub events: Vec<ServiceEvent>,
+    /// When the server received each event (event id → server time), written by the server
+    /// only; on-time figures are accounted with these ([`crate::workflow::effective_times`]).
+    #[autosurgeon(missing = "BTreeMap::new")]
+    #[serde(default)]
+    pub received: BTreeMap<String, Timestamp>,
 }

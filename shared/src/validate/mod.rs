@@ -1,7 +1,7 @@
 //! Validation shared by device and server: schema checks on a record, and the rules for who
 //! may create or change what (scope, role, immutable fields, workflow).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -10,7 +10,8 @@ use crate::model::{
     Answer, Incident, IncidentEvent, ItemKind, Location, OrgKind, Record, RecordKind,
     ReferenceData, Role, ServiceEvent, ServiceRequest, Visit,
 };
-use crate::workflow::{fold_incident, fold_order, fold_service, SYSTEM_USER};
+use crate::time::Timestamp;
+use crate::workflow::{fold_incident, fold_order, fold_service, TimedEvent, SYSTEM_USER};
 
 mod permit;
 mod recovery;
@@ -318,10 +319,12 @@ pub fn validate_change(
             check_incident_events(old, new, actor, reference)
         }
         (old, Record::ServiceRequest(new)) => {
-            let old_events = match old {
-                Some(Record::ServiceRequest(o)) => o.events.as_slice(),
-                _ => &[],
+            let old = match old {
+                Some(Record::ServiceRequest(o)) => Some(o),
+                _ => None,
             };
+            let old_events = old.map_or(&[][..], |o| o.events.as_slice());
+            check_receipts(old.map(|o| &o.received), Receipts::of_service(new), actor)?;
             check_service_events(old_events, new, actor, reference)
         }
         _ => Ok(()),
@@ -522,7 +525,7 @@ fn check_incident_events(
 ) -> Result {
     let old_events = old.map_or(&[][..], |o| o.events.as_slice());
     check_appended(old_events, &new.events, |e| (e.id, e.by), actor)?;
-    check_receipts(old, new, actor)?;
+    check_receipts(old.map(|o| &o.received), Receipts::of_incident(new), actor)?;
     replay_incident(old_events, new, reference, |_| Ok(*actor))
 }
 
@@ -554,11 +557,42 @@ fn replay_incident(
     Ok(())
 }
 
+/// Server receipt times (event id → time) and the events they name.
+pub(super) struct Receipts<'a, E> {
+    /// The receipt times.
+    pub received: &'a BTreeMap<String, Timestamp>,
+    /// The record's events.
+    pub events: &'a [E],
+}
+
+impl<'a> Receipts<'a, IncidentEvent> {
+    /// An incident's.
+    pub fn of_incident(incident: &'a Incident) -> Self {
+        Receipts {
+            received: &incident.received,
+            events: &incident.events,
+        }
+    }
+}
+
+impl<'a> Receipts<'a, ServiceEvent> {
+    /// A service request's.
+    pub fn of_service(request: &'a ServiceRequest) -> Self {
+        Receipts {
+            received: &request.received,
+            events: &request.events,
+        }
+    }
+}
+
 /// Server receipt times are the server's alone: it may add one per event, never change one.
-fn check_receipts(old: Option<&Incident>, new: &Incident, actor: &Actor) -> Result {
-    let old_received = old.map(|o| &o.received);
-    let unchanged = match old_received {
-        Some(r) => *r == new.received,
+fn check_receipts<E: TimedEvent>(
+    old: Option<&BTreeMap<String, Timestamp>>,
+    new: Receipts<'_, E>,
+    actor: &Actor,
+) -> Result {
+    let unchanged = match old {
+        Some(r) => r == new.received,
         None => new.received.is_empty(),
     };
     if unchanged {
@@ -574,16 +608,15 @@ fn check_receipts(old: Option<&Incident>, new: &Incident, actor: &Actor) -> Resu
 }
 
 /// Receipt times already held stay as they were, and each names an event of the record.
-fn receipts_kept(old: Option<&Incident>, new: &Incident) -> Result {
-    let kept = old.is_none_or(|o| {
-        o.received
-            .iter()
-            .all(|(k, v)| new.received.get(k) == Some(v))
-    });
+fn receipts_kept<E: TimedEvent>(
+    old: Option<&BTreeMap<String, Timestamp>>,
+    new: Receipts<'_, E>,
+) -> Result {
+    let kept = old.is_none_or(|o| o.iter().all(|(k, v)| new.received.get(k) == Some(v)));
     let known = new
         .received
         .keys()
-        .all(|k| new.events.iter().any(|e| e.id.to_string() == *k));
+        .all(|k| new.events.iter().any(|e| e.id().to_string() == *k));
     if kept && known {
         Ok(())
     } else {

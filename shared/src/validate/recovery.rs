@@ -57,7 +57,7 @@ pub fn validate_recovered(
             };
             let old_events = old.map_or(&[][..], |o| o.events.as_slice());
             kept(old_events, &new.events)?;
-            super::receipts_kept(old, new)?;
+            super::receipts_kept(old.map(|o| &o.received), super::Receipts::of_incident(new))?;
             let reporter = author(new.reporter_id, reference)?;
             if old.is_none() && !may_create(reporter.role, RecordKind::Incident) {
                 return Err(super::ValidationError::new(
@@ -68,11 +68,13 @@ pub fn validate_recovered(
             super::replay_incident(old_events, new, reference, |e| author(e.by, reference))
         }
         (old, Record::ServiceRequest(new)) => {
-            let old_events: &[ServiceEvent] = match old {
-                Some(Record::ServiceRequest(o)) => &o.events,
-                _ => &[],
+            let old = match old {
+                Some(Record::ServiceRequest(o)) => Some(o),
+                _ => None,
             };
+            let old_events: &[ServiceEvent] = old.map_or(&[][..], |o| o.events.as_slice());
             kept(old_events, &new.events)?;
+            super::receipts_kept(old.map(|o| &o.received), super::Receipts::of_service(new))?;
             super::replay_service(old_events, new, reference, |e| author(e.by, reference))
         }
         // Households, visits and work logs carry no events in other names.

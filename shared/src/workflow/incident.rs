@@ -2,12 +2,10 @@
 //! the incident's event list. Who may add which event is [`crate::validate`]'s business; this
 //! module only says which events are legal in which state and what they lead to.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::TransitionError;
+use super::{effective_times, fold_order, TransitionError};
 use crate::calendar::WorkCalendar;
 use crate::model::{Assignment, Incident, IncidentAction, IncidentEvent, Level, Satisfaction};
 use crate::time::Timestamp;
@@ -290,41 +288,6 @@ impl IncidentState {
     pub fn needs_overdue_urge(&self, now: Timestamp) -> bool {
         self.is_overdue(now) && !self.overdue_urged && self.status != IncidentStatus::New
     }
-}
-
-/// Events in fold order: by device time, then id, so every replica folds the same list
-/// the same way.
-pub fn fold_order(events: &[IncidentEvent]) -> Vec<&IncidentEvent> {
-    let mut ordered: Vec<&IncidentEvent> = events.iter().collect();
-    ordered.sort_by_key(|e| (e.at, e.id));
-    ordered
-}
-
-/// The time each event counts at for deadlines and on-time figures: its device time,
-/// unless the server received it earlier than that (a clock ahead) or the device time lies
-/// before the previous event's counted time (a clock behind); then the server's receipt
-/// time. Events the server has not received yet count at their device time.
-pub fn effective_times(
-    events: &[IncidentEvent],
-    received: &BTreeMap<String, Timestamp>,
-) -> BTreeMap<Uuid, Timestamp> {
-    let mut times = BTreeMap::new();
-    let mut previous: Option<Timestamp> = None;
-    for event in fold_order(events) {
-        let receipt = received.get(&event.id.to_string()).copied();
-        let mut at = event.at;
-        if let Some(receipt) = receipt {
-            if at > receipt || previous.is_some_and(|p| at < p) {
-                at = receipt;
-            }
-        }
-        if let Some(p) = previous {
-            at = at.max(p);
-        }
-        previous = Some(at);
-        times.insert(event.id, at);
-    }
-    times
 }
 
 fn fold_with(

@@ -6,18 +6,20 @@
 
 mod incident;
 mod service;
+mod timing;
 
 use uuid::Uuid;
 
 use crate::model::Record;
 
 pub use incident::{
-    effective_times, fold_incident, fold_incident_accounted, fold_order, incident_action_name,
-    IncidentState, IncidentStatus,
+    fold_incident, fold_incident_accounted, incident_action_name, IncidentState, IncidentStatus,
 };
 pub use service::{
-    fold_service, fold_service_request, service_action_name, ServiceState, ServiceStatus,
+    fold_service, fold_service_request, fold_service_request_accounted, service_action_name,
+    ServiceState, ServiceStatus,
 };
+pub use timing::{effective_times, fold_order, TimedEvent};
 
 /// The user id the server writes its own workflow events as (automatic dispatch, 督办). No
 /// device can sign an event with it: devices may only add events in their own user's name.

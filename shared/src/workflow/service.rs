@@ -86,14 +86,24 @@ pub fn service_action_name(action: &ServiceAction) -> &'static str {
 }
 
 impl ServiceState {
-    /// Applies one event, or says why it is not legal here.
+    /// Applies one event at its own time, or says why it is not legal here.
     pub fn apply(&self, event: &ServiceEvent) -> Result<ServiceState, TransitionError> {
+        self.apply_at(event, event.at)
+    }
+
+    /// Applies one event, counting it at `at` (its accounted time, see
+    /// [`super::effective_times`]).
+    fn apply_at(
+        &self,
+        event: &ServiceEvent,
+        at: Timestamp,
+    ) -> Result<ServiceState, TransitionError> {
         use ServiceAction as A;
         use ServiceStatus as S;
         let mut next = self.clone();
         next.status = match (&event.action, self.status) {
             (A::Register, S::New) => {
-                next.registered_at = Some(event.at);
+                next.registered_at = Some(at);
                 next.responsible_id = Some(event.by);
                 S::Registered
             }
@@ -112,7 +122,7 @@ impl ServiceState {
             }
             (A::Complete { on_the_spot }, S::Registered | S::Transferred | S::Returned) => {
                 next.on_the_spot = *on_the_spot && self.status == S::Registered;
-                next.completed_at = Some(event.at);
+                next.completed_at = Some(at);
                 next.completed_by = Some(event.by);
                 S::Completed
             }
@@ -136,7 +146,20 @@ impl ServiceState {
 /// Folds a service request's events into its state; the due time starts as the record's
 /// (the item's limit at registration).
 pub fn fold_service_request(request: &ServiceRequest) -> ServiceState {
-    let mut state = fold_service(&request.events);
+    with_record_due(fold_with(&request.events, |e| e.at), request)
+}
+
+/// Folds a whole service request counting every event at its [`super::effective_times`]
+/// (the server's receipt times): the state the dashboards' on-time figures go by.
+pub fn fold_service_request_accounted(request: &ServiceRequest) -> ServiceState {
+    let times = super::effective_times(&request.events, &request.received);
+    let state = fold_with(&request.events, |e| {
+        times.get(&e.id).copied().unwrap_or(e.at)
+    });
+    with_record_due(state, request)
+}
+
+fn with_record_due(mut state: ServiceState, request: &ServiceRequest) -> ServiceState {
     if state.department_id.is_none() && state.due.is_none() {
         state.due = request.due;
     }
@@ -145,8 +168,10 @@ pub fn fold_service_request(request: &ServiceRequest) -> ServiceState {
 
 /// Folds a service request's events into its state.
 pub fn fold_service(events: &[ServiceEvent]) -> ServiceState {
-    let mut ordered: Vec<&ServiceEvent> = events.iter().collect();
-    ordered.sort_by_key(|e| (e.at, e.id));
+    fold_with(events, |e| e.at)
+}
+
+fn fold_with(events: &[ServiceEvent], time: impl Fn(&ServiceEvent) -> Timestamp) -> ServiceState {
     let initial = ServiceState {
         status: ServiceStatus::New,
         responsible_id: None,
@@ -159,14 +184,16 @@ pub fn fold_service(events: &[ServiceEvent]) -> ServiceState {
         satisfaction: None,
         ignored: Vec::new(),
     };
-    ordered
+    super::fold_order(events)
         .into_iter()
-        .fold(initial, |state, event| match state.apply(event) {
-            Ok(next) => next,
-            Err(_) => {
-                let mut same = state;
-                same.ignored.push(event.id);
-                same
+        .fold(initial, |state, event| {
+            match state.apply_at(event, time(event)) {
+                Ok(next) => next,
+                Err(_) => {
+                    let mut same = state;
+                    same.ignored.push(event.id);
+                    same
+                }
             }
         })
 }

@@ -274,6 +274,7 @@ fn service(
         materials_received: item.materials.clone(),
         due: Some(due),
         events,
+        received: Default::default(),
     })
 }
 

@@ -2,7 +2,7 @@
 //! the hydrated record whenever the document is stored.
 
 use gridwalk_shared::model::Record;
-use gridwalk_shared::workflow::{fold_incident_accounted, fold_service_request};
+use gridwalk_shared::workflow::{fold_incident_accounted, fold_service_request_accounted};
 use uuid::Uuid;
 
 /// Columns of `record_index`: the facts about a record that queries filter and count by.
@@ -70,7 +70,7 @@ pub fn index_row(record: &Record) -> IndexRow {
             row.satisfaction = state.satisfaction.as_ref().and_then(snake);
         }
         Record::ServiceRequest(s) => {
-            let state = fold_service_request(s);
+            let state = fold_service_request_accounted(s);
             row.status = Some(state.status.as_str().to_string());
             row.category = Some(s.item_id.to_string());
             row.actor = state.responsible_id;

@@ -1,10 +1,13 @@
 //! The server's own workflow events, written into a record's document as the deployment's
 //! server actor and checked by the same state machine and permission table as a device's:
 //! the dispatch by the routing rules when a new incident arrives, the receipt time of every
-//! event (deadlines are accounted with it), and the 督办 when an item goes overdue.
+//! event of an incident or a service request (deadlines and on-time figures are accounted
+//! with it), and the 督办 when an item goes overdue.
 
 use automerge::{ActorId, Automerge, ReadDoc};
-use gridwalk_shared::model::{Incident, IncidentAction, IncidentEvent, Record, ReferenceData};
+use gridwalk_shared::model::{
+    Incident, IncidentAction, IncidentEvent, Record, ReferenceData, ServiceRequest,
+};
 use gridwalk_shared::time::{new_id, Timestamp};
 use gridwalk_shared::validate::{validate_change, validate_record, Actor};
 use gridwalk_shared::workflow::{fold_incident, SYSTEM_USER};
@@ -97,6 +100,16 @@ fn with_additions(
     (next != *incident).then_some(next)
 }
 
+/// The request with the server's receipt time for every event it has none for; `None` when
+/// every event has one.
+fn service_receipts(request: &ServiceRequest, now: Timestamp) -> Option<ServiceRequest> {
+    let mut next = request.clone();
+    for event in &next.events {
+        next.received.entry(event.id.to_string()).or_insert(now);
+    }
+    (next != *request).then_some(next)
+}
+
 /// Adds the server's events to `record` held by `document`, as `server_actor`: validated
 /// like a device's change, written as one Automerge change. `Ok(None)`: nothing to add.
 pub fn add(
@@ -107,13 +120,18 @@ pub fn add(
     reference: &ReferenceData,
     now: Timestamp,
 ) -> Result<Option<ServerChange>, ServerEventError> {
-    let Record::Incident(incident) = record else {
+    let next = match record {
+        Record::Incident(incident) => {
+            with_additions(incident, &addition, reference, now).map(Record::Incident)
+        }
+        Record::ServiceRequest(request) => {
+            service_receipts(request, now).map(Record::ServiceRequest)
+        }
+        _ => None,
+    };
+    let Some(next) = next else {
         return Ok(None);
     };
-    let Some(next) = with_additions(incident, &addition, reference, now) else {
-        return Ok(None);
-    };
-    let next = Record::Incident(next);
     validate_record(&next, reference)?;
     validate_change(Some(record), &next, &Actor::system(), reference)?;
     let change = write_as_server(document, &next, server_actor)?;

@@ -844,6 +844,11 @@ export type ServiceRequest = {
 	due: Timestamp | null,
 	/**  Event list; the state is folded from it. */
 	events: ServiceEvent[],
+	/**
+	 *  When the server received each event (event id → server time), written by the server
+	 *  only; on-time figures are accounted with these ([`crate::workflow::effective_times`]).
+	 */
+	received?: { [key in string]: Timestamp },
 };
 
 /**  One walk-in service request in a list, with its folded state. */

@@ -49,6 +49,7 @@ impl Client {
                     action: ServiceAction::Register,
                     note: String::new(),
                 }],
+                received: Default::default(),
             }))
         })
     }
