@@ -2,6 +2,7 @@
 //! read in one pass by [`read`](self::read) module.
 
 mod read;
+pub mod chunks;
 
 use automerge::{AutoCommit, ScalarValue, Value, ROOT};
 use serde::{Deserialize, Serialize};
@@ -22,6 +23,9 @@ pub enum DocError {
         /// What did not fit.
         message: String,
     },
+    /// Bytes from outside refused before automerge saw them ([`chunks`]).
+    #[error("{0}")]
+    Chunks(#[from] chunks::ChunkError),
     /// Writing the record into the document failed.
     #[error("could not write the record: {0}")]
     Reconcile(#[from] autosurgeon::ReconcileError),
@@ -120,7 +124,21 @@ pub fn resolve_text(doc: &mut AutoCommit, field: &str, value: &str) -> Result<()
     Ok(())
 }
 
-/// Loads a document from saved bytes or a concatenation of changes.
+/// Loads a document from saved bytes or a concatenation of changes this side wrote itself.
 pub fn load(bytes: &[u8]) -> Result<AutoCommit, DocError> {
     Ok(AutoCommit::load(bytes)?)
+}
+
+/// Loads a document received from the other side, checked first ([`chunks::check_received`]).
+pub fn load_received(bytes: &[u8]) -> Result<AutoCommit, DocError> {
+    chunks::check_received(bytes)?;
+    load(bytes)
+}
+
+/// Merges bytes received from the other side into `doc` (`load_incremental`), checked first
+/// ([`chunks::check_received`]).
+pub fn merge_received(doc: &mut AutoCommit, bytes: &[u8]) -> Result<(), DocError> {
+    chunks::check_received(bytes)?;
+    doc.load_incremental(bytes)?;
+    Ok(())
 }
