@@ -58,7 +58,8 @@ fn real_changes_and_documents_pass() {
     let changes = document.get_changes(&[]);
     for change in &changes {
         let counted = chunks::check_change(change.raw_bytes()).unwrap();
-        assert!(counted.rows >= 1, "a change has operations");
+        assert_eq!(counted.changes, 1);
+        assert!(counted.ops >= 1, "a change has operations");
     }
     // Saved compressed (columns DEFLATE-d) and not, and as concatenated changes.
     let compressed = document.save();
@@ -66,10 +67,12 @@ fn real_changes_and_documents_pass() {
     assert!(compressed.len() < plain.len(), "save() compresses columns");
     let a = chunks::check_received(&compressed).unwrap();
     let b = chunks::check_received(&plain).unwrap();
-    assert_eq!(a.rows, b.rows, "the same rows either way");
-    assert!(a.rows >= 400, "two operations per member: {}", a.rows);
+    assert_eq!((a.changes, a.ops), (b.changes, b.ops), "the same rows either way");
+    assert_eq!(a.changes, 200, "one change per member, the first with the list");
+    assert_eq!(a.ops, 401, "the list, then two operations per member");
     let log: Vec<u8> = changes.iter().flat_map(|c| c.raw_bytes().to_vec()).collect();
-    chunks::check_received(&log).unwrap();
+    let c = chunks::check_received(&log).unwrap();
+    assert_eq!((c.changes, c.ops), (a.changes, a.ops));
     let mut loaded = doc::load_received(&compressed).unwrap();
     assert_eq!(loaded.get_heads(), document.get_heads());
     let mut merged = AutoCommit::new();
@@ -209,7 +212,7 @@ fn a_run_length_bomb_is_refused_before_automerge() {
     assert_eq!(
         chunks::check_change(&change_with_column(0x42, &small))
             .unwrap()
-            .rows,
+            .ops,
         10
     );
 }

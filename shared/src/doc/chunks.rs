@@ -69,8 +69,10 @@ impl ChunkError {
 pub struct Counted {
     /// Chunk bytes at their inflated size.
     pub bytes: usize,
-    /// Rows: per chunk the longest column's.
-    pub rows: u64,
+    /// Changes: one per change chunk, a document's as its change columns say.
+    pub changes: u64,
+    /// Operations, as the longest operation column says.
+    pub ops: u64,
 }
 
 /// Which chunks a walk accepts.
@@ -152,15 +154,15 @@ fn change_body(body: &[u8], counted: &mut Counted) -> Result<()> {
         input.prefixed()?;
     }
     let columns = input.columns()?;
-    let mut rows = 0;
+    let mut ops = 0;
     for (spec, len) in columns {
         let data = input.take(len)?;
         if spec & DEFLATE != 0 {
             return Err(ChunkError::Malformed("compressed columns in a change"));
         }
-        rows = rows.max(column_rows(spec, data)?);
+        ops = ops.max(column_rows(spec, data)?);
     }
-    add_rows(counted, rows)
+    add_rows(counted, 1, ops)
 }
 
 /// A document chunk's body: actors, heads, change and operation columns (possibly
@@ -177,8 +179,16 @@ fn document_body(body: &[u8], counted: &mut Counted) -> Result<()> {
     }
     let change_columns = input.columns()?;
     let op_columns = input.columns()?;
+    let changes = columns_rows(&mut input, &change_columns, counted)?;
+    let ops = columns_rows(&mut input, &op_columns, counted)?;
+    add_rows(counted, changes, ops)
+}
+
+/// The rows of the longest of `columns`, whose data `input` starts with, inflating
+/// compressed ones.
+fn columns_rows(input: &mut Input, columns: &[(u32, usize)], counted: &mut Counted) -> Result<u64> {
     let mut rows = 0;
-    for (spec, len) in change_columns.into_iter().chain(op_columns) {
+    for &(spec, len) in columns {
         let data = input.take(len)?;
         let column_rows = if spec & DEFLATE != 0 {
             let inflated = inflate(data, room(counted)?)?;
@@ -189,7 +199,7 @@ fn document_body(body: &[u8], counted: &mut Counted) -> Result<()> {
         };
         rows = rows.max(column_rows);
     }
-    add_rows(counted, rows)
+    Ok(rows)
 }
 
 /// The column spec's compression bit.
@@ -261,9 +271,10 @@ fn add_bytes(counted: &mut Counted, bytes: usize) -> Result<()> {
     Ok(())
 }
 
-fn add_rows(counted: &mut Counted, rows: u64) -> Result<()> {
-    counted.rows = counted.rows.saturating_add(rows);
-    if counted.rows > MAX_ROWS {
+fn add_rows(counted: &mut Counted, changes: u64, ops: u64) -> Result<()> {
+    counted.changes = counted.changes.saturating_add(changes);
+    counted.ops = counted.ops.saturating_add(ops);
+    if counted.ops > MAX_ROWS || counted.changes > MAX_ROWS {
         return Err(ChunkError::TooManyRows { limit: MAX_ROWS });
     }
     Ok(())
