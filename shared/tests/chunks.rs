@@ -9,6 +9,10 @@ use std::io::Write;
 use automerge::{transaction::Transactable, AutoCommit, ObjType, ROOT};
 use gridwalk_shared::doc::{self, chunks};
 
+fn check_change(bytes: &[u8]) -> Result<chunks::Counted, chunks::ChunkError> {
+    chunks::check_changes([bytes])
+}
+
 const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
 
 fn uleb(mut n: u64, out: &mut Vec<u8>) {
@@ -16,6 +20,19 @@ fn uleb(mut n: u64, out: &mut Vec<u8>) {
         let byte = (n & 0x7f) as u8;
         n >>= 7;
         if n == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// A non-negative number as signed LEB128.
+fn sleb(mut n: i64, out: &mut Vec<u8>) {
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 && byte & 0x40 == 0 {
             out.push(byte);
             return;
         }
@@ -57,10 +74,12 @@ fn real_changes_and_documents_pass() {
     let mut document = busy_document();
     let changes = document.get_changes(&[]);
     for change in &changes {
-        let counted = chunks::check_change(change.raw_bytes()).unwrap();
+        let counted = check_change(change.raw_bytes()).unwrap();
         assert_eq!(counted.changes, 1);
         assert!(counted.ops >= 1, "a change has operations");
     }
+    let all = chunks::check_changes(changes.iter().map(|c| c.raw_bytes())).unwrap();
+    assert_eq!((all.changes, all.ops), (200, 401));
     // Saved compressed (columns DEFLATE-d) and not, and as concatenated changes.
     let compressed = document.save();
     let plain = document.save_nocompress();
@@ -93,11 +112,11 @@ fn a_compressed_change_is_read_capped_and_refused_in_uploads() {
     let compressed = one.bytes().to_vec();
     assert_eq!(compressed[8], 2, "automerge wrote a compressed chunk");
     assert_eq!(
-        chunks::check_change(&compressed).unwrap_err(),
+        check_change(&compressed).unwrap_err(),
         chunks::ChunkError::Compressed
     );
     assert_eq!(
-        chunks::check_change(&compressed).unwrap_err().code(),
+        check_change(&compressed).unwrap_err().code(),
         "compressed_change"
     );
     let counted = chunks::check_received(&compressed).unwrap();
@@ -145,7 +164,7 @@ fn a_compressed_bomb_is_refused_before_automerge() {
     );
     // Documents are never part of an upload.
     assert_eq!(
-        chunks::check_change(&document).unwrap_err().code(),
+        check_change(&document).unwrap_err().code(),
         "unsupported_chunk"
     );
 }
@@ -172,28 +191,16 @@ fn change_with_column(spec: u64, column: &[u8]) -> Vec<u8> {
 fn a_run_length_bomb_is_refused_before_automerge() {
     // Action column (id 4, integer): one run of 2^40 times action 1, in seven bytes.
     let mut column = Vec::new();
-    let mut signed = Vec::new();
-    // 2^40 as signed LEB128 (positive: a run), the last group without the sign bit.
-    let mut n: i64 = 1 << 40;
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 && byte & 0x40 == 0 {
-            signed.push(byte);
-            break;
-        }
-        signed.push(byte | 0x80);
-    }
-    column.extend(&signed);
+    sleb(1 << 40, &mut column); // positive: a run
     uleb(1, &mut column);
     let bomb = change_with_column(0x42, &column);
-    let refused = chunks::check_change(&bomb).unwrap_err();
+    let refused = check_change(&bomb).unwrap_err();
     assert_eq!(refused.code(), "too_many_operations");
     // A null run and a boolean column of the same length are refused as well.
     let mut nulls = vec![0];
     uleb(1 << 40, &mut nulls);
     assert_eq!(
-        chunks::check_change(&change_with_column(0x42, &nulls))
+        check_change(&change_with_column(0x42, &nulls))
             .unwrap_err()
             .code(),
         "too_many_operations"
@@ -201,7 +208,19 @@ fn a_run_length_bomb_is_refused_before_automerge() {
     let mut booleans = Vec::new();
     uleb(1 << 40, &mut booleans);
     assert_eq!(
-        chunks::check_change(&change_with_column(0x34, &booleans))
+        check_change(&change_with_column(0x34, &booleans))
+            .unwrap_err()
+            .code(),
+        "too_many_operations"
+    );
+    // Many changes, each within the bound, are counted together.
+    let mut half = Vec::new();
+    sleb((chunks::MAX_ROWS / 2 + 1) as i64, &mut half);
+    uleb(1, &mut half);
+    let one = change_with_column(0x42, &half);
+    assert!(check_change(&one).is_ok());
+    assert_eq!(
+        chunks::check_changes([one.as_slice(), one.as_slice()])
             .unwrap_err()
             .code(),
         "too_many_operations"
@@ -210,7 +229,7 @@ fn a_run_length_bomb_is_refused_before_automerge() {
     let mut small = vec![10];
     uleb(1, &mut small);
     assert_eq!(
-        chunks::check_change(&change_with_column(0x42, &small))
+        check_change(&change_with_column(0x42, &small))
             .unwrap()
             .ops,
         10
@@ -231,11 +250,11 @@ fn stray_bytes_are_malformed() {
         // a length of more than 64 bits
         MAGIC.iter().copied().chain([0; 5]).chain([0xff; 11]).collect(),
     ] {
-        let refused = chunks::check_change(&bad).unwrap_err();
+        let refused = check_change(&bad).unwrap_err();
         assert_eq!(refused.code(), "malformed_change", "{bad:?}: {refused}");
     }
     // Two changes are not one.
-    assert!(chunks::check_change(&[change.clone(), change.clone()].concat()).is_err());
+    assert!(check_change(&[change.clone(), change.clone()].concat()).is_err());
     assert!(chunks::check_received(&[change.clone(), change].concat()).is_ok());
     assert_eq!(
         chunks::check_received(&chunk(3, &[])).unwrap_err().code(),

@@ -86,12 +86,15 @@ enum Accept {
 
 type Result<T> = std::result::Result<T, ChunkError>;
 
-/// Checks one uploaded change: exactly one uncompressed change chunk, within the limits.
-pub fn check_change(bytes: &[u8]) -> Result<Counted> {
+/// Checks the changes of one upload: each exactly one uncompressed change chunk, all
+/// together within the limits.
+pub fn check_changes<'a>(changes: impl IntoIterator<Item = &'a [u8]>) -> Result<Counted> {
     let mut counted = Counted::default();
-    let rest = chunk(bytes, Accept::Changes, &mut counted)?;
-    if !rest.is_empty() {
-        return Err(ChunkError::Malformed("bytes after the change"));
+    for bytes in changes {
+        let rest = chunk(bytes, Accept::Changes, &mut counted)?;
+        if !rest.is_empty() {
+            return Err(ChunkError::Malformed("bytes after the change"));
+        }
     }
     Ok(counted)
 }

@@ -142,7 +142,7 @@ fn reject(
     outbox::drop_doc(tx, id)?;
     let server_doc = match &rejection.server_copy {
         None => None,
-        Some(bytes) => match doc::load(bytes) {
+        Some(bytes) => match doc::load_received(bytes) {
             Ok(doc) => Some(doc),
             Err(e) => {
                 tracing::warn!(doc = %id, error = %e, "server copy does not load");
@@ -234,7 +234,7 @@ fn apply_download(
         scope: download.scope,
         doc: AutoCommit::new(),
     });
-    if let Err(e) = stored.doc.load_incremental(&download.data) {
+    if let Err(e) = doc::merge_received(&mut stored.doc, &download.data) {
         tracing::warn!(doc = %download.doc_id, error = %e, "download does not load");
         return Ok(false);
     }
