@@ -27,7 +27,7 @@ pub use server_events::{
     add as add_server_events, after_upload, write_as_server, Addition, ServerChange,
     ServerEventError,
 };
-pub use upload::{check_upload, stored_write, Receipt, Refusal};
+pub use upload::{check_upload, precheck, stored_write, Receipt, Refusal};
 
 use crate::error::AppError;
 use crate::store::{DeviceAuth, DocWrite, Store, StoredDoc, Visibility};
@@ -138,7 +138,7 @@ pub async fn sync<S: Store>(
     store: &S,
     engine: &Engine<'_>,
     device: &DeviceAuth,
-    request: SyncRequest,
+    mut request: SyncRequest,
 ) -> Result<SyncResponse, AppError> {
     let Engine {
         locks,
@@ -161,7 +161,25 @@ pub async fn sync<S: Store>(
     let actor = actor(device);
     let visible = visibility(&actor, &reference);
 
-    let ids: Vec<Uuid> = request.docs.iter().map(|d| d.doc_id).collect();
+    // Cheap checks first, off the async threads: only what passes is locked and loaded.
+    let uploads = std::mem::take(&mut request.docs);
+    let (uploads, mut rejected) = {
+        let (actor, reference) = (actor, reference.clone());
+        in_check_slot(checks, move || precheck_all(uploads, &actor, &reference)).await?
+    };
+    if !rejected.is_empty() {
+        let ids = rejected.iter().map(|r| r.doc_id).collect();
+        let held = store.load_docs(ids).await?;
+        for rejection in &mut rejected {
+            rejection.server_copy = held
+                .iter()
+                .find(|d| d.doc_id == rejection.doc_id)
+                .filter(|d| may_read(&actor, d.scope, d.department, &reference))
+                .map(|d| ByteBuf::from(d.snapshot.clone()));
+        }
+    }
+
+    let ids: Vec<Uuid> = uploads.iter().map(|d| d.doc_id).collect();
     let guards = locks.lock(ids.iter().copied()).await;
     let stored: HashMap<Uuid, StoredDoc> = store
         .load_docs(ids)
@@ -169,32 +187,19 @@ pub async fn sync<S: Store>(
         .into_iter()
         .map(|d| (d.doc_id, d))
         .collect();
-    let (writes, accepted, rejected) = {
-        let _slot = checks.0.acquire().await.map_err(|_| {
-            AppError::new(
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                "shutting_down",
-                "the server is shutting down",
-            )
-        })?;
+    let (writes, accepted, refused) = {
         let reference = reference.clone();
         let receipt = Receipt {
             server_actor: store.server_actor(),
             now: Timestamp::from(chrono::Utc::now()),
             recovering,
         };
-        tokio::task::spawn_blocking(move || {
-            check_all(&request.docs, &stored, &actor, &reference, receipt)
+        in_check_slot(checks, move || {
+            check_all(&uploads, &stored, &actor, &reference, receipt)
         })
-        .await
-        .map_err(|e| {
-            AppError::new(
-                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                format!("sync check failed: {e}"),
-            )
-        })?
+        .await?
     };
+    rejected.extend(refused);
     let stored_count = writes.len();
     // Also with nothing to store: the commit records the device's last sync (admin web).
     let changed = crate::live::Changed::of(&writes);
@@ -202,23 +207,43 @@ pub async fn sync<S: Store>(
     live.notify(changed);
     drop(guards);
 
+    // One byte budget for the answer's documents: server copies, the page, whole documents.
+    let mut bytes = limits.bytes;
+    let mut trimmed = false;
+    for rejection in &mut rejected {
+        let size = rejection.server_copy.as_ref().map_or(0, |c| c.len());
+        match bytes.checked_sub(size) {
+            Some(left) => bytes = left,
+            // Left out for room: the device asks for it whole in the next round.
+            None => {
+                rejection.server_copy = None;
+                trimmed = true;
+            }
+        }
+    }
     let page = download::next_page(
         store,
         visible.clone(),
         device.device_id,
         request.cursor,
         limits,
+        bytes,
     )
     .await?;
     let mut docs = page.docs;
+    let mut more = page.more || trimmed;
     if !request.want_full.is_empty() {
-        let wanted = store.load_docs(request.want_full).await?;
-        docs.extend(
-            wanted
-                .into_iter()
-                .filter(|d| may_read(&actor, d.scope, d.department, &reference))
-                .map(download::whole),
-        );
+        let spent: usize = docs.iter().map(|d| d.data.len()).sum();
+        let (wanted, left) = download::wanted(
+            store,
+            std::mem::take(&mut request.want_full),
+            bytes.saturating_sub(spent),
+            docs.is_empty(),
+            |d| may_read(&actor, d.scope, d.department, &reference),
+        )
+        .await?;
+        docs.extend(wanted);
+        more |= left;
     }
     tracing::info!(
         device = %device.device_id,
@@ -234,14 +259,66 @@ pub async fn sync<S: Store>(
         rejected,
         docs,
         cursor: page.cursor,
-        more: page.more,
+        more,
         reference: (request.reference_version < reference.version).then(|| (*reference).clone()),
     })
 }
 
 type Checked = (Vec<DocWrite>, Vec<Uuid>, Vec<Rejection>);
 
-/// Checks every upload on its own; a refusal affects only its document.
+/// Runs `work` on a blocking thread once a check slot is free.
+async fn in_check_slot<T: Send + 'static>(
+    checks: &CheckSlots,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    let _slot = checks.0.acquire().await.map_err(|_| {
+        AppError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "shutting_down",
+            "the server is shutting down",
+        )
+    })?;
+    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        AppError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("sync check failed: {e}"),
+        )
+    })
+}
+
+/// Splits the uploads into those that pass [`precheck`] and refusals (without server copies
+/// yet); a document that appears twice is refused the second time.
+fn precheck_all(
+    uploads: Vec<wire::DocUpload>,
+    actor: &Actor,
+    reference: &ReferenceData,
+) -> (Vec<wire::DocUpload>, Vec<Rejection>) {
+    let mut seen = HashSet::new();
+    let (mut passed, mut rejected) = (Vec::new(), Vec::new());
+    for upload in uploads {
+        let checked = if seen.insert(upload.doc_id) {
+            precheck(&upload, actor, reference)
+        } else {
+            Err(Refusal {
+                code: "duplicate_doc".into(),
+                reason: "the document appears twice in one request".into(),
+            })
+        };
+        match checked {
+            Ok(()) => passed.push(upload),
+            Err(refusal) => rejected.push(Rejection {
+                doc_id: upload.doc_id,
+                code: refusal.code,
+                reason: refusal.reason,
+                server_copy: None,
+            }),
+        }
+    }
+    (passed, rejected)
+}
+
+/// Checks every prechecked upload on its own; a refusal affects only its document.
 fn check_all(
     uploads: &[wire::DocUpload],
     stored: &HashMap<Uuid, StoredDoc>,
@@ -249,19 +326,10 @@ fn check_all(
     reference: &Arc<ReferenceData>,
     receipt: Receipt,
 ) -> Checked {
-    let mut seen = HashSet::new();
     let (mut writes, mut accepted, mut rejected) = (Vec::new(), Vec::new(), Vec::new());
     for upload in uploads {
         let existing = stored.get(&upload.doc_id);
-        let result = if seen.insert(upload.doc_id) {
-            check_upload(existing, upload, actor, reference, receipt)
-        } else {
-            Err(Refusal {
-                code: "duplicate_doc".into(),
-                reason: "the document appears twice in one request".into(),
-            })
-        };
-        match result {
+        match upload::check_prechecked(existing, upload, actor, reference, receipt) {
             Ok(write) => {
                 accepted.push(upload.doc_id);
                 writes.extend(write);

@@ -4,7 +4,7 @@
 //! (compressed and run-length bombs) before automerge parses a byte of it.
 
 use automerge::{Automerge, Change, ReadDoc};
-use gridwalk_shared::model::{Record, ReferenceData};
+use gridwalk_shared::model::{Record, ReferenceData, Role};
 use gridwalk_shared::time::Timestamp;
 use gridwalk_shared::doc::chunks;
 use gridwalk_shared::validate::{
@@ -71,6 +71,42 @@ pub fn check_upload(
     reference: &ReferenceData,
     receipt: Receipt,
 ) -> Result<Option<DocWrite>, Refusal> {
+    precheck(upload, actor, reference)?;
+    check_prechecked(stored, upload, actor, reference, receipt)
+}
+
+/// What is checked before the document is locked or loaded: the declared scope is the
+/// caller's (departments write only what is routed to them: that needs the stored copy),
+/// the upload fits the document budget, and every change is an uncompressed change chunk
+/// within the chunk limits.
+pub fn precheck(upload: &DocUpload, actor: &Actor, reference: &ReferenceData) -> Result<(), Refusal> {
+    let writable = actor.is_system()
+        || actor.role == Role::Department
+        || reference.is_within(upload.scope, actor.scope_id);
+    if !writable {
+        return Err(refuse(
+            "out_of_scope",
+            format!(
+                "{} {} is outside your scope",
+                upload.kind.as_str(),
+                upload.doc_id
+            ),
+        ));
+    }
+    let bytes = upload.changes.iter().map(|c| c.len()).sum();
+    budget::check_upload(upload.changes.len(), bytes)?;
+    chunks::check_changes(upload.changes.iter().map(|c| c.as_slice()))?;
+    Ok(())
+}
+
+/// [`check_upload`] after [`precheck`] passed.
+pub(super) fn check_prechecked(
+    stored: Option<&StoredDoc>,
+    upload: &DocUpload,
+    actor: &Actor,
+    reference: &ReferenceData,
+    receipt: Receipt,
+) -> Result<Option<DocWrite>, Refusal> {
     if let Some(stored) = stored {
         if stored.kind != upload.kind {
             return Err(refuse("immutable_field", "a record's kind cannot change"));
@@ -79,9 +115,6 @@ pub fn check_upload(
             return Err(refuse("immutable_field", "a record's scope cannot change"));
         }
     }
-    let bytes = upload.changes.iter().map(|c| c.len()).sum();
-    budget::check_upload(upload.changes.len(), bytes)?;
-    chunks::check_changes(upload.changes.iter().map(|c| c.as_slice()))?;
     let changes = upload
         .changes
         .iter()
