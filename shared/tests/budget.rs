@@ -171,13 +171,20 @@ fn long_lists_are_refused() {
 
 #[test]
 fn uploads_and_documents_over_their_caps_are_refused() {
-    budget::check_upload(budget::MAX_CHANGES_PER_DOC, budget::MAX_UPLOAD_BYTES_PER_DOC).unwrap();
+    budget::check_upload(
+        budget::MAX_CHANGES_PER_DOC,
+        budget::MAX_UPLOAD_BYTES_PER_DOC,
+    )
+    .unwrap();
     assert_eq!(
         code(budget::check_upload(budget::MAX_CHANGES_PER_DOC + 1, 0)),
         "too_many_changes"
     );
     assert_eq!(
-        code(budget::check_upload(1, budget::MAX_UPLOAD_BYTES_PER_DOC + 1)),
+        code(budget::check_upload(
+            1,
+            budget::MAX_UPLOAD_BYTES_PER_DOC + 1
+        )),
         "document_too_large"
     );
     assert_eq!(

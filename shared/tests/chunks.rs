@@ -51,8 +51,7 @@ fn chunk(kind: u8, body: &[u8]) -> Vec<u8> {
 }
 
 fn deflate(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder =
-        flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    let mut encoder = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
     encoder.write_all(bytes).unwrap();
     encoder.finish().unwrap()
 }
@@ -86,10 +85,20 @@ fn real_changes_and_documents_pass() {
     assert!(compressed.len() < plain.len(), "save() compresses columns");
     let a = chunks::check_received(&compressed).unwrap();
     let b = chunks::check_received(&plain).unwrap();
-    assert_eq!((a.changes, a.ops), (b.changes, b.ops), "the same rows either way");
-    assert_eq!(a.changes, 200, "one change per member, the first with the list");
+    assert_eq!(
+        (a.changes, a.ops),
+        (b.changes, b.ops),
+        "the same rows either way"
+    );
+    assert_eq!(
+        a.changes, 200,
+        "one change per member, the first with the list"
+    );
     assert_eq!(a.ops, 401, "the list, then two operations per member");
-    let log: Vec<u8> = changes.iter().flat_map(|c| c.raw_bytes().to_vec()).collect();
+    let log: Vec<u8> = changes
+        .iter()
+        .flat_map(|c| c.raw_bytes().to_vec())
+        .collect();
     let c = chunks::check_received(&log).unwrap();
     assert_eq!((c.changes, c.ops), (a.changes, a.ops));
     let mut loaded = doc::load_received(&compressed).unwrap();
@@ -229,9 +238,7 @@ fn a_run_length_bomb_is_refused_before_automerge() {
     let mut small = vec![10];
     uleb(1, &mut small);
     assert_eq!(
-        check_change(&change_with_column(0x42, &small))
-            .unwrap()
-            .ops,
+        check_change(&change_with_column(0x42, &small)).unwrap().ops,
         10
     );
 }
@@ -246,9 +253,18 @@ fn stray_bytes_are_malformed() {
         change[..change.len() - 1].to_vec(),
         [change.clone(), vec![0]].concat(),
         // a length past the end
-        chunk(1, &[])[..9].iter().copied().chain([0xff, 0x7f]).collect(),
+        chunk(1, &[])[..9]
+            .iter()
+            .copied()
+            .chain([0xff, 0x7f])
+            .collect(),
         // a length of more than 64 bits
-        MAGIC.iter().copied().chain([0; 5]).chain([0xff; 11]).collect(),
+        MAGIC
+            .iter()
+            .copied()
+            .chain([0; 5])
+            .chain([0xff; 11])
+            .collect(),
     ] {
         let refused = check_change(&bad).unwrap_err();
         assert_eq!(refused.code(), "malformed_change", "{bad:?}: {refused}");

@@ -141,7 +141,12 @@ async fn contract<S: Store>(store: S) {
         department: None,
     };
     let page = store
-        .log_page(grid_a_only.clone(), device.device_id, 0, PageSize::rows(100))
+        .log_page(
+            grid_a_only.clone(),
+            device.device_id,
+            0,
+            PageSize::rows(100),
+        )
         .await
         .unwrap();
     assert_eq!(page.rows.len(), 2, "d1's two changes from the other device");
@@ -167,7 +172,12 @@ async fn contract<S: Store>(store: S) {
         department: Some(dept),
     };
     let page = store
-        .log_page(by_department.clone(), device.device_id, 0, PageSize::rows(100))
+        .log_page(
+            by_department.clone(),
+            device.device_id,
+            0,
+            PageSize::rows(100),
+        )
         .await
         .unwrap();
     assert_eq!(page.rows.len(), 1);
@@ -178,11 +188,19 @@ async fn contract<S: Store>(store: S) {
         units: vec![grid_a, grid_b],
         department: None,
     };
-    let all = store.snapshot_page(both.clone(), None, PageSize::rows(10)).await.unwrap().docs;
+    let all = store
+        .snapshot_page(both.clone(), None, PageSize::rows(10))
+        .await
+        .unwrap()
+        .docs;
     let mut ids = vec![d1.doc_id, d2.doc_id];
     ids.sort();
     assert_eq!(all.iter().map(|d| d.doc_id).collect::<Vec<_>>(), ids);
-    let rest = store.snapshot_page(both, Some(ids[0]), PageSize::rows(10)).await.unwrap().docs;
+    let rest = store
+        .snapshot_page(both, Some(ids[0]), PageSize::rows(10))
+        .await
+        .unwrap()
+        .docs;
     assert_eq!(
         rest.iter().map(|d| d.doc_id).collect::<Vec<_>>(),
         vec![ids[1]]
@@ -222,7 +240,12 @@ async fn contract<S: Store>(store: S) {
     }
     assert_eq!(store.top_seq().await.unwrap(), before + 40 * 3);
     let page = store
-        .log_page(both_grids(grid_a, grid_b), device.device_id, before, PageSize::rows(1000))
+        .log_page(
+            both_grids(grid_a, grid_b),
+            device.device_id,
+            before,
+            PageSize::rows(1000),
+        )
         .await
         .unwrap();
     assert_eq!(page.rows.len(), 120);
@@ -251,7 +274,10 @@ async fn contract<S: Store>(store: S) {
     let mut paged = Vec::new();
     loop {
         // each snapshot here is 2 or 3 bytes: a budget of 7 holds two or three
-        let size = PageSize { rows: 1000, bytes: 7 };
+        let size = PageSize {
+            rows: 1000,
+            bytes: 7,
+        };
         let page = store
             .snapshot_page(visible.clone(), after, size)
             .await
@@ -270,7 +296,14 @@ async fn contract<S: Store>(store: S) {
     );
     assert!(total > 7 * 10, "many pages");
     let one = store
-        .snapshot_page(visible, None, PageSize { rows: 1000, bytes: 0 })
+        .snapshot_page(
+            visible,
+            None,
+            PageSize {
+                rows: 1000,
+                bytes: 0,
+            },
+        )
         .await
         .unwrap();
     assert_eq!((one.docs.len(), one.full), (1, true));

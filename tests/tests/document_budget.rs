@@ -69,8 +69,7 @@ fn chunk(kind: u8, body: &[u8]) -> Vec<u8> {
 
 /// A compressed change chunk inflating to 256 MiB.
 fn compressed_bomb() -> Vec<u8> {
-    let mut encoder =
-        flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    let mut encoder = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
     let zeros = vec![0u8; 1 << 20];
     for _ in 0..256 {
         encoder.write_all(&zeros).unwrap();
@@ -151,8 +150,14 @@ async fn hostile_documents_are_refused_one_by_one_and_the_grid_keeps_syncing() {
     let good = inc(0, "");
     let mut cases: Vec<(&str, DocUpload)> = vec![
         // Refused before a byte is inflated (devices read received ones capped).
-        ("compressed_change", raw_upload(&inc(0, ""), compressed_bomb())),
-        ("too_many_operations", raw_upload(&inc(0, ""), run_length_bomb())),
+        (
+            "compressed_change",
+            raw_upload(&inc(0, ""), compressed_bomb()),
+        ),
+        (
+            "too_many_operations",
+            raw_upload(&inc(0, ""), run_length_bomb()),
+        ),
     ];
     // A real compressed change: devices send changes uncompressed.
     let many = inc(40, "楼道里的杂物还没有清理，居民反映强烈，请尽快处理。");
@@ -254,9 +259,12 @@ async fn deployment_building(device: &RawDevice, grid: Uuid) -> Uuid {
 async fn pages_are_cut_by_bytes_and_a_large_document_still_arrives() {
     const PAGE: usize = 100_000;
     let deployment = Deployment::seeded().unwrap();
-    let server =
-        Server::start_with(&deployment.data(), "127.0.0.1:0", &["--page-bytes", "100000"])
-            .unwrap();
+    let server = Server::start_with(
+        &deployment.data(),
+        "127.0.0.1:0",
+        &["--page-bytes", "100000"],
+    )
+    .unwrap();
     let writer = enrolled(&deployment, &server, "worker1").await;
     let reader = enrolled(&deployment, &server, "worker1b").await;
     let (cursor, _) = pull_ids(&reader, None).await;
@@ -315,6 +323,10 @@ async fn pages_are_cut_by_bytes_and_a_large_document_still_arrives() {
     }
     assert!(pages >= 6, "{pages} pages");
     assert!(expected.is_subset(&seen));
-    assert_eq!(seen.len(), 300 + expected.len(), "the grid's households too");
+    assert_eq!(
+        seen.len(),
+        300 + expected.len(),
+        "the grid's households too"
+    );
     assert!(server.healthy());
 }

@@ -60,7 +60,9 @@ fn list(field: &str, len: usize, max: usize) -> Result {
 
 fn tags(field: &str, values: &[String]) -> Result {
     list(field, values.len(), MAX_TAGS)?;
-    values.iter().try_for_each(|t| text(field, t, MAX_SHORT_TEXT))
+    values
+        .iter()
+        .try_for_each(|t| text(field, t, MAX_SHORT_TEXT))
 }
 
 /// Checks `record` against the budget: text lengths and list lengths.
@@ -72,7 +74,11 @@ pub fn check_record(record: &Record) -> Result {
         Record::ServiceRequest(s) => service_request(s),
         Record::WorkLog(w) => work_log(w),
     }?;
-    list("photos and recordings", record.blob_refs().len(), MAX_BLOBS_PER_RECORD)
+    list(
+        "photos and recordings",
+        record.blob_refs().len(),
+        MAX_BLOBS_PER_RECORD,
+    )
 }
 
 fn household(h: &Household) -> Result {

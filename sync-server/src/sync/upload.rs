@@ -4,9 +4,9 @@
 //! (compressed and run-length bombs) before automerge parses a byte of it.
 
 use automerge::{Automerge, Change, ReadDoc};
+use gridwalk_shared::doc::chunks;
 use gridwalk_shared::model::{Record, ReferenceData, Role};
 use gridwalk_shared::time::Timestamp;
-use gridwalk_shared::doc::chunks;
 use gridwalk_shared::validate::{
     budget, validate_change, validate_record, validate_recovered, Actor, ValidationError,
 };
@@ -79,7 +79,11 @@ pub fn check_upload(
 /// caller's (departments write only what is routed to them: that needs the stored copy),
 /// the upload fits the document budget, and every change is an uncompressed change chunk
 /// within the chunk limits.
-pub fn precheck(upload: &DocUpload, actor: &Actor, reference: &ReferenceData) -> Result<(), Refusal> {
+pub fn precheck(
+    upload: &DocUpload,
+    actor: &Actor,
+    reference: &ReferenceData,
+) -> Result<(), Refusal> {
     let writable = actor.is_system()
         || actor.role == Role::Department
         || reference.is_within(upload.scope, actor.scope_id);
@@ -195,13 +199,7 @@ pub(super) fn check_prechecked(
     );
     let server_changes: Vec<_> = server_change.into_iter().collect();
     let changes_after = changes_after + server_changes.len() as u64;
-    let write = stored_write(
-        document,
-        record,
-        changes,
-        server_changes,
-        stored.is_some(),
-    );
+    let write = stored_write(document, record, changes, server_changes, stored.is_some());
     budget::check_document(changes_after, write.doc.snapshot.len())?;
     Ok(Some(write))
 }

@@ -18,8 +18,7 @@ use super::fixture::*;
 
 /// A compressed change chunk (type 2) that inflates to 64 MiB of zeros.
 fn bomb() -> Vec<u8> {
-    let mut encoder =
-        flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    let mut encoder = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
     encoder.write_all(&vec![0u8; 64 << 20]).unwrap();
     let deflated = encoder.finish().unwrap();
     let mut chunk = vec![0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 2];
