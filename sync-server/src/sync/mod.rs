@@ -181,25 +181,33 @@ pub async fn sync<S: Store>(
 
     let ids: Vec<Uuid> = uploads.iter().map(|d| d.doc_id).collect();
     let guards = locks.lock(ids.iter().copied()).await;
-    let stored: HashMap<Uuid, StoredDoc> = store
-        .load_docs(ids)
-        .await?
-        .into_iter()
-        .map(|d| (d.doc_id, d))
-        .collect();
-    let (writes, accepted, refused) = {
-        let reference = reference.clone();
-        let receipt = Receipt {
-            server_actor: store.server_actor(),
-            now: Timestamp::from(chrono::Utc::now()),
-            recovering,
-        };
-        in_check_slot(checks, move || {
-            check_all(&uploads, &stored, &actor, &reference, receipt)
-        })
-        .await?
+    let stored: Arc<HashMap<Uuid, StoredDoc>> = Arc::new(
+        store
+            .load_docs(ids)
+            .await?
+            .into_iter()
+            .map(|d| (d.doc_id, d))
+            .collect(),
+    );
+    let receipt = Receipt {
+        server_actor: store.server_actor(),
+        now: Timestamp::from(chrono::Utc::now()),
+        recovering,
     };
-    rejected.extend(refused);
+    // Checked a turn at a time, each turn queueing for a slot anew: a heavy round shares the
+    // cores with the rounds that arrive while it is checked instead of holding them.
+    let (mut writes, mut accepted) = (Vec::new(), Vec::new());
+    let uploads = Arc::new(uploads);
+    for turn in turns(&uploads) {
+        let (uploads, stored, reference) = (uploads.clone(), stored.clone(), reference.clone());
+        let (w, a, r) = in_check_slot(checks, move || {
+            check_all(&uploads[turn], &stored, &actor, &reference, receipt)
+        })
+        .await?;
+        writes.extend(w);
+        accepted.extend(a);
+        rejected.extend(r);
+    }
     let stored_count = writes.len();
     // Also with nothing to store: the commit records the device's last sync (admin web).
     let changed = crate::live::Changed::of(&writes);
@@ -265,6 +273,30 @@ pub async fn sync<S: Store>(
 }
 
 type Checked = (Vec<DocWrite>, Vec<Uuid>, Vec<Rejection>);
+
+/// Change bytes checked in one turn at most (a document is never split).
+const TURN_BYTES: usize = 256 * 1024;
+/// Documents checked in one turn at most.
+const TURN_DOCS: usize = 32;
+
+/// `uploads` cut into consecutive turns of at most [`TURN_DOCS`] documents and, unless one
+/// document alone is larger, [`TURN_BYTES`] change bytes.
+fn turns(uploads: &[wire::DocUpload]) -> Vec<std::ops::Range<usize>> {
+    let mut turns = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, upload) in uploads.iter().enumerate() {
+        let size: usize = upload.changes.iter().map(|c| c.len()).sum();
+        if i > start && (i - start >= TURN_DOCS || bytes + size > TURN_BYTES) {
+            turns.push(start..i);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+    }
+    if start < uploads.len() {
+        turns.push(start..uploads.len());
+    }
+    turns
+}
 
 /// Runs `work` on a blocking thread once a check slot is free.
 async fn in_check_slot<T: Send + 'static>(
@@ -348,4 +380,31 @@ fn check_all(
         }
     }
     (writes, accepted, rejected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gridwalk_shared::RecordKind;
+
+    fn upload(bytes: usize) -> wire::DocUpload {
+        wire::DocUpload {
+            doc_id: Uuid::now_v7(),
+            kind: RecordKind::Incident,
+            scope: Uuid::now_v7(),
+            changes: vec![ByteBuf::from(vec![0; bytes])],
+        }
+    }
+
+    #[test]
+    fn turns_are_bounded_by_documents_and_bytes() {
+        let small: Vec<_> = (0..70).map(|_| upload(10)).collect();
+        assert_eq!(turns(&small), vec![0..32, 32..64, 64..70]);
+        let big: Vec<_> = [100_000, 100_000, 100_000, 300_000, 1]
+            .into_iter()
+            .map(upload)
+            .collect();
+        assert_eq!(turns(&big), vec![0..2, 2..3, 3..4, 4..5]);
+        assert!(turns(&[]).is_empty());
+    }
 }
