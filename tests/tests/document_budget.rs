@@ -306,6 +306,58 @@ async fn pages_are_cut_by_bytes_and_a_large_document_still_arrives() {
     let expected: HashSet<Uuid> = uploaded.iter().map(Record::id).collect();
     assert_eq!(seen, expected);
 
+    // Refused documents' server copies share the budget: those left out are sent whole on
+    // request, a page at a time.
+    let refusing = uploaded.clone();
+    let compressed = |record: &Record| {
+        let mut document = doc::create(record).unwrap();
+        let mut change = document.get_changes(&[])[0].clone();
+        raw_upload(record, change.bytes().to_vec())
+    };
+    let reply = writer
+        .sync(&request(
+            refusing.iter().map(compressed).collect(),
+            cursor,
+            0,
+        ))
+        .await
+        .unwrap();
+    let body = reply.body.unwrap();
+    assert_eq!(body.rejected.len(), refusing.len());
+    assert!(body.rejected.iter().all(|r| r.code == "compressed_change"));
+    let copies: usize = body
+        .rejected
+        .iter()
+        .filter_map(|r| r.server_copy.as_ref().map(|c| c.len()))
+        .sum();
+    assert!(copies > 0 && copies <= PAGE, "{copies} bytes of copies");
+    let left_out: Vec<Uuid> = body
+        .rejected
+        .iter()
+        .filter(|r| r.server_copy.is_none())
+        .map(|r| r.doc_id)
+        .collect();
+    let large = refusing.last().unwrap().id();
+    assert!(left_out.contains(&large), "480 KB do not fit in 100 KB");
+    assert!(
+        left_out.len() < refusing.len() - 1,
+        "the small ones fit in part"
+    );
+    assert!(body.more, "the device is told to come back");
+    let (mut asked, mut got) = (left_out.clone(), HashSet::new());
+    while !asked.is_empty() {
+        let mut ask = request(vec![], Some(body.cursor), 0);
+        ask.want_full = asked.clone();
+        let answer = writer.sync(&ask).await.unwrap().body.unwrap();
+        let bytes: usize = answer.docs.iter().map(|d| d.data.len()).sum();
+        assert!(bytes <= PAGE || answer.docs.len() == 1);
+        assert!(!answer.docs.is_empty());
+        got.extend(answer.docs.iter().map(|d| d.doc_id));
+        asked.retain(|id| !got.contains(id));
+        assert_eq!(answer.more, !asked.is_empty());
+    }
+    assert_eq!(got, left_out.into_iter().collect());
+
     // A fresh device's snapshot pages are cut the same way and bring everything.
     let fresh = enrolled(&deployment, &server, "worker1b").await;
     let (mut cursor, mut seen, mut pages) = (None, HashSet::new(), 0);

@@ -167,68 +167,70 @@ pub async fn sync<S: Store>(
         let (actor, reference) = (actor, reference.clone());
         in_check_slot(checks, move || precheck_all(uploads, &actor, &reference)).await?
     };
-    if !rejected.is_empty() {
-        let ids = rejected.iter().map(|r| r.doc_id).collect();
-        let held = store.load_docs(ids).await?;
-        for rejection in &mut rejected {
-            rejection.server_copy = held
+    // One byte budget for the answer's documents: server copies, the page, whole documents.
+    let mut copies = Copies {
+        bytes: limits.bytes,
+        trimmed: false,
+    };
+    for refused in rejected.chunks_mut(TURN_DOCS) {
+        if copies.bytes == 0 {
+            copies.trimmed = true;
+            break;
+        }
+        let held = store
+            .load_docs(refused.iter().map(|r| r.doc_id).collect())
+            .await?;
+        for rejection in refused.iter_mut() {
+            let copy = held
                 .iter()
                 .find(|d| d.doc_id == rejection.doc_id)
                 .filter(|d| may_read(&actor, d.scope, d.department, &reference))
                 .map(|d| ByteBuf::from(d.snapshot.clone()));
+            rejection.server_copy = copy;
+            copies.fit(rejection);
         }
     }
 
     let ids: Vec<Uuid> = uploads.iter().map(|d| d.doc_id).collect();
     let guards = locks.lock(ids.iter().copied()).await;
-    let stored: Arc<HashMap<Uuid, StoredDoc>> = Arc::new(
-        store
-            .load_docs(ids)
-            .await?
-            .into_iter()
-            .map(|d| (d.doc_id, d))
-            .collect(),
-    );
     let receipt = Receipt {
         server_actor: store.server_actor(),
         now: Timestamp::from(chrono::Utc::now()),
         recovering,
     };
-    // Checked a turn at a time, each turn queueing for a slot anew: a heavy round shares the
-    // cores with the rounds that arrive while it is checked instead of holding them.
-    let (mut writes, mut accepted) = (Vec::new(), Vec::new());
+    // Checked a turn at a time, each turn loading its documents and queueing for a slot anew:
+    // a heavy round shares the cores with the rounds that arrive while it is checked, and
+    // holds at most a turn's stored documents and [`COMMIT_BYTES`] of writes at once.
+    let (mut writes, mut accepted, mut stored_count) = (Vec::new(), Vec::new(), 0);
     let uploads = Arc::new(uploads);
     for turn in turns(&uploads) {
-        let (uploads, stored, reference) = (uploads.clone(), stored.clone(), reference.clone());
-        let (w, a, r) = in_check_slot(checks, move || {
+        let ids = uploads[turn.clone()].iter().map(|u| u.doc_id).collect();
+        let stored: HashMap<Uuid, StoredDoc> = store
+            .load_docs(ids)
+            .await?
+            .into_iter()
+            .map(|d| (d.doc_id, d))
+            .collect();
+        let (uploads, reference) = (uploads.clone(), reference.clone());
+        let (w, a, mut r) = in_check_slot(checks, move || {
             check_all(&uploads[turn], &stored, &actor, &reference, receipt)
         })
         .await?;
+        r.iter_mut().for_each(|rejection| copies.fit(rejection));
         writes.extend(w);
         accepted.extend(a);
         rejected.extend(r);
-    }
-    let stored_count = writes.len();
-    // Also with nothing to store: the commit records the device's last sync (admin web).
-    let changed = crate::live::Changed::of(&writes);
-    store.commit(device.device_id, writes).await?;
-    live.notify(changed);
-    drop(guards);
-
-    // One byte budget for the answer's documents: server copies, the page, whole documents.
-    let mut bytes = limits.bytes;
-    let mut trimmed = false;
-    for rejection in &mut rejected {
-        let size = rejection.server_copy.as_ref().map_or(0, |c| c.len());
-        match bytes.checked_sub(size) {
-            Some(left) => bytes = left,
-            // Left out for room: the device asks for it whole in the next round.
-            None => {
-                rejection.server_copy = None;
-                trimmed = true;
-            }
+        if write_bytes(&writes) > COMMIT_BYTES {
+            stored_count += writes.len();
+            commit(store, live, device, std::mem::take(&mut writes)).await?;
         }
     }
+    stored_count += writes.len();
+    // Also with nothing to store: the commit records the device's last sync (admin web).
+    commit(store, live, device, writes).await?;
+    drop(guards);
+
+    let Copies { bytes, trimmed } = copies;
     let page = download::next_page(
         store,
         visible.clone(),
@@ -273,6 +275,52 @@ pub async fn sync<S: Store>(
 }
 
 type Checked = (Vec<DocWrite>, Vec<Uuid>, Vec<Rejection>);
+
+/// Bytes of writes held before they are committed mid-round (a round of many large
+/// documents commits in parts; each part is whole, and re-sending is harmless).
+const COMMIT_BYTES: usize = 16 * 1024 * 1024;
+
+fn write_bytes(writes: &[DocWrite]) -> usize {
+    writes
+        .iter()
+        .map(|w| w.doc.snapshot.len() + w.changes.iter().map(Vec::len).sum::<usize>())
+        .sum()
+}
+
+/// Stores `writes` and tells live streams.
+async fn commit<S: Store>(
+    store: &S,
+    live: &crate::live::Live,
+    device: &DeviceAuth,
+    writes: Vec<DocWrite>,
+) -> Result<(), AppError> {
+    let changed = crate::live::Changed::of(&writes);
+    store.commit(device.device_id, writes).await?;
+    live.notify(changed);
+    Ok(())
+}
+
+/// What is left of the answer's byte budget for server copies of refused documents.
+struct Copies {
+    bytes: usize,
+    /// A copy was left out for room.
+    trimmed: bool,
+}
+
+impl Copies {
+    /// Keeps `rejection`'s server copy if it fits, else leaves it out (the device asks for the
+    /// document whole next round).
+    fn fit(&mut self, rejection: &mut Rejection) {
+        let size = rejection.server_copy.as_ref().map_or(0, |c| c.len());
+        match self.bytes.checked_sub(size) {
+            Some(left) => self.bytes = left,
+            None => {
+                rejection.server_copy = None;
+                self.trimmed = true;
+            }
+        }
+    }
+}
 
 /// Change bytes checked in one turn at most (a document is never split).
 const TURN_BYTES: usize = 256 * 1024;
