@@ -277,3 +277,40 @@ fn stray_bytes_are_malformed() {
         "unsupported_chunk"
     );
 }
+
+/// A saved document (compressed and not) and a change, made once.
+fn samples() -> &'static [Vec<u8>] {
+    static SAMPLES: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+    SAMPLES.get_or_init(|| {
+        let mut document = busy_document();
+        let change = document.get_changes(&[])[3].raw_bytes().to_vec();
+        vec![document.save(), document.save_nocompress(), change]
+    })
+}
+
+proptest::proptest! {
+    /// The walk never panics and stays within its caps, whatever the bytes: random ones, and
+    /// real chunks with bytes flipped or cut.
+    #[test]
+    fn any_bytes_are_walked_or_refused(
+        noise in proptest::collection::vec(proptest::num::u8::ANY, 0..300),
+        flips in proptest::collection::vec((0usize..4000, proptest::num::u8::ANY), 0..6),
+        cut in 0usize..4000,
+    ) {
+        let _ = chunks::check_received(&noise);
+        let _ = chunks::check_changes([noise.as_slice()]);
+        for bytes in samples() {
+            let mut bytes = bytes.clone();
+            for &(at, value) in &flips {
+                let at = at % bytes.len();
+                bytes[at] ^= value;
+            }
+            bytes.truncate(cut.max(1).min(bytes.len()));
+            if let Ok(counted) = chunks::check_received(&bytes) {
+                proptest::prop_assert!(counted.bytes <= chunks::MAX_INFLATED_BYTES);
+                proptest::prop_assert!(counted.ops <= chunks::MAX_ROWS);
+            }
+            let _ = chunks::check_changes([bytes.as_slice()]);
+        }
+    }
+}
