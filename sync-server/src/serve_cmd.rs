@@ -41,6 +41,10 @@ pub struct ServeArgs {
     /// Whole documents per sync response while a fresh device catches up.
     #[arg(long, env = "GRIDWALK_SNAPSHOT_PAGE", default_value_t = PageLimits::default().snapshot_docs)]
     snapshot_page: usize,
+    /// Bytes of document data per sync response (at least one document always goes; at
+    /// most half the sync body limit).
+    #[arg(long, env = "GRIDWALK_PAGE_BYTES", default_value_t = PageLimits::default().bytes)]
+    page_bytes: usize,
     /// Folder of the built admin UI (default: ui/dist/admin of the checkout).
     #[arg(long, env = "GRIDWALK_ADMIN_UI")]
     admin_ui: Option<PathBuf>,
@@ -120,9 +124,16 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
     let limits = PageLimits {
         log_rows: args.log_page,
         snapshot_docs: args.snapshot_page,
+        bytes: args.page_bytes,
     };
-    if limits.log_rows == 0 || limits.snapshot_docs == 0 {
+    if limits.log_rows == 0 || limits.snapshot_docs == 0 || limits.bytes == 0 {
         bail!("page sizes must be at least 1");
+    }
+    if limits.bytes > PageLimits::default().bytes {
+        bail!(
+            "--page-bytes may be at most {} (half the sync body limit)",
+            PageLimits::default().bytes
+        );
     }
     let http = args.http_limits()?;
     let store = open(&args.data)?;
@@ -137,6 +148,7 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         reference_version = store.reference().version,
         log_page = limits.log_rows,
         snapshot_page = limits.snapshot_docs,
+        page_bytes = limits.bytes,
         header_timeout_secs = http.header_timeout.as_secs(),
         request_timeout_secs = http.request_timeout.as_secs(),
         max_connections = http.max_connections,

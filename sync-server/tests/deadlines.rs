@@ -205,7 +205,7 @@ async fn dispatch_due_follows_the_calendar_and_the_overdue_urge_is_written_once(
             },
             Uuid::now_v7(),
             0,
-            100,
+            gridwalk_server::store::PageSize::rows(100),
         )
         .await
         .unwrap();

@@ -3,7 +3,9 @@
 
 #![allow(clippy::unwrap_used)] // a panic in a test is a failure with a line number
 
-use gridwalk_server::store::{DocWrite, SqliteStore, Store, StoreError, StoredDoc, Visibility};
+use gridwalk_server::store::{
+    DocWrite, PageSize, SqliteStore, Store, StoreError, StoredDoc, Visibility,
+};
 use gridwalk_shared::model::{Incident, Record, RecordKind, ReferenceData, Role, User};
 use uuid::Uuid;
 
@@ -139,14 +141,19 @@ async fn contract<S: Store>(store: S) {
         department: None,
     };
     let page = store
-        .log_page(grid_a_only.clone(), device.device_id, 0, 100)
+        .log_page(
+            grid_a_only.clone(),
+            device.device_id,
+            0,
+            PageSize::rows(100),
+        )
         .await
         .unwrap();
     assert_eq!(page.rows.len(), 2, "d1's two changes from the other device");
     assert!(page.rows.iter().all(|r| r.doc_id == d1.doc_id));
     assert_eq!((page.cursor, page.more), (4, false));
     let page = store
-        .log_page(grid_a_only.clone(), other_device, 0, 1)
+        .log_page(grid_a_only.clone(), other_device, 0, PageSize::rows(1))
         .await
         .unwrap();
     assert_eq!(
@@ -156,7 +163,7 @@ async fn contract<S: Store>(store: S) {
     );
     assert_eq!(page.rows[0].seq, 4);
     let page = store
-        .log_page(grid_a_only.clone(), other_device, 4, 1)
+        .log_page(grid_a_only.clone(), other_device, 4, PageSize::rows(1))
         .await
         .unwrap();
     assert_eq!((page.rows.len(), page.cursor, page.more), (0, 4, false));
@@ -165,7 +172,12 @@ async fn contract<S: Store>(store: S) {
         department: Some(dept),
     };
     let page = store
-        .log_page(by_department.clone(), device.device_id, 0, 100)
+        .log_page(
+            by_department.clone(),
+            device.device_id,
+            0,
+            PageSize::rows(100),
+        )
         .await
         .unwrap();
     assert_eq!(page.rows.len(), 1);
@@ -176,20 +188,29 @@ async fn contract<S: Store>(store: S) {
         units: vec![grid_a, grid_b],
         department: None,
     };
-    let all = store.snapshot_page(both.clone(), None, 10).await.unwrap();
+    let all = store
+        .snapshot_page(both.clone(), None, PageSize::rows(10))
+        .await
+        .unwrap()
+        .docs;
     let mut ids = vec![d1.doc_id, d2.doc_id];
     ids.sort();
     assert_eq!(all.iter().map(|d| d.doc_id).collect::<Vec<_>>(), ids);
-    let rest = store.snapshot_page(both, Some(ids[0]), 10).await.unwrap();
+    let rest = store
+        .snapshot_page(both, Some(ids[0]), PageSize::rows(10))
+        .await
+        .unwrap()
+        .docs;
     assert_eq!(
         rest.iter().map(|d| d.doc_id).collect::<Vec<_>>(),
         vec![ids[1]]
     );
     assert!(
         store
-            .snapshot_page(by_department, None, 10)
+            .snapshot_page(by_department, None, PageSize::rows(10))
             .await
             .unwrap()
+            .docs
             .len()
             == 1
     );
@@ -219,11 +240,73 @@ async fn contract<S: Store>(store: S) {
     }
     assert_eq!(store.top_seq().await.unwrap(), before + 40 * 3);
     let page = store
-        .log_page(both_grids(grid_a, grid_b), device.device_id, before, 1000)
+        .log_page(
+            both_grids(grid_a, grid_b),
+            device.device_id,
+            before,
+            PageSize::rows(1000),
+        )
         .await
         .unwrap();
     assert_eq!(page.rows.len(), 120);
     assert!(page.rows.windows(2).all(|w| w[0].seq < w[1].seq));
+
+    // Pages are bounded by bytes too (each change here is 4 bytes): they stop before the row
+    // that would cross the budget, and always hold one row however large.
+    for (bytes, rows) in [(40, 10), (43, 10), (44, 11), (1, 1), (0, 1)] {
+        let size = PageSize { rows: 1000, bytes };
+        let page = store
+            .log_page(both_grids(grid_a, grid_b), device.device_id, before, size)
+            .await
+            .unwrap();
+        assert_eq!(page.rows.len(), rows, "{bytes} bytes");
+        assert!(page.more, "{bytes} bytes: more wait");
+        assert_eq!(page.cursor, page.rows.last().unwrap().seq);
+    }
+    let visible = both_grids(grid_a, grid_b);
+    let all = store
+        .snapshot_page(visible.clone(), None, PageSize::rows(1000))
+        .await
+        .unwrap();
+    assert!(!all.full);
+    let total: usize = all.docs.iter().map(|d| d.snapshot.len()).sum();
+    let mut after = None;
+    let mut paged = Vec::new();
+    loop {
+        // each snapshot here is 2 or 3 bytes: a budget of 7 holds two or three
+        let size = PageSize {
+            rows: 1000,
+            bytes: 7,
+        };
+        let page = store
+            .snapshot_page(visible.clone(), after, size)
+            .await
+            .unwrap();
+        let bytes: usize = page.docs.iter().map(|d| d.snapshot.len()).sum();
+        assert!(bytes <= 7 && !page.docs.is_empty());
+        after = page.docs.last().map(|d| d.doc_id);
+        paged.extend(page.docs);
+        if !page.full {
+            break;
+        }
+    }
+    assert_eq!(
+        paged.iter().map(|d| d.doc_id).collect::<Vec<_>>(),
+        all.docs.iter().map(|d| d.doc_id).collect::<Vec<_>>()
+    );
+    assert!(total > 7 * 10, "many pages");
+    let one = store
+        .snapshot_page(
+            visible,
+            None,
+            PageSize {
+                rows: 1000,
+                bytes: 0,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((one.docs.len(), one.full), (1, true));
 
     // Revoked devices stay revoked.
     store.revoke_device(device.device_id).await.unwrap();

@@ -1,7 +1,10 @@
 //! The one mapping between records and Automerge documents: written with `autosurgeon`,
 //! read in one pass by [`read`](self::read) module.
 
+pub mod chunks;
 mod read;
+
+pub use read::MAX_DEPTH;
 
 use automerge::{AutoCommit, ScalarValue, Value, ROOT};
 use serde::{Deserialize, Serialize};
@@ -22,9 +25,37 @@ pub enum DocError {
         /// What did not fit.
         message: String,
     },
+    /// The document holds a key its record's schema does not have.
+    #[error("`{path}` is not a field of a {kind}")]
+    UnknownKey {
+        /// Record kind.
+        kind: &'static str,
+        /// Where, e.g. `members[2].nickname`.
+        path: String,
+    },
+    /// Maps and lists nested deeper than any record's ([`MAX_DEPTH`]).
+    #[error("the document nests deeper than {MAX_DEPTH} levels")]
+    TooDeep,
+    /// Bytes from outside refused before automerge saw them ([`chunks`]).
+    #[error("{0}")]
+    Chunks(#[from] chunks::ChunkError),
     /// Writing the record into the document failed.
     #[error("could not write the record: {0}")]
     Reconcile(#[from] autosurgeon::ReconcileError),
+}
+
+impl DocError {
+    /// Stable code, as a [`crate::wire::Rejection`] carries it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DocError::Automerge(_) => "malformed_change",
+            DocError::Shape { .. } => "invalid_record",
+            DocError::UnknownKey { .. } => "unknown_field",
+            DocError::TooDeep => "too_deep",
+            DocError::Chunks(e) => e.code(),
+            DocError::Reconcile(_) => "internal",
+        }
+    }
 }
 
 /// A field with several concurrent values (Automerge `get_all`), shown to the user.
@@ -57,10 +88,24 @@ pub fn write<D: autosurgeon::Doc>(doc: &mut D, record: &Record) -> Result<(), Do
     Ok(())
 }
 
-/// Reads the record of `kind` held by `doc` (in one pass, see [`read`](self::read) module).
+/// Reads the record of `kind` held by `doc` (in one pass, see [`read`](self::read) module);
+/// keys outside the schema are ignored (a newer app's fields, as autosurgeon does).
 pub fn read<D: automerge::ReadDoc>(doc: &D, kind: RecordKind) -> Result<Record, DocError> {
-    use self::read::{map_of, tree, FromValue};
-    let root = tree(doc)?;
+    read_tree(doc, kind, false)
+}
+
+/// [`read`], refusing keys outside the record's schema: what the server accepts.
+pub fn read_exact<D: automerge::ReadDoc>(doc: &D, kind: RecordKind) -> Result<Record, DocError> {
+    read_tree(doc, kind, true)
+}
+
+fn read_tree<D: automerge::ReadDoc>(
+    doc: &D,
+    kind: RecordKind,
+    exact: bool,
+) -> Result<Record, DocError> {
+    use self::read::{map_of, tree, unread, FromValue};
+    let root = tree(doc).map_err(|_| DocError::TooDeep)?;
     let record = (|| {
         map_of(&root)?;
         Ok(match kind {
@@ -71,10 +116,17 @@ pub fn read<D: automerge::ReadDoc>(doc: &D, kind: RecordKind) -> Result<Record, 
             RecordKind::WorkLog => Record::WorkLog(FromValue::from_value(&root)?),
         })
     })();
-    record.map_err(|message: String| DocError::Shape {
+    let record = record.map_err(|message: String| DocError::Shape {
         kind: kind.as_str(),
         message,
-    })
+    })?;
+    match unread(&root).filter(|_| exact) {
+        Some(path) => Err(DocError::UnknownKey {
+            kind: kind.as_str(),
+            path,
+        }),
+        None => Ok(record),
+    }
 }
 
 fn scalar_text(value: &ScalarValue) -> String {
@@ -120,7 +172,21 @@ pub fn resolve_text(doc: &mut AutoCommit, field: &str, value: &str) -> Result<()
     Ok(())
 }
 
-/// Loads a document from saved bytes or a concatenation of changes.
+/// Loads a document from saved bytes or a concatenation of changes this side wrote itself.
 pub fn load(bytes: &[u8]) -> Result<AutoCommit, DocError> {
     Ok(AutoCommit::load(bytes)?)
+}
+
+/// Loads a document received from the other side, checked first ([`chunks::check_received`]).
+pub fn load_received(bytes: &[u8]) -> Result<AutoCommit, DocError> {
+    chunks::check_received(bytes)?;
+    load(bytes)
+}
+
+/// Merges bytes received from the other side into `doc` (`load_incremental`), checked first
+/// ([`chunks::check_received`]).
+pub fn merge_received(doc: &mut AutoCommit, bytes: &[u8]) -> Result<(), DocError> {
+    chunks::check_received(bytes)?;
+    doc.load_incremental(bytes)?;
+    Ok(())
 }

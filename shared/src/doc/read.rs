@@ -3,15 +3,18 @@
 //! following the encoding autosurgeon writes (see [`super::write`]) and accepting exactly
 //! what its `Hydrate` derive accepts: ids as 16 bytes, times as timestamps (or integers),
 //! `None` as null, unit enum variants as their name, the others as a one-key map; every field
-//! must be present, extra keys are ignored. Hydrating through autosurgeon asks the op set for
+//! must be present, extra keys are ignored ([`unread`] finds them for [`super::read_exact`]).
+//! The tree is at most [`MAX_DEPTH`] objects deep: deeper is refused, not followed (no
+//! recursion whose depth the document's author controls). Hydrating through autosurgeon asks the op set for
 //! every key and took 3–4× as long; automerge's own `ReadDoc::hydrate` builds hashed maps
 //! with object ids and took twice as long as this (docs/benchmarks.md). `tests/doc_read.rs`
 //! holds this reader equal to autosurgeon's.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::BTreeMap;
 
-use automerge::{AutomergeError, ObjId, ObjType, ReadDoc, ScalarValueRef, ValueRef, ROOT};
+use automerge::{ObjId, ObjType, ReadDoc, ScalarValueRef, ValueRef, ROOT};
 use uuid::Uuid;
 
 use crate::model::{
@@ -37,44 +40,62 @@ pub(super) enum Node<'a> {
     Text,
 }
 
-/// A map's entries, sorted by key.
+/// A map's entries, sorted by key, each marked once a conversion looked at it.
 #[derive(Debug)]
-pub(super) struct Map<'a>(Vec<(Cow<'a, str>, Node<'a>)>);
+pub(super) struct Map<'a>(Vec<(Cow<'a, str>, Node<'a>, Cell<bool>)>);
 
 impl<'a> Map<'a> {
     /// The value at `key`.
     fn get(&self, key: &str) -> Option<&Node<'a>> {
         self.0
-            .binary_search_by(|(k, _)| k.as_ref().cmp(key))
+            .binary_search_by(|(k, _, _)| k.as_ref().cmp(key))
             .ok()
-            .map(|i| &self.0[i].1)
+            .map(|i| {
+                self.0[i].2.set(true);
+                &self.0[i].1
+            })
     }
 
     /// Every entry, by key.
     fn iter(&self) -> impl Iterator<Item = (&str, &Node<'a>)> {
-        self.0.iter().map(|(k, v)| (k.as_ref(), v))
+        self.0.iter().map(|(k, v, read)| {
+            read.set(true);
+            (k.as_ref(), v)
+        })
     }
 }
 
+/// Deepest nesting of maps and lists read (records nest five deep: an incident's events,
+/// an event, its action, the action's fields).
+pub const MAX_DEPTH: usize = 8;
+
+/// The tree nests deeper than [`MAX_DEPTH`].
+#[derive(Debug)]
+pub(super) struct TooDeep;
+
 /// The whole current state of `doc`, from its root map.
-pub(super) fn tree<D: ReadDoc>(doc: &D) -> Result<Node<'_>, AutomergeError> {
-    node(doc, &ROOT, ObjType::Map)
+pub(super) fn tree<D: ReadDoc>(doc: &D) -> Result<Node<'_>, TooDeep> {
+    node(doc, &ROOT, ObjType::Map, 0)
 }
 
 fn node<'a, D: ReadDoc>(
     doc: &'a D,
     obj: &ObjId,
     kind: ObjType,
-) -> Result<Node<'a>, AutomergeError> {
+    depth: usize,
+) -> Result<Node<'a>, TooDeep> {
+    if depth >= MAX_DEPTH {
+        return Err(TooDeep);
+    }
     Ok(match kind {
         ObjType::Map | ObjType::Table => {
             let mut entries = Vec::new();
             for item in doc.map_range(obj, ..) {
                 let value = match item.value {
                     ValueRef::Scalar(s) => Node::Scalar(s),
-                    ValueRef::Object(kind) => node(doc, &item.id(), kind)?,
+                    ValueRef::Object(kind) => node(doc, &item.id(), kind, depth + 1)?,
                 };
-                entries.push((item.key, value));
+                entries.push((item.key, value, Cell::new(false)));
             }
             entries.sort_by(|a, b| a.0.cmp(&b.0));
             Node::Map(Map(entries))
@@ -84,13 +105,34 @@ fn node<'a, D: ReadDoc>(
             for item in doc.list_range(obj, ..) {
                 items.push(match item.value {
                     ValueRef::Scalar(s) => Node::Scalar(s),
-                    ValueRef::Object(kind) => node(doc, &item.id(), kind)?,
+                    ValueRef::Object(kind) => node(doc, &item.id(), kind, depth + 1)?,
                 });
             }
             Node::List(items)
         }
         ObjType::Text => Node::Text,
     })
+}
+
+/// The path of the first map entry no conversion looked at (a key outside the schema),
+/// e.g. `members[2].nickname`.
+pub(super) fn unread(value: &Node) -> Option<String> {
+    match value {
+        Node::Map(map) => map.0.iter().find_map(|(key, value, read)| {
+            if !read.get() {
+                return Some(key.to_string());
+            }
+            unread(value).map(|inner| match inner.starts_with('[') {
+                true => format!("{key}{inner}"),
+                false => format!("{key}.{inner}"),
+            })
+        }),
+        Node::List(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| unread(item).map(|inner| format!("[{i}].{inner}"))),
+        Node::Scalar(_) | Node::Text => None,
+    }
 }
 
 /// A value converted from a document's tree.

@@ -13,13 +13,12 @@ use crate::model::{
 use crate::time::Timestamp;
 use crate::workflow::{fold_incident, fold_order, fold_service, TimedEvent, SYSTEM_USER};
 
+pub mod budget;
 mod permit;
 mod recovery;
 
+pub use budget::MAX_TEXT;
 pub use recovery::validate_recovered;
-
-/// Longest text accepted in any field.
-pub const MAX_TEXT: usize = 4000;
 
 /// Why a record or change is refused: a stable machine-readable code and a readable message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -75,14 +74,10 @@ impl Actor {
     }
 }
 
-fn check_text(field: &str, value: &str, required: bool) -> Result {
-    if required && value.trim().is_empty() {
+/// A text that must hold something (lengths are the [`budget`]'s).
+fn required(field: &str, value: &str) -> Result {
+    if value.trim().is_empty() {
         return Err(invalid(format!("`{field}` must not be empty")));
-    }
-    if value.chars().count() > MAX_TEXT {
-        return Err(invalid(format!(
-            "`{field}` is longer than {MAX_TEXT} characters"
-        )));
     }
     Ok(())
 }
@@ -127,14 +122,13 @@ fn check_unit(reference: &ReferenceData, id: Uuid, kind: OrgKind) -> Result {
     }
 }
 
-/// Schema checks on one record against the reference data.
+/// Schema checks on one record against the reference data, its [`budget`] first.
 pub fn validate_record(record: &Record, reference: &ReferenceData) -> Result {
+    budget::check_record(record)?;
     match record {
         Record::Household(h) => {
             check_unit(reference, h.grid_id, OrgKind::Grid)?;
-            check_text("address", &h.address, true)?;
-            check_text("head", &h.head, false)?;
-            check_text("notes", &h.notes, false)?;
+            required("address", &h.address)?;
             let phone_ok = h.phone.chars().count() <= 20
                 && h.phone
                     .chars()
@@ -156,7 +150,7 @@ pub fn validate_record(record: &Record, reference: &ReferenceData) -> Result {
                 }
             }
             for m in &h.members {
-                check_text("member name", &m.name, true)?;
+                required("member name", &m.name)?;
             }
             Ok(())
         }
@@ -171,7 +165,7 @@ pub fn validate_record(record: &Record, reference: &ReferenceData) -> Result {
             }
             w.entries
                 .iter()
-                .try_for_each(|e| check_text("entry", &e.text, true))
+                .try_for_each(|e| required("entry", &e.text))
         }
     }
 }
@@ -179,7 +173,6 @@ pub fn validate_record(record: &Record, reference: &ReferenceData) -> Result {
 fn validate_visit(v: &Visit, reference: &ReferenceData) -> Result {
     check_unit(reference, v.grid_id, OrgKind::Grid)?;
     check_location(&v.location)?;
-    check_text("notes", &v.notes, false)?;
     check_blobs("photos", &v.photos)?;
     check_blobs("audio", &v.audio)?;
     if v.ended_at.is_some_and(|end| end < v.started_at) {
@@ -205,7 +198,7 @@ fn validate_visit(v: &Visit, reference: &ReferenceData) -> Result {
             (ItemKind::MultiChoice { options }, Answer::Choices(cs)) => {
                 cs.iter().all(|c| options.contains(c))
             }
-            (ItemKind::Text, Answer::Text(t)) => t.chars().count() <= MAX_TEXT,
+            (ItemKind::Text, Answer::Text(_)) => true,
             (ItemKind::Number, Answer::Number(n)) => n.is_finite(),
             (ItemKind::Photo, Answer::Photos(p)) => check_blobs(key, p).is_ok(),
             _ => false,
@@ -237,13 +230,12 @@ fn validate_incident(i: &Incident, reference: &ReferenceData) -> Result {
             i.category
         )));
     }
-    check_text("description", &i.description, true)?;
+    required("description", &i.description)?;
     check_location(&i.location)?;
     check_blobs("photos", &i.photos)?;
     check_blobs("audio", &i.audio)?;
     let mut ids = HashSet::new();
     for e in &i.events {
-        check_text("event note", &e.note, false)?;
         check_blobs("event photos", &e.photos)?;
         if !ids.insert(e.id) {
             return Err(invalid(format!("event {} appears twice", e.id)));
@@ -257,18 +249,15 @@ fn validate_service_request(s: &ServiceRequest, reference: &ReferenceData) -> Re
     let item = reference
         .service(s.item_id)
         .ok_or_else(|| invalid(format!("service item {} does not exist", s.item_id)))?;
-    check_text("resident_name", &s.resident_name, true)?;
-    check_text("resident_phone", &s.resident_phone, false)?;
-    if let Some(m) = s
+    required("resident_name", &s.resident_name)?;
+    match s
         .materials_received
         .iter()
         .find(|m| !item.materials.contains(m))
     {
-        return Err(invalid(format!("`{m}` is not a material of this item")));
+        Some(m) => Err(invalid(format!("`{m}` is not a material of this item"))),
+        None => Ok(()),
     }
-    s.events
-        .iter()
-        .try_for_each(|e| check_text("event note", &e.note, false))
 }
 
 fn may_create(role: Role, kind: RecordKind) -> bool {

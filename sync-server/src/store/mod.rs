@@ -101,6 +101,41 @@ impl DocWrite {
     }
 }
 
+/// How much one download page may hold: rows, and bytes of document data. A page stops
+/// before the row that would take it past `bytes`, but always holds at least one row, so a
+/// single large (size-capped) document is always delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageSize {
+    /// Most rows.
+    pub rows: usize,
+    /// Most bytes of document data (change or snapshot bytes).
+    pub bytes: usize,
+}
+
+impl PageSize {
+    /// At most `rows` rows, of any size.
+    pub fn rows(rows: usize) -> PageSize {
+        PageSize {
+            rows,
+            bytes: usize::MAX,
+        }
+    }
+
+    /// Whether a page holding `rows` rows of `bytes` bytes may take one of `next` bytes more.
+    pub fn takes(&self, rows: usize, bytes: usize, next: usize) -> bool {
+        rows == 0 || (rows < self.rows && bytes.saturating_add(next) <= self.bytes)
+    }
+}
+
+/// Visible documents for a fresh device, by id.
+#[derive(Debug, Clone)]
+pub struct SnapshotPage {
+    /// Documents, by id.
+    pub docs: Vec<StoredDoc>,
+    /// Whether the page stopped at its size: more may follow after the last.
+    pub full: bool,
+}
+
 /// One change-log row for a device.
 #[derive(Debug, Clone)]
 pub struct LogRow {
@@ -217,22 +252,23 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// The highest sequence in the log.
     fn top_seq(&self) -> impl Future<Output = StoreResult<u64>> + Send;
 
-    /// Visible change-log rows after `after`, skipping the device's own uploads.
+    /// Visible change-log rows after `after`, skipping the device's own uploads, within
+    /// `size`.
     fn log_page(
         &self,
         visibility: Visibility,
         device_id: Uuid,
         after: u64,
-        limit: usize,
+        size: PageSize,
     ) -> impl Future<Output = StoreResult<LogPage>> + Send;
 
-    /// Visible documents with ids after `after`, by id, at most `limit`.
+    /// Visible documents with ids after `after`, by id, within `size`.
     fn snapshot_page(
         &self,
         visibility: Visibility,
         after: Option<Uuid>,
-        limit: usize,
-    ) -> impl Future<Output = StoreResult<Vec<StoredDoc>>> + Send;
+        size: PageSize,
+    ) -> impl Future<Output = StoreResult<SnapshotPage>> + Send;
 
     /// Deletes change-log rows at or below `seq`; devices behind it get snapshots instead.
     fn prune_log(&self, seq: u64) -> impl Future<Output = StoreResult<u64>> + Send;

@@ -10,7 +10,8 @@ use uuid::Uuid;
 
 use super::group_commit::{self, CommitJob};
 use super::{
-    DeviceAuth, DocWrite, LogPage, LogRow, Store, StoreError, StoreResult, StoredDoc, Visibility,
+    DeviceAuth, DocWrite, LogPage, LogRow, PageSize, SnapshotPage, Store, StoreError, StoreResult,
+    StoredDoc, Visibility,
 };
 
 /// Reader connections. A read waits for a free one: a connection opened for one read starts
@@ -471,53 +472,44 @@ impl Store for SqliteStore {
         visibility: Visibility,
         device_id: Uuid,
         after: u64,
-        limit: usize,
+        size: PageSize,
     ) -> StoreResult<LogPage> {
         self.read(move |conn| {
             let tx = conn.transaction()?;
             let top = top_seq(&tx)?;
             let (units, department) = visibility_params(&visibility);
             let mut stmt = tx.prepare_cached(LOG_PAGE)?;
-            let raw = stmt
-                .query_map(
-                    params![
-                        after as i64,
-                        top as i64,
-                        units,
-                        department,
-                        limit as i64,
-                        device_id.to_string()
-                    ],
-                    |r| {
-                        Ok((
-                            r.get::<_, i64>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, String>(2)?,
-                            r.get::<_, String>(3)?,
-                            r.get::<_, Vec<u8>>(4)?,
-                        ))
-                    },
-                )?
-                .collect::<Result<Vec<_>, _>>()?;
-            let full = raw.len() >= limit;
-            let cursor = match (full, raw.last()) {
-                (true, Some(last)) => last.0 as u64,
+            let mut rows = stmt.query(params![
+                after as i64,
+                top as i64,
+                units,
+                department,
+                size.rows.min(i64::MAX as usize) as i64,
+                device_id.to_string()
+            ])?;
+            let (mut page, mut bytes, mut full) = (Vec::new(), 0usize, false);
+            while let Some(r) = rows.next()? {
+                let data: Vec<u8> = r.get(4)?;
+                if !size.takes(page.len(), bytes, data.len()) {
+                    full = true;
+                    break;
+                }
+                bytes += data.len();
+                page.push(LogRow {
+                    seq: r.get::<_, i64>(0)? as u64,
+                    doc_id: parse_uuid(&r.get::<_, String>(1)?)?,
+                    kind: parse_kind(&r.get::<_, String>(2)?)?,
+                    scope: parse_uuid(&r.get::<_, String>(3)?)?,
+                    data,
+                });
+            }
+            let full = full || page.len() >= size.rows;
+            let cursor = match (full, page.last()) {
+                (true, Some(last)) => last.seq,
                 _ => top.max(after),
             };
-            let rows = raw
-                .into_iter()
-                .map(|(seq, doc_id, kind, scope, data)| {
-                    Ok(LogRow {
-                        seq: seq as u64,
-                        doc_id: parse_uuid(&doc_id)?,
-                        kind: parse_kind(&kind)?,
-                        scope: parse_uuid(&scope)?,
-                        data,
-                    })
-                })
-                .collect::<StoreResult<Vec<_>>>()?;
             Ok(LogPage {
-                rows,
+                rows: page,
                 cursor,
                 more: full,
             })
@@ -529,8 +521,8 @@ impl Store for SqliteStore {
         &self,
         visibility: Visibility,
         after: Option<Uuid>,
-        limit: usize,
-    ) -> StoreResult<Vec<StoredDoc>> {
+        size: PageSize,
+    ) -> StoreResult<SnapshotPage> {
         self.read(move |conn| {
             let (units, department) = visibility_params(&visibility);
             let after = after.map(|a| a.to_string()).unwrap_or_default();
@@ -540,10 +532,20 @@ impl Store for SqliteStore {
                    AND (scope IN (SELECT value FROM json_each(?2)) OR department = ?3)
                  ORDER BY doc_id LIMIT ?4",
             )?;
-            let raw = stmt
-                .query_map(params![after, units, department, limit as i64], stored_doc)?
-                .collect::<Result<Vec<_>, _>>()?;
-            raw.into_iter().map(to_stored).collect()
+            let limit = size.rows.min(i64::MAX as usize) as i64;
+            let mut rows = stmt.query(params![after, units, department, limit])?;
+            let (mut docs, mut bytes, mut full) = (Vec::new(), 0usize, false);
+            while let Some(r) = rows.next()? {
+                let raw = stored_doc(r)?;
+                if !size.takes(docs.len(), bytes, raw.4.len()) {
+                    full = true;
+                    break;
+                }
+                bytes += raw.4.len();
+                docs.push(to_stored(raw)?);
+            }
+            let full = full || docs.len() >= size.rows;
+            Ok(SnapshotPage { docs, full })
         })
         .await
     }

@@ -27,7 +27,7 @@ pub use server_events::{
     add as add_server_events, after_upload, write_as_server, Addition, ServerChange,
     ServerEventError,
 };
-pub use upload::{check_upload, stored_write, Receipt, Refusal};
+pub use upload::{check_upload, precheck, stored_write, Receipt, Refusal};
 
 use crate::error::AppError;
 use crate::store::{DeviceAuth, DocWrite, Store, StoredDoc, Visibility};
@@ -138,7 +138,7 @@ pub async fn sync<S: Store>(
     store: &S,
     engine: &Engine<'_>,
     device: &DeviceAuth,
-    request: SyncRequest,
+    mut request: SyncRequest,
 ) -> Result<SyncResponse, AppError> {
     let Engine {
         locks,
@@ -161,64 +161,99 @@ pub async fn sync<S: Store>(
     let actor = actor(device);
     let visible = visibility(&actor, &reference);
 
-    let ids: Vec<Uuid> = request.docs.iter().map(|d| d.doc_id).collect();
-    let guards = locks.lock(ids.iter().copied()).await;
-    let stored: HashMap<Uuid, StoredDoc> = store
-        .load_docs(ids)
-        .await?
-        .into_iter()
-        .map(|d| (d.doc_id, d))
-        .collect();
-    let (writes, accepted, rejected) = {
-        let _slot = checks.0.acquire().await.map_err(|_| {
-            AppError::new(
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                "shutting_down",
-                "the server is shutting down",
-            )
-        })?;
-        let reference = reference.clone();
-        let receipt = Receipt {
-            server_actor: store.server_actor(),
-            now: Timestamp::from(chrono::Utc::now()),
-            recovering,
-        };
-        tokio::task::spawn_blocking(move || {
-            check_all(&request.docs, &stored, &actor, &reference, receipt)
-        })
-        .await
-        .map_err(|e| {
-            AppError::new(
-                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                format!("sync check failed: {e}"),
-            )
-        })?
+    // Cheap checks first, off the async threads: only what passes is locked and loaded.
+    let uploads = std::mem::take(&mut request.docs);
+    let (uploads, mut rejected) = {
+        let (actor, reference) = (actor, reference.clone());
+        in_check_slot(checks, move || precheck_all(uploads, &actor, &reference)).await?
     };
-    let stored_count = writes.len();
+    // One byte budget for the answer's documents: server copies, the page, whole documents.
+    let mut copies = Copies {
+        bytes: limits.bytes,
+        trimmed: false,
+    };
+    for refused in rejected.chunks_mut(TURN_DOCS) {
+        if copies.bytes == 0 {
+            copies.trimmed = true;
+            break;
+        }
+        let held = store
+            .load_docs(refused.iter().map(|r| r.doc_id).collect())
+            .await?;
+        for rejection in refused.iter_mut() {
+            let copy = held
+                .iter()
+                .find(|d| d.doc_id == rejection.doc_id)
+                .filter(|d| may_read(&actor, d.scope, d.department, &reference))
+                .map(|d| ByteBuf::from(d.snapshot.clone()));
+            rejection.server_copy = copy;
+            copies.fit(rejection);
+        }
+    }
+
+    let ids: Vec<Uuid> = uploads.iter().map(|d| d.doc_id).collect();
+    let guards = locks.lock(ids.iter().copied()).await;
+    let receipt = Receipt {
+        server_actor: store.server_actor(),
+        now: Timestamp::from(chrono::Utc::now()),
+        recovering,
+    };
+    // Checked a turn at a time, each turn loading its documents and queueing for a slot anew:
+    // a heavy round shares the cores with the rounds that arrive while it is checked, and
+    // holds at most a turn's stored documents and [`COMMIT_BYTES`] of writes at once.
+    let (mut writes, mut accepted, mut stored_count) = (Vec::new(), Vec::new(), 0);
+    let uploads = Arc::new(uploads);
+    for turn in turns(&uploads) {
+        let ids = uploads[turn.clone()].iter().map(|u| u.doc_id).collect();
+        let stored: HashMap<Uuid, StoredDoc> = store
+            .load_docs(ids)
+            .await?
+            .into_iter()
+            .map(|d| (d.doc_id, d))
+            .collect();
+        let (uploads, reference) = (uploads.clone(), reference.clone());
+        let (w, a, mut r) = in_check_slot(checks, move || {
+            check_all(&uploads[turn], &stored, &actor, &reference, receipt)
+        })
+        .await?;
+        r.iter_mut().for_each(|rejection| copies.fit(rejection));
+        writes.extend(w);
+        accepted.extend(a);
+        rejected.extend(r);
+        if write_bytes(&writes) > COMMIT_BYTES {
+            stored_count += writes.len();
+            commit(store, live, device, std::mem::take(&mut writes)).await?;
+        }
+    }
+    stored_count += writes.len();
     // Also with nothing to store: the commit records the device's last sync (admin web).
-    let changed = crate::live::Changed::of(&writes);
-    store.commit(device.device_id, writes).await?;
-    live.notify(changed);
+    commit(store, live, device, writes).await?;
     drop(guards);
 
+    let Copies { bytes, trimmed } = copies;
     let page = download::next_page(
         store,
         visible.clone(),
         device.device_id,
         request.cursor,
         limits,
+        bytes,
     )
     .await?;
     let mut docs = page.docs;
+    let mut more = page.more || trimmed;
     if !request.want_full.is_empty() {
-        let wanted = store.load_docs(request.want_full).await?;
-        docs.extend(
-            wanted
-                .into_iter()
-                .filter(|d| may_read(&actor, d.scope, d.department, &reference))
-                .map(download::whole),
-        );
+        let spent: usize = docs.iter().map(|d| d.data.len()).sum();
+        let (wanted, left) = download::wanted(
+            store,
+            std::mem::take(&mut request.want_full),
+            bytes.saturating_sub(spent),
+            docs.is_empty(),
+            |d| may_read(&actor, d.scope, d.department, &reference),
+        )
+        .await?;
+        docs.extend(wanted);
+        more |= left;
     }
     tracing::info!(
         device = %device.device_id,
@@ -234,14 +269,136 @@ pub async fn sync<S: Store>(
         rejected,
         docs,
         cursor: page.cursor,
-        more: page.more,
+        more,
         reference: (request.reference_version < reference.version).then(|| (*reference).clone()),
     })
 }
 
 type Checked = (Vec<DocWrite>, Vec<Uuid>, Vec<Rejection>);
 
-/// Checks every upload on its own; a refusal affects only its document.
+/// Bytes of writes held before they are committed mid-round (a round of many large
+/// documents commits in parts; each part is whole, and re-sending is harmless).
+const COMMIT_BYTES: usize = 16 * 1024 * 1024;
+
+fn write_bytes(writes: &[DocWrite]) -> usize {
+    writes
+        .iter()
+        .map(|w| w.doc.snapshot.len() + w.changes.iter().map(Vec::len).sum::<usize>())
+        .sum()
+}
+
+/// Stores `writes` and tells live streams.
+async fn commit<S: Store>(
+    store: &S,
+    live: &crate::live::Live,
+    device: &DeviceAuth,
+    writes: Vec<DocWrite>,
+) -> Result<(), AppError> {
+    let changed = crate::live::Changed::of(&writes);
+    store.commit(device.device_id, writes).await?;
+    live.notify(changed);
+    Ok(())
+}
+
+/// What is left of the answer's byte budget for server copies of refused documents.
+struct Copies {
+    bytes: usize,
+    /// A copy was left out for room.
+    trimmed: bool,
+}
+
+impl Copies {
+    /// Keeps `rejection`'s server copy if it fits, else leaves it out (the device asks for the
+    /// document whole next round).
+    fn fit(&mut self, rejection: &mut Rejection) {
+        let size = rejection.server_copy.as_ref().map_or(0, |c| c.len());
+        match self.bytes.checked_sub(size) {
+            Some(left) => self.bytes = left,
+            None => {
+                rejection.server_copy = None;
+                self.trimmed = true;
+            }
+        }
+    }
+}
+
+/// Change bytes checked in one turn at most (a document is never split).
+const TURN_BYTES: usize = 256 * 1024;
+/// Documents checked in one turn at most.
+const TURN_DOCS: usize = 32;
+
+/// `uploads` cut into consecutive turns of at most [`TURN_DOCS`] documents and, unless one
+/// document alone is larger, [`TURN_BYTES`] change bytes.
+fn turns(uploads: &[wire::DocUpload]) -> Vec<std::ops::Range<usize>> {
+    let mut turns = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, upload) in uploads.iter().enumerate() {
+        let size: usize = upload.changes.iter().map(|c| c.len()).sum();
+        if i > start && (i - start >= TURN_DOCS || bytes + size > TURN_BYTES) {
+            turns.push(start..i);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+    }
+    if start < uploads.len() {
+        turns.push(start..uploads.len());
+    }
+    turns
+}
+
+/// Runs `work` on a blocking thread once a check slot is free.
+async fn in_check_slot<T: Send + 'static>(
+    checks: &CheckSlots,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    let _slot = checks.0.acquire().await.map_err(|_| {
+        AppError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "shutting_down",
+            "the server is shutting down",
+        )
+    })?;
+    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        AppError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("sync check failed: {e}"),
+        )
+    })
+}
+
+/// Splits the uploads into those that pass [`precheck`] and refusals (without server copies
+/// yet); a document that appears twice is refused the second time.
+fn precheck_all(
+    uploads: Vec<wire::DocUpload>,
+    actor: &Actor,
+    reference: &ReferenceData,
+) -> (Vec<wire::DocUpload>, Vec<Rejection>) {
+    let mut seen = HashSet::new();
+    let (mut passed, mut rejected) = (Vec::new(), Vec::new());
+    for upload in uploads {
+        let checked = if seen.insert(upload.doc_id) {
+            precheck(&upload, actor, reference)
+        } else {
+            Err(Refusal {
+                code: "duplicate_doc".into(),
+                reason: "the document appears twice in one request".into(),
+            })
+        };
+        match checked {
+            Ok(()) => passed.push(upload),
+            Err(refusal) => rejected.push(Rejection {
+                doc_id: upload.doc_id,
+                code: refusal.code,
+                reason: refusal.reason,
+                server_copy: None,
+            }),
+        }
+    }
+    (passed, rejected)
+}
+
+/// Checks every prechecked upload on its own; a refusal affects only its document.
 fn check_all(
     uploads: &[wire::DocUpload],
     stored: &HashMap<Uuid, StoredDoc>,
@@ -249,19 +406,10 @@ fn check_all(
     reference: &Arc<ReferenceData>,
     receipt: Receipt,
 ) -> Checked {
-    let mut seen = HashSet::new();
     let (mut writes, mut accepted, mut rejected) = (Vec::new(), Vec::new(), Vec::new());
     for upload in uploads {
         let existing = stored.get(&upload.doc_id);
-        let result = if seen.insert(upload.doc_id) {
-            check_upload(existing, upload, actor, reference, receipt)
-        } else {
-            Err(Refusal {
-                code: "duplicate_doc".into(),
-                reason: "the document appears twice in one request".into(),
-            })
-        };
-        match result {
+        match upload::check_prechecked(existing, upload, actor, reference, receipt) {
             Ok(write) => {
                 accepted.push(upload.doc_id);
                 writes.extend(write);
@@ -280,4 +428,31 @@ fn check_all(
         }
     }
     (writes, accepted, rejected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gridwalk_shared::RecordKind;
+
+    fn upload(bytes: usize) -> wire::DocUpload {
+        wire::DocUpload {
+            doc_id: Uuid::now_v7(),
+            kind: RecordKind::Incident,
+            scope: Uuid::now_v7(),
+            changes: vec![ByteBuf::from(vec![0; bytes])],
+        }
+    }
+
+    #[test]
+    fn turns_are_bounded_by_documents_and_bytes() {
+        let small: Vec<_> = (0..70).map(|_| upload(10)).collect();
+        assert_eq!(turns(&small), vec![0..32, 32..64, 64..70]);
+        let big: Vec<_> = [100_000, 100_000, 100_000, 300_000, 1]
+            .into_iter()
+            .map(upload)
+            .collect();
+        assert_eq!(turns(&big), vec![0..2, 2..3, 3..4, 4..5]);
+        assert!(turns(&[]).is_empty());
+    }
 }

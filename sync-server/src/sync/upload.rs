@@ -1,10 +1,15 @@
 //! Checking one uploaded document: apply its changes to the server's copy, hydrate the record
-//! and run the shared validation. A document passes or fails whole.
+//! and run the shared validation. A document passes or fails whole. What costs nothing is
+//! checked first: the upload's size against the document budget, then each change's chunk
+//! (compressed and run-length bombs) before automerge parses a byte of it.
 
 use automerge::{Automerge, Change, ReadDoc};
-use gridwalk_shared::model::{Record, ReferenceData};
+use gridwalk_shared::doc::chunks;
+use gridwalk_shared::model::{Record, ReferenceData, Role};
 use gridwalk_shared::time::Timestamp;
-use gridwalk_shared::validate::{validate_change, validate_record, validate_recovered, Actor};
+use gridwalk_shared::validate::{
+    budget, validate_change, validate_record, validate_recovered, Actor, ValidationError,
+};
 use gridwalk_shared::wire::DocUpload;
 use gridwalk_shared::{doc, workflow};
 use uuid::Uuid;
@@ -39,9 +44,67 @@ fn refuse(code: &str, reason: impl Into<String>) -> Refusal {
     }
 }
 
+impl From<ValidationError> for Refusal {
+    fn from(e: ValidationError) -> Self {
+        refuse(&e.code, e.message)
+    }
+}
+
+impl From<chunks::ChunkError> for Refusal {
+    fn from(e: chunks::ChunkError) -> Self {
+        refuse(e.code(), e.to_string())
+    }
+}
+
+impl From<doc::DocError> for Refusal {
+    fn from(e: doc::DocError) -> Self {
+        refuse(e.code(), e.to_string())
+    }
+}
+
 /// Checks `upload` against the stored document (if any) and adds the server's own events
 /// (dispatch, receipt times) to an accepted one. `Ok(None)`: nothing new to store.
 pub fn check_upload(
+    stored: Option<&StoredDoc>,
+    upload: &DocUpload,
+    actor: &Actor,
+    reference: &ReferenceData,
+    receipt: Receipt,
+) -> Result<Option<DocWrite>, Refusal> {
+    precheck(upload, actor, reference)?;
+    check_prechecked(stored, upload, actor, reference, receipt)
+}
+
+/// What is checked before the document is locked or loaded: the declared scope is the
+/// caller's (departments write only what is routed to them: that needs the stored copy),
+/// the upload fits the document budget, and every change is an uncompressed change chunk
+/// within the chunk limits.
+pub fn precheck(
+    upload: &DocUpload,
+    actor: &Actor,
+    reference: &ReferenceData,
+) -> Result<(), Refusal> {
+    let writable = actor.is_system()
+        || actor.role == Role::Department
+        || reference.is_within(upload.scope, actor.scope_id);
+    if !writable {
+        return Err(refuse(
+            "out_of_scope",
+            format!(
+                "{} {} is outside your scope",
+                upload.kind.as_str(),
+                upload.doc_id
+            ),
+        ));
+    }
+    let bytes = upload.changes.iter().map(|c| c.len()).sum();
+    budget::check_upload(upload.changes.len(), bytes)?;
+    chunks::check_changes(upload.changes.iter().map(|c| c.as_slice()))?;
+    Ok(())
+}
+
+/// [`check_upload`] after [`precheck`] passed.
+pub(super) fn check_prechecked(
     stored: Option<&StoredDoc>,
     upload: &DocUpload,
     actor: &Actor,
@@ -79,6 +142,16 @@ pub fn check_upload(
     if new.is_empty() {
         return Ok(None);
     }
+    let held = match stored {
+        Some(stored) => {
+            chunks::check_received(&stored.snapshot)
+                .map_err(|e| refuse("storage_failure", format!("stored document: {e}")))?
+                .changes
+        }
+        None => 0,
+    };
+    let changes_after = held + new.len() as u64;
+    budget::check_document(changes_after, 0)?;
     let old = match stored {
         Some(stored) => Some(
             doc::read(&document, stored.kind)
@@ -95,8 +168,7 @@ pub fn check_upload(
             "changes depend on changes the server does not have; send the whole document",
         ));
     }
-    let record =
-        doc::read(&document, upload.kind).map_err(|e| refuse("invalid_record", e.to_string()))?;
+    let record = doc::read_exact(&document, upload.kind)?;
     if record.id() != upload.doc_id {
         return Err(refuse(
             "invalid_record",
@@ -109,13 +181,13 @@ pub fn check_upload(
             "the record's scope is not the declared scope",
         ));
     }
-    validate_record(&record, reference).map_err(|e| refuse(&e.code, e.message))?;
+    validate_record(&record, reference)?;
     let checked = if receipt.recovering {
         validate_recovered(old.as_ref(), &record, actor, reference)
     } else {
         validate_change(old.as_ref(), &record, actor, reference)
     };
-    checked.map_err(|e| refuse(&e.code, e.message))?;
+    checked?;
 
     let changes = new.iter().map(|c| c.raw_bytes().to_vec()).collect();
     let (record, server_change) = server_events::after_upload(
@@ -125,14 +197,11 @@ pub fn check_upload(
         reference,
         receipt.now,
     );
-    let server_changes = server_change.into_iter().collect();
-    Ok(Some(stored_write(
-        document,
-        record,
-        changes,
-        server_changes,
-        stored.is_some(),
-    )))
+    let server_changes: Vec<_> = server_change.into_iter().collect();
+    let changes_after = changes_after + server_changes.len() as u64;
+    let write = stored_write(document, record, changes, server_changes, stored.is_some());
+    budget::check_document(changes_after, write.doc.snapshot.len())?;
+    Ok(Some(write))
 }
 
 /// What to store for `document`, which now holds `record`.

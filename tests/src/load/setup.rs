@@ -158,11 +158,12 @@ mod tests {
                         department: None,
                     },
                     None,
-                    1000,
+                    gridwalk_server::store::PageSize::rows(1000),
                 )
                 .await
                 .unwrap();
             let homes = page
+                .docs
                 .iter()
                 .filter(|d| d.kind == RecordKind::Household && d.scope == grid)
                 .count();

@@ -46,8 +46,11 @@ fn apply(
     let reference = meta::reference(tx)?;
     let mut outcome = RoundOutcome::default();
 
+    // Refused without the server's copy: asked for whole next round (the server says `more`
+    // when it left a copy out for room; otherwise it has none this device may see).
+    let mut ask_whole = BTreeSet::new();
     for rejection in &response.rejected {
-        reject(
+        let copied = reject(
             tx,
             prepared,
             rejection,
@@ -55,6 +58,9 @@ fn apply(
             now,
             &mut outcome,
         )?;
+        if !copied {
+            ask_whole.insert(rejection.doc_id);
+        }
     }
     for id in &response.accepted {
         if let Some(max_id) = prepared.sent.get(id) {
@@ -77,15 +83,13 @@ fn apply(
             incomplete.insert(download.doc_id);
         }
     }
-    for id in prepared
-        .request
-        .want_full
-        .iter()
-        .chain(response.docs.iter().map(|d| &d.doc_id))
-    {
+    // Asked for whole and not sent: the server has none for this device, unless it had no
+    // room for it in this answer (`more`), then it is asked for again.
+    let asked = prepared.request.want_full.iter().filter(|_| !response.more);
+    for id in asked.chain(response.docs.iter().map(|d| &d.doc_id)) {
         tx.execute("DELETE FROM want_full WHERE doc_id = ?1", [id.to_string()])?;
     }
-    for id in &incomplete {
+    for id in incomplete.iter().chain(&ask_whole) {
         tx.execute(
             "INSERT OR IGNORE INTO want_full (doc_id) VALUES (?1)",
             [id.to_string()],
@@ -113,7 +117,7 @@ fn apply(
 }
 
 /// Keeps the local version aside, takes the server's copy (or drops the document), and
-/// forgets its unsent changes.
+/// forgets its unsent changes; `false` if the answer carried no server copy.
 fn reject(
     tx: &Connection,
     prepared: &PreparedRound,
@@ -121,7 +125,7 @@ fn reject(
     reference: Option<&ReferenceData>,
     now: Timestamp,
     outcome: &mut RoundOutcome,
-) -> Result<()> {
+) -> Result<bool> {
     let id = rejection.doc_id;
     tracing::warn!(doc = %id, code = %rejection.code, "document refused by the server");
     outcome
@@ -132,7 +136,7 @@ fn reject(
         Some(stored) => (stored.kind, stored.scope),
         None => match prepared.request.docs.iter().find(|d| d.doc_id == id) {
             Some(upload) => (upload.kind, upload.scope),
-            None => return Ok(()),
+            None => return Ok(true),
         },
     };
     if let Some(mut stored) = local {
@@ -142,7 +146,7 @@ fn reject(
     outbox::drop_doc(tx, id)?;
     let server_doc = match &rejection.server_copy {
         None => None,
-        Some(bytes) => match doc::load(bytes) {
+        Some(bytes) => match doc::load_received(bytes) {
             Ok(doc) => Some(doc),
             Err(e) => {
                 tracing::warn!(doc = %id, error = %e, "server copy does not load");
@@ -158,9 +162,13 @@ fn reject(
                 scope,
                 doc,
             };
-            records::save(tx, &mut stored, reference, now)
+            records::save(tx, &mut stored, reference, now)?;
+            Ok(true)
         }
-        None => records::delete(tx, id),
+        None => {
+            records::delete(tx, id)?;
+            Ok(rejection.server_copy.is_some())
+        }
     }
 }
 
@@ -234,7 +242,7 @@ fn apply_download(
         scope: download.scope,
         doc: AutoCommit::new(),
     });
-    if let Err(e) = stored.doc.load_incremental(&download.data) {
+    if let Err(e) = doc::merge_received(&mut stored.doc, &download.data) {
         tracing::warn!(doc = %download.doc_id, error = %e, "download does not load");
         return Ok(false);
     }

@@ -47,7 +47,7 @@ pub(crate) fn decode_new(downloads: &[&DocDownload]) -> Vec<Option<Decoded>> {
 fn decode(download: &DocDownload) -> Option<Decoded> {
     // As a merge into an empty document would: changes whose dependencies are missing wait.
     let mut document = AutoCommit::new();
-    if document.load_incremental(&download.data).is_err()
+    if doc::merge_received(&mut document, &download.data).is_err()
         || !document.get_missing_deps(&[]).is_empty()
     {
         return None;

@@ -10,8 +10,9 @@ use uuid::Uuid;
 use crate::store::{meta, outbox};
 use crate::{Client, Result};
 
-/// Change bytes one request carries at most (the body limit is [`wire::MAX_BODY_BYTES`]).
-const MAX_CHANGE_BYTES: usize = 4 * 1024 * 1024;
+/// Change bytes one request carries at most (the body limit is [`wire::MAX_BODY_BYTES`]): the
+/// server's cap per document and upload, so no document's share can pass it.
+const MAX_CHANGE_BYTES: usize = gridwalk_shared::validate::budget::MAX_UPLOAD_BYTES_PER_DOC;
 
 /// A sync request and what it carries from the outbox.
 #[derive(Debug, Clone, PartialEq)]

@@ -5,6 +5,7 @@
 mod desk;
 mod edits;
 mod fixture;
+mod hostile;
 mod http;
 mod screens;
 mod store;
