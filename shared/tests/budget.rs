@@ -129,6 +129,7 @@ fn incident(events: usize, photos_each: usize) -> Incident {
                 action: IncidentAction::Comment,
                 note: String::new(),
                 photos: (0..photos_each).map(|p| hash(n * 1000 + p)).collect(),
+                location: None,
             })
             .collect(),
         received: Default::default(),

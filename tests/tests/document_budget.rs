@@ -30,6 +30,7 @@ fn incident(grid: Uuid, reporter: Uuid, comments: usize, note: &str) -> Incident
         action,
         note: if i == 0 { String::new() } else { note.into() },
         photos: vec![],
+        location: None,
     };
     let mut events = vec![event(0, IncidentAction::Report)];
     events.extend((1..=comments).map(|i| event(i, IncidentAction::Comment)));

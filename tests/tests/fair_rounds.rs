@@ -29,6 +29,7 @@ fn incident(device: &RawDevice, n: usize, comments: usize) -> Record {
             format!("第{i}次跟进")
         },
         photos: vec![],
+        location: None,
     };
     let mut events = vec![event(0, IncidentAction::Report)];
     events.extend((1..=comments).map(|i| event(i, IncidentAction::Comment)));
