@@ -1,6 +1,7 @@
 //! Blob access follows ownership, not knowledge of a hash: only the device whose round first
 //! carried a reference uploads the blob and its thumbnail (a colleague who may read it may not
-//! write it), and a stalled upload holds up no other request.
+//! write it), a record may reference only a blob its device brought in or may read, a visit's
+//! household exists in the visit's grid, and a stalled upload holds up no other request.
 
 #![allow(clippy::unwrap_used)] // a panic in a test is a failure with a line number
 
@@ -16,8 +17,9 @@ use gridwalk_tests::Deployment;
 use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
-/// A visit by `device` in its grid referencing `photos`, sent with the raw protocol.
-async fn raw_visit(device: &RawDevice, household: Uuid, photos: Vec<String>) {
+/// A visit by `device` in its grid to `household` referencing `photos`, sent with the raw
+/// protocol; the refusal code, if it was refused.
+async fn send_visit(device: &RawDevice, household: Uuid, photos: Vec<String>) -> Option<String> {
     let visit = Record::Visit(Visit {
         id: new_id(),
         grid_id: device.user.scope_id,
@@ -39,7 +41,19 @@ async fn raw_visit(device: &RawDevice, household: Uuid, photos: Vec<String>) {
         .await
         .unwrap();
     let body = reply.body.unwrap();
-    assert!(body.rejected.is_empty(), "{:?}", body.rejected);
+    body.rejected.first().map(|r| r.code.clone())
+}
+
+/// As [`send_visit`], which must be accepted.
+async fn raw_visit(device: &RawDevice, household: Uuid, photos: Vec<String>) {
+    assert_eq!(send_visit(device, household, photos).await, None);
+}
+
+/// A household of `login`'s grid, read through a full client.
+async fn household_of(deployment: &Deployment, url: &str, login: &str) -> Uuid {
+    let reader = deployment.device(url, login).await.unwrap();
+    reader.client.sync().await.unwrap();
+    reader.client.households().unwrap()[0].id
 }
 
 async fn setup() -> (
@@ -57,16 +71,13 @@ async fn setup() -> (
         async move { RawDevice::enroll(&url, &code).await.unwrap() }
     };
     let (owner, colleague) = (enrol("worker1").await, enrol("worker1b").await);
-    // Any household of the grid: read through a full client of the same user.
-    let reader = deployment.device(&server.url, "worker1").await.unwrap();
-    reader.client.sync().await.unwrap();
-    let household = reader.client.households().unwrap()[0].id;
+    let household = household_of(&deployment, &server.url, "worker1").await;
     (deployment, server, owner, colleague, household)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_the_device_that_brought_a_blob_in_uploads_it_and_its_thumbnail() {
-    let (_deployment, _server, owner, colleague, household) = setup().await;
+    let (deployment, server, owner, colleague, household) = setup().await;
     let photo = noisy_jpeg(400, 300, 11);
     let hash = sha256_hex(&photo);
     let size = photo.len() as u64;
@@ -106,6 +117,35 @@ async fn only_the_device_that_brought_a_blob_in_uploads_it_and_its_thumbnail() {
     assert_eq!(
         (thumb.status, sha256_hex(&thumb.body)),
         (200, thumbnail_hash)
+    );
+
+    // Referencing it: the colleague may (it already sees the photo); a worker of another
+    // grid who learnt the hash may not, and gets nothing.
+    raw_visit(&colleague, household, vec![hash.clone()]).await;
+    let code = deployment.enroll_code("worker2").unwrap();
+    let stranger = RawDevice::enroll(&server.url, &code).await.unwrap();
+    let theirs = household_of(&deployment, &server.url, "worker2").await;
+    assert_eq!(
+        send_visit(&stranger, theirs, vec![hash.clone()])
+            .await
+            .as_deref(),
+        Some("blob_not_yours")
+    );
+    assert_eq!(stranger.get_blob(&hash, false).await.unwrap().status, 403);
+    // A fresh photo of their own is theirs to bring in.
+    let own_photo = sha256_hex(&noisy_jpeg(40, 30, 13));
+    raw_visit(&stranger, theirs, vec![own_photo]).await;
+
+    // Data rules: a visit's household exists and is in the visit's grid.
+    assert_eq!(
+        send_visit(&stranger, household, vec![]).await.as_deref(),
+        Some("household_out_of_scope")
+    );
+    assert_eq!(
+        send_visit(&stranger, Uuid::now_v7(), vec![])
+            .await
+            .as_deref(),
+        Some("unknown_household")
     );
 }
 

@@ -5,6 +5,7 @@ mod download;
 mod overdue;
 mod rate;
 mod recovery;
+mod relations;
 mod server_events;
 mod upload;
 
@@ -134,7 +135,7 @@ pub struct Engine<'a> {
 }
 
 /// Handles one sync round for an authenticated device.
-pub async fn sync<S: Store>(
+pub async fn sync<S: crate::store::BlobRefs>(
     store: &S,
     engine: &Engine<'_>,
     device: &DeviceAuth,
@@ -192,6 +193,11 @@ pub async fn sync<S: Store>(
     }
 
     let ids: Vec<Uuid> = uploads.iter().map(|d| d.doc_id).collect();
+    let households: relations::Households = uploads
+        .iter()
+        .filter(|u| u.kind == gridwalk_shared::model::RecordKind::Household)
+        .map(|u| (u.doc_id, u.scope))
+        .collect();
     let guards = locks.lock(ids.iter().copied()).await;
     let receipt = Receipt {
         server_actor: store.server_actor(),
@@ -211,11 +217,20 @@ pub async fn sync<S: Store>(
             .into_iter()
             .map(|d| (d.doc_id, d))
             .collect();
-        let (uploads, reference) = (uploads.clone(), reference.clone());
-        let (w, a, mut r) = in_check_slot(checks, move || {
-            check_all(&uploads[turn], &stored, &actor, &reference, receipt)
+        let (uploads, turn_reference) = (uploads.clone(), reference.clone());
+        let (w, mut a, mut r) = in_check_slot(checks, move || {
+            check_all(&uploads[turn], &stored, &actor, &turn_reference, receipt)
         })
         .await?;
+        let (w, unrelated) =
+            relations::check(store, device.device_id, &actor, &reference, w, &households).await?;
+        a.retain(|id| !unrelated.iter().any(|(refused, _)| refused == id));
+        r.extend(unrelated.into_iter().map(|(doc_id, refusal)| Rejection {
+            doc_id,
+            code: refusal.code,
+            reason: refusal.reason,
+            server_copy: None,
+        }));
         r.iter_mut().for_each(|rejection| copies.fit(rejection));
         writes.extend(w);
         accepted.extend(a);
