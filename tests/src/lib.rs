@@ -8,6 +8,7 @@ pub mod load;
 pub mod media;
 pub mod proxy;
 pub mod raw;
+pub mod soak;
 pub mod webview;
 
 use std::io::{BufRead, BufReader};
