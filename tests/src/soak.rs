@@ -171,7 +171,11 @@ impl SoakReport {
 }
 
 /// Enrols the devices through the proxy and syncs each once (before any fault).
-async fn enrol(deployment: &Deployment, url: &str, config: &SoakConfig) -> Result<Vec<FieldDevice>> {
+async fn enrol(
+    deployment: &Deployment,
+    url: &str,
+    config: &SoakConfig,
+) -> Result<Vec<FieldDevice>> {
     let logins = (0..config.devices)
         .map(|i| (WORKERS[i % WORKERS.len()], true))
         .chain(LEADERS.iter().take(config.leaders).map(|l| (*l, false)));
@@ -408,7 +412,8 @@ fn compare_lists(report: &mut SoakReport, devices: &[Arc<FieldDevice>]) -> Resul
             Ok(sorted(rows))
         };
         let (ra, rb) = (lists(a)?, lists(b)?);
-        let (sa, sb): (BTreeSet<&String>, BTreeSet<&String>) = (ra.iter().collect(), rb.iter().collect());
+        let (sa, sb): (BTreeSet<&String>, BTreeSet<&String>) =
+            (ra.iter().collect(), rb.iter().collect());
         let differ = sa.symmetric_difference(&sb).count();
         if differ > 0 {
             report.diverged_rows += differ;

@@ -30,13 +30,23 @@ async fn nothing_acknowledged_is_lost_across_sigkills() {
     let report = run(&config).await.unwrap();
     eprint!("{}", report.summary());
     assert_eq!(report.kills, 5);
-    assert!(report.acked_under_faults > 0, "changes were acknowledged between kills");
+    assert!(
+        report.acked_under_faults > 0,
+        "changes were acknowledged between kills"
+    );
     assert!(report.syncs_failed > 0, "the faults made syncs fail");
     assert!(report.cuts > 0, "the proxy cut connections");
-    assert_eq!(report.lost, 0, "acknowledged changes lost: {:#?}", report.problems);
+    assert_eq!(
+        report.lost, 0,
+        "acknowledged changes lost: {:#?}",
+        report.problems
+    );
     assert_eq!(report.log.gaps, 0, "change log: {:?}", report.log);
     assert!(report.log.rows > 0);
-    assert_eq!(report.never_acked, 0, "every outbox emptied once the faults were off");
+    assert_eq!(
+        report.never_acked, 0,
+        "every outbox emptied once the faults were off"
+    );
     assert_eq!(report.rejected, 0, "{:#?}", report.problems);
     assert_eq!(report.diverged_docs, 0, "{:#?}", report.problems);
     assert_eq!(report.diverged_rows, 0, "{:#?}", report.problems);

@@ -22,7 +22,7 @@ use crate::Device;
 /// Chance of a sync after each piece of work.
 const SYNC_CHANCE: f64 = 0.25;
 /// Longest pause between two pieces of work, ms.
-const MAX_THINK_MS: usize = 60;
+const MAX_THINK_MS: usize = 150;
 /// How often a leader's device syncs, ms.
 const LEADER_SYNC_MS: u64 = 400;
 
@@ -225,7 +225,10 @@ pub async fn work(
                 sync(&device, &mut tally, true).await?;
             }
         }
-        sync(&device, &mut tally, true).await?;
+        // The day ends with a sync, unless the faults are over (the final syncs follow).
+        if !stop.load(Ordering::SeqCst) {
+            sync(&device, &mut tally, true).await?;
+        }
     }
     Ok(tally)
 }

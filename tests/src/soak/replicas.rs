@@ -170,3 +170,34 @@ pub fn check_log(path: &Path) -> Result<LogCheck> {
     check.gaps += (check.top + 1).saturating_sub(next);
     Ok(check)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gaps_in_the_change_log_are_counted_above_the_floor() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.sqlite");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT);
+             INSERT INTO changes (doc_id) VALUES ('a'), ('b'), ('c'), ('d'), ('e'), ('f');",
+        )
+        .unwrap();
+        let whole = check_log(&path).unwrap();
+        assert_eq!((whole.rows, whole.top, whole.gaps), (6, 6, 0));
+        // Pruned on purpose up to 2: not a gap. Seq 4 and the last one missing: gaps.
+        conn.execute_batch(
+            "DELETE FROM changes WHERE seq <= 2 OR seq = 4 OR seq = 6;
+             INSERT INTO meta VALUES ('log_floor', '2');",
+        )
+        .unwrap();
+        let holed = check_log(&path).unwrap();
+        assert_eq!(
+            (holed.rows, holed.top, holed.floor, holed.gaps),
+            (2, 6, 2, 2)
+        );
+    }
+}
