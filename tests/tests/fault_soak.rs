@@ -24,7 +24,7 @@ async fn nothing_acknowledged_is_lost_across_sigkills() {
             mean_uptime: Duration::from_millis(1200),
             max_downtime: Duration::from_millis(400),
         },
-        cut_bytes: 64 * 1024,
+        cut_bytes: 16 * 1024,
         seed,
     };
     let report = run(&config).await.unwrap();

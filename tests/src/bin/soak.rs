@@ -3,7 +3,7 @@
 //! moments; then every acknowledged change, the change log and the replicas are checked.
 //! Prints a human summary and a JSON line; exits non-zero if anything was lost.
 //!
-//! `cargo run --release -p gridwalk-tests --bin gridwalk-soak -- --kills 50 --devices 14`
+//! `cargo run --release -p gridwalk-tests --bin gridwalk-soak -- --kills 50 --devices 14 --seed S`
 
 use std::time::Duration;
 
@@ -34,7 +34,7 @@ struct Args {
     #[arg(long, default_value_t = 500)]
     downtime_ms: u64,
     /// The proxy cuts every connection after 1 to this many client bytes.
-    #[arg(long, default_value_t = 256 * 1024)]
+    #[arg(long, default_value_t = 16 * 1024)]
     cut_bytes: u64,
     /// Seed of the kill times, the cuts and the work (random if not given; printed).
     #[arg(long)]
