@@ -8,6 +8,7 @@ pub mod load;
 pub mod media;
 pub mod proxy;
 pub mod raw;
+pub mod soak;
 pub mod webview;
 
 use std::io::{BufRead, BufReader};
@@ -78,10 +79,30 @@ pub fn bin(name: &str) -> PathBuf {
         if dir.file_name().is_some_and(|n| n == "release") {
             cmd.arg("--release");
         }
+        // `cargo test` runs a test with its package's variables set (CARGO_MANIFEST_DIR,
+        // CARGO_PKG_NAME, …). ring's build script tracks some of them, so passing them on
+        // would rebuild ring, rustls, reqwest and the client at every switch between this
+        // build and a plain `cargo build` or `cargo test`.
+        for (name, _) in std::env::vars_os() {
+            if name.to_str().is_some_and(set_by_cargo_for_a_package) {
+                cmd.env_remove(name);
+            }
+        }
         let status = cmd.status().expect("run cargo build");
         assert!(status.success(), "building the binaries failed");
     });
     dir.join(name)
+}
+
+/// Whether `name` is one of the variables cargo sets for the package whose test runs.
+fn set_by_cargo_for_a_package(name: &str) -> bool {
+    ["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_BIN_"]
+        .iter()
+        .any(|prefix| name.starts_with(prefix))
+        || matches!(
+            name,
+            "CARGO_CRATE_NAME" | "CARGO_PRIMARY_PACKAGE" | "CARGO_TARGET_TMPDIR" | "OUT_DIR"
+        )
 }
 
 /// `target/<profile>` for an executable in it or in its `deps/` folder.

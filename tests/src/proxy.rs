@@ -59,6 +59,7 @@ struct Shared {
     upstream: String,
     log: Mutex<ProxyLog>,
     cuts: AtomicUsize,
+    severed: AtomicUsize,
     plan: Mutex<Option<(CutPlan, StdRng)>>,
 }
 
@@ -71,6 +72,7 @@ impl CutProxy {
             upstream: upstream.to_string(),
             log: Mutex::new(ProxyLog::default()),
             cuts: AtomicUsize::new(0),
+            severed: AtomicUsize::new(0),
             plan: Mutex::new(None),
         });
         let accept = shared.clone();
@@ -92,9 +94,21 @@ impl CutProxy {
         }
     }
 
-    /// Connections cut so far.
+    /// Stops giving connections opened from now on a cut.
+    pub fn disarm(&self) {
+        if let Ok(mut slot) = self.shared.plan.lock() {
+            *slot = None;
+        }
+    }
+
+    /// Connections given a cut so far (each is cut once it forwards its share of bytes).
     pub fn cuts(&self) -> usize {
         self.shared.cuts.load(Ordering::SeqCst)
+    }
+
+    /// Connections the proxy has actually cut so far (ended before the client was done).
+    pub fn severed(&self) -> usize {
+        self.shared.severed.load(Ordering::SeqCst)
     }
 
     /// Blob uploads seen so far.
@@ -146,6 +160,7 @@ impl Shared {
                     forwarded += allowed as u64;
                 }
                 if budget.is_some_and(|b| forwarded >= b) {
+                    self.severed.fetch_add(1, Ordering::SeqCst);
                     server_write.flush().await?;
                     return Ok(());
                 }

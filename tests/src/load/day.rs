@@ -27,7 +27,8 @@ pub const RECORDS: usize = VISITS + INCIDENTS + HOUSEHOLD_EDITS;
 /// 09:00 Beijing time on Tuesday 10 March 2026, the simulated day's start (epoch ms).
 pub const DAY_START_MS: i64 = 1_773_104_400_000;
 
-const NOTES: [&str; 10] = [
+/// Visit notes a grid worker writes.
+pub const NOTES: [&str; 10] = [
     "家中一切正常",
     "户主外出务工，由配偶接待",
     "独居老人身体状况良好，已提醒按时服药",
@@ -40,7 +41,8 @@ const NOTES: [&str; 10] = [
     "下次走访时带医保参保材料",
 ];
 
-const INCIDENT_TEXT: [&str; 4] = [
+/// Descriptions of reported problems.
+pub const INCIDENT_TEXT: [&str; 4] = [
     "小区东门垃圾桶满溢，周边有暴露垃圾",
     "3号楼楼道堆放纸箱，堵塞消防通道",
     "电动自行车在楼道内充电",
@@ -170,7 +172,8 @@ pub fn answers(template: &ChecklistTemplate, rng: &mut Mix) -> BTreeMap<String, 
     out
 }
 
-fn location(rng: &mut Mix, at: Timestamp) -> Location {
+/// A position fix near the demo street at `at`.
+pub fn location(rng: &mut Mix, at: Timestamp) -> Location {
     Location {
         lat: 39.11 + rng.unit() * 0.02,
         lon: 117.19 + rng.unit() * 0.02,
