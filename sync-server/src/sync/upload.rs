@@ -86,8 +86,8 @@ pub fn check_upload(
         ),
         None => None,
     };
-    document
-        .apply_changes(new.clone())
+    doc::guard(|| document.apply_changes(new.clone()))
+        .and_then(|applied| Ok(applied?))
         .map_err(|e| refuse("malformed_change", format!("changes do not apply: {e}")))?;
     if !document.get_missing_deps(&[]).is_empty() {
         return Err(refuse(
