@@ -21,7 +21,9 @@ fuzz_target!(|body: &[u8]| {
         .or_else(|_| tempfile::tempdir())
         .expect("a temporary directory");
     let client = Client::open(dir.path()).expect("a new store opens");
-    let prepared = client.prepare_round().expect("an empty store prepares a round");
+    let prepared = client
+        .prepare_round()
+        .expect("an empty store prepares a round");
     for _ in 0..2 {
         let _ = client.apply_round(&prepared, response.clone());
     }

@@ -22,7 +22,11 @@ fuzz_target!(|file: &[u8]| {
     };
     assert!(table.rows.len() <= MAX_ROWS);
     let reference = reference();
-    let grid = reference.units.iter().find(|u| u.kind == OrgKind::Grid).map(|u| u.id);
+    let grid = reference
+        .units
+        .iter()
+        .find(|u| u.kind == OrgKind::Grid)
+        .map(|u| u.id);
     let (households, errors) = check_rows(&table, reference, grid, |_| true, &HashSet::new());
     assert!(households.len() + errors.len() <= table.rows.len());
 });

@@ -13,11 +13,11 @@ use automerge::{ActorId, AutoCommit};
 use gridwalk_server::seed;
 use gridwalk_server::store::StoredDoc;
 use gridwalk_server::sync::{check_upload, Receipt};
+use gridwalk_shared::doc;
 use gridwalk_shared::model::{Record, RecordKind, ReferenceData, Role};
 use gridwalk_shared::time::Timestamp;
 use gridwalk_shared::validate::Actor;
 use gridwalk_shared::wire::{self, DocUpload};
-use gridwalk_shared::doc;
 use libfuzzer_sys::fuzz_target;
 use uuid::Uuid;
 
@@ -83,8 +83,16 @@ fuzz_target!(|bytes: &[u8]| {
     };
     let world = world();
     let stored = world.stored.get(&upload.doc_id);
-    if let Err(refusal) = check_upload(stored, &upload, &world.actor, &world.reference, world.receipt)
-    {
-        assert!(!refusal.code.is_empty() && refusal.code != "storage_failure", "{refusal:?}");
+    if let Err(refusal) = check_upload(
+        stored,
+        &upload,
+        &world.actor,
+        &world.reference,
+        world.receipt,
+    ) {
+        assert!(
+            !refusal.code.is_empty() && refusal.code != "storage_failure",
+            "{refusal:?}"
+        );
     }
 });

@@ -10,7 +10,6 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use automerge::{ActorId, AutoCommit};
-use reqwest::header::{self, HeaderMap, HeaderValue};
 use gridwalk_client::Client;
 use gridwalk_server::admin::import::{check_rows, read_table};
 use gridwalk_server::routes::sync::decode_body;
@@ -19,12 +18,13 @@ use gridwalk_server::store::StoredDoc;
 use gridwalk_server::sync::{check_upload, Receipt};
 use gridwalk_shared::doc;
 use gridwalk_shared::model::{
-    Household, Incident, IncidentAction, IncidentEvent, OrgKind, Record, RecordKind,
-    ReferenceData, Role, Visit, WorkLogDay, WorkLogEntry,
+    Household, Incident, IncidentAction, IncidentEvent, OrgKind, Record, RecordKind, ReferenceData,
+    Role, Visit, WorkLogDay, WorkLogEntry,
 };
 use gridwalk_shared::time::Timestamp;
 use gridwalk_shared::validate::Actor;
 use gridwalk_shared::wire::{self, Cursor, DocDownload, DocUpload, Rejection, SyncResponse};
+use reqwest::header::{self, HeaderMap, HeaderValue};
 use serde_bytes::ByteBuf;
 use uuid::Uuid;
 
@@ -154,7 +154,11 @@ fn id(n: u128) -> Uuid {
     Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + n)
 }
 
-fn upload(record: &Record, document: &mut AutoCommit, after: &[automerge::ChangeHash]) -> DocUpload {
+fn upload(
+    record: &Record,
+    document: &mut AutoCommit,
+    after: &[automerge::ChangeHash],
+) -> DocUpload {
     DocUpload {
         doc_id: record.id(),
         kind: record.kind(),
@@ -239,7 +243,10 @@ fn uploads(world: &World) -> Vec<(&'static str, DocUpload)> {
         ("visit.cbor", new_upload(&visit)),
         ("incident.cbor", new_upload(&incident)),
         ("worklog.cbor", new_upload(&worklog)),
-        ("household-edit.cbor", upload(&edited, &mut document, &heads)),
+        (
+            "household-edit.cbor",
+            upload(&edited, &mut document, &heads),
+        ),
     ]
 }
 
@@ -336,6 +343,17 @@ fn download(record: &Record, data: Vec<u8>) -> DocDownload {
     }
 }
 
+/// An upload's changes as the server sends them on: concatenated.
+fn as_download(upload: &DocUpload) -> DocDownload {
+    let data: Vec<u8> = upload.changes.iter().flat_map(|c| c.to_vec()).collect();
+    DocDownload {
+        doc_id: upload.doc_id,
+        kind: upload.kind,
+        scope: upload.scope,
+        data: ByteBuf::from(data),
+    }
+}
+
 #[test]
 fn download_seeds_apply_and_crashes_are_refused() {
     let world = world();
@@ -353,12 +371,7 @@ fn download_seeds_apply_and_crashes_are_refused() {
     let changes = uploads(&world)
         .into_iter()
         .filter(|(name, _)| *name != "household-edit.cbor")
-        .map(|(_, u)| DocDownload {
-            doc_id: u.doc_id,
-            kind: u.kind,
-            scope: u.scope,
-            data: ByteBuf::from(u.changes.iter().flat_map(|c| c.to_vec()).collect::<Vec<u8>>()),
-        })
+        .map(|(_, u)| as_download(&u))
         .collect();
     let rejected = vec![Rejection {
         doc_id: households[0].id(),
@@ -381,11 +394,29 @@ fn download_seeds_apply_and_crashes_are_refused() {
     for (path, body) in seeds("download_apply", generated) {
         let expected: SyncResponse = wire::decode(&body).unwrap();
         let outcome = apply(&body).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert_eq!(outcome.downloaded_docs, expected.docs.len(), "{}", path.display());
+        assert_eq!(
+            outcome.downloaded_docs,
+            expected.docs.len(),
+            "{}",
+            path.display()
+        );
         assert!(outcome.incomplete.is_empty(), "{}", path.display());
     }
     for (path, body) in crashes("download_apply", vec![]) {
         assert!(apply(&body).is_err(), "{}", path.display());
+    }
+    // The changes that broke the server's check, sent to a device as a download: it does not
+    // load, and the device asks for the document whole.
+    for (path, bytes) in crashes("upload_check", vec![]) {
+        let upload: DocUpload = wire::decode(&bytes).unwrap();
+        let hostile = as_download(&upload);
+        let outcome = apply(&wire::encode(&response(vec![hostile], vec![]))).unwrap();
+        assert_eq!(
+            outcome.incomplete,
+            vec![upload.doc_id],
+            "{}",
+            path.display()
+        );
     }
 }
 
@@ -462,7 +493,10 @@ fn import_seeds_read_and_crashes_are_refused() {
         }
     }
     let xlsx = book.save_to_buffer().unwrap();
-    let generated = vec![("households.csv", csv.into_bytes()), ("households.xlsx", xlsx)];
+    let generated = vec![
+        ("households.csv", csv.into_bytes()),
+        ("households.xlsx", xlsx),
+    ];
     // Two cells at opposite corners of the largest sheet: 17 billion cells between them.
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
@@ -478,6 +512,10 @@ fn import_seeds_read_and_crashes_are_refused() {
     }
     for (path, bytes) in crashes("household_import", far_apart) {
         let refused = read_table(&bytes).err().unwrap();
-        assert!(refused.0.contains("beyond row"), "{}: {refused}", path.display());
+        assert!(
+            refused.0.contains("beyond row"),
+            "{}: {refused}",
+            path.display()
+        );
     }
 }

@@ -70,7 +70,8 @@ fn xlsx_records(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
         .first()
         .cloned()
         .ok_or_else(|| FileError("the workbook has no sheet".into()))?;
-    let unreadable = |e: calamine::XlsxError| FileError(format!("cannot read the first sheet: {e}"));
+    let unreadable =
+        |e: calamine::XlsxError| FileError(format!("cannot read the first sheet: {e}"));
     let mut reader = book.worksheet_cells_reader(&name).map_err(unreadable)?;
     let mut cells = Vec::new();
     while let Some(cell) = reader.next_cell().map_err(unreadable)? {
@@ -82,7 +83,11 @@ fn xlsx_records(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
             )));
         }
         if !matches!(cell.get_value(), DataRef::Empty) {
-            cells.push((row, column, cell_text(&Data::from(cell.get_value().clone()))));
+            cells.push((
+                row,
+                column,
+                cell_text(&Data::from(cell.get_value().clone())),
+            ));
         }
     }
     let (Some(top), Some(left)) = (
