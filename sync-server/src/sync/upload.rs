@@ -86,9 +86,12 @@ pub fn check_upload(
         ),
         None => None,
     };
+    let not_applied = |e: &dyn std::fmt::Display| {
+        refuse("malformed_change", format!("changes do not apply: {e}"))
+    };
     doc::guard(|| document.apply_changes(new.clone()))
-        .and_then(|applied| Ok(applied?))
-        .map_err(|e| refuse("malformed_change", format!("changes do not apply: {e}")))?;
+        .map_err(|e| not_applied(&e))?
+        .map_err(|e| not_applied(&e))?;
     if !document.get_missing_deps(&[]).is_empty() {
         return Err(refuse(
             "missing_dependencies",
