@@ -42,6 +42,23 @@ pub enum DocError {
     /// Writing the record into the document failed.
     #[error("could not write the record: {0}")]
     Reconcile(#[from] autosurgeon::ReconcileError),
+    /// Automerge panicked on bytes from outside (see [`guard`]).
+    #[error("Automerge failed on these bytes: {0}")]
+    Panicked(String),
+}
+
+/// Runs `f`, Automerge's work on bytes from outside, turning a panic inside Automerge into
+/// [`DocError::Panicked`]. Automerge 0.12 unwraps on some malformed changes (found by
+/// fuzzing, docs/fuzzing.md); whatever document `f` changed must then be dropped.
+pub fn guard<T>(f: impl FnOnce() -> T) -> Result<T, DocError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".into());
+        DocError::Panicked(message)
+    })
 }
 
 impl DocError {
@@ -174,7 +191,7 @@ pub fn resolve_text(doc: &mut AutoCommit, field: &str, value: &str) -> Result<()
 
 /// Loads a document from saved bytes or a concatenation of changes this side wrote itself.
 pub fn load(bytes: &[u8]) -> Result<AutoCommit, DocError> {
-    Ok(AutoCommit::load(bytes)?)
+    Ok(guard(|| AutoCommit::load(bytes))??)
 }
 
 /// Loads a document received from the other side, checked first ([`chunks::check_received`]).

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::io::Cursor;
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{Data, DataRef, Reader, Xlsx};
 use gridwalk_shared::model::{Household, OrgKind, Record, ReferenceData};
 use gridwalk_shared::validate::validate_record;
 use serde::Serialize;
@@ -12,6 +12,10 @@ use uuid::Uuid;
 
 /// Most rows one import may hold.
 pub const MAX_ROWS: usize = 5000;
+/// Last row (1-based) a sheet's cells may be in: the rows plus a header and some blank rows.
+pub const MAX_SHEET_ROW: u32 = 2 * MAX_ROWS as u32;
+/// Last column (1-based) a sheet's cells may be in (the template has 7).
+pub const MAX_SHEET_COLUMN: u32 = 64;
 
 /// Columns, each with the header names it is recognised by (Chinese first).
 const COLUMNS: [(&str, &[&str]); 7] = [
@@ -54,19 +58,58 @@ fn cell_text(cell: &Data) -> String {
     }
 }
 
+/// The first sheet's used cells as rows, from its first used row and column (as calamine's
+/// `Range` has them). Cells are read one by one and their positions checked before the rows
+/// are laid out: a sheet with one cell in A1 and one in XFD1048576 would otherwise ask for
+/// 17 billion cells and abort the server (docs/fuzzing.md).
+fn xlsx_records(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
+    let mut book = Xlsx::new(Cursor::new(bytes))
+        .map_err(|e| FileError(format!("not a readable XLSX file: {e}")))?;
+    let name = book
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or_else(|| FileError("the workbook has no sheet".into()))?;
+    let unreadable =
+        |e: calamine::XlsxError| FileError(format!("cannot read the first sheet: {e}"));
+    let mut reader = book.worksheet_cells_reader(&name).map_err(unreadable)?;
+    let mut cells = Vec::new();
+    while let Some(cell) = reader.next_cell().map_err(unreadable)? {
+        let (row, column) = cell.get_position();
+        if row >= MAX_SHEET_ROW || column >= MAX_SHEET_COLUMN {
+            return Err(FileError(format!(
+                "the sheet has cells beyond row {MAX_SHEET_ROW} or column {MAX_SHEET_COLUMN}; \
+                 at most {MAX_ROWS} rows per import"
+            )));
+        }
+        if !matches!(cell.get_value(), DataRef::Empty) {
+            cells.push((
+                row,
+                column,
+                cell_text(&Data::from(cell.get_value().clone())),
+            ));
+        }
+    }
+    let (Some(top), Some(left)) = (
+        cells.iter().map(|c| c.0).min(),
+        cells.iter().map(|c| c.1).min(),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let bottom = cells.iter().map(|c| c.0).max().unwrap_or(top);
+    let right = cells.iter().map(|c| c.1).max().unwrap_or(left);
+    let width = (right - left + 1) as usize;
+    let mut records = vec![vec![String::new(); width]; (bottom - top + 1) as usize];
+    for (row, column, text) in cells {
+        records[(row - top) as usize][(column - left) as usize] = text;
+    }
+    Ok(records)
+}
+
 /// Reads CSV (UTF-8, optional BOM) or XLSX (first sheet), detected by content.
 pub fn read_table(bytes: &[u8]) -> Result<Table, FileError> {
     let records: Vec<Vec<String>> = if bytes.starts_with(b"PK") {
-        let mut book = Xlsx::new(Cursor::new(bytes))
-            .map_err(|e| FileError(format!("not a readable XLSX file: {e}")))?;
-        let range = book
-            .worksheet_range_at(0)
-            .ok_or_else(|| FileError("the workbook has no sheet".into()))?
-            .map_err(|e| FileError(format!("cannot read the first sheet: {e}")))?;
-        range
-            .rows()
-            .map(|r| r.iter().map(cell_text).collect())
-            .collect()
+        xlsx_records(bytes)?
     } else {
         let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
             .map_err(|_| FileError("a CSV file must be UTF-8".into()))?;

@@ -15,7 +15,8 @@ mod devices;
 mod evidence;
 mod export;
 mod households;
-mod import;
+// Public as the entry point of the `household_import` fuzz target (docs/fuzzing.md).
+pub mod import;
 mod json;
 mod openapi;
 mod org;

@@ -45,8 +45,10 @@ fn rate_limited(wait: std::time::Duration) -> Response {
     response
 }
 
-/// Decodes the (possibly gzip-compressed) CBOR body.
-fn decode_body(headers: &HeaderMap, body: &[u8]) -> Result<SyncRequest, AppError> {
+/// Decodes the (possibly gzip-compressed) CBOR body of `POST /v1/sync` and checks its
+/// protocol version and fields: every refusal is a 4xx with a stable code. Public as the
+/// entry point of the `sync_body` fuzz target (docs/fuzzing.md).
+pub fn decode_body(headers: &HeaderMap, body: &[u8]) -> Result<SyncRequest, AppError> {
     let request: SyncRequest = if header_has(headers, header::CONTENT_ENCODING, "gzip") {
         wire::decode(&wire::gunzip(body, wire::MAX_DECODED_BYTES)?)?
     } else {

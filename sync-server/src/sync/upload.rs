@@ -159,9 +159,12 @@ pub(super) fn check_prechecked(
         ),
         None => None,
     };
-    document
-        .apply_changes(new.clone())
-        .map_err(|e| refuse("malformed_change", format!("changes do not apply: {e}")))?;
+    let not_applied = |e: &dyn std::fmt::Display| {
+        refuse("malformed_change", format!("changes do not apply: {e}"))
+    };
+    doc::guard(|| document.apply_changes(new.clone()))
+        .map_err(|e| not_applied(&e))?
+        .map_err(|e| not_applied(&e))?;
     if !document.get_missing_deps(&[]).is_empty() {
         return Err(refuse(
             "missing_dependencies",
