@@ -214,6 +214,7 @@ fn uploads(world: &World) -> Vec<(&'static str, DocUpload)> {
             action: IncidentAction::Report,
             note: String::new(),
             photos: vec![],
+            location: None,
         }],
         received: Default::default(),
     });

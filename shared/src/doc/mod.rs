@@ -65,7 +65,7 @@ impl DocError {
     /// Stable code, as a [`crate::wire::Rejection`] carries it.
     pub fn code(&self) -> &'static str {
         match self {
-            DocError::Automerge(_) => "malformed_change",
+            DocError::Automerge(_) | DocError::Panicked(_) => "malformed_change",
             DocError::Shape { .. } => "invalid_record",
             DocError::UnknownKey { .. } => "unknown_field",
             DocError::TooDeep => "too_deep",
