@@ -165,7 +165,17 @@ pub async fn import<S: AdminStore>(
     if let Some(grid) = query.grid {
         caller.check_unit(grid)?;
     }
-    let table = read_table(&body).map_err(|e| invalid(e.0))?;
+    // Unpacking and reading the file is CPU work: off the async threads.
+    let table = tokio::task::spawn_blocking(move || read_table(&body))
+        .await
+        .map_err(|e| {
+            AppError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                format!("the import failed: {e}"),
+            )
+        })?
+        .map_err(|e| invalid(e.0))?;
     let grids = caller.units();
     let existing: HashSet<(Uuid, String)> = state
         .store

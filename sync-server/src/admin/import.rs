@@ -17,6 +17,52 @@ pub const MAX_SHEET_ROW: u32 = 2 * MAX_ROWS as u32;
 /// Last column (1-based) a sheet's cells may be in (the template has 7).
 pub const MAX_SHEET_COLUMN: u32 = 64;
 
+/// Most bytes one entry of an XLSX file (a sheet, the shared strings) may inflate to.
+pub const MAX_XLSX_ENTRY_BYTES: u64 = 32 * 1024 * 1024;
+/// Most bytes all entries of an XLSX file may inflate to together.
+pub const MAX_XLSX_BYTES: u64 = 64 * 1024 * 1024;
+/// Most entries an XLSX file may hold.
+pub const MAX_XLSX_ENTRIES: usize = 1000;
+
+/// Checks an XLSX file's zip entries before calamine reads them: not too many, and each (and
+/// all together) inflating to at most the caps — counted by inflating them through a capped
+/// reader, since the sizes a zip declares can lie (zip bombs).
+fn check_zip(bytes: &[u8]) -> Result<(), FileError> {
+    use std::io::Read;
+    let too_large = || {
+        FileError(format!(
+            "the XLSX file unpacks to more than {} MiB",
+            MAX_XLSX_BYTES / (1024 * 1024)
+        ))
+    };
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| FileError(format!("not a readable XLSX file: {e}")))?;
+    if archive.len() > MAX_XLSX_ENTRIES {
+        return Err(FileError(format!(
+            "the XLSX file holds more than {MAX_XLSX_ENTRIES} parts"
+        )));
+    }
+    let mut total = 0u64;
+    for index in 0..archive.len() {
+        let entry = archive
+            .by_index(index)
+            .map_err(|e| FileError(format!("not a readable XLSX file: {e}")))?;
+        if entry.size() > MAX_XLSX_ENTRY_BYTES {
+            return Err(too_large());
+        }
+        let inflated = std::io::copy(
+            &mut entry.take(MAX_XLSX_ENTRY_BYTES + 1),
+            &mut std::io::sink(),
+        )
+        .map_err(|e| FileError(format!("not a readable XLSX file: {e}")))?;
+        total += inflated;
+        if inflated > MAX_XLSX_ENTRY_BYTES || total > MAX_XLSX_BYTES {
+            return Err(too_large());
+        }
+    }
+    Ok(())
+}
+
 /// Columns, each with the header names it is recognised by (Chinese first).
 const COLUMNS: [(&str, &[&str]); 7] = [
     ("grid", &["网格", "grid"]),
@@ -63,6 +109,7 @@ fn cell_text(cell: &Data) -> String {
 /// are laid out: a sheet with one cell in A1 and one in XFD1048576 would otherwise ask for
 /// 17 billion cells and abort the server (docs/fuzzing.md).
 fn xlsx_records(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
+    check_zip(bytes)?;
     let mut book = Xlsx::new(Cursor::new(bytes))
         .map_err(|e| FileError(format!("not a readable XLSX file: {e}")))?;
     let name = book
