@@ -9,7 +9,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::http::Retry;
-use crate::store::{meta, outbox};
+use crate::store::{meta, outbox, records};
 use crate::{Client, Error, Result};
 
 /// The account a device signs in with.
@@ -59,7 +59,7 @@ fn check_switch(conn: &Connection) -> Result<()> {
 
 /// Forgets everything the previous account held.
 fn reset(conn: &Connection) -> Result<()> {
-    conn.execute_batch("DELETE FROM docs; DELETE FROM want_full; DELETE FROM conflict_copies;")?;
+    records::forget_all(conn)?;
     meta::clear_cursor(conn)?;
     meta::clear_reference(conn)
 }

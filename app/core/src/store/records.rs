@@ -52,6 +52,18 @@ pub(crate) fn load(conn: &Connection, id: Uuid) -> Result<Option<StoredDoc>> {
 }
 
 /// Every held document id with its kind, ordered by id.
+/// Whether the device holds document `id`.
+pub(crate) fn holds(conn: &Connection, id: Uuid) -> Result<bool> {
+    let mut held = conn.prepare_cached("SELECT 1 FROM docs WHERE doc_id = ?1")?;
+    Ok(held.exists([id.to_string()])?)
+}
+
+/// Forgets every document, conflict copy and document asked for whole (a new account).
+pub(crate) fn forget_all(conn: &Connection) -> Result<()> {
+    conn.execute_batch("DELETE FROM docs; DELETE FROM want_full; DELETE FROM conflict_copies;")?;
+    Ok(())
+}
+
 pub(crate) fn list(conn: &Connection) -> Result<Vec<(Uuid, RecordKind)>> {
     let mut stmt = conn.prepare("SELECT doc_id, kind FROM docs ORDER BY doc_id")?;
     let rows = stmt.query_map([], |row| Ok((uuid_at(row, 0)?, row.get::<_, String>(1)?)))?;

@@ -14,3 +14,18 @@ pub(crate) fn list(conn: &Connection) -> Result<Vec<Uuid>> {
         .collect::<rusqlite::Result<Vec<Uuid>>>()?;
     Ok(ids)
 }
+
+/// Asks for `id` whole on the next round.
+pub(crate) fn mark(conn: &Connection, id: Uuid) -> Result<()> {
+    conn.execute(
+        "INSERT OR IGNORE INTO want_full (doc_id) VALUES (?1)",
+        [id.to_string()],
+    )?;
+    Ok(())
+}
+
+/// `id` arrived, or is no longer wanted whole.
+pub(crate) fn clear(conn: &Connection, id: Uuid) -> Result<()> {
+    conn.execute("DELETE FROM want_full WHERE doc_id = ?1", [id.to_string()])?;
+    Ok(())
+}

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::decode::{decode_new, Decoded};
 use super::{PreparedRound, RoundOutcome};
-use crate::store::{meta, outbox, records};
+use crate::store::{meta, outbox, records, want_full};
 use crate::{Client, Error, Result};
 
 impl Client {
@@ -87,13 +87,10 @@ fn apply(
     // room for it in this answer (`more`), then it is asked for again.
     let asked = prepared.request.want_full.iter().filter(|_| !response.more);
     for id in asked.chain(response.docs.iter().map(|d| &d.doc_id)) {
-        tx.execute("DELETE FROM want_full WHERE doc_id = ?1", [id.to_string()])?;
+        want_full::clear(tx, *id)?;
     }
     for id in incomplete.iter().chain(&ask_whole) {
-        tx.execute(
-            "INSERT OR IGNORE INTO want_full (doc_id) VALUES (?1)",
-            [id.to_string()],
-        )?;
+        want_full::mark(tx, *id)?;
     }
 
     let previous = meta::cursor(tx)?;
@@ -177,13 +174,12 @@ fn split_new<'a>(
     tx: &Connection,
     downloads: &'a [DocDownload],
 ) -> Result<(Vec<&'a DocDownload>, Vec<&'a DocDownload>)> {
-    let mut held = tx.prepare_cached("SELECT 1 FROM docs WHERE doc_id = ?1")?;
     let (mut new, mut old) = (Vec::new(), Vec::new());
     let mut seen = BTreeSet::new();
     for download in downloads {
         // A document sent twice in one page is merged the second time.
         let first = seen.insert(download.doc_id);
-        if first && !held.exists([download.doc_id.to_string()])? {
+        if first && !records::holds(tx, download.doc_id)? {
             new.push(download);
         } else {
             old.push(download);
