@@ -30,4 +30,7 @@ echo "== format";  cargo fmt --all -- --check
 echo "== lint";    cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== build";   cargo test --workspace --locked --no-run && cargo build --locked -p gridwalk-app
 echo "== tests";   GRIDWALK_PREBUILT=1 GRIDWALK_REQUIRE_BROWSER=${GRIDWALK_REQUIRE_BROWSER:-1} cargo test --workspace --locked
+# Each fuzz target for a bounded time when a nightly toolchain is present (docs/fuzzing.md);
+# says so and goes on when it is not.
+echo "== fuzz";    scripts/fuzz.sh 20
 echo "== all checks passed"
