@@ -5,7 +5,7 @@ use gridwalk_shared::doc;
 use gridwalk_shared::model::{Record, ReferenceData, User, Visit};
 use gridwalk_shared::time::{new_id, Timestamp};
 use gridwalk_shared::wire::{
-    self, Cursor, DocUpload, EnrollRequest, EnrollResponse, SyncRequest, SyncResponse,
+    self, Cursor, DocUpload, EnrollRequest, EnrollResponse, Rejection, SyncRequest, SyncResponse,
 };
 use serde_bytes::ByteBuf;
 use uuid::Uuid;
@@ -140,6 +140,19 @@ impl RawDevice {
         notes: &str,
         photos: Vec<String>,
     ) -> Result<()> {
+        if let Some(refused) = self.send_visit(household, notes, photos).await? {
+            bail!("the visit was refused: {refused:?}");
+        }
+        Ok(())
+    }
+
+    /// As [`RawDevice::upload_visit`], answering with the server's refusal, if any.
+    pub async fn send_visit(
+        &self,
+        household: Uuid,
+        notes: &str,
+        photos: Vec<String>,
+    ) -> Result<Option<Rejection>> {
         let visit = Record::Visit(Visit {
             id: new_id(),
             grid_id: self.user.scope_id,
@@ -158,10 +171,7 @@ impl RawDevice {
         });
         let reply = self.sync(&request(vec![upload(&visit)], None, 0)).await?;
         let body = reply.body.context("the visit's sync had no answer body")?;
-        if !body.rejected.is_empty() {
-            bail!("the visit was refused: {:?}", body.rejected);
-        }
-        Ok(())
+        Ok(body.rejected.into_iter().next())
     }
 
     /// Pulls until done from `cursor`; returns the last response's cursor, the reference data

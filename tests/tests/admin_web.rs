@@ -15,7 +15,7 @@ use gridwalk_shared::model::{Answer, ItemKind};
 use gridwalk_tests::admin::{admin_browser, browser_phase, AdminSession, DEMO_PASSWORD};
 use gridwalk_tests::media::{scene_jpeg, wav};
 use gridwalk_tests::raw::RawDevice;
-use gridwalk_tests::{Deployment, Server};
+use gridwalk_tests::Deployment;
 use serde_json::Value;
 
 fn workspace() -> PathBuf {
@@ -126,17 +126,8 @@ async fn admin_web_end_to_end() -> Result<()> {
     let Some((driver, ui)) = admin_browser("admin_web_end_to_end")? else {
         return Ok(());
     };
-    let deployment = Deployment::seeded()?;
     // Weeks of field work, so the dashboards (and their screenshots) show something.
-    gridwalk_tests::server_cmd(&[
-        "seed-activity",
-        "--data",
-        &deployment.data(),
-        "--days",
-        "30",
-    ])?;
-    let ui_arg = ui.to_string_lossy().into_owned();
-    let server = Server::start_with(&deployment.data(), "127.0.0.1:0", &["--admin-ui", &ui_arg])?;
+    let (deployment, server) = gridwalk_tests::admin::serve_with_activity(&ui, 30)?;
     let out = tempfile::tempdir()?;
 
     // A phone in grid 2 does some work, so dashboards and exports have rows.

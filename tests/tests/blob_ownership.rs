@@ -5,48 +5,24 @@
 
 #![allow(clippy::unwrap_used)] // a panic in a test is a failure with a line number
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use gridwalk_server::auth::sha256_hex;
-use gridwalk_shared::model::{Record, Visit};
-use gridwalk_shared::time::{new_id, Timestamp};
 use gridwalk_tests::media::noisy_jpeg;
-use gridwalk_tests::raw::{self, RawDevice};
+use gridwalk_tests::raw::RawDevice;
 use gridwalk_tests::Deployment;
 use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
-/// A visit by `device` in its grid to `household` referencing `photos`, sent with the raw
-/// protocol; the refusal code, if it was refused.
+/// A visit by `device` to `household` referencing `photos`; the refusal code, if refused.
 async fn send_visit(device: &RawDevice, household: Uuid, photos: Vec<String>) -> Option<String> {
-    let visit = Record::Visit(Visit {
-        id: new_id(),
-        grid_id: device.user.scope_id,
-        household_id: household,
-        worker_id: device.user.id,
-        started_at: Timestamp::from_millis(1_760_000_000_000),
-        ended_at: None,
-        location: None,
-        template_id: None,
-        template_version: None,
-        answers: BTreeMap::new(),
-        notes: String::new(),
-        photos,
-        audio: Vec::new(),
-        follow_up: false,
-    });
-    let reply = device
-        .sync(&raw::request(vec![raw::upload(&visit)], None, 0))
-        .await
-        .unwrap();
-    let body = reply.body.unwrap();
-    body.rejected.first().map(|r| r.code.clone())
+    let refused = device.send_visit(household, "", photos).await.unwrap();
+    refused.map(|r| r.code)
 }
 
 /// As [`send_visit`], which must be accepted.
 async fn raw_visit(device: &RawDevice, household: Uuid, photos: Vec<String>) {
-    assert_eq!(send_visit(device, household, photos).await, None);
+    device.upload_visit(household, "", photos).await.unwrap();
 }
 
 /// A household of `login`'s grid, read through a full client.

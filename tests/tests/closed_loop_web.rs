@@ -14,7 +14,6 @@ use gridwalk_shared::model::{IncidentAction, Record, Satisfaction};
 use gridwalk_shared::workflow::IncidentStatus;
 use gridwalk_tests::admin::{admin_browser, browser_phase, AdminSession, DEMO_PASSWORD};
 use gridwalk_tests::media::scene_jpeg;
-use gridwalk_tests::{Deployment, Server};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -35,17 +34,8 @@ async fn department_staff_work_the_queue_in_the_browser() -> Result<()> {
     else {
         return Ok(());
     };
-    let deployment = Deployment::seeded()?;
     // A month of the loop, so the board has overdue items.
-    gridwalk_tests::server_cmd(&[
-        "seed-activity",
-        "--data",
-        &deployment.data(),
-        "--days",
-        "30",
-    ])?;
-    let ui_arg = ui.to_string_lossy().into_owned();
-    let server = Server::start_with(&deployment.data(), "127.0.0.1:0", &["--admin-ui", &ui_arg])?;
+    let (deployment, server) = gridwalk_tests::admin::serve_with_activity(&ui, 30)?;
     let out = tempfile::tempdir()?;
 
     let reporter = deployment.device(&server.url, "worker1").await?;

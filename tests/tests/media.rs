@@ -4,16 +4,13 @@
 
 #![allow(clippy::unwrap_used)] // a panic in a test is a failure with a line number
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use gridwalk_client::media::{sha256_hex, CHUNK_BYTES};
 use gridwalk_client::{Attachments, Client, NewVisit};
-use gridwalk_shared::model::{Record, Visit};
-use gridwalk_shared::time::{new_id, Timestamp};
 use gridwalk_tests::media::{noisy_jpeg, wav};
 use gridwalk_tests::proxy::{resent, CutPlan, CutProxy};
-use gridwalk_tests::raw::{self, RawDevice};
+use gridwalk_tests::raw::RawDevice;
 use gridwalk_tests::{gridwalk, ok, server_cmd, Deployment};
 use rand::Rng;
 
@@ -122,28 +119,7 @@ async fn uploads_resume_through_a_proxy_that_cuts_connections() {
 
 /// A visit by `device` in its grid referencing `photos`, sent with the raw protocol.
 async fn raw_visit(device: &RawDevice, household: uuid::Uuid, photos: Vec<String>) {
-    let visit = Record::Visit(Visit {
-        id: new_id(),
-        grid_id: device.user.scope_id,
-        household_id: household,
-        worker_id: device.user.id,
-        started_at: Timestamp::from_millis(1_760_000_000_000),
-        ended_at: None,
-        location: None,
-        template_id: None,
-        template_version: None,
-        answers: BTreeMap::new(),
-        notes: String::new(),
-        photos,
-        audio: Vec::new(),
-        follow_up: false,
-    });
-    let reply = device
-        .sync(&raw::request(vec![raw::upload(&visit)], None, 0))
-        .await
-        .unwrap();
-    let body = reply.body.unwrap();
-    assert!(body.rejected.is_empty(), "{:?}", body.rejected);
+    device.upload_visit(household, "", photos).await.unwrap();
 }
 
 #[tokio::test]

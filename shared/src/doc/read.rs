@@ -262,16 +262,28 @@ impl<T: FromValue> FromValue for BTreeMap<String, T> {
     }
 }
 
-/// Structs: a map with every field (autosurgeon's derive, no renames).
+/// Structs: a map with every field (autosurgeon's derive, no renames); fields after `;`
+/// came later and read as their default when missing (autosurgeon's `missing` attribute).
 macro_rules! from_map {
-    ($($ty:ident { $($field:ident),* $(,)? })*) => {$(
+    ($($ty:ident { $($field:ident),* $(,)? $(; $($later:ident),* $(,)?)? })*) => {$(
         impl FromValue for $ty {
             fn from_value(value: &Node) -> Result<Self, Mismatch> {
                 let map = map_of(value)?;
-                Ok($ty { $($field: field(map, stringify!($field))?),* })
+                Ok($ty {
+                    $($field: field(map, stringify!($field))?,)*
+                    $($($later: later_field(map, stringify!($later))?,)*)?
+                })
             }
         }
     )*};
+}
+
+/// A field added after documents were first written: its default when missing.
+fn later_field<T: FromValue + Default>(map: &Map, name: &str) -> Result<T, Mismatch> {
+    match map.get(name) {
+        Some(_) => field(map, name),
+        None => Ok(T::default()),
+    }
 }
 
 from_map! {
@@ -282,71 +294,18 @@ from_map! {
         template_version, answers, notes, photos, audio, follow_up,
     }
     Location { lat, lon, accuracy_m, at }
+    Incident {
+        id, grid_id, category, description, location, photos, audio, reporter_id, events;
+        received
+    }
+    IncidentEvent { id, at, by, action, note, photos; location }
+    ServiceRequest {
+        id, community_id, item_id, resident_name, resident_phone, materials_received, due,
+        events; received
+    }
     ServiceEvent { id, at, by, action, note }
     WorkLogDay { id, scope_id, worker_id, date, entries }
     WorkLogEntry { id, at, text }
-}
-
-impl FromValue for IncidentEvent {
-    /// `location` came later: missing, it is `None`.
-    fn from_value(value: &Node) -> Result<Self, Mismatch> {
-        let map = map_of(value)?;
-        Ok(IncidentEvent {
-            id: field(map, "id")?,
-            at: field(map, "at")?,
-            by: field(map, "by")?,
-            action: field(map, "action")?,
-            note: field(map, "note")?,
-            photos: field(map, "photos")?,
-            location: match map.get("location") {
-                Some(_) => field(map, "location")?,
-                None => None,
-            },
-        })
-    }
-}
-
-impl FromValue for ServiceRequest {
-    /// `received` came later: missing, it is empty.
-    fn from_value(value: &Node) -> Result<Self, Mismatch> {
-        let map = map_of(value)?;
-        Ok(ServiceRequest {
-            id: field(map, "id")?,
-            community_id: field(map, "community_id")?,
-            item_id: field(map, "item_id")?,
-            resident_name: field(map, "resident_name")?,
-            resident_phone: field(map, "resident_phone")?,
-            materials_received: field(map, "materials_received")?,
-            due: field(map, "due")?,
-            events: field(map, "events")?,
-            received: match map.get("received") {
-                Some(_) => field(map, "received")?,
-                None => BTreeMap::new(),
-            },
-        })
-    }
-}
-
-impl FromValue for Incident {
-    /// `received` came later: missing, it is empty (autosurgeon's `missing` attribute).
-    fn from_value(value: &Node) -> Result<Self, Mismatch> {
-        let map = map_of(value)?;
-        Ok(Incident {
-            id: field(map, "id")?,
-            grid_id: field(map, "grid_id")?,
-            category: field(map, "category")?,
-            description: field(map, "description")?,
-            location: field(map, "location")?,
-            photos: field(map, "photos")?,
-            audio: field(map, "audio")?,
-            reporter_id: field(map, "reporter_id")?,
-            events: field(map, "events")?,
-            received: match map.get("received") {
-                Some(_) => field(map, "received")?,
-                None => BTreeMap::new(),
-            },
-        })
-    }
 }
 
 /// Enums whose variants carry nothing: the variant's name as a string.

@@ -124,15 +124,25 @@ fn operation(types: &mut Catalogue, op: &Operation) -> Value {
     out
 }
 
-/// The whole document for `ops`.
+/// The whole document for `ops`; a type that could not be described is logged and
+/// documented as any value.
 pub fn document(ops: &[Operation]) -> Value {
+    let (document, problems) = document_and_problems(ops);
+    for problem in problems {
+        tracing::error!(%problem, "admin API type left undescribed in /api/openapi.json");
+    }
+    document
+}
+
+/// The document for `ops`, and what could not be described.
+pub fn document_and_problems(ops: &[Operation]) -> (Value, Vec<String>) {
     let mut types = catalogue(ops);
     let mut paths = Map::new();
     for op in ops {
         let item = paths.entry(op.path).or_insert_with(|| json!({}));
         item[op.method.as_str().to_ascii_lowercase()] = operation(&mut types, op);
     }
-    json!({
+    let document = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "Gridwalk admin API (网格通管理接口)",
@@ -154,5 +164,17 @@ pub fn document(ops: &[Operation]) -> Value {
             },
             "schemas": types.components()
         }
-    })
+    });
+    (document, types.problems())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_admin_type_is_described() {
+        let ops = super::super::operations::<crate::store::SqliteStore>();
+        let (document, problems) = super::document_and_problems(&ops);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(document["components"]["schemas"]["QueueItem"].is_object());
+    }
 }
