@@ -55,6 +55,12 @@ pub trait BlobRefs: Store {
         limit: usize,
         within: Option<Visibility>,
     ) -> impl Future<Output = StoreResult<Vec<BlobDoc>>> + Send;
+
+    /// The blobs `docs` reference now, as `(document, blob)` pairs.
+    fn refs_of(
+        &self,
+        docs: Vec<Uuid>,
+    ) -> impl Future<Output = StoreResult<Vec<(Uuid, String)>>> + Send;
 }
 
 /// Columns every query selects, from `blob_refs r`, `docs d` and `devices v`.
@@ -150,6 +156,23 @@ impl BlobRefs for SqliteStore {
                 )?
                 .collect::<Result<Vec<_>, _>>()?;
             rows.into_iter().collect()
+        })
+        .await
+    }
+
+    async fn refs_of(&self, docs: Vec<Uuid>) -> StoreResult<Vec<(Uuid, String)>> {
+        let ids = serde_json::Value::from(docs.iter().map(Uuid::to_string).collect::<Vec<_>>())
+            .to_string();
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT doc_id, blob FROM blob_refs WHERE doc_id IN (SELECT value FROM json_each(?1))",
+            )?;
+            let rows = stmt
+                .query_map([ids], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows.into_iter()
+                .map(|(doc, blob)| Ok((parse_uuid(&doc)?, blob)))
+                .collect()
         })
         .await
     }

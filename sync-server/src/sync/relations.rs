@@ -3,7 +3,7 @@
 //! blob only if this device brought it in, already may read it, or nobody has referenced it
 //! yet (then this device is the one to upload it) — knowing a hash is not enough.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use gridwalk_shared::model::{RecordKind, ReferenceData};
 use gridwalk_shared::validate::{may_read, Actor};
@@ -32,11 +32,21 @@ pub async fn check<S: BlobRefs>(
     writes: Vec<DocWrite>,
     households: &Households,
 ) -> StoreResult<(Vec<DocWrite>, Vec<(Uuid, Refusal)>)> {
+    // What the documents already reference needs no check: one query for the turn.
+    let stored: Vec<Uuid> = writes
+        .iter()
+        .filter(|w| w.existed && !w.blobs.is_empty())
+        .map(|w| w.doc.doc_id)
+        .collect();
+    let held: HashSet<(Uuid, String)> = match stored.is_empty() {
+        true => HashSet::new(),
+        false => store.refs_of(stored).await?.into_iter().collect(),
+    };
     let (mut kept, mut refused) = (Vec::new(), Vec::new());
     for write in writes {
         let problem = match household(store, &write, households).await? {
             Some(problem) => Some(problem),
-            None => blobs(store, device, actor, reference, &write).await?,
+            None => blobs(store, device, actor, reference, &write, &held).await?,
         };
         match problem {
             Some(problem) => refused.push((write.doc.doc_id, problem)),
@@ -77,20 +87,26 @@ async fn household<S: BlobRefs>(
     })
 }
 
-/// Every blob the record references is this device's, readable to it, or not yet referenced.
+/// Every blob the record newly references (not in `held`, what the documents referenced
+/// before) is this device's, readable to it, or not yet referenced.
 async fn blobs<S: BlobRefs>(
     store: &S,
     device: Uuid,
     actor: &Actor,
     reference: &ReferenceData,
     write: &DocWrite,
+    held: &HashSet<(Uuid, String)>,
 ) -> StoreResult<Option<Refusal>> {
-    for hash in &write.blobs {
+    let id = write.doc.doc_id;
+    for hash in write
+        .blobs
+        .iter()
+        .filter(|h| !held.contains(&(id, h.to_string())))
+    {
         let docs = store.blob_docs(hash.clone()).await?;
         let allowed = docs.is_empty()
             || docs.iter().any(|d| {
-                d.doc_id == write.doc.doc_id
-                    || d.origin.as_ref().is_some_and(|o| o.device_id == device)
+                d.origin.as_ref().is_some_and(|o| o.device_id == device)
                     || may_read(actor, d.scope, d.department, reference)
             });
         if !allowed {
