@@ -56,6 +56,7 @@ fn world() -> &'static World {
                     scope: h.grid_id,
                     department: None,
                     snapshot,
+                    seq: 1,
                 };
                 (h.id, stored)
             })

@@ -15,7 +15,7 @@ use crate::blobs::Blobs;
 use crate::error::AppError;
 use crate::http_limits::{self, HttpLimits};
 use crate::routes;
-use crate::store::{AdminStore, BlobRefs, Open311Store, Store};
+use crate::store::{ServerStore, Store};
 use crate::sync::{CheckSlots, DocLocks, PageLimits, Recovering, RoundLimit};
 
 /// State shared by every handler.
@@ -96,7 +96,7 @@ async fn explain_timeout(response: Response) -> Response {
 }
 
 /// The server's routes.
-pub fn app<S: AdminStore + BlobRefs + Open311Store>(state: AppState<S>) -> Router {
+pub fn app<S: ServerStore>(state: AppState<S>) -> Router {
     let request_timeout = state.http.request_timeout;
     Router::new()
         .route("/health", get(routes::health::health::<S>))
@@ -130,7 +130,7 @@ pub fn app<S: AdminStore + BlobRefs + Open311Store>(state: AppState<S>) -> Route
 }
 
 /// Serves `app` on `listener` within `state.http` until `shutdown` resolves.
-pub async fn serve<S: AdminStore + BlobRefs + Open311Store>(
+pub async fn serve<S: ServerStore>(
     listener: tokio::net::TcpListener,
     state: AppState<S>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
@@ -142,8 +142,30 @@ pub async fn serve<S: AdminStore + BlobRefs + Open311Store>(
         state.overdue_every,
     ));
     let _stop_reminders = AbortOnDrop(reminders);
+    let _stop_relay = state
+        .store
+        .commits_elsewhere()
+        .map(|commits| AbortOnDrop(tokio::spawn(relay(commits, state.live.clone()))));
     let limits = state.http;
     http_limits::serve(listener, app(state), limits, shutdown).await
+}
+
+/// Passes on to this node's live streams what other nodes commit.
+async fn relay(
+    mut commits: tokio::sync::broadcast::Receiver<crate::live::Changed>,
+    live: Arc<crate::live::Live>,
+) {
+    use tokio::sync::broadcast::error::RecvError;
+    loop {
+        match commits.recv().await {
+            Ok(changed) => live.notify(changed),
+            // A missed nudge costs only latency: phones keep their timers.
+            Err(RecvError::Lagged(missed)) => {
+                tracing::warn!(missed, "live nudges from other nodes were dropped")
+            }
+            Err(RecvError::Closed) => return,
+        }
+    }
 }
 
 /// Stops a background task when the server stops.

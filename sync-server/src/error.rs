@@ -44,9 +44,35 @@ impl From<StoreError> for AppError {
                 format!("{what} not found"),
             ),
             StoreError::Refused(why) => Self::new(StatusCode::CONFLICT, "refused", why),
+            StoreError::Conflict(_) => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "the records changed meanwhile; send the request again",
+            ),
             StoreError::Other(why) => {
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "storage_failure", why)
             }
+        }
+    }
+}
+
+impl From<crate::sync::SyncError> for AppError {
+    fn from(e: crate::sync::SyncError) -> Self {
+        use crate::sync::SyncError;
+        let message = e.to_string();
+        match e {
+            SyncError::TooManyChanges { .. } => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "too_many_changes",
+                message,
+            ),
+            SyncError::ShuttingDown => {
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "shutting_down", message)
+            }
+            SyncError::Internal(_) => {
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
+            }
+            SyncError::Store(e) => e.into(),
         }
     }
 }

@@ -12,9 +12,12 @@ pub mod blobs;
 pub mod error;
 pub mod http_limits;
 pub mod live;
+pub mod location;
 pub mod open311;
 pub mod populate;
 pub mod routes;
 pub mod seed;
-pub mod store;
 pub mod sync;
+
+/// The storage contract (re-exported: `crate::store::Store` and the rest).
+pub use gridwalk_store as store;

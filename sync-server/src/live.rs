@@ -13,32 +13,12 @@ use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::stream::{self, Stream};
 use tokio::sync::{broadcast, OwnedSemaphorePermit, Semaphore};
-use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::store::DocWrite;
+pub use crate::store::Changed;
 
 /// Open streams allowed by default.
 pub const DEFAULT_MAX_STREAMS: usize = 512;
-
-/// What one commit changed.
-#[derive(Debug, Clone, Default)]
-pub struct Changed {
-    /// Org units of the changed records.
-    pub scopes: Vec<Uuid>,
-    /// Departments the changed records are with.
-    pub departments: Vec<Uuid>,
-}
-
-impl Changed {
-    /// What `writes` change.
-    pub fn of(writes: &[DocWrite]) -> Changed {
-        Changed {
-            scopes: writes.iter().map(|w| w.doc.scope).collect(),
-            departments: writes.iter().filter_map(|w| w.doc.department).collect(),
-        }
-    }
-}
 
 /// The announcer and the cap on open streams.
 pub struct Live {

@@ -46,9 +46,10 @@ fn writes(records: &[Record]) -> StoreResult<Vec<DocWrite>> {
                     _ => None,
                 },
                 snapshot: document.save(),
+                seq: 0,
             };
-            // An import may replace documents the store already holds.
-            Ok(DocWrite::new(doc, record, changes, true))
+            // New documents: a commit finding one already stored fails as a conflict.
+            Ok(DocWrite::new(doc, record, changes, None))
         })
         .collect()
 }

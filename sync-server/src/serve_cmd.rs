@@ -9,12 +9,11 @@ use anyhow::{bail, Context, Result};
 use clap::ValueEnum;
 use gridwalk_server::admin::AdminConfig;
 use gridwalk_server::app::{self, AppState};
-use gridwalk_server::blobs::Blobs;
 use gridwalk_server::http_limits::HttpLimits;
-use gridwalk_server::store::Store;
+use gridwalk_server::store::ServerStore;
 use gridwalk_server::sync::PageLimits;
 
-use crate::open;
+use crate::storage_cmd::StorageArgs;
 
 /// Log line format.
 #[derive(Clone, Copy, ValueEnum)]
@@ -26,9 +25,8 @@ pub enum LogFormat {
 /// Flags of `serve`.
 #[derive(clap::Args)]
 pub struct ServeArgs {
-    /// Data directory (embedded SQLite database).
-    #[arg(long, env = "GRIDWALK_DATA")]
-    data: PathBuf,
+    #[command(flatten)]
+    pub storage: StorageArgs,
     /// Address to listen on, e.g. 127.0.0.1:8080.
     #[arg(long, env = "GRIDWALK_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
@@ -119,7 +117,7 @@ async fn shutdown_signal() {
 }
 
 /// Runs the server until SIGINT or SIGTERM.
-pub async fn serve(args: ServeArgs) -> Result<()> {
+pub async fn serve<S: ServerStore>(args: ServeArgs, store: S) -> Result<()> {
     init_logs(args.log_format);
     let limits = PageLimits {
         log_rows: args.log_page,
@@ -136,13 +134,14 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         );
     }
     let http = args.http_limits()?;
-    let store = open(&args.data)?;
+    let blobs = args.storage.open_blobs()?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let addr = listener.local_addr()?;
     tracing::info!(
-        data = %args.data.display(),
+        database = %args.storage.database()?.display(),
+        blobs = %args.storage.blob_location()?,
         %addr,
         epoch = %store.epoch(),
         reference_version = store.reference().version,
@@ -166,7 +165,6 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         Some(dir) => tracing::info!(admin_ui = %dir.display(), "serving the admin web at /admin"),
         None => tracing::warn!("admin UI not built (npm run build:admin in ui/): /admin shows how"),
     }
-    let blobs = Blobs::in_dir(args.data.join("blobs")).context("cannot open the blob directory")?;
     println!("Gridwalk server listening on http://{addr}");
     let state = AppState {
         limits,

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use automerge::Automerge;
 use chrono::NaiveDate;
-use gridwalk_server::store::{SqliteStore, Store, StoredDoc};
+use gridwalk_server::store::{Store, StoredDoc};
 use gridwalk_server::sync::{check_upload, urge_overdue, DocLocks, Receipt};
 use gridwalk_shared::calendar::WorkCalendar;
 use gridwalk_shared::model::{
@@ -19,6 +19,7 @@ use gridwalk_shared::time::Timestamp;
 use gridwalk_shared::validate::Actor;
 use gridwalk_shared::workflow::{fold_incident, IncidentStatus, SYSTEM_USER};
 use gridwalk_shared::{doc, wire::DocUpload};
+use gridwalk_store_sqlite::SqliteStore;
 use serde_bytes::ByteBuf;
 use uuid::Uuid;
 

@@ -59,6 +59,7 @@ fn main() -> Result<()> {
                 scope: household.grid_id,
                 department: None,
                 snapshot: snapshot.clone(),
+                seq: 1,
             },
         );
         households.push(HouseholdDoc {

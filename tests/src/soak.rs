@@ -276,7 +276,7 @@ pub async fn run(config: &SoakConfig) -> Result<SoakReport> {
     let server_path = deployment
         .dir
         .path()
-        .join(gridwalk_server::store::SqliteStore::FILE_NAME);
+        .join(gridwalk_store_sqlite::SqliteStore::FILE_NAME);
     check(&mut report, &server_path, &devices, &tallies)?;
     report.total_seconds = started.elapsed().as_secs_f64();
     Ok(report)

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use anyhow::{Context, Result};
 use gridwalk_client::Client;
-use gridwalk_server::store::SqliteStore;
+use gridwalk_store_sqlite::SqliteStore;
 use gridwalk_tests::admin::{AdminSession, Answer, DemoIds, DEMO_PASSWORD};
 use gridwalk_tests::Deployment;
 use reqwest::Method;

@@ -4,7 +4,7 @@
 //! validate against the schema their operation documents, and wrong answers do not.
 
 use anyhow::{bail, Context, Result};
-use gridwalk_server::store::SqliteStore;
+use gridwalk_store_sqlite::SqliteStore;
 use gridwalk_tests::admin::{AdminSession, DemoIds, DEMO_PASSWORD};
 use gridwalk_tests::Deployment;
 use serde_json::{json, Value};

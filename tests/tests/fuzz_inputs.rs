@@ -123,6 +123,7 @@ fn world() -> World {
                 scope: h.grid_id,
                 department: None,
                 snapshot,
+                seq: 1,
             };
             (h.id, stored)
         })

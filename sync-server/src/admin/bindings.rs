@@ -9,7 +9,7 @@ use specta::{Format, FormatError, Types};
 use specta_typescript::Typescript;
 use specta_util::Remapper;
 
-use crate::store::SqliteStore;
+use gridwalk_store_sqlite::SqliteStore;
 
 const HEADER: &str =
     "// Generated from Rust by specta (sync-server/src/admin/bindings.rs): do not edit.\n\

@@ -387,7 +387,8 @@ mod tests {
     use gridwalk_shared::workflow::IncidentStatus;
 
     use super::*;
-    use crate::store::{SqliteStore, Store};
+    use crate::store::Store;
+    use gridwalk_store_sqlite::SqliteStore;
 
     #[tokio::test]
     async fn demo_activity_is_valid_and_fills_every_kind() {

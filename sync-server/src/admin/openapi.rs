@@ -172,7 +172,7 @@ pub fn document_and_problems(ops: &[Operation]) -> (Value, Vec<String>) {
 mod tests {
     #[test]
     fn every_admin_type_is_described() {
-        let ops = super::super::operations::<crate::store::SqliteStore>();
+        let ops = super::super::operations::<gridwalk_store_sqlite::SqliteStore>();
         let (document, problems) = super::document_and_problems(&ops);
         assert!(problems.is_empty(), "{problems:?}");
         assert!(document["components"]["schemas"]["QueueItem"].is_object());

@@ -86,7 +86,13 @@ pub async fn add_event<S: AdminStore>(
     let (record, added) =
         crate::sync::after_upload(&mut document, new, server_actor, reference, now);
     let changes = std::iter::once(written).chain(added).collect();
-    let write = stored_write(document, record.clone(), Vec::new(), changes, true);
+    let write = stored_write(
+        document,
+        record.clone(),
+        Vec::new(),
+        changes,
+        Some(stored.seq),
+    );
     let changed = crate::live::Changed::of(std::slice::from_ref(&write));
     state.store.commit(Uuid::nil(), vec![write]).await?;
     state.live.notify(changed);

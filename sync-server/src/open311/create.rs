@@ -273,7 +273,7 @@ pub async fn create<S: AdminStore + Open311Store>(
         .record_open311_request(kept)
         .await
         .map_err(|e| Failure::internal(format, e))?;
-    let write = stored_write(document, record.clone(), Vec::new(), changes, false);
+    let write = stored_write(document, record.clone(), Vec::new(), changes, None);
     let changed = crate::live::Changed::of(std::slice::from_ref(&write));
     state
         .store

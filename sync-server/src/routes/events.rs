@@ -7,7 +7,7 @@ use axum::response::IntoResponse;
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::live::Changed;
-use crate::store::{AdminStore, Visibility};
+use crate::store::{Store, Visibility};
 use crate::{auth, sync};
 
 /// Whether a commit touched what `visibility` shows.
@@ -19,7 +19,7 @@ pub fn visible(visibility: &Visibility, changed: &Changed) -> bool {
 }
 
 /// Opens a device's stream of `changed` nudges.
-pub async fn events<S: AdminStore>(
+pub async fn events<S: Store>(
     State(state): State<AppState<S>>,
     headers: HeaderMap,
 ) -> Result<impl IntoResponse, AppError> {

@@ -9,7 +9,7 @@ use gridwalk_shared::wire::{self, SyncRequest};
 
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::store::AdminStore;
+use crate::store::BlobRefs;
 use crate::{auth, sync};
 
 fn protocol_mismatch(got: &str) -> AppError {
@@ -76,7 +76,7 @@ pub fn decode_body(headers: &HeaderMap, body: &[u8]) -> Result<SyncRequest, AppE
 
 /// Handles one sync round.
 #[tracing::instrument(skip_all)]
-pub async fn sync<S: AdminStore>(
+pub async fn sync<S: BlobRefs>(
     State(state): State<AppState<S>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,

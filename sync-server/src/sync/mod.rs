@@ -2,6 +2,7 @@
 //! page out what the device has not seen.
 
 mod download;
+mod error;
 mod overdue;
 mod rate;
 mod recovery;
@@ -21,6 +22,7 @@ use tokio::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
 
 pub use download::PageLimits;
+pub use error::SyncError;
 pub use overdue::{run_overdue_reminders, urge_overdue};
 pub use rate::RoundLimit;
 pub use recovery::Recovering;
@@ -30,8 +32,7 @@ pub use server_events::{
 };
 pub use upload::{check_upload, precheck, stored_write, Receipt, Refusal};
 
-use crate::error::AppError;
-use crate::store::{DeviceAuth, DocWrite, Store, StoredDoc, Visibility};
+use crate::store::{DeviceAuth, DocWrite, Store, StoreError, StoredDoc, Visibility};
 
 /// Enough stripes that two rounds of ~30 documents rarely share one (≈1% at 65,536).
 const STRIPES: usize = 65_536;
@@ -101,21 +102,16 @@ pub fn visibility(actor: &Actor, reference: &ReferenceData) -> Visibility {
 }
 
 /// Refuses requests over the per-request limits.
-fn check_limits(request: &SyncRequest) -> Result<(), AppError> {
+fn check_limits(request: &SyncRequest) -> Result<(), SyncError> {
     let changes: usize = request.docs.iter().map(|d| d.changes.len()).sum();
     if request.docs.len() > wire::MAX_DOCS_PER_REQUEST
         || changes > wire::MAX_CHANGES_PER_REQUEST
         || request.want_full.len() > wire::MAX_DOCS_PER_REQUEST
     {
-        return Err(AppError::new(
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            "too_many_changes",
-            format!(
-                "at most {} documents and {} changes per request; send the rest in another",
-                wire::MAX_DOCS_PER_REQUEST,
-                wire::MAX_CHANGES_PER_REQUEST
-            ),
-        ));
+        return Err(SyncError::TooManyChanges {
+            docs: wire::MAX_DOCS_PER_REQUEST,
+            changes: wire::MAX_CHANGES_PER_REQUEST,
+        });
     }
     Ok(())
 }
@@ -140,13 +136,13 @@ pub async fn sync<S: crate::store::BlobRefs>(
     engine: &Engine<'_>,
     device: &DeviceAuth,
     mut request: SyncRequest,
-) -> Result<SyncResponse, AppError> {
+) -> Result<SyncResponse, SyncError> {
     let Engine {
         locks,
         checks,
         limits,
         recovering,
-        live,
+        ..
     } = *engine;
     check_limits(&request)?;
     let now = std::time::Instant::now();
@@ -204,46 +200,41 @@ pub async fn sync<S: crate::store::BlobRefs>(
         now: Timestamp::from(chrono::Utc::now()),
         recovering,
     };
-    // Checked a turn at a time, each turn loading its documents and queueing for a slot anew:
-    // a heavy round shares the cores with the rounds that arrive while it is checked, and
-    // holds at most a turn's stored documents and [`COMMIT_BYTES`] of writes at once.
-    let (mut writes, mut accepted, mut stored_count) = (Vec::new(), Vec::new(), 0);
     let uploads = Arc::new(uploads);
-    for turn in turns(&uploads) {
-        let ids = uploads[turn.clone()].iter().map(|u| u.doc_id).collect();
-        let stored: HashMap<Uuid, StoredDoc> = store
-            .load_docs(ids)
-            .await?
-            .into_iter()
-            .map(|d| (d.doc_id, d))
-            .collect();
-        let (uploads, turn_reference) = (uploads.clone(), reference.clone());
-        let (w, mut a, mut r) = in_check_slot(checks, move || {
-            check_all(&uploads[turn], &stored, &actor, &turn_reference, receipt)
-        })
-        .await?;
-        let (w, unrelated) =
-            relations::check(store, device.device_id, &actor, &reference, w, &households).await?;
-        a.retain(|id| !unrelated.iter().any(|(refused, _)| refused == id));
-        r.extend(unrelated.into_iter().map(|(doc_id, refusal)| Rejection {
-            doc_id,
-            code: refusal.code,
-            reason: refusal.reason,
-            server_copy: None,
-        }));
-        r.iter_mut().for_each(|rejection| copies.fit(rejection));
-        writes.extend(w);
-        accepted.extend(a);
-        rejected.extend(r);
-        if write_bytes(&writes) > COMMIT_BYTES {
-            stored_count += writes.len();
-            commit(store, live, device, std::mem::take(&mut writes)).await?;
+    let round = Round {
+        device,
+        actor: &actor,
+        reference: &reference,
+        receipt,
+        households: &households,
+    };
+    // Another server node may change a document between its load and this round's commit:
+    // the commit then stores nothing and the round checks those documents again.
+    let mut attempt = 0;
+    let stored = loop {
+        let mut budget = copies.clone();
+        match store_uploads(store, engine, &round, &uploads, &mut budget).await {
+            Err(SyncError::Store(StoreError::Conflict(docs))) if attempt < CONFLICT_RETRIES => {
+                attempt += 1;
+                tracing::info!(
+                    docs = docs.len(),
+                    attempt,
+                    "documents changed elsewhere meanwhile; checking them again"
+                );
+            }
+            outcome => {
+                copies = budget;
+                break outcome?;
+            }
         }
-    }
-    stored_count += writes.len();
-    // Also with nothing to store: the commit records the device's last sync (admin web).
-    commit(store, live, device, writes).await?;
+    };
     drop(guards);
+    let Stored {
+        accepted,
+        rejected: refused,
+        count: stored_count,
+    } = stored;
+    rejected.extend(refused);
 
     let Copies { bytes, trimmed } = copies;
     let page = download::next_page(
@@ -291,6 +282,94 @@ pub async fn sync<S: crate::store::BlobRefs>(
 
 type Checked = (Vec<DocWrite>, Vec<Uuid>, Vec<Rejection>);
 
+/// Times a round checks its documents again after another writer changed them.
+const CONFLICT_RETRIES: usize = 3;
+
+/// What a round's uploads are checked against.
+struct Round<'a> {
+    device: &'a DeviceAuth,
+    actor: &'a Actor,
+    reference: &'a Arc<ReferenceData>,
+    receipt: Receipt,
+    households: &'a relations::Households,
+}
+
+/// What a round stored of its uploads.
+struct Stored {
+    accepted: Vec<Uuid>,
+    rejected: Vec<Rejection>,
+    /// Documents written.
+    count: usize,
+}
+
+/// Checks the uploads a turn at a time, each turn loading its documents and queueing for a
+/// slot anew (a heavy round shares the cores with the rounds that arrive while it is
+/// checked, and holds at most a turn's stored documents and [`COMMIT_BYTES`] of writes at
+/// once), and commits what passes.
+async fn store_uploads<S: crate::store::BlobRefs>(
+    store: &S,
+    engine: &Engine<'_>,
+    round: &Round<'_>,
+    uploads: &Arc<Vec<wire::DocUpload>>,
+    copies: &mut Copies,
+) -> Result<Stored, SyncError> {
+    let (mut writes, mut accepted, mut rejected, mut count) =
+        (Vec::new(), Vec::new(), Vec::new(), 0);
+    for turn in turns(uploads) {
+        let ids = uploads[turn.clone()].iter().map(|u| u.doc_id).collect();
+        let stored: HashMap<Uuid, StoredDoc> = store
+            .load_docs(ids)
+            .await?
+            .into_iter()
+            .map(|d| (d.doc_id, d))
+            .collect();
+        let (uploads, reference) = (uploads.clone(), round.reference.clone());
+        let (actor, receipt) = (*round.actor, round.receipt);
+        let (w, mut a, mut r) = in_check_slot(engine.checks, move || {
+            check_all(&uploads[turn], &stored, &actor, &reference, receipt)
+        })
+        .await?;
+        let (w, unrelated) = relations::check(
+            store,
+            round.device.device_id,
+            round.actor,
+            round.reference,
+            w,
+            round.households,
+        )
+        .await?;
+        a.retain(|id| !unrelated.iter().any(|(refused, _)| refused == id));
+        r.extend(unrelated.into_iter().map(|(doc_id, refusal)| Rejection {
+            doc_id,
+            code: refusal.code,
+            reason: refusal.reason,
+            server_copy: None,
+        }));
+        r.iter_mut().for_each(|rejection| copies.fit(rejection));
+        writes.extend(w);
+        accepted.extend(a);
+        rejected.extend(r);
+        if write_bytes(&writes) > COMMIT_BYTES {
+            count += writes.len();
+            commit(
+                store,
+                engine.live,
+                round.device,
+                std::mem::take(&mut writes),
+            )
+            .await?;
+        }
+    }
+    count += writes.len();
+    // Also with nothing to store: the commit records the device's last sync (admin web).
+    commit(store, engine.live, round.device, writes).await?;
+    Ok(Stored {
+        accepted,
+        rejected,
+        count,
+    })
+}
+
 /// Bytes of writes held before they are committed mid-round (a round of many large
 /// documents commits in parts; each part is whole, and re-sending is harmless).
 const COMMIT_BYTES: usize = 16 * 1024 * 1024;
@@ -308,7 +387,7 @@ async fn commit<S: Store>(
     live: &crate::live::Live,
     device: &DeviceAuth,
     writes: Vec<DocWrite>,
-) -> Result<(), AppError> {
+) -> Result<(), SyncError> {
     let changed = crate::live::Changed::of(&writes);
     store.commit(device.device_id, writes).await?;
     live.notify(changed);
@@ -316,6 +395,7 @@ async fn commit<S: Store>(
 }
 
 /// What is left of the answer's byte budget for server copies of refused documents.
+#[derive(Clone)]
 struct Copies {
     bytes: usize,
     /// A copy was left out for room.
@@ -365,21 +445,15 @@ fn turns(uploads: &[wire::DocUpload]) -> Vec<std::ops::Range<usize>> {
 async fn in_check_slot<T: Send + 'static>(
     checks: &CheckSlots,
     work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, AppError> {
-    let _slot = checks.0.acquire().await.map_err(|_| {
-        AppError::new(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            "shutting_down",
-            "the server is shutting down",
-        )
-    })?;
-    tokio::task::spawn_blocking(work).await.map_err(|e| {
-        AppError::new(
-            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            format!("sync check failed: {e}"),
-        )
-    })
+) -> Result<T, SyncError> {
+    let _slot = checks
+        .0
+        .acquire()
+        .await
+        .map_err(|_| SyncError::ShuttingDown)?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| SyncError::Internal(e.to_string()))
 }
 
 /// Splits the uploads into those that pass [`precheck`] and refusals (without server copies

@@ -54,7 +54,7 @@ pub async fn urge_overdue<S: Store>(
                 added.record,
                 Vec::new(),
                 vec![added.change],
-                true,
+                Some(stored.seq),
             )),
             Ok(None) => {}
             Err(e) => tracing::error!(doc = %stored.doc_id, "{e}"),

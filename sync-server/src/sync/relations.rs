@@ -35,7 +35,7 @@ pub async fn check<S: BlobRefs>(
     // What the documents already reference needs no check: one query for the turn.
     let stored: Vec<Uuid> = writes
         .iter()
-        .filter(|w| w.existed && !w.blobs.is_empty())
+        .filter(|w| w.base.is_some() && !w.blobs.is_empty())
         .map(|w| w.doc.doc_id)
         .collect();
     let held: HashSet<(Uuid, String)> = match stored.is_empty() {

@@ -202,18 +202,25 @@ pub(super) fn check_prechecked(
     );
     let server_changes: Vec<_> = server_change.into_iter().collect();
     let changes_after = changes_after + server_changes.len() as u64;
-    let write = stored_write(document, record, changes, server_changes, stored.is_some());
+    let write = stored_write(
+        document,
+        record,
+        changes,
+        server_changes,
+        stored.map(|s| s.seq),
+    );
     budget::check_document(changes_after, write.doc.snapshot.len())?;
     Ok(Some(write))
 }
 
-/// What to store for `document`, which now holds `record`.
+/// What to store for `document`, which now holds `record`, worked out from the stored
+/// revision `base` (`None`: a new document).
 pub fn stored_write(
     document: Automerge,
     record: Record,
     changes: Vec<Vec<u8>>,
     server_changes: Vec<Vec<u8>>,
-    existed: bool,
+    base: Option<u64>,
 ) -> DocWrite {
     let doc = StoredDoc {
         doc_id: record.id(),
@@ -222,8 +229,9 @@ pub fn stored_write(
         department: workflow::department_of(&record),
         // Uncompressed: DEFLATE here cost ~18% of upload CPU; responses are gzipped anyway.
         snapshot: document.save_nocompress(),
+        seq: 0,
     };
-    let mut write = DocWrite::new(doc, &record, changes, existed);
+    let mut write = DocWrite::new(doc, &record, changes, base);
     write.server_changes = server_changes;
     write
 }

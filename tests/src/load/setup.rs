@@ -6,9 +6,10 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{ensure, Context, Result};
-use gridwalk_server::store::{SqliteStore, Store};
+use gridwalk_server::store::Store;
 use gridwalk_server::{auth, populate, seed};
 use gridwalk_shared::model::{OrgKind, OrgUnit, Record, Role, User};
+use gridwalk_store_sqlite::SqliteStore;
 use uuid::Uuid;
 
 use crate::Deployment;
@@ -119,8 +120,9 @@ pub async fn issue_codes(data: &Path, logins: &[&str]) -> Result<Vec<String>> {
 mod tests {
     use std::collections::HashSet;
 
-    use gridwalk_server::store::{SqliteStore, Store, Visibility};
+    use gridwalk_server::store::{Store, Visibility};
     use gridwalk_shared::RecordKind;
+    use gridwalk_store_sqlite::SqliteStore;
 
     use super::*;
 

@@ -4,14 +4,14 @@ use gridwalk_shared::workflow::IncidentStatus;
 use rusqlite::{params, Connection};
 use uuid::Uuid;
 
-use super::StoreResult;
+use crate::DbResult;
 
 /// Open incidents due before `before_ms`, oldest due first.
-pub(super) fn overdue_incidents(
+pub(crate) fn overdue_incidents(
     conn: &Connection,
     before_ms: i64,
     limit: usize,
-) -> StoreResult<Vec<Uuid>> {
+) -> DbResult<Vec<Uuid>> {
     let open: Vec<&str> = IncidentStatus::ALL
         .into_iter()
         .filter(|s| s.is_open())
@@ -35,8 +35,9 @@ pub(super) fn overdue_incidents(
         .collect::<Result<Vec<_>, _>>()?;
     ids.iter()
         .map(|id| {
-            Uuid::parse_str(id)
-                .map_err(|e| super::StoreError::Other(format!("bad id in record_index: {e}")))
+            Uuid::parse_str(id).map_err(|e| {
+                gridwalk_store::StoreError::Other(format!("bad id in record_index: {e}")).into()
+            })
         })
         .collect()
 }

@@ -4,10 +4,10 @@ use gridwalk_shared::model::RecordKind;
 use rusqlite::{params, Connection, Row};
 use uuid::Uuid;
 
-use super::admin::{IndexFilter, IndexedRecord, VisitCounts};
-use super::admin_sqlite::{ids_json, opt_uuid};
-use super::sqlite::parse_uuid;
-use super::{IndexRow, StoreResult};
+use gridwalk_store::{IndexFilter, IndexRow, IndexedRecord, VisitCounts};
+
+use crate::admin_sqlite::{ids_json, opt_uuid};
+use crate::{parse_uuid, DbResult};
 
 /// `WHERE` clause over `record_index` for a kind and an [`IndexFilter`]; parameters ?1–?5.
 const INDEX_WHERE: &str = "kind = ?1
@@ -39,8 +39,8 @@ fn counts<K>(
     conn: &Connection,
     sql: &str,
     p: impl rusqlite::Params,
-    key: impl Fn(String) -> StoreResult<K>,
-) -> StoreResult<Vec<(K, u64)>> {
+    key: impl Fn(String) -> DbResult<K>,
+) -> DbResult<Vec<(K, u64)>> {
     let mut stmt = conn.prepare(sql)?;
     let rows = stmt
         .query_map(p, |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
@@ -51,7 +51,7 @@ fn counts<K>(
 }
 
 /// Addresses of the households in these grids.
-pub fn household_addresses(conn: &Connection, grids: &[Uuid]) -> StoreResult<Vec<(Uuid, String)>> {
+pub fn household_addresses(conn: &Connection, grids: &[Uuid]) -> DbResult<Vec<(Uuid, String)>> {
     {
         let mut stmt = conn.prepare_cached(
             "SELECT scope, json_extract(json, '$.address') FROM record_index
@@ -69,7 +69,7 @@ pub fn household_addresses(conn: &Connection, grids: &[Uuid]) -> StoreResult<Vec
 }
 
 /// Addresses of these households.
-pub fn addresses_of(conn: &Connection, households: &[Uuid]) -> StoreResult<Vec<(Uuid, String)>> {
+pub fn addresses_of(conn: &Connection, households: &[Uuid]) -> DbResult<Vec<(Uuid, String)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT doc_id, json_extract(json, '$.address') FROM record_index
              WHERE kind = 'household' AND doc_id IN (SELECT value FROM json_each(?1))",
@@ -85,7 +85,7 @@ pub fn addresses_of(conn: &Connection, households: &[Uuid]) -> StoreResult<Vec<(
 }
 
 /// Number of households in these units.
-pub fn household_count(conn: &Connection, units: &[Uuid]) -> StoreResult<u64> {
+pub fn household_count(conn: &Connection, units: &[Uuid]) -> DbResult<u64> {
     {
         let n: i64 = conn.query_row(
             "SELECT count(*) FROM record_index
@@ -102,7 +102,7 @@ pub fn index_rows(
     conn: &Connection,
     kind: RecordKind,
     filter: &IndexFilter,
-) -> StoreResult<Vec<IndexedRecord>> {
+) -> DbResult<Vec<IndexedRecord>> {
     {
         let (kind, units, department) = index_params(kind, filter);
         let order = if filter.newest_first {
@@ -156,7 +156,7 @@ pub fn visit_counts(
     conn: &Connection,
     filter: &IndexFilter,
     utc_offset_minutes: i32,
-) -> StoreResult<VisitCounts> {
+) -> DbResult<VisitCounts> {
     {
         let (kind, units, department) = index_params(RecordKind::Visit, filter);
         let offset_ms = i64::from(utc_offset_minutes) * 60_000;

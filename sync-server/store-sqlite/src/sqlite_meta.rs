@@ -3,11 +3,10 @@
 use rusqlite::{Connection, OptionalExtension};
 use uuid::Uuid;
 
-use super::sqlite::parse_uuid;
-use super::StoreResult;
+use crate::{parse_uuid, DbResult};
 
 /// The id kept under `key` in `meta`, made (random) the first time.
-pub(super) fn meta_id(conn: &Connection, key: &str) -> StoreResult<Uuid> {
+pub(crate) fn meta_id(conn: &Connection, key: &str) -> DbResult<Uuid> {
     let stored = conn
         .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| {
             r.get::<_, String>(0)
@@ -27,7 +26,7 @@ pub(super) fn meta_id(conn: &Connection, key: &str) -> StoreResult<Uuid> {
 }
 
 /// Brings a store made by an earlier version up to the current schema.
-pub(super) fn migrate(conn: &Connection) -> StoreResult<()> {
+pub(crate) fn migrate(conn: &Connection) -> DbResult<()> {
     let has_scope: bool = conn
         .prepare("SELECT 1 FROM pragma_table_info('changes') WHERE name = 'scope'")?
         .exists([])?;
@@ -64,7 +63,7 @@ pub(super) fn migrate(conn: &Connection) -> StoreResult<()> {
 }
 
 /// The epochs the store had before restores from backup gave it new ones.
-pub(super) fn past_epochs(conn: &Connection) -> StoreResult<Vec<Uuid>> {
+pub(crate) fn past_epochs(conn: &Connection) -> DbResult<Vec<Uuid>> {
     Ok(conn
         .query_row(
             "SELECT value FROM meta WHERE key = 'past_epochs'",

@@ -1,11 +1,8 @@
-//! The contract every `Store` backend must pass; run here against the embedded SQLite store
-//! (a PostgreSQL backend runs the same function).
+//! The sync contract ([`Store`]): reference data, enrolment, commits and the change log,
+//! snapshots, pruning, revocation, and what survives reopening.
 
-#![allow(clippy::unwrap_used)] // a panic in a test is a failure with a line number
-
-use gridwalk_server::store::{
-    DocWrite, PageSize, SqliteStore, Store, StoreError, StoredDoc, Visibility,
-};
+use super::Backend;
+use crate::{DocWrite, PageSize, Store, StoreError, StoredDoc, Visibility};
 use gridwalk_shared::model::{Incident, Record, RecordKind, ReferenceData, Role, User};
 use uuid::Uuid;
 
@@ -16,10 +13,12 @@ fn doc(scope: Uuid, department: Option<Uuid>) -> StoredDoc {
         scope,
         department,
         snapshot: vec![1, 2, 3],
+        seq: 0,
     }
 }
 
 fn write(doc: StoredDoc, changes: usize) -> DocWrite {
+    let base = (doc.seq > 0).then_some(doc.seq);
     let record = Record::Incident(Incident {
         id: doc.doc_id,
         grid_id: doc.scope,
@@ -36,7 +35,7 @@ fn write(doc: StoredDoc, changes: usize) -> DocWrite {
         doc,
         &record,
         (0..changes).map(|i| vec![i as u8; 4]).collect(),
-        true,
+        base,
     )
 }
 
@@ -47,7 +46,7 @@ fn both_grids(a: Uuid, b: Uuid) -> Visibility {
     }
 }
 
-async fn contract<S: Store>(store: S) {
+async fn exercise<S: Store>(store: S) {
     // Reference data: versions count up, the cache follows.
     let user = User {
         id: Uuid::now_v7(),
@@ -121,7 +120,11 @@ async fn contract<S: Store>(store: S) {
         .await
         .unwrap();
     assert_eq!(top, 3);
-    let mut d1_new = d1.clone();
+    let mut d1_new = store.load_docs(vec![d1.doc_id]).await.unwrap().remove(0);
+    assert_eq!(
+        d1_new.seq, 2,
+        "a document's revision is its last change's sequence"
+    );
     d1_new.snapshot = vec![9, 9];
     store
         .commit(device.device_id, vec![write(d1_new.clone(), 1)])
@@ -133,7 +136,40 @@ async fn contract<S: Store>(store: S) {
         .await
         .unwrap();
     assert_eq!(loaded.len(), 1);
-    assert_eq!(loaded[0].snapshot, vec![9, 9]);
+    assert_eq!((loaded[0].snapshot.clone(), loaded[0].seq), (vec![9, 9], 4));
+
+    // A write worked out from an older revision, or a "new" document the store holds, is a
+    // conflict: nothing of its commit is stored, the other documents in it neither.
+    let mut stale = d1_new.clone();
+    stale.snapshot = vec![7];
+    let fresh = doc(grid_a, None);
+    let refused = store
+        .commit(
+            device.device_id,
+            vec![write(fresh.clone(), 1), write(stale, 1)],
+        )
+        .await;
+    assert!(
+        matches!(&refused, Err(StoreError::Conflict(ids)) if ids == &vec![d1.doc_id]),
+        "{refused:?}"
+    );
+    let again_new = store
+        .commit(device.device_id, vec![write(d2.clone(), 1)])
+        .await;
+    assert!(
+        matches!(again_new, Err(StoreError::Conflict(_))),
+        "{again_new:?}"
+    );
+    assert_eq!(store.top_seq().await.unwrap(), 4);
+    assert!(store
+        .load_docs(vec![fresh.doc_id])
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        store.load_docs(vec![d1.doc_id]).await.unwrap()[0].snapshot,
+        vec![9, 9]
+    );
 
     // The log page: visible rows only, own uploads skipped, cursor past everything scanned.
     let grid_a_only = Visibility {
@@ -324,16 +360,18 @@ async fn contract<S: Store>(store: S) {
     ));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_store_meets_the_contract() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path()).unwrap();
+/// Every [`Store`] behaviour, then the same place opened again keeps the epoch and the data.
+pub async fn sync_contract<B: Backend>(backend: &B) {
+    let place = backend.place().await;
+    let store = backend.open(&place).await;
     let epoch = store.epoch();
-    contract(store).await;
-    // Reopening keeps the epoch and the data.
-    let reopened = SqliteStore::open(dir.path()).unwrap();
+    exercise(store).await;
+    let reopened = backend.open(&place).await;
     assert_eq!(reopened.epoch(), epoch);
     assert_eq!(reopened.reference().version, 2);
     assert_eq!(reopened.top_seq().await.unwrap(), 125);
-    assert_ne!(reopened.new_epoch().unwrap(), epoch);
+    let next = reopened.new_epoch().await.unwrap();
+    assert_ne!(next, epoch);
+    assert_eq!(reopened.epoch(), next);
+    assert!(reopened.is_past_epoch(epoch));
 }

@@ -4,23 +4,23 @@ use gridwalk_shared::model::RecordKind;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
-use super::admin::{
+use gridwalk_store::{
     Account, AdminStore, Attempt, AuditEntry, AuditQuery, DeviceInfo, IndexFilter, IndexedRecord,
-    Session, VisitCounts,
+    Session, StoreResult, VisitCounts,
 };
-use super::admin_queries as queries;
-use super::sqlite::{now_ms, parse_uuid};
-use super::{SqliteStore, StoreResult};
 
-pub(super) fn ids_json(ids: &[Uuid]) -> String {
+use crate::admin_queries as queries;
+use crate::{now_ms, parse_uuid, DbResult, SqliteStore};
+
+pub(crate) fn ids_json(ids: &[Uuid]) -> String {
     serde_json::Value::from(ids.iter().map(Uuid::to_string).collect::<Vec<_>>()).to_string()
 }
 
-pub(super) fn opt_uuid(text: Option<String>) -> StoreResult<Option<Uuid>> {
+pub(crate) fn opt_uuid(text: Option<String>) -> DbResult<Option<Uuid>> {
     text.as_deref().map(parse_uuid).transpose()
 }
 
-fn account(conn: &Connection, user_id: Uuid) -> StoreResult<Option<Account>> {
+fn account(conn: &Connection, user_id: Uuid) -> DbResult<Option<Account>> {
     let row: Option<(String, i64, Option<i64>)> = conn
         .query_row(
             "SELECT password_hash, failures, locked_until FROM admin_accounts WHERE user_id = ?1",
@@ -64,7 +64,7 @@ fn raw_audit(r: &Row<'_>) -> rusqlite::Result<RawAudit> {
     ))
 }
 
-fn to_audit(raw: RawAudit) -> StoreResult<AuditEntry> {
+fn to_audit(raw: RawAudit) -> DbResult<AuditEntry> {
     let (id, at, actor_id, actor_login, actor_scope, action, target, detail, ok, ip) = raw;
     Ok(AuditEntry {
         id,
@@ -104,7 +104,7 @@ fn raw_device(r: &Row<'_>) -> rusqlite::Result<RawDevice> {
     ))
 }
 
-fn to_device(raw: RawDevice) -> StoreResult<DeviceInfo> {
+fn to_device(raw: RawDevice) -> DbResult<DeviceInfo> {
     Ok(DeviceInfo {
         device_id: parse_uuid(&raw.0)?,
         user_id: parse_uuid(&raw.1)?,
@@ -380,46 +380,6 @@ impl AdminStore for SqliteStore {
                 )
                 .optional()?;
             raw.map(to_device).transpose()
-        })
-        .await
-    }
-
-    async fn note_app_version(&self, device_id: Uuid, app_version: String) -> StoreResult<()> {
-        self.write(move |conn| {
-            conn.execute(
-                "UPDATE devices SET app_version = ?2 WHERE device_id = ?1",
-                params![device_id.to_string(), app_version],
-            )?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn note_pending(&self, device_id: Uuid, pending: u64) -> StoreResult<()> {
-        let id = device_id.to_string();
-        let key = id.clone();
-        let known: Option<i64> = self
-            .read(move |conn| {
-                Ok(conn
-                    .query_row(
-                        "SELECT pending FROM device_status WHERE device_id = ?1",
-                        [key],
-                        |r| r.get(0),
-                    )
-                    .optional()?)
-            })
-            .await?;
-        if known == Some(pending as i64) {
-            return Ok(());
-        }
-        self.write(move |conn| {
-            conn.execute(
-                "INSERT INTO device_status (device_id, pending, reported_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (device_id) DO UPDATE SET pending = excluded.pending,
-                    reported_at = excluded.reported_at",
-                params![id, pending as i64, now_ms()],
-            )?;
-            Ok(())
         })
         .await
     }

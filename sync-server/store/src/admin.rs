@@ -247,21 +247,6 @@ pub trait AdminStore: BlobRefs {
         device_id: Uuid,
     ) -> impl Future<Output = StoreResult<Option<DeviceInfo>>> + Send;
 
-    /// Records the unsent changes a device reported holding after its last sync round
-    /// (writes only when the number changed).
-    fn note_pending(
-        &self,
-        device_id: Uuid,
-        pending: u64,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-
-    /// Records the app version a device reported in a sync round (it was updated).
-    fn note_app_version(
-        &self,
-        device_id: Uuid,
-        app_version: String,
-    ) -> impl Future<Output = StoreResult<()>> + Send;
-
     /// Addresses of the households in these grids, as `(grid, address)`.
     fn household_addresses(
         &self,

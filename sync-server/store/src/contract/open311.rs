@@ -1,9 +1,8 @@
-//! The contract of `Open311Store` (keys by hash, one live key per name, revocation, filed
-//! requests by incident and by token), run against the embedded SQLite store.
+//! The contract of [`Open311Store`]: keys by hash, one live key per name, revocation, filed
+//! requests by incident and by token.
 
-#![allow(clippy::unwrap_used)] // a panic in a test is a failure with a line number
-
-use gridwalk_server::store::{Open311Key, Open311Request, Open311Store, SqliteStore};
+use super::Backend;
+use crate::{Open311Key, Open311Request, Open311Store};
 use uuid::Uuid;
 
 fn filed(incident_id: Uuid, token: &str) -> Open311Request {
@@ -17,7 +16,10 @@ fn filed(incident_id: Uuid, token: &str) -> Open311Request {
     }
 }
 
-async fn contract<S: Open311Store>(store: S) {
+/// Open311 keys and filed requests.
+pub async fn open311_contract<B: Backend>(backend: &B) {
+    let place = backend.place().await;
+    let store = backend.open(&place).await;
     let unit = Uuid::now_v7();
     store
         .issue_open311_key("h1".into(), "city".into(), unit)
@@ -54,10 +56,4 @@ async fn contract<S: Open311Store>(store: S) {
         Some(filed(a, "t-a"))
     );
     assert_eq!(store.open311_token("t-b".into()).await.unwrap(), None);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_open311_store_meets_the_contract() {
-    let dir = tempfile::tempdir().unwrap();
-    contract(SqliteStore::open(dir.path()).unwrap()).await;
 }

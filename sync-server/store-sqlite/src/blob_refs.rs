@@ -1,67 +1,11 @@
-//! Which documents reference which blobs (`blob_refs`, written by [`Store::commit`]): read
-//! for blob permission checks and to find referenced blobs nobody has uploaded yet. A trait
-//! beside [`Store`], as [`super::AdminStore`] is, so the sync contract stays short.
-
-use std::future::Future;
+//! [`BlobRefs`] over SQLite: reads of `blob_refs` joined with `docs` and `devices`.
 
 use gridwalk_shared::model::RecordKind;
+use gridwalk_store::{BlobDoc, BlobRefs, RefOrigin, StoreError, StoreResult, Visibility};
 use rusqlite::{params, Row};
 use uuid::Uuid;
 
-use super::sqlite::parse_uuid;
-use super::{SqliteStore, Store, StoreError, StoreResult, Visibility};
-
-/// A document that references a blob.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BlobDoc {
-    /// The blob's hash.
-    pub blob: String,
-    /// The document.
-    pub doc_id: Uuid,
-    /// Its kind.
-    pub kind: RecordKind,
-    /// Its scope.
-    pub scope: Uuid,
-    /// Department an incident is routed to.
-    pub department: Option<Uuid>,
-    /// Who first sent the reference, and when (unknown for references stored before this
-    /// was recorded).
-    pub origin: Option<RefOrigin>,
-}
-
-/// The device whose sync round first carried a blob reference: the one expected to upload it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RefOrigin {
-    /// The device.
-    pub device_id: Uuid,
-    /// Its name (as enrolled).
-    pub device_name: String,
-    /// The user it signs in as.
-    pub user_id: Option<Uuid>,
-    /// When the server stored the reference (epoch ms).
-    pub since: i64,
-}
-
-/// Reads of the blob references.
-pub trait BlobRefs: Store {
-    /// Documents referencing `blob`.
-    fn blob_docs(&self, blob: String) -> impl Future<Output = StoreResult<Vec<BlobDoc>>> + Send;
-
-    /// Referenced blobs with one referencing document each (the earliest reference), by
-    /// hash, after `after`; only references from documents in `within`, if given.
-    fn referenced_blobs(
-        &self,
-        after: Option<String>,
-        limit: usize,
-        within: Option<Visibility>,
-    ) -> impl Future<Output = StoreResult<Vec<BlobDoc>>> + Send;
-
-    /// The blobs `docs` reference now, as `(document, blob)` pairs.
-    fn refs_of(
-        &self,
-        docs: Vec<Uuid>,
-    ) -> impl Future<Output = StoreResult<Vec<(Uuid, String)>>> + Send;
-}
+use crate::{parse_uuid, DbResult, SqliteStore};
 
 /// Columns every query selects, from `blob_refs r`, `docs d` and `devices v`.
 const COLUMNS: &str = "r.blob, d.doc_id, d.kind, d.scope, d.department,
@@ -71,7 +15,7 @@ const COLUMNS: &str = "r.blob, d.doc_id, d.kind, d.scope, d.department,
 const FROM: &str = "blob_refs r JOIN docs d ON d.doc_id = r.doc_id
     LEFT JOIN devices v ON v.device_id = r.device_id";
 
-fn to_doc(row: &Row<'_>) -> rusqlite::Result<StoreResult<BlobDoc>> {
+fn to_doc(row: &Row<'_>) -> rusqlite::Result<DbResult<BlobDoc>> {
     let texts: [Option<String>; 8] = [
         row.get(0)?,
         row.get(1)?,
@@ -86,7 +30,7 @@ fn to_doc(row: &Row<'_>) -> rusqlite::Result<StoreResult<BlobDoc>> {
     Ok(build(texts, since))
 }
 
-fn build(texts: [Option<String>; 8], since: Option<i64>) -> StoreResult<BlobDoc> {
+fn build(texts: [Option<String>; 8], since: Option<i64>) -> DbResult<BlobDoc> {
     let [blob, doc_id, kind, scope, department, device, device_name, user] = texts;
     let id = |text: Option<String>| parse_uuid(&text.unwrap_or_default());
     let kind = kind.unwrap_or_default();

@@ -1,21 +1,23 @@
-//! Server storage behind one trait, so a PostgreSQL backend can stand beside the embedded
-//! SQLite one. Every method is one transaction.
+//! # gridwalk-store
+//!
+//! The sync server's storage contract: the traits every backend implements ([`Store`] for
+//! sync, [`AdminStore`], [`BlobRefs`], [`Open311Store`]), the types they speak in, and (with
+//! the `contract` feature) the one test suite every backend must pass. No database driver
+//! here: the SQLite and PostgreSQL backends are crates beside this one, and the server is
+//! generic over them. Every method is one transaction.
 
 mod admin;
-mod admin_queries;
-mod admin_sqlite;
 mod blob_refs;
-mod due;
-mod group_commit;
+#[cfg(feature = "contract")]
+pub mod contract;
 mod index;
 mod open311;
-mod sqlite;
-mod sqlite_meta;
 
 use std::future::Future;
 use std::sync::Arc;
 
 use gridwalk_shared::model::{Record, RecordKind, ReferenceData, User};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub use admin::{
@@ -25,7 +27,6 @@ pub use admin::{
 pub use blob_refs::{BlobDoc, BlobRefs, RefOrigin};
 pub use index::{index_row, IndexRow};
 pub use open311::{Open311Key, Open311Request, Open311Store};
-pub use sqlite::SqliteStore;
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
@@ -36,15 +37,13 @@ pub enum StoreError {
     /// The request conflicts with what is stored (e.g. a used enrolment code).
     #[error("{0}")]
     Refused(String),
+    /// Documents another writer changed since they were loaded: nothing was stored; load
+    /// them again and redo the work.
+    #[error("{} documents changed meanwhile; load and check them again", .0.len())]
+    Conflict(Vec<Uuid>),
     /// Anything else: the database failed.
     #[error("storage failure: {0}")]
     Other(String),
-}
-
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
-        StoreError::Other(e.to_string())
-    }
 }
 
 /// Result of a store call.
@@ -63,6 +62,9 @@ pub struct StoredDoc {
     pub department: Option<Uuid>,
     /// The whole document, `save()`d.
     pub snapshot: Vec<u8>,
+    /// Sequence of the last change stored for it (0: not stored yet): the revision a write
+    /// based on this copy is checked against ([`DocWrite::base`]).
+    pub seq: u64,
 }
 
 /// The outcome of validating one uploaded document: what to store. Everything derived from
@@ -81,22 +83,29 @@ pub struct DocWrite {
     pub row: IndexRow,
     /// Hashes of the blobs the record references.
     pub blobs: Vec<String>,
-    /// Whether the store may already hold the document (its blob references are then
-    /// reconciled; a new document has none to clear).
-    pub existed: bool,
+    /// The stored revision ([`StoredDoc::seq`]) the write was worked out from; `None` for a
+    /// document the store did not hold. A commit finding another revision stored (another
+    /// writer, e.g. another server node, got there first) fails with
+    /// [`StoreError::Conflict`] and stores nothing.
+    pub base: Option<u64>,
 }
 
 impl DocWrite {
-    /// What to store for `doc`, which now holds `record`; `existed`: the store may hold an
-    /// earlier version.
-    pub fn new(doc: StoredDoc, record: &Record, changes: Vec<Vec<u8>>, existed: bool) -> DocWrite {
+    /// What to store for `doc`, which now holds `record`, worked out from the stored revision
+    /// `base` (`None`: a new document).
+    pub fn new(
+        doc: StoredDoc,
+        record: &Record,
+        changes: Vec<Vec<u8>>,
+        base: Option<u64>,
+    ) -> DocWrite {
         DocWrite {
             doc,
             changes,
             server_changes: Vec::new(),
             row: index_row(record),
             blobs: record.blob_refs(),
-            existed,
+            base,
         }
     }
 }
@@ -184,6 +193,25 @@ pub struct LogPage {
     pub more: bool,
 }
 
+/// What one commit changed, for live nudges: the scopes and departments of its documents.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Changed {
+    /// Org units of the changed records.
+    pub scopes: Vec<Uuid>,
+    /// Departments the changed records are with.
+    pub departments: Vec<Uuid>,
+}
+
+impl Changed {
+    /// What `writes` change.
+    pub fn of(writes: &[DocWrite]) -> Changed {
+        Changed {
+            scopes: writes.iter().map(|w| w.doc.scope).collect(),
+            departments: writes.iter().filter_map(|w| w.doc.department).collect(),
+        }
+    }
+}
+
 /// Server storage.
 pub trait Store: Clone + Send + Sync + 'static {
     /// The store's epoch: a new one after a restore from backup.
@@ -192,6 +220,10 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// The Automerge actor the server writes its own workflow events as: one, stable, per
     /// deployment (kept in the store).
     fn server_actor(&self) -> Uuid;
+
+    /// Gives the store a new epoch (after a restore from backup, so devices re-send what they
+    /// hold); the old one becomes a past epoch.
+    fn new_epoch(&self) -> impl Future<Output = StoreResult<Uuid>> + Send;
 
     /// Whether `epoch` was this store's before a restore from backup gave it a new one.
     fn is_past_epoch(&self, epoch: Uuid) -> bool;
@@ -227,6 +259,21 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// Revokes a device: its token stops working at once.
     fn revoke_device(&self, device_id: Uuid) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Records the unsent changes a device reported holding after its last sync round
+    /// (writes only when the number changed).
+    fn note_pending(
+        &self,
+        device_id: Uuid,
+        pending: u64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Records the app version a device reported in a sync round (it was updated).
+    fn note_app_version(
+        &self,
+        device_id: Uuid,
+        app_version: String,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 
     /// Stored documents among `ids`.
     fn load_docs(&self, ids: Vec<Uuid>)
@@ -275,4 +322,15 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// Lowest sequence still in the log (devices with an older cursor re-snapshot).
     fn log_floor(&self) -> impl Future<Output = StoreResult<u64>> + Send;
+
+    /// What other processes sharing this database commit, as their commits land, for live
+    /// nudges across server nodes; `None` when this process is the only writer (SQLite).
+    fn commits_elsewhere(&self) -> Option<tokio::sync::broadcast::Receiver<Changed>> {
+        None
+    }
 }
+
+/// Everything the server needs of a backend: sync, admin, blob references and Open311.
+pub trait ServerStore: AdminStore + BlobRefs + Open311Store {}
+
+impl<S: AdminStore + BlobRefs + Open311Store> ServerStore for S {}

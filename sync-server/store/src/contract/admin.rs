@@ -1,17 +1,11 @@
-//! The `AdminStore` contract, run against the SQLite store: accounts and lock-out, sessions,
-//! the append-only audit log, device listings and the dashboard queries.
+//! The [`AdminStore`] contract: accounts and lock-out, sessions, the append-only audit log,
+//! device listings and the dashboard queries.
 
-use gridwalk_server::store::{
-    AdminStore, Attempt, AuditEntry, AuditQuery, IndexFilter, Session, SqliteStore, Store,
-};
-use gridwalk_shared::model::RecordKind;
+use gridwalk_shared::model::{Household, Record, RecordKind, ReferenceData, Role, User};
 use uuid::Uuid;
 
-fn store() -> (tempfile::TempDir, SqliteStore) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = SqliteStore::open(dir.path()).expect("open");
-    (dir, store)
-}
+use super::Backend;
+use crate::{AdminStore, Attempt, AuditEntry, AuditQuery, IndexFilter, Session, Store};
 
 fn now() -> i64 {
     chrono::Utc::now().timestamp_millis()
@@ -32,9 +26,9 @@ fn entry(login: &str, action: &str, scope: Option<Uuid>) -> AuditEntry {
     }
 }
 
-#[tokio::test]
-async fn passwords_attempts_and_lock_out() {
-    let (_dir, store) = store();
+pub async fn passwords_attempts_and_lock_out<B: Backend>(backend: &B) {
+    let place = backend.place().await;
+    let store = backend.open(&place).await;
     let user = Uuid::now_v7();
     let until = now() + 60_000;
     assert_eq!(store.account(user).await.unwrap(), None);
@@ -118,9 +112,9 @@ async fn passwords_attempts_and_lock_out() {
 }
 
 /// Many attempts at once never count past the lock-out: exactly `lock_after` are let through.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn parallel_attempts_cannot_pass_the_lock_out() {
-    let (_dir, store) = store();
+pub async fn parallel_attempts_cannot_pass_the_lock_out<B: Backend>(backend: &B) {
+    let place = backend.place().await;
+    let store = backend.open(&place).await;
     let user = Uuid::now_v7();
     store
         .set_password(user, "$argon2id$x".into())
@@ -142,9 +136,9 @@ async fn parallel_attempts_cannot_pass_the_lock_out() {
     assert_eq!(counted, 5, "five attempts pass, the other 35 find the lock");
 }
 
-#[tokio::test]
-async fn sessions_expire_and_end() {
-    let (_dir, store) = store();
+pub async fn sessions_expire_and_end<B: Backend>(backend: &B) {
+    let place = backend.place().await;
+    let store = backend.open(&place).await;
     let user = Uuid::now_v7();
     let live = Session {
         user_id: user,
@@ -183,9 +177,9 @@ async fn sessions_expire_and_end() {
     assert_eq!(store.session("b".into()).await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn the_audit_log_is_searchable_and_append_only() {
-    let (_dir, store) = store();
+pub async fn the_audit_log_is_searchable_and_append_only<B: Backend>(backend: &B) {
+    let place = backend.place().await;
+    let store = backend.open(&place).await;
     let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
     let first = store
         .append_audit(entry("admin", "sign_in", Some(a)))
@@ -241,12 +235,12 @@ async fn the_audit_log_is_searchable_and_append_only() {
     assert_eq!(store.search_audit(paged).await.unwrap().len(), 1);
 
     // The database itself refuses to change or delete entries.
-    let conn = rusqlite::Connection::open(store.path()).unwrap();
-    assert!(conn
-        .execute("UPDATE audit_log SET actor_login = 'x'", [])
-        .is_err());
-    assert!(conn.execute("DELETE FROM audit_log", []).is_err());
-    drop(conn);
+    let update = backend
+        .execute(&place, "UPDATE audit_log SET actor_login = 'x'")
+        .await;
+    assert!(update.is_err(), "{update:?}");
+    let delete = backend.execute(&place, "DELETE FROM audit_log").await;
+    assert!(delete.is_err(), "{delete:?}");
     let again = store
         .search_audit(AuditQuery {
             limit: 10,
@@ -257,27 +251,42 @@ async fn the_audit_log_is_searchable_and_append_only() {
     assert_eq!(again, all);
 }
 
-#[tokio::test]
-async fn devices_and_index_queries() {
-    let (_dir, store) = store();
-    let demo = gridwalk_server::seed::demo(3);
-    let worker = demo
-        .reference
-        .users
-        .iter()
-        .find(|u| u.login == "worker1")
-        .unwrap()
-        .clone();
-    store.put_reference(demo.reference.clone()).await.unwrap();
-    let homes = demo
-        .households
-        .iter()
-        .cloned()
-        .map(gridwalk_shared::model::Record::Household)
+pub async fn devices_and_index_queries<B: Backend>(backend: &B) {
+    let place = backend.place().await;
+    let store = backend.open(&place).await;
+    let grid = Uuid::now_v7();
+    let worker = User {
+        id: Uuid::now_v7(),
+        login: "worker1".into(),
+        name: "李四".into(),
+        role: Role::GridWorker,
+        scope_id: grid,
+    };
+    let reference = ReferenceData {
+        users: vec![worker.clone()],
+        ..ReferenceData::default()
+    };
+    store.put_reference(reference).await.unwrap();
+    let building = Uuid::now_v7();
+    let homes: Vec<Record> = (0..300)
+        .map(|i| {
+            Record::Household(Household {
+                id: Uuid::now_v7(),
+                grid_id: grid,
+                building_id: building,
+                address: format!("幸福路 {} 号 {}-{}", i / 30 + 1, i % 30 / 6 + 1, i % 6 + 1),
+                head: format!("户主{i}"),
+                phone: String::new(),
+                tags: vec![],
+                members: vec![],
+                notes: String::new(),
+            })
+        })
         .collect();
-    gridwalk_server::populate::insert_records(&store, homes)
-        .await
-        .unwrap();
+    for chunk in homes.chunks(100) {
+        let writes = chunk.iter().map(super::new_write).collect();
+        store.commit(Uuid::nil(), writes).await.unwrap();
+    }
 
     store
         .issue_enroll_code(worker.id, "h".into(), 1)
@@ -307,7 +316,6 @@ async fn devices_and_index_queries() {
         .revoked_at
         .is_some());
 
-    let grid = worker.scope_id;
     assert_eq!(store.household_count(vec![grid]).await.unwrap(), 300);
     assert_eq!(
         store.household_addresses(vec![grid]).await.unwrap().len(),

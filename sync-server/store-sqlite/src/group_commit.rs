@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{params, Connection};
 use uuid::Uuid;
 
-use super::{DocWrite, StoreError, StoreResult};
+use gridwalk_store::{DocWrite, StoreError};
+
+use crate::{DbError, DbResult};
 
 /// Most rounds committed together.
 const MAX_BATCH: usize = 64;
@@ -20,11 +22,11 @@ pub struct CommitJob {
     /// Validated documents.
     pub writes: Vec<DocWrite>,
     /// Receives the top sequence after the commit, or the error.
-    pub reply: tokio::sync::oneshot::Sender<StoreResult<u64>>,
+    pub reply: tokio::sync::oneshot::Sender<DbResult<u64>>,
 }
 
 /// Starts the writer thread; it ends when every sender is dropped.
-pub fn start(conn: Arc<Mutex<Connection>>) -> StoreResult<Sender<CommitJob>> {
+pub fn start(conn: Arc<Mutex<Connection>>) -> DbResult<Sender<CommitJob>> {
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .name("gridwalk-commit".into())
@@ -46,11 +48,7 @@ fn run(conn: &Mutex<Connection>, jobs: &Receiver<CommitJob>) {
             Ok(mut conn) => commit_batch(&mut conn, &batch),
             Err(_) => batch
                 .iter()
-                .map(|_| {
-                    Err(StoreError::Other(
-                        "the writer connection was poisoned".into(),
-                    ))
-                })
+                .map(|_| Err(StoreError::Other("the writer connection was poisoned".into()).into()))
                 .collect(),
         };
         for (job, outcome) in batch.into_iter().zip(outcomes) {
@@ -61,21 +59,21 @@ fn run(conn: &Mutex<Connection>, jobs: &Receiver<CommitJob>) {
 }
 
 /// Commits the batch in one transaction; each job's writes are all-or-nothing.
-fn commit_batch(conn: &mut Connection, batch: &[CommitJob]) -> Vec<StoreResult<u64>> {
-    let fail_all = |e: StoreError| {
+fn commit_batch(conn: &mut Connection, batch: &[CommitJob]) -> Vec<DbResult<u64>> {
+    let fail_all = |e: DbError| {
         batch
             .iter()
-            .map(|_| Err(StoreError::Other(e.to_string())))
+            .map(|_| Err(StoreError::Other(e.to_string()).into()))
             .collect()
     };
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         return fail_all(e.into());
     }
-    let mut done: Vec<StoreResult<()>> = Vec::with_capacity(batch.len());
+    let mut done: Vec<DbResult<()>> = Vec::with_capacity(batch.len());
     for job in batch {
         let outcome = conn
             .execute_batch("SAVEPOINT round")
-            .map_err(StoreError::from)
+            .map_err(DbError::from)
             .and_then(|()| write_round(conn, job.device_id, &job.writes));
         let settle = match outcome {
             Ok(()) => "RELEASE round",
@@ -89,8 +87,8 @@ fn commit_batch(conn: &mut Connection, batch: &[CommitJob]) -> Vec<StoreResult<u
     }
     let top = conn
         .execute_batch("COMMIT")
-        .map_err(StoreError::from)
-        .and_then(|()| super::sqlite::top_seq(conn));
+        .map_err(DbError::from)
+        .and_then(|()| crate::top_seq(conn));
     match top {
         Ok(top) => done.into_iter().map(|d| d.map(|()| top)).collect(),
         Err(e) => {
@@ -105,7 +103,7 @@ fn now_ms() -> i64 {
 }
 
 /// Stores one round's documents, index rows, blob references and change-log rows.
-fn write_round(conn: &Connection, device_id: Uuid, writes: &[DocWrite]) -> StoreResult<()> {
+fn write_round(conn: &Connection, device_id: Uuid, writes: &[DocWrite]) -> DbResult<()> {
     let device = device_id.to_string();
     let mut insert_change = conn.prepare_cached(
         "INSERT INTO changes (doc_id, device_id, data, kind, scope) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -114,7 +112,9 @@ fn write_round(conn: &Connection, device_id: Uuid, writes: &[DocWrite]) -> Store
         "INSERT INTO docs (doc_id, kind, scope, department, snapshot, seq, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (doc_id) DO UPDATE SET department = excluded.department,
-            snapshot = excluded.snapshot, seq = excluded.seq, updated_at = excluded.updated_at",
+            snapshot = excluded.snapshot, updated_at = excluded.updated_at,
+            seq = CASE WHEN excluded.seq = 0 THEN docs.seq ELSE excluded.seq END
+         WHERE docs.seq = ?8",
     )?;
     let mut upsert_index = conn.prepare_cached(
         "INSERT OR REPLACE INTO record_index (doc_id, kind, scope, department, status,
@@ -131,6 +131,7 @@ fn write_round(conn: &Connection, device_id: Uuid, writes: &[DocWrite]) -> Store
     )?;
     let now = now_ms();
     let id_text = |id: Option<Uuid>| id.map(|u| u.to_string());
+    let mut conflicts = Vec::new();
     for write in writes {
         let doc_id = write.doc.doc_id.to_string();
         let mut seq = 0;
@@ -164,7 +165,7 @@ fn write_round(conn: &Connection, device_id: Uuid, writes: &[DocWrite]) -> Store
             row.satisfaction,
             row.json
         ])?;
-        if write.existed {
+        if write.base.is_some() {
             clear_refs.execute(params![
                 doc_id,
                 serde_json::Value::from(write.blobs.clone()).to_string()
@@ -173,15 +174,25 @@ fn write_round(conn: &Connection, device_id: Uuid, writes: &[DocWrite]) -> Store
         for blob in &write.blobs {
             insert_ref.execute(params![blob, doc_id, device, now])?;
         }
-        upsert_doc.execute(params![
+        // A stored revision other than the one the write was worked out from: another
+        // writer got there first (no base: the document was not stored, so none may be).
+        let base = write.base.map_or(-1, |b| b as i64);
+        let stored = upsert_doc.execute(params![
             doc_id,
             write.doc.kind.as_str(),
             write.doc.scope.to_string(),
             id_text(write.doc.department),
             write.doc.snapshot,
             seq,
-            now_ms()
+            now_ms(),
+            base
         ])?;
+        if stored == 0 {
+            conflicts.push(write.doc.doc_id);
+        }
+    }
+    if !conflicts.is_empty() {
+        return Err(StoreError::Conflict(conflicts).into());
     }
     conn.execute(
         "UPDATE devices SET last_sync_at = ?1 WHERE device_id = ?2",
