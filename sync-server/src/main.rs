@@ -216,11 +216,9 @@ async fn run(cli: Cli) -> Result<()> {
     let storage = cli.command.storage().clone();
     // The two commands on the SQLite file itself: they must not open the store first.
     match cli.command {
-        Command::Backup { to, .. } => {
-            return data_cmd::backup(sqlite_dir(&storage, "backup")?, to).await
-        }
+        Command::Backup { to, .. } => data_cmd::backup(sqlite_dir(&storage, "backup")?, to).await,
         Command::Restore { from, .. } => {
-            return data_cmd::restore(from, sqlite_dir(&storage, "restore")?).await
+            data_cmd::restore(from, sqlite_dir(&storage, "restore")?).await
         }
         command => match storage.database()? {
             Database::Sqlite(dir) => {
