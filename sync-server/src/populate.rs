@@ -1,10 +1,9 @@
 //! Writing server-created records (demo data, imports) into the store as documents.
 
-use gridwalk_shared::doc;
 use gridwalk_shared::model::Record;
 use uuid::Uuid;
 
-use crate::store::{DocWrite, Store, StoreError, StoreResult, StoredDoc};
+use crate::store::{DocWrite, Store, StoreResult};
 
 /// The device id the server's own changes are logged under.
 pub const SERVER_DEVICE: Uuid = Uuid::nil();
@@ -26,30 +25,5 @@ pub async fn insert_all<S: Store>(store: &S, records: &[Record]) -> StoreResult<
 
 /// New documents for records, ready to commit.
 fn writes(records: &[Record]) -> StoreResult<Vec<DocWrite>> {
-    records
-        .iter()
-        .map(|record| {
-            let mut document = doc::create(record).map_err(|e| StoreError::Other(e.to_string()))?;
-            let changes = document
-                .get_changes(&[])
-                .iter()
-                .map(|c| c.raw_bytes().to_vec())
-                .collect();
-            let doc = StoredDoc {
-                doc_id: record.id(),
-                kind: record.kind(),
-                scope: record.scope(),
-                department: match record {
-                    Record::Incident(i) => {
-                        gridwalk_shared::workflow::fold_incident(&i.events).department_id
-                    }
-                    _ => None,
-                },
-                snapshot: document.save(),
-                seq: 0,
-            };
-            // New documents: a commit finding one already stored fails as a conflict.
-            Ok(DocWrite::new(doc, record, changes, None))
-        })
-        .collect()
+    records.iter().map(DocWrite::created).collect()
 }

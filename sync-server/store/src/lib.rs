@@ -110,6 +110,29 @@ impl DocWrite {
     }
 }
 
+impl DocWrite {
+    /// A new document holding `record`, as the server creates one (demo data, imports): a
+    /// commit finding it already stored fails as a conflict.
+    pub fn created(record: &Record) -> StoreResult<DocWrite> {
+        let mut document =
+            gridwalk_shared::doc::create(record).map_err(|e| StoreError::Other(e.to_string()))?;
+        let changes = document
+            .get_changes(&[])
+            .iter()
+            .map(|c| c.raw_bytes().to_vec())
+            .collect();
+        let doc = StoredDoc {
+            doc_id: record.id(),
+            kind: record.kind(),
+            scope: record.scope(),
+            department: gridwalk_shared::workflow::department_of(record),
+            snapshot: document.save(),
+            seq: 0,
+        };
+        Ok(DocWrite::new(doc, record, changes, None))
+    }
+}
+
 /// How much one download page may hold: rows, and bytes of document data. A page stops
 /// before the row that would take it past `bytes`, but always holds at least one row, so a
 /// single large (size-capped) document is always delivered.

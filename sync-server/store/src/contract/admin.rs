@@ -5,7 +5,7 @@ use gridwalk_shared::model::{Household, Record, RecordKind, ReferenceData, Role,
 use uuid::Uuid;
 
 use super::Backend;
-use crate::{AdminStore, Attempt, AuditEntry, AuditQuery, IndexFilter, Session, Store};
+use crate::{AdminStore, Attempt, AuditEntry, AuditQuery, DocWrite, IndexFilter, Session, Store};
 
 fn now() -> i64 {
     chrono::Utc::now().timestamp_millis()
@@ -284,7 +284,10 @@ pub async fn devices_and_index_queries<B: Backend>(backend: &B) {
         })
         .collect();
     for chunk in homes.chunks(100) {
-        let writes = chunk.iter().map(super::new_write).collect();
+        let writes = chunk
+            .iter()
+            .map(|r| DocWrite::created(r).unwrap())
+            .collect();
         store.commit(Uuid::nil(), writes).await.unwrap();
     }
 

@@ -25,9 +25,7 @@ pub use blob_refs::blob_refs_contract;
 pub use open311::open311_contract;
 pub use sync::sync_contract;
 
-use gridwalk_shared::model::Record;
-
-use crate::{DocWrite, ServerStore, StoredDoc};
+use crate::ServerStore;
 
 /// Makes stores for the suite: every test asks for a new, empty place and opens it (twice,
 /// where the test checks what survives a restart).
@@ -50,25 +48,6 @@ pub trait Backend: Send + Sync {
         place: &Self::Place,
         sql: &str,
     ) -> impl Future<Output = Result<u64, String>> + Send;
-}
-
-/// A new document holding `record`, ready to commit, as the server's import writes it.
-pub(crate) fn new_write(record: &Record) -> DocWrite {
-    let mut document = gridwalk_shared::doc::create(record).unwrap();
-    let changes = document
-        .get_changes(&[])
-        .iter()
-        .map(|c| c.raw_bytes().to_vec())
-        .collect();
-    let doc = StoredDoc {
-        doc_id: record.id(),
-        kind: record.kind(),
-        scope: record.scope(),
-        department: None,
-        snapshot: document.save(),
-        seq: 0,
-    };
-    DocWrite::new(doc, record, changes, None)
 }
 
 /// One `#[tokio::test]` per contract function, over the backend `$backend` (an expression
