@@ -69,12 +69,25 @@ impl DocLocks {
 /// Slots for checking uploads: as many rounds are checked at once as there are cores. Without
 /// a bound, every round in flight ran its check on its own blocking thread, the cores were
 /// shared among all of them, and the single writer thread got a sliver of CPU.
-pub struct CheckSlots(tokio::sync::Semaphore);
+pub struct CheckSlots {
+    free: tokio::sync::Semaphore,
+    size: usize,
+}
 
 impl Default for CheckSlots {
     fn default() -> Self {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Self(tokio::sync::Semaphore::new(cores))
+        let size = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Self {
+            free: tokio::sync::Semaphore::new(size),
+            size,
+        }
+    }
+}
+
+impl CheckSlots {
+    /// Rounds whose uploads are being checked now.
+    pub fn in_use(&self) -> usize {
+        self.size.saturating_sub(self.free.available_permits())
     }
 }
 
@@ -447,7 +460,7 @@ async fn in_check_slot<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, SyncError> {
     let _slot = checks
-        .0
+        .free
         .acquire()
         .await
         .map_err(|_| SyncError::ShuttingDown)?;

@@ -2,12 +2,13 @@
 
 use gridwalk_shared::model::ReferenceData;
 use gridwalk_store::{
-    DeviceAuth, DocWrite, LogPage, LogRow, PageSize, SnapshotPage, Store, StoreError, StoreResult,
-    StoredDoc, Visibility,
+    DeviceAuth, DocWrite, Gauge, LogPage, LogRow, PageSize, SnapshotPage, Store, StoreError,
+    StoreResult, StoredDoc, Visibility,
 };
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use crate::group_commit::CommitJob;
@@ -215,6 +216,7 @@ impl Store for SqliteStore {
 
     async fn commit(&self, device_id: Uuid, writes: Vec<DocWrite>) -> StoreResult<u64> {
         let (reply, outcome) = tokio::sync::oneshot::channel();
+        let _queued = QueuedCommit::new(&self.inner.queued_commits);
         self.inner
             .commits
             .send(CommitJob {
@@ -226,6 +228,22 @@ impl Store for SqliteStore {
         Ok(outcome
             .await
             .map_err(|_| StoreError::Other("the commit thread dropped a round".into()))??)
+    }
+
+    fn gauges(&self) -> Vec<Gauge> {
+        let free = self.inner.free_readers.available_permits();
+        vec![
+            Gauge {
+                name: "gridwalk_db_readers_in_use",
+                help: "SQLite reader connections in use (of 4).",
+                value: crate::READERS.saturating_sub(free) as f64,
+            },
+            Gauge {
+                name: "gridwalk_db_commits_queued",
+                help: "Sync rounds waiting for or in the SQLite group commit.",
+                value: self.inner.queued_commits.load(Ordering::Relaxed) as f64,
+            },
+        ]
     }
 
     async fn top_seq(&self) -> StoreResult<u64> {
@@ -380,5 +398,21 @@ impl Store for SqliteStore {
             Ok(())
         })
         .await
+    }
+}
+
+/// Counts a round as queued for the writer thread until it is answered or abandoned.
+struct QueuedCommit<'a>(&'a AtomicUsize);
+
+impl<'a> QueuedCommit<'a> {
+    fn new(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        QueuedCommit(count)
+    }
+}
+
+impl Drop for QueuedCommit<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }

@@ -351,6 +351,23 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn commits_elsewhere(&self) -> Option<tokio::sync::broadcast::Receiver<Changed>> {
         None
     }
+
+    /// The backend's own gauges for `/metrics` (connections in use, queued writes), read
+    /// now; none by default.
+    fn gauges(&self) -> Vec<Gauge> {
+        Vec::new()
+    }
+}
+
+/// One reading of a backend gauge, for `/metrics`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gauge {
+    /// Metric name (Prometheus syntax, `gridwalk_` first).
+    pub name: &'static str,
+    /// One line saying what it measures.
+    pub help: &'static str,
+    /// The reading.
+    pub value: f64,
 }
 
 /// Everything the server needs of a backend: sync, admin, blob references and Open311.
