@@ -12,8 +12,9 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   # The app (app/tauri) builds against WebKitGTK; its end-to-end test runs it under Xvfb
   # through WebKitWebDriver, with a CJK font for the screenshots. The admin web's browser
   # test drives Debian's Chromium (no test tool downloads a browser of its own).
+  # The cluster tests put Debian's haproxy in front of two server nodes.
   apt-get install -y -qq --no-install-recommends pkg-config ca-certificates \
-    libwebkit2gtk-4.1-dev xvfb webkit2gtk-driver fonts-noto-cjk chromium >/dev/null
+    libwebkit2gtk-4.1-dev xvfb webkit2gtk-driver fonts-noto-cjk chromium haproxy >/dev/null
   command -v npm >/dev/null || apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
 

@@ -14,6 +14,7 @@ pub mod http_limits;
 pub mod live;
 pub mod location;
 pub mod metrics;
+pub mod migrate;
 pub mod open311;
 pub mod populate;
 pub mod routes;

@@ -12,6 +12,7 @@ mod due;
 mod error;
 mod group_commit;
 mod open311;
+mod portable;
 mod sqlite_meta;
 mod sync;
 

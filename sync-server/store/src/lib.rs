@@ -12,6 +12,7 @@ mod blob_refs;
 pub mod contract;
 mod index;
 mod open311;
+pub mod portable;
 
 use std::future::Future;
 use std::sync::Arc;
