@@ -17,7 +17,7 @@ use crate::http_limits::{self, HttpLimits};
 use crate::metrics::Metrics;
 use crate::routes;
 use crate::store::{ServerStore, Store};
-use crate::sync::{CheckSlots, DocLocks, PageLimits, Recovering, RoundLimit};
+use crate::sync::{CheckSlots, DocLocks, PageLimits, RoundLimit};
 
 /// State shared by every handler.
 #[derive(Clone)]
@@ -38,8 +38,6 @@ pub struct AppState<S: Store> {
     pub blobs: Option<Blobs>,
     /// Live nudges (SSE).
     pub live: Arc<crate::live::Live>,
-    /// Devices re-sending after a restore from backup.
-    pub recovering: Arc<Recovering>,
     /// How often the server looks for overdue items to urge (督办).
     pub overdue_every: std::time::Duration,
     /// Timeouts and the connection cap.
@@ -62,7 +60,6 @@ impl<S: Store> AppState<S> {
             admin: Arc::new(AdminConfig::default()),
             blobs: None,
             live: Arc::new(crate::live::Live::default()),
-            recovering: Arc::new(Recovering::default()),
             overdue_every: std::time::Duration::from_secs(60),
             http: HttpLimits::default(),
             metrics: Arc::new(Metrics::default()),

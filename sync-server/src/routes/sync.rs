@@ -117,7 +117,6 @@ pub async fn sync<S: BlobRefs>(
         locks: &state.locks,
         checks: &state.checks,
         limits: state.limits,
-        recovering: &state.recovering,
         live: &state.live,
     };
     let round = state.metrics.round();

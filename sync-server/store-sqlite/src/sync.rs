@@ -41,6 +41,17 @@ impl Store for SqliteStore {
             .unwrap_or(false)
     }
 
+    async fn open_recovery(&self, device_id: Uuid, at_ms: i64) -> StoreResult<()> {
+        self.write(move |conn| {
+            conn.execute(
+                "UPDATE devices SET recovery_opened = ?1 WHERE device_id = ?2",
+                params![at_ms, device_id.to_string()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
     fn reference(&self) -> Arc<ReferenceData> {
         self.inner
             .reference
@@ -49,7 +60,7 @@ impl Store for SqliteStore {
             .unwrap_or_default()
     }
 
-    async fn put_reference(&self, mut data: ReferenceData) -> StoreResult<u64> {
+    async fn put_reference(&self, mut data: ReferenceData, base: Option<u64>) -> StoreResult<u64> {
         let inner = self.inner.clone();
         self.write(move |conn| {
             let old: Option<i64> = conn
@@ -57,7 +68,11 @@ impl Store for SqliteStore {
                     r.get(0)
                 })
                 .optional()?;
-            data.version = old.unwrap_or(0) as u64 + 1;
+            let current = old.unwrap_or(0) as u64;
+            if base.is_some_and(|base| base != current) {
+                return Err(StoreError::Conflict(Vec::new()).into());
+            }
+            data.version = current + 1;
             let json = serde_json::to_string(&data)
                 .map_err(|e| StoreError::Other(format!("cannot encode reference data: {e}")))?;
             conn.execute(
@@ -147,6 +162,7 @@ impl Store for SqliteStore {
                 user,
                 revoked: false,
                 app_version,
+                recovery_opened: None,
             })
         })
         .await
@@ -155,15 +171,19 @@ impl Store for SqliteStore {
     async fn device_by_token(&self, token_hash: String) -> StoreResult<Option<DeviceAuth>> {
         let reference = self.reference();
         self.read(move |conn| {
-            let row: Option<(String, String, Option<i64>, String)> = conn
+            let row = conn
                 .query_row(
-                    "SELECT device_id, user_id, revoked_at, app_version FROM devices
-                     WHERE token_hash = ?1",
+                    "SELECT device_id, user_id, revoked_at IS NOT NULL, app_version,
+                            recovery_opened
+                     FROM devices WHERE token_hash = ?1",
                     [&token_hash],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                    |r| {
+                        let ids: (String, String) = (r.get(0)?, r.get(1)?);
+                        Ok((ids, r.get(2)?, r.get(3)?, r.get(4)?))
+                    },
                 )
                 .optional()?;
-            let Some((device_id, user_id, revoked_at, app_version)) = row else {
+            let Some(((device_id, user_id), revoked, app_version, recovery_opened)) = row else {
                 return Ok(None);
             };
             let Some(user) = reference.user(parse_uuid(&user_id)?).cloned() else {
@@ -172,8 +192,9 @@ impl Store for SqliteStore {
             Ok(Some(DeviceAuth {
                 device_id: parse_uuid(&device_id)?,
                 user,
-                revoked: revoked_at.is_some(),
+                revoked,
                 app_version,
+                recovery_opened,
             }))
         })
         .await

@@ -70,6 +70,7 @@ pub const TABLES: &[Table] = &[
             "created_at",
             "last_sync_at",
             "revoked_at",
+            "recovery_opened",
         ],
     },
     Table {
