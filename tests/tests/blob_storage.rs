@@ -1,0 +1,99 @@
+//! The blob-store contract (gridwalk_tests::blob_contract) on both backends: a blob directory,
+//! and a prefix of a bucket on a real S3-compatible server (moto, on loopback; the S3 tests
+//! say they skip when it is not installed, unless GRIDWALK_REQUIRE_SERVICES=1).
+
+#![allow(clippy::unwrap_used)] // a panic in a test is a failure with a line number
+
+use gridwalk_tests::blob_contract::{self as contract, Backing, DirBacking, S3Backing};
+
+fn directory() -> Option<Box<dyn Backing>> {
+    Some(Box::new(DirBacking::new().unwrap()))
+}
+
+fn s3() -> Option<Box<dyn Backing>> {
+    let bucket = gridwalk_tests::s3::bucket()?;
+    Some(Box::new(S3Backing::new(bucket, "street-1/blobs")))
+}
+
+macro_rules! contract_on {
+    ($backend:ident: $($check:ident),+ $(,)?) => {
+        mod $backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $check() {
+                    if let Some(backing) = super::$backend() {
+                        super::contract::$check(backing.as_ref()).await.unwrap();
+                    }
+                }
+            )+
+        }
+    };
+}
+
+macro_rules! contract {
+    ($($backend:ident),+) => {
+        $(
+            contract_on!($backend:
+                whole_blob_round_trip,
+                resumable_upload_continues_on_another_node,
+                racing_writers_on_one_offset,
+                a_bad_hash_is_refused_and_nothing_kept,
+                ranged_reads,
+                inventory_and_remove,
+                thumbnails_beside_their_photo,
+            );
+        )+
+    };
+}
+
+contract!(directory, s3);
+
+/// On S3 an upload's state is objects in the bucket, nothing on the node: 256 KiB pieces
+/// until 5 MiB are in, then a multipart part (the pieces it covers deleted); the whole blob
+/// beside its hash name once finished, and no upload state left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_upload_state_lives_in_the_bucket() {
+    use bytes::Bytes;
+    use gridwalk_server::blobs::BlobStore;
+    let Some(bucket) = gridwalk_tests::s3::bucket() else {
+        return;
+    };
+    let store = bucket.store("p").unwrap();
+    let (bytes, hash) = contract::blob(5 * 1024 * 1024 + 300 * 1024, 20);
+    let partial = format!("p/partial/{hash}");
+    let mut at = 0;
+    while at < 4 * contract::PIECE {
+        let piece = Bytes::copy_from_slice(&bytes[at..at + contract::PIECE]);
+        at = store.append(&hash, at as u64, piece).await.unwrap() as usize;
+    }
+    let keys = bucket.keys().await.unwrap();
+    let pieces: Vec<_> = (0..4)
+        .map(|i| format!("{partial}/piece/{:020}", i * contract::PIECE))
+        .collect();
+    assert_eq!(keys, pieces, "one object per piece");
+
+    let rest = Bytes::copy_from_slice(&bytes[at..5 * 1024 * 1024 + 100 * 1024]);
+    store.append(&hash, at as u64, rest).await.unwrap();
+    let keys = bucket.keys().await.unwrap();
+    assert_eq!(
+        keys,
+        vec![
+            format!("{partial}/part/00000"),
+            format!("{partial}/piece/{:020}", at),
+            format!("{partial}/upload"),
+        ],
+        "the first 5 MiB became part 0; the piece across its end stays"
+    );
+    let tail = Bytes::copy_from_slice(&bytes[5 * 1024 * 1024 + 100 * 1024..]);
+    store
+        .append(&hash, 5 * 1024 * 1024 + 100 * 1024, tail)
+        .await
+        .unwrap();
+    store.finish(&hash).await.unwrap();
+    let keys = bucket.keys().await.unwrap();
+    assert_eq!(
+        keys,
+        vec![format!("p/{}/{hash}", &hash[..2])],
+        "only the whole blob"
+    );
+}
