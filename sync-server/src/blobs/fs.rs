@@ -121,6 +121,10 @@ impl BlobStore for FsBlobStore {
         })
     }
 
+    fn gather_bytes(&self) -> usize {
+        0
+    }
+
     fn finish(&self, hash: &str) -> BoxFuture<'_, BlobResult<u64>> {
         let (partial, whole, hash) = (self.partial(hash), self.whole(hash), hash.to_string());
         Box::pin(async move {

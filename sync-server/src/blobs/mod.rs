@@ -126,6 +126,10 @@ pub trait BlobStore: Send + Sync + 'static {
     /// Returns the bytes held after. Two writers racing for one offset: one wins.
     fn append(&self, hash: &str, at: u64, bytes: Bytes) -> BoxFuture<'_, BlobResult<u64>>;
 
+    /// Bytes of an upload's body to gather before appending them: 0 for storage that keeps
+    /// bytes as they arrive (a file), a whole part for one where each append is an object.
+    fn gather_bytes(&self) -> usize;
+
     /// Checks the partial against its hash and makes it whole; on a mismatch the partial is
     /// deleted and [`BlobError::HashMismatch`] returned. Returns the size.
     fn finish(&self, hash: &str) -> BoxFuture<'_, BlobResult<u64>>;

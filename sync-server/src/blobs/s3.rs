@@ -182,6 +182,10 @@ impl BlobStore for S3BlobStore {
         Box::pin(async move { self.append_piece(&hash, at, bytes).await })
     }
 
+    fn gather_bytes(&self) -> usize {
+        PART_BYTES as usize
+    }
+
     fn finish(&self, hash: &str) -> BoxFuture<'_, BlobResult<u64>> {
         let hash = hash.to_string();
         Box::pin(async move {

@@ -197,9 +197,6 @@ fn content_range(headers: &HeaderMap) -> Result<(u64, u64, u64), AppError> {
     Ok((start, end - start + 1, total))
 }
 
-/// Bytes of a body gathered before one append (an object store keeps each as one piece).
-const APPEND_BYTES: usize = crate::blobs::s3::PART_BYTES as usize;
-
 /// Appends the body to the partial of `hash` held up to `at`, skipping the body's first
 /// `skip` bytes (already held) and taking at most `length`; returns the bytes held after
 /// and whether the body arrived whole.
@@ -214,6 +211,7 @@ async fn receive(
     let mut stream = body.into_data_stream();
     let mut seen = 0u64;
     let mut pending = BytesMut::new();
+    let gather = store.gather_bytes();
     let whole = loop {
         let chunk: Bytes = match stream.next().await {
             None => break seen == length,
@@ -226,7 +224,7 @@ async fn receive(
         let from = (take - fresh) as usize;
         skip = skip.saturating_sub(take);
         pending.extend_from_slice(&chunk[from..take as usize]);
-        if pending.len() >= APPEND_BYTES {
+        if !pending.is_empty() && pending.len() >= gather {
             at = store.append(hash, at, pending.split().freeze()).await?;
         }
         if take < chunk.len() as u64 {
