@@ -42,6 +42,8 @@ pub(super) struct PartialState {
     pieces: Vec<Piece>,
     /// Every object of the upload, to delete it.
     objects: Vec<Path>,
+    /// Whether the multipart upload was completed into `whole` (a finish cut short).
+    staged: bool,
 }
 
 impl PartialState {
@@ -101,6 +103,7 @@ impl S3BlobStore {
                     }
                 }
                 [kind, n] if kind == "part" => part_indexes.extend(n.parse::<u64>().ok()),
+                [kind] if kind == "whole" => state.staged = true,
                 _ => {}
             }
             state.objects.push(meta.location);
@@ -250,8 +253,8 @@ impl S3BlobStore {
             return Ok(meta.size);
         }
         let state = self.partial_state(hash).await?;
-        let held = state.held();
-        if state.parts == 0 {
+        let mut held = state.held();
+        if state.parts == 0 && !state.staged {
             let bytes = self.read_pieces(&state, 0, held).await?;
             if hex::encode(Sha256::digest(&bytes)) != hash {
                 return self.mismatch(hash).await;
@@ -259,9 +262,11 @@ impl S3BlobStore {
             self.s3.put(&self.whole(hash), bytes.into()).await?;
         } else {
             let staged = self.staged(hash, &state).await?;
-            if self.hash_of(&staged).await? != hash {
+            let (named, size) = self.hash_of(&staged).await?;
+            if named != hash {
                 return self.mismatch(hash).await;
             }
+            held = size;
             self.s3.copy(&staged, &self.whole(hash)).await?;
         }
         self.discard(hash).await?;
@@ -269,12 +274,17 @@ impl S3BlobStore {
     }
 
     /// Completes the multipart upload (the pieces past the parts as its last part) into
-    /// `partial/HASH/whole`.
+    /// `partial/HASH/whole`, unless a finish cut short did already. An upload that cannot
+    /// be completed (a part not as recorded) is discarded: the device sends it again.
     async fn staged(&self, hash: &str, state: &PartialState) -> BlobResult<Path> {
+        let staged = self.partial_key(hash, "whole");
+        if state.staged {
+            return Ok(staged);
+        }
         let mut state_now = PartialState {
             parts: state.parts,
             pieces: state.pieces.clone(),
-            objects: Vec::new(),
+            ..PartialState::default()
         };
         self.make_parts(hash, &mut state_now).await?;
         let (from, held) = (state_now.parts_end(), state_now.held());
@@ -293,18 +303,27 @@ impl S3BlobStore {
             });
         }
         let id = self.multipart_id(hash).await?;
-        let staged = self.partial_key(hash, "whole");
-        self.s3.complete_multipart(&staged, &id, parts).await?;
+        if let Err(e) = self.s3.complete_multipart(&staged, &id, parts).await {
+            // Another node may have completed it meanwhile.
+            if found(self.s3.head(&staged).await)?.is_none() {
+                tracing::warn!(blob = %hash, "multipart upload not completed, discarded: {e}");
+                self.discard(hash).await?;
+                return Err(e.into());
+            }
+        }
         Ok(staged)
     }
 
-    async fn hash_of(&self, path: &Path) -> BlobResult<String> {
+    /// The SHA-256 and size of the object at `path`, read as a stream.
+    async fn hash_of(&self, path: &Path) -> BlobResult<(String, u64)> {
         let mut hasher = Sha256::new();
+        let mut size = 0u64;
         let mut stream = self.s3.get(path).await?.into_stream();
         while let Some(chunk) = stream.next().await.transpose()? {
             hasher.update(&chunk);
+            size += chunk.len() as u64;
         }
-        Ok(hex::encode(hasher.finalize()))
+        Ok((hex::encode(hasher.finalize()), size))
     }
 
     async fn mismatch(&self, hash: &str) -> BlobResult<u64> {
