@@ -182,6 +182,14 @@ impl S3Bucket {
         Ok(keys)
     }
 
+    /// Writes object `key` as a node would (to leave the state a node that died leaves).
+    pub async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<()> {
+        use object_store::ObjectStoreExt;
+        let path = object_store::path::Path::from(key);
+        self.client()?.put(&path, bytes.into()).await?;
+        Ok(())
+    }
+
     fn client(&self) -> Result<object_store::aws::AmazonS3> {
         Ok(AmazonS3Builder::new()
             .with_endpoint(&self.endpoint)

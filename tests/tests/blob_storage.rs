@@ -97,3 +97,37 @@ async fn s3_upload_state_lives_in_the_bucket() {
         "only the whole blob"
     );
 }
+
+/// A node that died after completing the multipart upload into `partial/HASH/whole`, before
+/// copying it into place: the next finish, on another node, goes on from the staged object.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_finish_goes_on_after_a_node_died_mid_finish() {
+    use bytes::Bytes;
+    use gridwalk_server::blobs::{BlobStore, Held};
+    let Some(bucket) = gridwalk_tests::s3::bucket() else {
+        return;
+    };
+    let (bytes, hash) = contract::blob(5 * 1024 * 1024 + 50_000, 21);
+    let first = bucket.store("p").unwrap();
+    let held = first
+        .append(&hash, 0, Bytes::copy_from_slice(&bytes))
+        .await
+        .unwrap();
+    assert_eq!(held, bytes.len() as u64);
+    let staged = format!("p/partial/{hash}/whole");
+    bucket.put(&staged, bytes.clone()).await.unwrap();
+    drop(first);
+
+    let second = bucket.store("p").unwrap();
+    assert_eq!(second.finish(&hash).await.unwrap(), bytes.len() as u64);
+    assert_eq!(
+        second.held(&hash).await.unwrap(),
+        Held::Whole(bytes.len() as u64)
+    );
+    let keys = bucket.keys().await.unwrap();
+    assert_eq!(
+        keys,
+        vec![format!("p/{}/{hash}", &hash[..2])],
+        "only the whole blob"
+    );
+}

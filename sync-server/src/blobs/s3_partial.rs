@@ -20,6 +20,9 @@ use sha2::{Digest, Sha256};
 use super::s3::{found, S3BlobStore, PART_BYTES};
 use super::{BlobError, BlobResult};
 
+/// Ranged reads of pieces in flight at once.
+const READS_AT_ONCE: usize = 8;
+
 /// A piece of a partial upload: bytes `start..start + size`.
 #[derive(Debug, Clone)]
 struct Piece {
@@ -154,15 +157,29 @@ impl S3BlobStore {
         Ok(at + size)
     }
 
-    /// Bytes `from..to` of the upload, read from its pieces.
+    /// Bytes `from..to` of the upload, read from its pieces (a few ranged reads at a time).
     async fn read_pieces(&self, state: &PartialState, from: u64, to: u64) -> BlobResult<Bytes> {
+        let wanted: Vec<(Path, std::ops::Range<u64>)> = state
+            .chain()
+            .0
+            .into_iter()
+            .filter_map(|piece| {
+                let (start, end) = (from.max(piece.start), to.min(piece.end()));
+                (start < end).then(|| (piece.path.clone(), start - piece.start..end - piece.start))
+            })
+            .collect();
+        let s3 = self.s3.clone();
+        let read: Vec<Bytes> = futures_util::stream::iter(wanted)
+            .map(move |(path, range)| {
+                let s3 = s3.clone();
+                async move { s3.get_range(&path, range).await }
+            })
+            .buffered(READS_AT_ONCE)
+            .try_collect()
+            .await?;
         let mut out = BytesMut::with_capacity((to - from) as usize);
-        for piece in state.chain().0 {
-            let (start, end) = (from.max(piece.start), to.min(piece.end()));
-            if start < end {
-                let range = start - piece.start..end - piece.start;
-                out.extend_from_slice(&self.s3.get_range(&piece.path, range).await?);
-            }
+        for bytes in read {
+            out.extend_from_slice(&bytes);
         }
         if out.len() as u64 != to - from {
             return Err(BlobError::Io(std::io::Error::other(
