@@ -131,3 +131,48 @@ async fn s3_finish_goes_on_after_a_node_died_mid_finish() {
         "only the whole blob"
     );
 }
+
+/// Requests to the object store per upload, counted by a proxy in front of it, for a 1 MiB
+/// photo and a 6 MiB recording sent as devices send them (a `HEAD`, then per 256 KiB piece
+/// the offset check and the append, then the finish): the figures in docs/storage.md.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_requests_per_upload() {
+    use bytes::Bytes;
+    use gridwalk_server::blobs::BlobStore;
+    use gridwalk_tests::proxy::CutProxy;
+    let Some(bucket) = gridwalk_tests::s3::bucket() else {
+        return;
+    };
+    let proxy = CutProxy::start(bucket.endpoint.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    let via = gridwalk_tests::s3::S3Bucket {
+        endpoint: proxy.url.clone(),
+        ..bucket.clone()
+    };
+    let store = via.store("p").unwrap();
+    let mut seen = 0;
+    for (len, seed, most) in [(1024 * 1024, 30, 32), (6 * 1024 * 1024, 31, 160)] {
+        let (bytes, hash) = contract::blob(len, seed);
+        store.held(&hash).await.unwrap();
+        let mut at = 0;
+        while at < len {
+            let end = (at + contract::PIECE).min(len);
+            store.held(&hash).await.unwrap();
+            let piece = Bytes::copy_from_slice(&bytes[at..end]);
+            at = store.append(&hash, at as u64, piece).await.unwrap() as usize;
+        }
+        store.finish(&hash).await.unwrap();
+        let requests = proxy.requests();
+        let mine = &requests[seen..];
+        seen = requests.len();
+        let mut by_method = std::collections::BTreeMap::<&str, usize>::new();
+        for request in mine {
+            *by_method
+                .entry(request.split(' ').next().unwrap())
+                .or_default() += 1;
+        }
+        eprintln!("{len} bytes: {} requests {by_method:?}", mine.len());
+        assert!(mine.len() <= most, "{len} bytes: {} requests", mine.len());
+    }
+}
