@@ -146,3 +146,49 @@ async fn photos_and_audio_go_through_s3_from_one_phone_to_another() {
         .to_string();
     assert!(backup.contains("stay in the object store"), "{backup}");
 }
+
+/// `serve` on a bucket that does not exist stops at once and says why.
+#[test]
+fn a_server_on_a_missing_bucket_says_so() {
+    let Some(bucket) = s3::bucket() else {
+        return;
+    };
+    let missing = s3::S3Bucket {
+        name: format!("{}-missing", bucket.name),
+        ..bucket
+    };
+    let deployment = Deployment::seeded_with(BlobStorage::s3(&missing, "p")).unwrap();
+    let mut command = std::process::Command::new(gridwalk_tests::bin("gridwalk-server"));
+    let mut child = deployment
+        .blobs
+        .apply(&mut command)
+        .args([
+            "serve",
+            "--data",
+            &deployment.data(),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("serve kept running on a missing bucket");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(!status.success());
+    assert!(
+        stderr.contains("cannot reach the blob storage s3://"),
+        "{stderr}"
+    );
+}

@@ -186,11 +186,6 @@ impl Blobs {
         }
     }
 
-    /// Blobs in a local directory.
-    pub fn in_dir(dir: impl Into<std::path::PathBuf>) -> std::io::Result<Blobs> {
-        Ok(Blobs::new(Arc::new(fs::FsBlobStore::open(dir)?)))
-    }
-
     /// Blobs where `location` says: a directory or `s3://BUCKET/PREFIX` (the object store's
     /// endpoint, region and keys from the `AWS_*` environment).
     pub fn open_location(location: &str) -> BlobResult<Blobs> {
@@ -200,6 +195,12 @@ impl Blobs {
                 Arc::new(s3::S3BlobStore::from_env(&bucket, &prefix)?)
             }
         }))
+    }
+
+    /// Asks the storage about one blob, so a server that cannot reach it (a missing bucket,
+    /// wrong keys) says so at start rather than on the first upload.
+    pub async fn check(&self) -> BlobResult<()> {
+        self.store.held(&"0".repeat(64)).await.map(|_| ())
     }
 
     /// Claims blob `hash` for one upload at a time; `None` while another upload of it is
