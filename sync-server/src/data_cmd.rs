@@ -131,14 +131,17 @@ pub async fn backup(data: PathBuf, to: PathBuf) -> Result<()> {
     Ok(())
 }
 
-/// `restore`: backup `from` into the SQLite directory `data`, with a new epoch.
-pub async fn restore(from: PathBuf, data: PathBuf) -> Result<()> {
+/// `restore`: backup `from` into the SQLite directory `data`, with a new epoch; with blobs in
+/// an object store (`bucket`), the blob directory is not counted against.
+pub async fn restore(from: PathBuf, data: PathBuf, bucket: Option<String>) -> Result<()> {
     let done = tokio::task::spawn_blocking(move || backup::restore(&from, &data)).await??;
     println!(
         "restored; new epoch {}: devices will re-send what they hold",
         done.epoch
     );
-    if done.missing_blobs > 0 {
+    if let Some(bucket) = bucket {
+        println!("blobs stay in {bucket}: `missing-blobs` lists referenced ones it lacks");
+    } else if done.missing_blobs > 0 {
         println!(
             "{} referenced blobs are not in the blob folder: copy it back, or see missing-blobs",
             done.missing_blobs

@@ -221,7 +221,8 @@ async fn run(cli: Cli) -> Result<()> {
             data_cmd::backup(sqlite_dir(&storage, "backup")?, to).await
         }
         Command::Restore { from, .. } => {
-            data_cmd::restore(from, sqlite_dir(&storage, "restore")?).await
+            let bucket = Some(storage.blob_location()?).filter(|l| l.starts_with("s3://"));
+            data_cmd::restore(from, sqlite_dir(&storage, "restore")?, bucket).await
         }
         command => match storage.database()? {
             Database::Sqlite(dir) => {
