@@ -213,7 +213,7 @@ impl S3BlobStore {
         }
     }
 
-    /// Uploads part `index` (the bytes `from..to`) and records its ETag.
+    /// Uploads `data` as part `index` of the multipart upload and records its ETag.
     async fn upload_part(&self, hash: &str, index: u64, data: Bytes) -> BlobResult<()> {
         let id = self.multipart_id(hash).await?;
         let staged = self.partial_key(hash, "whole");
@@ -361,5 +361,39 @@ impl S3BlobStore {
         let state = self.partial_state(hash).await?;
         self.delete_all(state.objects).await;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(parts: u64, pieces: &[(u64, u64)]) -> PartialState {
+        PartialState {
+            parts,
+            pieces: pieces
+                .iter()
+                .map(|&(start, size)| Piece {
+                    start,
+                    size,
+                    path: Path::from(format!("piece/{start}")),
+                })
+                .collect(),
+            ..PartialState::default()
+        }
+    }
+
+    #[test]
+    fn bytes_held_are_the_parts_then_the_pieces_that_continue_them() {
+        assert_eq!(state(0, &[]).held(), 0);
+        assert_eq!(state(0, &[(0, 10), (10, 5)]).held(), 15);
+        // A gap: what lies past it is not held.
+        assert_eq!(state(0, &[(0, 10), (20, 5)]).held(), 10);
+        let p = PART_BYTES;
+        // A piece across the part's end continues it; a stale piece below it is ignored.
+        assert_eq!(state(1, &[(p - 10, 30), (p - 100, 50)]).held(), p + 20);
+        // Of two pieces covering one offset, the one reaching further is taken.
+        assert_eq!(state(1, &[(p, 10), (p, 40), (p + 10, 5)]).held(), p + 40);
+        assert_eq!(state(2, &[]).held(), 2 * p);
     }
 }
