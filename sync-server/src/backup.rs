@@ -11,7 +11,7 @@ pub use gridwalk_store_sqlite::backup::BackupError;
 use gridwalk_store_sqlite::backup::{backup_file, restore_file};
 use uuid::Uuid;
 
-use crate::blobs::gc::whole_blobs;
+use crate::blobs::fs::whole_blobs;
 
 /// What a backup holds.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,8 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
-use gridwalk_server::blobs::fs::FsBlobStore;
+use anyhow::{bail, Result};
 use gridwalk_server::blobs::{gc, Blobs};
 use gridwalk_server::store::{BlobRefs, ServerStore};
 use gridwalk_server::{admin, backup, populate, seed};
@@ -80,19 +79,20 @@ pub async fn missing_blobs<S: BlobRefs>(store: &S, blobs: &Blobs, limit: usize) 
     Ok(())
 }
 
-/// `gc-blobs`: lists (or deletes) what the blob directory holds that nothing needs.
+/// `gc-blobs`: lists (or deletes) what the blob storage holds that nothing needs.
 pub async fn gc_blobs<S: BlobRefs>(
     store: &S,
-    dir: PathBuf,
+    blobs: &Blobs,
     grace_hours: u64,
     delete: bool,
 ) -> Result<()> {
-    let blobs = FsBlobStore::open(&dir).context("cannot open the blob directory")?;
-    let needed = gc::needed(store, &blobs).await?;
+    let blobs = blobs.store.as_ref();
+    let needed = gc::needed(store, blobs).await?;
     let grace = Duration::from_secs(grace_hours * 3600);
-    let mut garbage = gc::collectable(&dir, &needed, grace, std::time::SystemTime::now())?;
+    let held = blobs.inventory().await?;
+    let mut garbage = gc::collectable(held, &needed, grace, std::time::SystemTime::now());
     if delete {
-        garbage = gc::delete(store, &dir, garbage).await?;
+        garbage = gc::delete(store, blobs, garbage).await?;
     }
     for item in &garbage {
         let modified = chrono::DateTime::<chrono::Utc>::from(item.file.modified);
@@ -131,14 +131,17 @@ pub async fn backup(data: PathBuf, to: PathBuf) -> Result<()> {
     Ok(())
 }
 
-/// `restore`: backup `from` into the SQLite directory `data`, with a new epoch.
-pub async fn restore(from: PathBuf, data: PathBuf) -> Result<()> {
+/// `restore`: backup `from` into the SQLite directory `data`, with a new epoch; with blobs in
+/// an object store (`bucket`), the blob directory is not counted against.
+pub async fn restore(from: PathBuf, data: PathBuf, bucket: Option<String>) -> Result<()> {
     let done = tokio::task::spawn_blocking(move || backup::restore(&from, &data)).await??;
     println!(
         "restored; new epoch {}: devices will re-send what they hold",
         done.epoch
     );
-    if done.missing_blobs > 0 {
+    if let Some(bucket) = bucket {
+        println!("blobs stay in {bucket}: `missing-blobs` lists referenced ones it lacks");
+    } else if done.missing_blobs > 0 {
         println!(
             "{} referenced blobs are not in the blob folder: copy it back, or see missing-blobs",
             done.missing_blobs

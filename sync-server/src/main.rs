@@ -226,9 +226,13 @@ async fn run(cli: Cli) -> Result<()> {
     };
     // The two commands on the SQLite file itself: they must not open the store first.
     match cli.command {
-        Command::Backup { to, .. } => data_cmd::backup(sqlite_dir(&storage, "backup")?, to).await,
+        Command::Backup { to, .. } => {
+            storage.blobs_in_a_directory("backup")?;
+            data_cmd::backup(sqlite_dir(&storage, "backup")?, to).await
+        }
         Command::Restore { from, .. } => {
-            data_cmd::restore(from, sqlite_dir(&storage, "restore")?).await
+            let bucket = Some(storage.blob_location()?).filter(|l| l.starts_with("s3://"));
+            data_cmd::restore(from, sqlite_dir(&storage, "restore")?, bucket).await
         }
         command => match storage.database()? {
             Database::Sqlite(dir) => {
@@ -286,7 +290,7 @@ async fn run_on<S: ServerStore>(store: S, storage: &StorageArgs, command: Comman
             grace_hours,
             delete,
             ..
-        } => data_cmd::gc_blobs(&store, storage.blob_dir()?, grace_hours, delete).await,
+        } => data_cmd::gc_blobs(&store, &storage.open_blobs()?, grace_hours, delete).await,
         Command::Compact { keep, .. } => {
             let top = store.top_seq().await?;
             let removed = store.prune_log(top.saturating_sub(keep)).await?;

@@ -139,6 +139,12 @@ pub async fn serve<S: ServerStore>(args: ServeArgs, store: S) -> Result<()> {
     }
     let http = args.http_limits()?;
     let blobs = args.storage.open_blobs()?;
+    blobs.check().await.with_context(|| {
+        format!(
+            "cannot reach the blob storage {}",
+            args.storage.blob_location().unwrap_or_default()
+        )
+    })?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;

@@ -52,23 +52,24 @@ impl StorageArgs {
         Ok(dir.join("blobs").to_string_lossy().into_owned())
     }
 
-    /// Opens the blob storage.
+    /// Opens the blob storage: the directory, or the bucket of `s3://BUCKET/PREFIX`.
     pub fn open_blobs(&self) -> Result<Blobs> {
         let location = self.blob_location()?;
-        if location.starts_with("s3://") {
-            bail!("S3 blob storage is not built into this server yet");
-        }
-        Blobs::in_dir(&location)
-            .with_context(|| format!("cannot open the blob directory {location}"))
+        Blobs::open_location(&location)
+            .with_context(|| format!("cannot open the blob storage {location}"))
     }
 
-    /// The blob directory, for the commands that work on a directory only.
-    pub fn blob_dir(&self) -> Result<PathBuf> {
+    /// Refuses a command that works on a blob directory only when the blobs are in an
+    /// object store.
+    pub fn blobs_in_a_directory(&self, what: &str) -> Result<()> {
         let location = self.blob_location()?;
         if location.starts_with("s3://") {
-            bail!("this command works on a blob directory, not on {location}");
+            bail!(
+                "`{what}` lists a blob directory; blobs in {location} stay in the object store: \
+                 keep them with its versioning or replication (docs/storage.md)"
+            );
         }
-        Ok(PathBuf::from(location))
+        Ok(())
     }
 
     /// How the data is named in messages (passwords left out).

@@ -2,6 +2,7 @@
 //! 127.0.0.1 over temporary data directories, and helpers to talk to them.
 
 pub mod admin;
+pub mod blob_contract;
 pub mod blob_http;
 pub mod gate;
 pub mod haproxy;
@@ -9,6 +10,7 @@ pub mod load;
 pub mod media;
 pub mod proxy;
 pub mod raw;
+pub mod s3;
 pub mod soak;
 pub mod webview;
 
@@ -137,18 +139,64 @@ pub struct Device {
     _dir: tempfile::TempDir,
 }
 
+/// Where a deployment's server keeps blobs: beside its data (the default) or elsewhere,
+/// e.g. in an S3 bucket, given to every server process through its environment.
+#[derive(Debug, Clone, Default)]
+pub struct BlobStorage {
+    /// Environment of the server processes (`GRIDWALK_BLOBS`, the object store's keys).
+    pub env: Vec<(String, String)>,
+}
+
+impl BlobStorage {
+    /// Blobs under `prefix` in `bucket`.
+    pub fn s3(bucket: &s3::S3Bucket, prefix: &str) -> BlobStorage {
+        let mut env = bucket.env();
+        env.push(("GRIDWALK_BLOBS".into(), bucket.location(prefix)));
+        BlobStorage { env }
+    }
+
+    /// `command` with this storage's environment.
+    pub fn apply<'a>(&self, command: &'a mut Command) -> &'a mut Command {
+        command.envs(self.env.iter().map(|(k, v)| (k, v)))
+    }
+}
+
 /// A seeded data directory that servers can be started on.
 pub struct Deployment {
     /// Temporary directory holding the server data (removed on drop).
     pub dir: tempfile::TempDir,
+    /// Where its servers keep blobs.
+    pub blobs: BlobStorage,
 }
 
 impl Deployment {
     /// A fresh directory with the demo street seeded.
     pub fn seeded() -> Result<Deployment> {
+        Self::seeded_with(BlobStorage::default())
+    }
+
+    /// A fresh directory with the demo street seeded, whose servers keep blobs in `blobs`.
+    pub fn seeded_with(blobs: BlobStorage) -> Result<Deployment> {
         let dir = tempfile::tempdir()?;
         server_cmd(&["seed-demo", "--data", &dir.path().to_string_lossy()])?;
-        Ok(Deployment { dir })
+        Ok(Deployment { dir, blobs })
+    }
+
+    /// Runs a `gridwalk-server` subcommand on this deployment's blob storage.
+    pub fn server_cmd(&self, args: &[&str]) -> Result<String> {
+        let mut command = Command::new(bin("gridwalk-server"));
+        let out = self
+            .blobs
+            .apply(command.args(args))
+            .output()
+            .context("run gridwalk-server")?;
+        if !out.status.success() {
+            bail!(
+                "gridwalk-server {args:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
     /// Data directory as text.
@@ -199,7 +247,7 @@ impl Deployment {
 
     /// Starts a server on a free loopback port and waits until `/health` answers.
     pub fn start(&self) -> Result<Server> {
-        Server::start(&self.data(), "127.0.0.1:0")
+        Server::start_on(&self.data(), "127.0.0.1:0", &[], &self.blobs)
     }
 }
 
@@ -220,7 +268,19 @@ impl Server {
 
     /// Like [`Server::start`], with extra `serve` flags (e.g. `--log-page 10`).
     pub fn start_with(data: &str, listen: &str, extra: &[&str]) -> Result<Server> {
-        let mut child = Command::new(bin("gridwalk-server"))
+        Self::start_on(data, listen, extra, &BlobStorage::default())
+    }
+
+    /// Like [`Server::start_with`], keeping blobs in `blobs`.
+    pub fn start_on(
+        data: &str,
+        listen: &str,
+        extra: &[&str],
+        blobs: &BlobStorage,
+    ) -> Result<Server> {
+        let mut command = Command::new(bin("gridwalk-server"));
+        let mut child = blobs
+            .apply(&mut command)
             .args(["serve", "--data", data, "--listen", listen])
             .args(extra)
             .env("RUST_LOG", "warn")

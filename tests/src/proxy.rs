@@ -28,6 +28,8 @@ pub struct PutSeen {
 pub struct ProxyLog {
     /// Blob uploads, in order.
     pub puts: Vec<PutSeen>,
+    /// Every request's method and path (with its query), in order.
+    pub requests: Vec<String>,
 }
 
 /// The proxy; it stops when dropped.
@@ -109,6 +111,15 @@ impl CutProxy {
     /// Connections the proxy has actually cut so far (ended before the client was done).
     pub fn severed(&self) -> usize {
         self.shared.severed.load(Ordering::SeqCst)
+    }
+
+    /// Requests seen so far, as `METHOD PATH?QUERY`.
+    pub fn requests(&self) -> Vec<String> {
+        self.shared
+            .log
+            .lock()
+            .map(|log| log.requests.clone())
+            .unwrap_or_default()
     }
 
     /// Blob uploads seen so far.
@@ -218,6 +229,10 @@ impl Parser {
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
         self.put = None;
+        if let Ok(mut log) = log.lock() {
+            let seen: Vec<&str> = request_line.split_whitespace().take(2).collect();
+            log.requests.push(seen.join(" "));
+        }
         let mut parts = request_line.split_whitespace();
         if let (Some("PUT"), Some(path)) = (parts.next(), parts.next()) {
             let start = header("content-range")

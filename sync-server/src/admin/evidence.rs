@@ -16,7 +16,7 @@ use crate::app::AppState;
 use crate::blobs::{missing_blobs, Blobs};
 use crate::error::AppError;
 use crate::routes::blob_range::ranged_blob_response;
-use crate::routes::blobs::{open_blob, BlobQuery};
+use crate::routes::blobs::{blob_target, BlobQuery};
 use crate::store::AdminStore;
 
 /// Documentation of `GET /api/blobs/{sha256}`.
@@ -78,8 +78,8 @@ pub async fn download<S: AdminStore>(
             "no record within your scope references this photo or audio note",
         ));
     }
-    let (target, reader) = open_blob(&blobs, hash, query.wants_thumbnail()).await?;
-    ranged_blob_response(&target, reader, &headers).await
+    let target = blob_target(&blobs, hash, query.wants_thumbnail()).await?;
+    ranged_blob_response(&blobs, &target, &headers).await
 }
 
 /// Query of `GET /api/blobs/missing`.

@@ -8,7 +8,6 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use gridwalk_shared::media::{is_blob_hash, sniff, MediaType, MAX_BLOB_BYTES};
 use serde::{Deserialize, Serialize};
-use tokio::io::AsyncWriteExt;
 
 use super::api::{Body, Doc, Reply};
 use super::caller::Caller;
@@ -93,15 +92,11 @@ pub async fn upload<S: AdminStore>(
     };
     let size = match blobs.store.held(&hash).await? {
         Held::Whole(size) => size,
-        _ => {
-            let mut writer = blobs.store.append(&hash).await?;
-            let written = async {
-                writer.write_all(&body).await?;
-                writer.shutdown().await
-            }
-            .await;
-            drop(writer);
-            written.map_err(crate::blobs::BlobError::from)?;
+        held => {
+            // A partial of these very bytes (an earlier attempt): continue it.
+            let at = held.bytes().min(body.len() as u64);
+            let rest = body.slice(at as usize..);
+            blobs.store.append(&hash, at, rest).await?;
             blobs.store.finish(&hash).await?
         }
     };

@@ -4,17 +4,20 @@
 //! in place.
 
 use std::io::{Read, SeekFrom};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use bytes::Bytes;
 use gridwalk_shared::media::{is_blob_hash, sniff};
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 
-use super::{BlobError, BlobReader, BlobResult, BlobStore, BlobWrite, BoxFuture, Held};
+use super::{BlobError, BlobReader, BlobResult, BlobStore, BoxFuture, Held, Stored, StoredBlob};
 
-/// Blobs under one directory.
+/// Blobs under one directory, on one node: its appends are serialised in the process.
 pub struct FsBlobStore {
     dir: PathBuf,
+    appending: tokio::sync::Mutex<()>,
 }
 
 impl FsBlobStore {
@@ -22,7 +25,10 @@ impl FsBlobStore {
     pub fn open(dir: impl Into<PathBuf>) -> std::io::Result<FsBlobStore> {
         let dir = dir.into();
         std::fs::create_dir_all(dir.join("partial"))?;
-        Ok(FsBlobStore { dir })
+        Ok(FsBlobStore {
+            dir,
+            appending: tokio::sync::Mutex::new(()),
+        })
     }
 
     fn whole(&self, hash: &str) -> PathBuf {
@@ -96,16 +102,27 @@ impl BlobStore for FsBlobStore {
         })
     }
 
-    fn append(&self, hash: &str) -> BoxFuture<'_, BlobResult<BlobWrite>> {
+    fn append(&self, hash: &str, at: u64, bytes: Bytes) -> BoxFuture<'_, BlobResult<u64>> {
         let partial = self.partial(hash);
         Box::pin(async move {
-            let file = tokio::fs::OpenOptions::new()
+            let _one_at_a_time = self.appending.lock().await;
+            let mut file = tokio::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
                 .open(partial)
                 .await?;
-            Ok(Box::pin(file) as BlobWrite)
+            let held = file.metadata().await?.len();
+            if held != at {
+                return Err(BlobError::OffsetTaken { held });
+            }
+            file.write_all(&bytes).await?;
+            file.flush().await?;
+            Ok(at + bytes.len() as u64)
         })
+    }
+
+    fn gather_bytes(&self) -> usize {
+        0
     }
 
     fn finish(&self, hash: &str) -> BoxFuture<'_, BlobResult<u64>> {
@@ -117,7 +134,11 @@ impl BlobStore for FsBlobStore {
         })
     }
 
-    fn open(&self, hash: &str) -> BoxFuture<'_, BlobResult<Option<BlobReader>>> {
+    fn open(
+        &self,
+        hash: &str,
+        range: Option<Range<u64>>,
+    ) -> BoxFuture<'_, BlobResult<Option<BlobReader>>> {
         let whole = self.whole(hash);
         Box::pin(async move {
             let mut file = match tokio::fs::File::open(&whole).await {
@@ -128,11 +149,13 @@ impl BlobStore for FsBlobStore {
             let size = file.metadata().await?.len();
             let mut head = vec![0u8; 64];
             let n = file.read(&mut head).await?;
-            file.seek(SeekFrom::Start(0)).await?;
+            let range = range.unwrap_or(0..size);
+            file.seek(SeekFrom::Start(range.start)).await?;
             Ok(Some(BlobReader {
                 size,
                 media: sniff(&head[..n]),
-                body: Box::pin(file),
+                body: Box::pin(file.take(range.end.saturating_sub(range.start))),
+                range,
             }))
         })
     }
@@ -162,4 +185,79 @@ impl BlobStore for FsBlobStore {
             }
         })
     }
+
+    fn inventory(&self) -> BoxFuture<'_, BlobResult<Vec<StoredBlob>>> {
+        Box::pin(async move { self.inventory_now() })
+    }
+
+    fn remove(&self, blob: &StoredBlob) -> BoxFuture<'_, BlobResult<()>> {
+        let blob = blob.clone();
+        Box::pin(async move { self.remove_now(&blob) })
+    }
+}
+
+impl FsBlobStore {
+    fn inventory_now(&self) -> BlobResult<Vec<StoredBlob>> {
+        let mut all = whole_blobs(&self.dir)?;
+        let mut partial = Vec::new();
+        files_in(&self.dir.join("partial"), Stored::Partial, &mut partial)?;
+        all.extend(partial);
+        all.sort_by(|a, b| a.hash.cmp(&b.hash));
+        Ok(all)
+    }
+
+    fn remove_now(&self, blob: &StoredBlob) -> BlobResult<()> {
+        match blob.kind {
+            Stored::Partial => remove(&self.partial(&blob.hash))?,
+            Stored::Whole => {
+                remove(&self.thumb_link(&blob.hash))?;
+                remove(&self.whole(&blob.hash))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn remove(path: &Path) -> std::io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+fn files_in(dir: &Path, kind: Stored, out: &mut Vec<StoredBlob>) -> std::io::Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let meta = entry.metadata()?;
+        if meta.is_file() && is_blob_hash(&name) {
+            out.push(StoredBlob {
+                hash: name,
+                kind,
+                size: meta.len(),
+                modified: meta.modified()?,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Whole blobs in blob directory `dir` (`ab/abcdef…`), by hash.
+pub fn whole_blobs(dir: &Path) -> std::io::Result<Vec<StoredBlob>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let fan_out = name.len() == 2 && name.bytes().all(|b| b.is_ascii_hexdigit());
+        if fan_out && entry.file_type()?.is_dir() {
+            files_in(&entry.path(), Stored::Whole, &mut out)?;
+        }
+    }
+    out.sort_by(|a, b| a.hash.cmp(&b.hash));
+    Ok(out)
 }

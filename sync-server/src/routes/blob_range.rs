@@ -1,12 +1,10 @@
 //! Blob downloads that honour one `Range: bytes=…` request, so an `<audio>` element can seek.
 
+use super::blobs::{blob_response, open_blob};
+use crate::blobs::{Blobs, Held};
+use crate::error::AppError;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use tokio::io::AsyncReadExt;
-
-use super::blobs::blob_response;
-use crate::blobs::{BlobError, BlobReader};
-use crate::error::AppError;
 
 /// A byte range asked for: inclusive `(first, last)` within the blob, or unsatisfiable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,59 +39,64 @@ pub fn wanted(text: &str, size: u64) -> Option<Wanted> {
     Some(Wanted::Bytes(first, last))
 }
 
-/// The blob, whole (200, `Accept-Ranges: bytes`) or the one range `headers` ask for (206).
+/// Blob `hash`, whole (200, `Accept-Ranges: bytes`) or the one range `headers` ask for
+/// (206), read from the store as a ranged read; 404 `blob_missing` when not held whole.
 pub async fn ranged_blob_response(
+    blobs: &Blobs,
     hash: &str,
-    reader: BlobReader,
     headers: &HeaderMap,
 ) -> Result<Response, AppError> {
-    let size = reader.size;
-    let asked = headers
-        .get(header::RANGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|t| wanted(t, size));
+    let asked = headers.get(header::RANGE).and_then(|v| v.to_str().ok());
+    let missing = || {
+        AppError::new(
+            StatusCode::NOT_FOUND,
+            "blob_missing",
+            "this blob has not been uploaded yet",
+        )
+    };
     let mut response = match asked {
-        None => blob_response(hash, reader),
-        Some(Wanted::Unsatisfiable) => {
-            let mut refused = AppError::new(
-                StatusCode::RANGE_NOT_SATISFIABLE,
-                "bad_range",
-                format!("the blob has {size} bytes"),
-            )
-            .into_response();
-            refused.headers_mut().insert(
-                header::CONTENT_RANGE,
-                HeaderValue::from_str(&format!("bytes */{size}"))
-                    .unwrap_or(HeaderValue::from_static("")),
-            );
-            refused
-        }
-        Some(Wanted::Bytes(first, last)) => {
-            let mut body = reader.body;
-            let mut skip = (&mut body).take(first);
-            tokio::io::copy(&mut skip, &mut tokio::io::sink())
-                .await
-                .map_err(BlobError::from)?;
-            let length = last - first + 1;
-            let part = BlobReader {
-                size: length,
-                media: reader.media,
-                body: Box::pin(body.take(length)),
+        None => blob_response(hash, open_blob(blobs, hash, None).await?),
+        Some(text) => {
+            let size = match blobs.store.held(hash).await? {
+                Held::Whole(size) => size,
+                _ => return Err(missing()),
             };
-            let mut partial = blob_response(hash, part);
-            *partial.status_mut() = StatusCode::PARTIAL_CONTENT;
-            partial.headers_mut().insert(
-                header::CONTENT_RANGE,
-                HeaderValue::from_str(&format!("bytes {first}-{last}/{size}"))
-                    .unwrap_or(HeaderValue::from_static("")),
-            );
-            partial
+            match wanted(text, size) {
+                None => blob_response(hash, open_blob(blobs, hash, None).await?),
+                Some(Wanted::Unsatisfiable) => unsatisfiable(size),
+                Some(Wanted::Bytes(first, last)) => {
+                    let part = open_blob(blobs, hash, Some(first..last + 1)).await?;
+                    let mut partial = blob_response(hash, part);
+                    *partial.status_mut() = StatusCode::PARTIAL_CONTENT;
+                    partial.headers_mut().insert(
+                        header::CONTENT_RANGE,
+                        HeaderValue::from_str(&format!("bytes {first}-{last}/{size}"))
+                            .unwrap_or(HeaderValue::from_static("")),
+                    );
+                    partial
+                }
+            }
         }
     };
     response
         .headers_mut()
         .insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     Ok(response)
+}
+
+/// 416 `bad_range` for a `size`-byte blob.
+fn unsatisfiable(size: u64) -> Response {
+    let mut refused = AppError::new(
+        StatusCode::RANGE_NOT_SATISFIABLE,
+        "bad_range",
+        format!("the blob has {size} bytes"),
+    )
+    .into_response();
+    refused.headers_mut().insert(
+        header::CONTENT_RANGE,
+        HeaderValue::from_str(&format!("bytes */{size}")).unwrap_or(HeaderValue::from_static("")),
+    );
+    refused
 }
 
 #[cfg(test)]

@@ -5,16 +5,16 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use bytes::BytesMut;
 use futures_util::StreamExt;
 use gridwalk_shared::media::{is_blob_hash, MAX_BLOB_BYTES};
 use gridwalk_shared::wire;
 use serde::Deserialize;
-use tokio::io::AsyncWriteExt;
 
 use crate::app::AppState;
 use crate::auth;
 use crate::blobs::access::{may_read_blob, may_upload_blob, Upload};
-use crate::blobs::{BlobError, BlobReader, BlobWrite, Blobs, Held};
+use crate::blobs::{BlobError, BlobReader, BlobResult, BlobStore, Blobs, Held};
 use crate::error::AppError;
 use crate::store::{BlobRefs, DeviceAuth};
 use crate::sync::actor;
@@ -45,8 +45,11 @@ impl From<BlobError> for AppError {
                 "hash_mismatch",
                 format!("{e}; nothing was stored, upload it again from the start"),
             ),
+            BlobError::OffsetTaken { .. } => {
+                AppError::new(StatusCode::CONFLICT, "offset_mismatch", e.to_string())
+            }
             BlobError::Store(e) => e.into(),
-            BlobError::Io(_) => AppError::new(
+            BlobError::Io(_) | BlobError::Object(_) | BlobError::Location(_) => AppError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "storage_failure",
                 e.to_string(),
@@ -194,11 +197,21 @@ fn content_range(headers: &HeaderMap) -> Result<(u64, u64, u64), AppError> {
     Ok((start, end - start + 1, total))
 }
 
-/// Appends the body to `writer`, skipping its first `skip` bytes (already held) and taking
-/// at most `length`; returns the bytes appended and whether the body arrived whole.
-async fn receive(body: Body, writer: &mut BlobWrite, mut skip: u64, length: u64) -> (u64, bool) {
+/// Appends the body to the partial of `hash` held up to `at`, skipping the body's first
+/// `skip` bytes (already held) and taking at most `length`; returns the bytes held after
+/// and whether the body arrived whole.
+async fn receive(
+    body: Body,
+    store: &dyn BlobStore,
+    hash: &str,
+    mut at: u64,
+    mut skip: u64,
+    length: u64,
+) -> BlobResult<(u64, bool)> {
     let mut stream = body.into_data_stream();
-    let (mut seen, mut appended) = (0u64, 0u64);
+    let mut seen = 0u64;
+    let mut pending = BytesMut::new();
+    let gather = store.gather_bytes();
     let whole = loop {
         let chunk: Bytes = match stream.next().await {
             None => break seen == length,
@@ -210,19 +223,33 @@ async fn receive(body: Body, writer: &mut BlobWrite, mut skip: u64, length: u64)
         let fresh = take.saturating_sub(skip);
         let from = (take - fresh) as usize;
         skip = skip.saturating_sub(take);
-        if fresh > 0 && writer.write_all(&chunk[from..take as usize]).await.is_err() {
-            break false;
+        pending.extend_from_slice(&chunk[from..take as usize]);
+        if !pending.is_empty() && pending.len() >= gather {
+            at = store.append(hash, at, pending.split().freeze()).await?;
         }
-        appended += fresh;
         if take < chunk.len() as u64 {
             break false;
         }
     };
     // Whatever arrived is kept (a cut connection resumes from it).
-    if writer.flush().await.is_err() || writer.shutdown().await.is_err() {
-        return (0, false);
+    if !pending.is_empty() {
+        at = store.append(hash, at, pending.freeze()).await?;
     }
-    (appended, whole)
+    Ok((at, whole))
+}
+
+/// 409 `offset_mismatch`: the server holds `have` bytes; the device continues from there.
+fn offset_mismatch(have: u64) -> Response {
+    let mut refused: Response = AppError::new(
+        StatusCode::CONFLICT,
+        "offset_mismatch",
+        format!("the server holds {have} bytes of this blob; continue from there"),
+    )
+    .into_response();
+    refused
+        .headers_mut()
+        .insert(OFFSET, HeaderValue::from(have));
+    refused
 }
 
 /// `PUT` with `Content-Range`: appends to the blob; the last piece is verified against the
@@ -270,24 +297,17 @@ async fn store_piece<S: BlobRefs>(
         held => held.bytes(),
     };
     if start > have {
-        let mut refused: Response = AppError::new(
-            StatusCode::CONFLICT,
-            "offset_mismatch",
-            format!("the server holds {have} bytes of this blob; continue from there"),
-        )
-        .into_response();
-        refused
-            .headers_mut()
-            .insert(OFFSET, HeaderValue::from(have));
-        return Ok((refused, false));
+        return Ok((offset_mismatch(have), false));
     }
     let Some(body) = body.take() else {
         return Err(bad_request("incomplete_body", "the body was already read"));
     };
-    let mut writer = blobs.store.append(hash).await?;
-    let (appended, whole_body) = receive(body, &mut writer, have - start, length).await;
-    drop(writer);
-    let now = have + appended;
+    let received = receive(body, blobs.store.as_ref(), hash, have, have - start, length).await;
+    let (now, whole_body) = match received {
+        Ok(received) => received,
+        Err(BlobError::OffsetTaken { held }) => return Ok((offset_mismatch(held), false)),
+        Err(e) => return Err(e.into()),
+    };
     if !whole_body {
         tracing::info!(device = %device.device_id, held = now, "blob upload cut short");
         let mut cut: Response =
@@ -323,8 +343,8 @@ pub async fn get<S: BlobRefs>(
             "you may not see any record that references this blob",
         ));
     }
-    let (target, reader) = open_blob(&blobs, hash, query.wants_thumbnail()).await?;
-    super::blob_range::ranged_blob_response(&target, reader, &headers).await
+    let target = blob_target(&blobs, hash, query.wants_thumbnail()).await?;
+    super::blob_range::ranged_blob_response(&blobs, &target, &headers).await
 }
 
 impl BlobQuery {
@@ -334,32 +354,35 @@ impl BlobQuery {
     }
 }
 
-/// Opens blob `hash`, or its thumbnail; answers with the hash of what was opened. 404
-/// `no_thumbnail` / `blob_missing` when the server does not hold it (yet).
+/// The blob to serve for `hash`: itself, or its thumbnail (404 `no_thumbnail` when none
+/// was uploaded).
+pub async fn blob_target(blobs: &Blobs, hash: String, thumbnail: bool) -> Result<String, AppError> {
+    if !thumbnail {
+        return Ok(hash);
+    }
+    blobs.store.thumbnail(&hash).await?.ok_or_else(|| {
+        AppError::new(
+            StatusCode::NOT_FOUND,
+            "no_thumbnail",
+            "no thumbnail was uploaded for this photo",
+        )
+    })
+}
+
+/// Opens blob `hash` (or the bytes `range` of it); 404 `blob_missing` when the server does
+/// not hold it whole (yet).
 pub async fn open_blob(
     blobs: &Blobs,
-    hash: String,
-    thumbnail: bool,
-) -> Result<(String, BlobReader), AppError> {
-    let target = if thumbnail {
-        blobs.store.thumbnail(&hash).await?.ok_or_else(|| {
-            AppError::new(
-                StatusCode::NOT_FOUND,
-                "no_thumbnail",
-                "no thumbnail was uploaded for this photo",
-            )
-        })?
-    } else {
-        hash
-    };
-    let reader = blobs.store.open(&target).await?.ok_or_else(|| {
+    hash: &str,
+    range: Option<std::ops::Range<u64>>,
+) -> Result<BlobReader, AppError> {
+    blobs.store.open(hash, range).await?.ok_or_else(|| {
         AppError::new(
             StatusCode::NOT_FOUND,
             "blob_missing",
             "this blob has not been uploaded yet",
         )
-    })?;
-    Ok((target, reader))
+    })
 }
 
 /// A blob as an HTTP answer: its type, size and name; cacheable forever (content-addressed);
@@ -370,7 +393,8 @@ pub fn blob_response(hash: &str, reader: BlobReader) -> Response {
     let headers = response.headers_mut();
     let text = |t: &str| HeaderValue::from_str(t).unwrap_or(HeaderValue::from_static(""));
     headers.insert(header::CONTENT_TYPE, text(reader.media.mime()));
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(reader.size));
+    let length = reader.range.end.saturating_sub(reader.range.start);
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

@@ -29,7 +29,10 @@ pub async fn reference_only() -> Result<Deployment> {
     store
         .put_reference(seed::demo(DEMO_SEED).reference, None)
         .await?;
-    Ok(Deployment { dir })
+    Ok(Deployment {
+        dir,
+        blobs: Default::default(),
+    })
 }
 
 /// The demo street widened to `grids` grids (at least the demo's 6): grid `n` past the sixth
@@ -95,7 +98,13 @@ pub async fn wide_street(grids: usize) -> Result<(Deployment, Vec<String>)> {
     store.put_reference(demo.reference, None).await?;
     let records = demo.households.into_iter().map(Record::Household).collect();
     populate::insert_records(&store, records).await?;
-    Ok((Deployment { dir }, logins))
+    Ok((
+        Deployment {
+            dir,
+            blobs: Default::default(),
+        },
+        logins,
+    ))
 }
 
 /// Issues one enrolment code for each login in `logins` (repeats allowed), in order.
