@@ -6,6 +6,7 @@ pub mod blob_http;
 pub mod gate;
 pub mod load;
 pub mod media;
+pub mod postgres;
 pub mod proxy;
 pub mod raw;
 pub mod soak;
