@@ -11,9 +11,10 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   apt-get update -qq
   # The app (app/tauri) builds against WebKitGTK; its end-to-end test runs it under Xvfb
   # through WebKitWebDriver, with a CJK font for the screenshots. The admin web's browser
-  # test drives Debian's Chromium (no test tool downloads a browser of its own).
+  # test drives Debian's Chromium (no test tool downloads a browser of its own). The
+  # PostgreSQL tests start their own throw-away cluster from Debian's server binaries.
   apt-get install -y -qq --no-install-recommends pkg-config ca-certificates \
-    libwebkit2gtk-4.1-dev xvfb webkit2gtk-driver fonts-noto-cjk chromium >/dev/null
+    libwebkit2gtk-4.1-dev xvfb webkit2gtk-driver fonts-noto-cjk chromium postgresql >/dev/null
   command -v npm >/dev/null || apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
 
@@ -29,7 +30,8 @@ echo "== web test driver"; (cd tests/web && npm ci --no-audit --no-fund --loglev
 echo "== format";  cargo fmt --all -- --check
 echo "== lint";    cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== build";   cargo test --workspace --locked --no-run && cargo build --locked -p gridwalk-app
-echo "== tests";   GRIDWALK_PREBUILT=1 GRIDWALK_REQUIRE_BROWSER=${GRIDWALK_REQUIRE_BROWSER:-1} cargo test --workspace --locked
+# GRIDWALK_REQUIRE_SERVICES=1: a test whose real service (PostgreSQL) is missing fails, not skips.
+echo "== tests";   GRIDWALK_PREBUILT=1 GRIDWALK_REQUIRE_SERVICES=1 GRIDWALK_REQUIRE_BROWSER=${GRIDWALK_REQUIRE_BROWSER:-1} cargo test --workspace --locked
 # Each fuzz target for a bounded time when a nightly toolchain is present (docs/fuzzing.md);
 # says so and goes on when it is not.
 echo "== fuzz";    scripts/fuzz.sh 20
