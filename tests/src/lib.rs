@@ -137,23 +137,64 @@ pub struct Device {
     _dir: tempfile::TempDir,
 }
 
-/// A seeded data directory that servers can be started on.
+/// A seeded deployment that servers can be started on: a data directory (the SQLite store
+/// and the blobs), or with [`Deployment::seeded_on_postgres`] the blobs there and the
+/// documents in a fresh PostgreSQL database.
 pub struct Deployment {
     /// Temporary directory holding the server data (removed on drop).
     pub dir: tempfile::TempDir,
+    /// The PostgreSQL database (`--database URL`), if not SQLite in `dir`.
+    pub database: Option<String>,
 }
 
 impl Deployment {
     /// A fresh directory with the demo street seeded.
     pub fn seeded() -> Result<Deployment> {
-        let dir = tempfile::tempdir()?;
-        server_cmd(&["seed-demo", "--data", &dir.path().to_string_lossy()])?;
-        Ok(Deployment { dir })
+        Self::seeded_in(None)
+    }
+
+    /// The demo street seeded into a fresh database of the tests' PostgreSQL cluster (blobs
+    /// in a fresh directory); `None` when PostgreSQL is not installed and not required
+    /// ([`postgres::cluster`]).
+    pub fn seeded_on_postgres() -> Result<Option<Deployment>> {
+        match postgres::create_database() {
+            Some(url) => Self::seeded_in(Some(url)).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn seeded_in(database: Option<String>) -> Result<Deployment> {
+        let deployment = Deployment {
+            dir: tempfile::tempdir()?,
+            database,
+        };
+        deployment.command(&["seed-demo"])?;
+        Ok(deployment)
     }
 
     /// Data directory as text.
     pub fn data(&self) -> String {
         self.dir.path().to_string_lossy().into_owned()
+    }
+
+    /// The storage flags every `gridwalk-server` command of this deployment takes:
+    /// `--data DIR`, and `--database URL` on PostgreSQL (blobs stay under DIR).
+    pub fn storage(&self) -> Vec<String> {
+        let mut args = vec!["--data".to_string(), self.data()];
+        if let Some(url) = &self.database {
+            args.extend(["--database".to_string(), url.clone()]);
+        }
+        args
+    }
+
+    /// Runs `gridwalk-server SUBCOMMAND [ARGS…]` on this deployment's storage; its stdout.
+    pub fn command(&self, args: &[&str]) -> Result<String> {
+        let (subcommand, rest) = args.split_first().context("no subcommand")?;
+        let storage = self.storage();
+        let mut full: Vec<&str> = vec![subcommand];
+        full.extend(storage.iter().map(String::as_str));
+        full.extend(rest);
+        server_cmd(&full)
     }
 
     /// A device in `dir` enrolled as `login` (also its name) with the server at `url`, syncing
@@ -174,7 +215,7 @@ impl Deployment {
 
     /// A one-time enrolment code for `login`.
     pub fn enroll_code(&self, login: &str) -> Result<String> {
-        let out = server_cmd(&["enroll-code", "--data", &self.data(), "--user", login])?;
+        let out = self.command(&["enroll-code", "--user", login])?;
         out.lines()
             .last()
             .map(|l| l.trim().to_string())
@@ -183,7 +224,7 @@ impl Deployment {
 
     /// Users as `(login, role, scope)`.
     pub fn users(&self) -> Result<Vec<(String, String, String)>> {
-        let out = server_cmd(&["users", "--data", &self.data()])?;
+        let out = self.command(&["users"])?;
         Ok(out
             .lines()
             .filter_map(|l| {
@@ -199,7 +240,12 @@ impl Deployment {
 
     /// Starts a server on a free loopback port and waits until `/health` answers.
     pub fn start(&self) -> Result<Server> {
-        Server::start(&self.data(), "127.0.0.1:0")
+        self.start_at("127.0.0.1:0", &[])
+    }
+
+    /// Starts a server listening on `listen` with extra `serve` flags.
+    pub fn start_at(&self, listen: &str, extra: &[&str]) -> Result<Server> {
+        Server::start_on(&self.storage(), listen, extra)
     }
 }
 
@@ -220,8 +266,16 @@ impl Server {
 
     /// Like [`Server::start`], with extra `serve` flags (e.g. `--log-page 10`).
     pub fn start_with(data: &str, listen: &str, extra: &[&str]) -> Result<Server> {
+        Self::start_on(&["--data".to_string(), data.to_string()], listen, extra)
+    }
+
+    /// Starts `gridwalk-server serve STORAGE… --listen LISTEN EXTRA…` (storage flags as
+    /// [`Deployment::storage`] gives them) and waits for `/health`.
+    pub fn start_on(storage: &[String], listen: &str, extra: &[&str]) -> Result<Server> {
         let mut child = Command::new(bin("gridwalk-server"))
-            .args(["serve", "--data", data, "--listen", listen])
+            .arg("serve")
+            .args(storage)
+            .args(["--listen", listen])
             .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())

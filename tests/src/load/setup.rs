@@ -27,7 +27,10 @@ pub async fn reference_only() -> Result<Deployment> {
     let dir = tempfile::tempdir()?;
     let store = SqliteStore::open(dir.path()).context("open the store")?;
     store.put_reference(seed::demo(DEMO_SEED).reference).await?;
-    Ok(Deployment { dir })
+    Ok(Deployment {
+        dir,
+        database: None,
+    })
 }
 
 /// The demo street widened to `grids` grids (at least the demo's 6): grid `n` past the sixth
@@ -93,7 +96,13 @@ pub async fn wide_street(grids: usize) -> Result<(Deployment, Vec<String>)> {
     store.put_reference(demo.reference).await?;
     let records = demo.households.into_iter().map(Record::Household).collect();
     populate::insert_records(&store, records).await?;
-    Ok((Deployment { dir }, logins))
+    Ok((
+        Deployment {
+            dir,
+            database: None,
+        },
+        logins,
+    ))
 }
 
 /// Issues one enrolment code for each login in `logins` (repeats allowed), in order.
