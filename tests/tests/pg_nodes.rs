@@ -43,9 +43,8 @@ async fn two_nodes_taking_edits_to_one_household_at_once_keep_both() {
         .iter()
         .map(|h| h.id)
         .collect();
-    let rounds = 6;
-    for round in 0..rounds {
-        let id = households[round];
+    let contested = &households[..6];
+    for (round, &id) in contested.iter().enumerate() {
         let phone = format!("1391111{round:04}");
         let notes = format!("第{round}次走访：独居老人");
         phone_a
@@ -73,13 +72,13 @@ async fn two_nodes_taking_edits_to_one_household_at_once_keep_both() {
     fresh.client.sync().await.unwrap();
     for device in [&phone_a, &phone_b, &fresh] {
         let rows = device.client.households().unwrap();
-        for round in 0..rounds {
-            let row = rows.iter().find(|h| h.id == households[round]).unwrap();
+        for (round, id) in contested.iter().enumerate() {
+            let row = rows.iter().find(|h| h.id == *id).unwrap();
             assert_eq!(row.phone, format!("1391111{round:04}"), "round {round}");
         }
         let records = device.client.export().unwrap();
-        for round in 0..rounds {
-            let id = households[round].to_string();
+        for (round, id) in contested.iter().enumerate() {
+            let id = id.to_string();
             let record = records.iter().find(|r| r["id"] == id.as_str()).unwrap();
             assert_eq!(record["notes"], format!("第{round}次走访：独居老人"));
         }
