@@ -36,6 +36,10 @@ pub(crate) use error::{DbError, DbResult};
 /// Connections per node. A sync round holds one for its commit, reads take one each.
 const POOL_SIZE: usize = 16;
 
+/// How long a request waits for a connection (a free one, or a new one to the database)
+/// before it fails: a node whose database is gone answers errors instead of hanging.
+const POOL_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// PostgreSQL-backed [`gridwalk_store::Store`] (and the admin, blob-reference and Open311
 /// traits). Cheap to clone: clones share the pool and the caches.
 #[derive(Clone)]
@@ -88,6 +92,9 @@ impl PostgresStore {
         );
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(POOL_WAIT))
+            .create_timeout(Some(POOL_WAIT))
             .build()
             .map_err(|e| StoreError::Other(format!("cannot make the connection pool: {e}")))?;
         let mut client = pool.get().await?;
