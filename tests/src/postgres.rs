@@ -33,7 +33,8 @@ pub fn services_required() -> bool {
 /// The directory of PostgreSQL's server binaries, if installed.
 fn bin_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("GRIDWALK_PG_BIN") {
-        return Some(PathBuf::from(dir));
+        let bin = PathBuf::from(dir);
+        return bin.join("initdb").exists().then_some(bin);
     }
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
         .ok()?

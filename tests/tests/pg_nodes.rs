@@ -258,3 +258,56 @@ async fn of_two_nodes_writing_one_revision_at_once_one_stores_and_one_is_told_to
         );
     }
 }
+
+/// Reads an SSE response until a `changed` message arrives, or gives up after `within`.
+async fn nudged(mut response: reqwest::Response, within: Duration) -> bool {
+    let wait = async {
+        let mut seen = String::new();
+        while let Ok(Some(chunk)) = response.chunk().await {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if seen.contains("data: changed") {
+                return true;
+            }
+        }
+        false
+    };
+    tokio::time::timeout(within, wait).await.unwrap_or(false)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visit_synced_to_one_node_nudges_live_streams_on_the_other() {
+    use gridwalk_tests::raw::RawDevice;
+    let Some(deployment) = Deployment::seeded_on_postgres().unwrap() else {
+        return skip();
+    };
+    let (node_a, node_b) = (deployment.start().unwrap(), deployment.start().unwrap());
+    let listener = RawDevice::enroll(&node_b.url, &deployment.enroll_code("worker1b").unwrap())
+        .await
+        .unwrap();
+    let stream = listener
+        .http
+        .get(format!("{}/v1/events", node_b.url))
+        .bearer_auth(&listener.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    let phone = deployment.device(&node_a.url, "worker1").await.unwrap();
+    phone.client.sync().await.unwrap();
+    let household = phone.client.households().unwrap()[0].id;
+    let visit = async {
+        // Give the stream a moment to be registered before the change is announced.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        phone
+            .client
+            .add_visit(gridwalk_client::NewVisit {
+                household_id: household,
+                note: "楼道有积水".into(),
+                ..gridwalk_client::NewVisit::default()
+            })
+            .unwrap();
+        phone.client.sync().await.unwrap();
+    };
+    let (heard, ()) = tokio::join!(nudged(stream, Duration::from_secs(15)), visit);
+    assert!(heard, "node B's stream heard node A's commit");
+}
