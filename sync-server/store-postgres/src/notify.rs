@@ -18,8 +18,9 @@ use crate::{DbResult, Inner, PostgresStore};
 /// The channel every node listens on.
 const CHANNEL: &str = "gridwalk";
 
-/// Most ids in one notification (PostgreSQL takes payloads below 8000 bytes).
-const IDS_PER_NOTE: usize = 100;
+/// Most scopes, and most departments, in one notification (PostgreSQL takes payloads below
+/// 8000 bytes; an id takes 39 in JSON).
+const IDS_PER_NOTE: usize = 80;
 
 /// How often the listener checks the caches against the database anyway.
 const CHECK_EVERY: Duration = Duration::from_secs(10);
@@ -54,24 +55,33 @@ pub(crate) async fn send_changed(
     node: Uuid,
     changed: Changed,
 ) -> DbResult<()> {
+    for note in commit_notes(node, changed) {
+        send(tx, &note).await?;
+    }
+    Ok(())
+}
+
+/// The notes announcing `changed`: its scopes and departments without repeats, at most
+/// [`IDS_PER_NOTE`] of each per note.
+fn commit_notes(node: Uuid, changed: Changed) -> Vec<Note> {
     let (mut scopes, mut departments) = (changed.scopes, changed.departments);
     for ids in [&mut scopes, &mut departments] {
         ids.sort_unstable();
         ids.dedup();
     }
     let (mut scopes, mut departments) = (scopes.as_slice(), departments.as_slice());
+    let mut notes = Vec::new();
     while !scopes.is_empty() || !departments.is_empty() {
         let (s, rest_s) = scopes.split_at(scopes.len().min(IDS_PER_NOTE));
         let (d, rest_d) = departments.split_at(departments.len().min(IDS_PER_NOTE));
-        let note = Note::Commit {
+        notes.push(Note::Commit {
             node,
             scopes: s.to_vec(),
             departments: d.to_vec(),
-        };
-        send(tx, &note).await?;
+        });
         (scopes, departments) = (rest_s, rest_d);
     }
-    Ok(())
+    notes
 }
 
 type Connection =
@@ -201,4 +211,45 @@ async fn handle(
         Note::Epoch { .. } => store.reload_epoch(client).await?,
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_notes_fit_a_payload_and_carry_every_id_once() {
+        let ids = |n: usize| (0..n).map(|_| Uuid::now_v7()).collect::<Vec<_>>();
+        let (scopes, departments) = (ids(1000), ids(170));
+        let mut repeated = scopes.clone();
+        repeated.extend(&scopes[..10]);
+        let notes = commit_notes(
+            Uuid::now_v7(),
+            Changed {
+                scopes: repeated,
+                departments: departments.clone(),
+            },
+        );
+        let (mut seen_scopes, mut seen_departments) = (Vec::new(), Vec::new());
+        for note in &notes {
+            let payload = serde_json::to_string(note).unwrap_or_default();
+            assert!(payload.len() < 8000, "{} bytes", payload.len());
+            if let Note::Commit {
+                scopes,
+                departments,
+                ..
+            } = note
+            {
+                seen_scopes.extend(scopes);
+                seen_departments.extend(departments);
+            }
+        }
+        let sorted = |mut v: Vec<Uuid>| {
+            v.sort_unstable();
+            v
+        };
+        assert_eq!(sorted(seen_scopes), sorted(scopes));
+        assert_eq!(sorted(seen_departments), sorted(departments));
+        assert!(commit_notes(Uuid::nil(), Changed::default()).is_empty());
+    }
 }
