@@ -11,10 +11,11 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   apt-get update -qq
   # The app (app/tauri) builds against WebKitGTK; its end-to-end test runs it under Xvfb
   # through WebKitWebDriver, with a CJK font for the screenshots. The admin web's browser
-  # test drives Debian's Chromium (no test tool downloads a browser of its own). The
-  # PostgreSQL tests start their own throw-away cluster from Debian's server binaries.
+  # test drives Debian's Chromium (no test tool downloads a browser of its own).
+  # The cluster tests put Debian's haproxy in front of two server nodes; the PostgreSQL tests
+  # start their own throw-away cluster from Debian's server binaries.
   apt-get install -y -qq --no-install-recommends pkg-config ca-certificates \
-    libwebkit2gtk-4.1-dev xvfb webkit2gtk-driver fonts-noto-cjk chromium postgresql >/dev/null
+    libwebkit2gtk-4.1-dev xvfb webkit2gtk-driver fonts-noto-cjk chromium haproxy postgresql >/dev/null
   command -v npm >/dev/null || apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
 

@@ -14,9 +14,10 @@ use crate::admin::AdminConfig;
 use crate::blobs::Blobs;
 use crate::error::AppError;
 use crate::http_limits::{self, HttpLimits};
+use crate::metrics::Metrics;
 use crate::routes;
 use crate::store::{ServerStore, Store};
-use crate::sync::{CheckSlots, DocLocks, PageLimits, Recovering, RoundLimit};
+use crate::sync::{CheckSlots, DocLocks, PageLimits, RoundLimit};
 
 /// State shared by every handler.
 #[derive(Clone)]
@@ -37,12 +38,14 @@ pub struct AppState<S: Store> {
     pub blobs: Option<Blobs>,
     /// Live nudges (SSE).
     pub live: Arc<crate::live::Live>,
-    /// Devices re-sending after a restore from backup.
-    pub recovering: Arc<Recovering>,
     /// How often the server looks for overdue items to urge (督办).
     pub overdue_every: std::time::Duration,
     /// Timeouts and the connection cap.
     pub http: HttpLimits,
+    /// The node's counters for `GET /metrics`.
+    pub metrics: Arc<Metrics>,
+    /// Bearer token `GET /metrics` asks for; `None`: open (block it at the proxy).
+    pub metrics_token: Option<Arc<str>>,
 }
 
 impl<S: Store> AppState<S> {
@@ -57,9 +60,10 @@ impl<S: Store> AppState<S> {
             admin: Arc::new(AdminConfig::default()),
             blobs: None,
             live: Arc::new(crate::live::Live::default()),
-            recovering: Arc::new(Recovering::default()),
             overdue_every: std::time::Duration::from_secs(60),
             http: HttpLimits::default(),
+            metrics: Arc::new(Metrics::default()),
+            metrics_token: None,
         }
     }
 
@@ -100,6 +104,8 @@ pub fn app<S: ServerStore>(state: AppState<S>) -> Router {
     let request_timeout = state.http.request_timeout;
     Router::new()
         .route("/health", get(routes::health::health::<S>))
+        .route("/ready", get(routes::metrics::ready::<S>))
+        .route("/metrics", get(routes::metrics::metrics::<S>))
         .route("/v1/events", get(routes::events::events::<S>))
         .route(
             "/v1/enroll",
@@ -125,6 +131,10 @@ pub fn app<S: ServerStore>(state: AppState<S>) -> Router {
         ))
         .layer(axum::middleware::map_response(explain_timeout))
         .layer(axum::middleware::map_response(stamp_protocol))
+        .layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            crate::metrics::track,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

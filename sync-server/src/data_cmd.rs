@@ -29,7 +29,7 @@ pub async fn seed_demo<S: ServerStore>(store: &S, storage: &StorageArgs, seed: u
     let demo = seed::demo(seed);
     let households = demo.households.len();
     let users = demo.reference.users.len();
-    store.put_reference(demo.reference).await?;
+    store.put_reference(demo.reference, None).await?;
     let records = demo.households.into_iter().map(Record::Household).collect();
     populate::insert_records(store, records).await?;
     println!("Seeded the demo street into {place}:");

@@ -13,6 +13,8 @@ pub mod error;
 pub mod http_limits;
 pub mod live;
 pub mod location;
+pub mod metrics;
+pub mod migrate;
 pub mod open311;
 pub mod populate;
 pub mod routes;

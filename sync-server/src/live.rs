@@ -24,6 +24,7 @@ pub const DEFAULT_MAX_STREAMS: usize = 512;
 pub struct Live {
     tx: broadcast::Sender<Arc<Changed>>,
     streams: Arc<Semaphore>,
+    max_streams: usize,
 }
 
 impl Default for Live {
@@ -39,7 +40,14 @@ impl Live {
         Live {
             tx,
             streams: Arc::new(Semaphore::new(max_streams)),
+            max_streams,
         }
+    }
+
+    /// Streams open now.
+    pub fn open_streams(&self) -> usize {
+        self.max_streams
+            .saturating_sub(self.streams.available_permits())
     }
 
     /// Announces a commit (nobody listening is fine).

@@ -66,6 +66,10 @@ pub struct ServeArgs {
     /// Connections open at once; more wait to be accepted.
     #[arg(long, env = "GRIDWALK_MAX_CONNECTIONS", default_value_t = HttpLimits::default().max_connections)]
     max_connections: usize,
+    /// Bearer token `GET /metrics` asks for; without one `/metrics` is open to whoever
+    /// reaches the node (keep it off the public side of the proxy).
+    #[arg(long, env = "GRIDWALK_METRICS_TOKEN")]
+    metrics_token: Option<String>,
 }
 
 impl ServeArgs {
@@ -171,6 +175,7 @@ pub async fn serve<S: ServerStore>(args: ServeArgs, store: S) -> Result<()> {
         http,
         admin: std::sync::Arc::new(admin),
         overdue_every: std::time::Duration::from_secs(args.overdue_secs.max(1)),
+        metrics_token: args.metrics_token.map(std::sync::Arc::from),
         ..AppState::new(store)
     }
     .with_blobs(blobs);

@@ -141,7 +141,7 @@ async fn stored_incident(store: &SqliteStore, id: Uuid) -> Incident {
 async fn dispatch_due_follows_the_calendar_and_the_overdue_urge_is_written_once() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path()).unwrap();
-    store.put_reference(reference()).await.unwrap();
+    store.put_reference(reference(), None).await.unwrap();
     let reference = store.reference();
     let actor = Actor {
         user_id: WORKER,

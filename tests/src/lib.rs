@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod blob_http;
 pub mod gate;
+pub mod haproxy;
 pub mod load;
 pub mod media;
 pub mod postgres;
@@ -334,7 +335,7 @@ impl Drop for Server {
 }
 
 /// A minimal blocking HTTP GET of `/health` (no client library needed in sync code).
-fn health_ok(addr: &str) -> bool {
+pub(crate) fn health_ok(addr: &str) -> bool {
     use std::io::{Read, Write};
     let Ok(mut stream) = std::net::TcpStream::connect(addr) else {
         return false;

@@ -111,7 +111,7 @@ async fn what_one_node_changes_the_other_sees() {
         users: vec![first.clone()],
         ..ReferenceData::default()
     };
-    a.put_reference(reference.clone()).await.unwrap();
+    a.put_reference(reference.clone(), None).await.unwrap();
     eventually("node B sees the new user", || {
         b.reference().user(first.id).is_some()
     })
@@ -120,7 +120,12 @@ async fn what_one_node_changes_the_other_sees() {
     // A user added on A enrols on B at once, before any notification could arrive.
     let second = user("worker2");
     reference.users.push(second.clone());
-    a.put_reference(reference).await.unwrap();
+    a.put_reference(reference.clone(), Some(1)).await.unwrap();
+    // An edit B worked out from version 1 after A's version 2 landed is refused.
+    assert!(matches!(
+        b.put_reference(reference, Some(1)).await,
+        Err(gridwalk_store::StoreError::Conflict(_))
+    ));
     a.issue_enroll_code(second.id, "code".into(), 1)
         .await
         .unwrap();

@@ -395,7 +395,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path()).unwrap();
         let demo = crate::seed::demo(7);
-        store.put_reference(demo.reference).await.unwrap();
+        store.put_reference(demo.reference, None).await.unwrap();
         let homes = demo.households.into_iter().map(Record::Household).collect();
         populate::insert_records(&store, homes).await.unwrap();
         let now = 1_795_400_000_000; // 2026-11-23

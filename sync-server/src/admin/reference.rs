@@ -5,6 +5,7 @@
 use std::collections::{BTreeSet, HashSet};
 
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use chrono::NaiveDate;
 use gridwalk_shared::model::{
     ChecklistItem, ChecklistTemplate, IncidentCategory, ItemKind, ReferenceData, RoutingRule,
@@ -89,8 +90,18 @@ where
 {
     let _one_at_a_time = state.admin.reference_edit.lock().await;
     let mut data = (*state.store.reference()).clone();
+    let base = data.version;
     let out = f(&mut data)?;
-    let version = state.store.put_reference(data).await?;
+    let version = match state.store.put_reference(data, Some(base)).await {
+        Err(StoreError::Conflict(_)) => {
+            return Err(AppError::new(
+                StatusCode::CONFLICT,
+                "reference_changed",
+                "参考数据刚被他人修改，请刷新后再改 / the reference data was changed meanwhile: reload and edit again",
+            ))
+        }
+        stored => stored?,
+    };
     Ok((out, version))
 }
 

@@ -5,6 +5,7 @@ pub mod blobs;
 pub mod enroll;
 pub mod events;
 pub mod health;
+pub mod metrics;
 pub mod sync;
 
 use axum::http::{header, HeaderValue};

@@ -117,10 +117,15 @@ pub async fn sync<S: BlobRefs>(
         locks: &state.locks,
         checks: &state.checks,
         limits: state.limits,
-        recovering: &state.recovering,
         live: &state.live,
     };
+    let round = state.metrics.round();
     let response = sync::sync(&state.store, &engine, &device, request).await?;
+    round.done(
+        response.accepted.len(),
+        response.rejected.len(),
+        response.docs.len(),
+    );
     if let Some(pending) = pending {
         if let Err(e) = state.store.note_pending(device.device_id, pending).await {
             tracing::warn!(error = %e, "could not record the device's pending changes");

@@ -25,7 +25,7 @@ pub use download::PageLimits;
 pub use error::SyncError;
 pub use overdue::{run_overdue_reminders, urge_overdue};
 pub use rate::RoundLimit;
-pub use recovery::Recovering;
+pub use recovery::WINDOW_MS as RECOVERY_WINDOW_MS;
 pub use server_events::{
     add as add_server_events, after_upload, write_as_server, Addition, ServerChange,
     ServerEventError,
@@ -69,12 +69,25 @@ impl DocLocks {
 /// Slots for checking uploads: as many rounds are checked at once as there are cores. Without
 /// a bound, every round in flight ran its check on its own blocking thread, the cores were
 /// shared among all of them, and the single writer thread got a sliver of CPU.
-pub struct CheckSlots(tokio::sync::Semaphore);
+pub struct CheckSlots {
+    free: tokio::sync::Semaphore,
+    size: usize,
+}
 
 impl Default for CheckSlots {
     fn default() -> Self {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Self(tokio::sync::Semaphore::new(cores))
+        let size = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Self {
+            free: tokio::sync::Semaphore::new(size),
+            size,
+        }
+    }
+}
+
+impl CheckSlots {
+    /// Rounds whose uploads are being checked now.
+    pub fn in_use(&self) -> usize {
+        self.size.saturating_sub(self.free.available_permits())
     }
 }
 
@@ -125,7 +138,6 @@ pub struct Engine<'a> {
     /// Download page sizes.
     pub limits: PageLimits,
     /// Devices re-sending after a restore.
-    pub recovering: &'a Recovering,
     /// Live nudges for what a round stored.
     pub live: &'a crate::live::Live,
 }
@@ -141,19 +153,15 @@ pub async fn sync<S: crate::store::BlobRefs>(
         locks,
         checks,
         limits,
-        recovering,
         ..
     } = *engine;
     check_limits(&request)?;
-    let now = std::time::Instant::now();
-    if request
+    let from_past_epoch = request
         .cursor
         .as_ref()
-        .is_some_and(|c| c.epoch != store.epoch() && store.is_past_epoch(c.epoch))
-    {
-        recovering.mark(device.device_id, now);
-    }
-    let recovering = recovering.active(device.device_id, now);
+        .is_some_and(|c| c.epoch != store.epoch() && store.is_past_epoch(c.epoch));
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let recovering = recovery::recovering(store, device, from_past_epoch, now_ms).await?;
     let reference = store.reference();
     let actor = actor(device);
     let visible = visibility(&actor, &reference);
@@ -447,7 +455,7 @@ async fn in_check_slot<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, SyncError> {
     let _slot = checks
-        .0
+        .free
         .acquire()
         .await
         .map_err(|_| SyncError::ShuttingDown)?;

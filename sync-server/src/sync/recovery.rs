@@ -2,39 +2,41 @@
 //! epoch of this deployment re-sends everything it holds over its next rounds, and for a
 //! while its uploads are checked with [`validate_recovered`] (events in other names — the
 //! server's, a department's — are checked as their authors', since the server may have lost
-//! them). The window is kept in memory: it opens again if the device syncs from the old
-//! epoch after a server restart.
+//! them). The window is kept with the device in the store ([`DeviceAuth::recovery_opened`]),
+//! so every server node sees it whichever node the device's rounds land on.
 //!
 //! [`validate_recovered`]: gridwalk_shared::validate::validate_recovered
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use crate::store::{DeviceAuth, Store, StoreResult};
 
-use uuid::Uuid;
+/// How long after its first round from a past epoch a device may re-send, ms.
+pub const WINDOW_MS: i64 = 24 * 3600 * 1000;
 
-/// How long after its first round from a past epoch a device may re-send.
-const WINDOW: Duration = Duration::from_secs(24 * 3600);
-
-/// Devices in their re-send window.
-#[derive(Default)]
-pub struct Recovering(Mutex<HashMap<Uuid, Instant>>);
-
-impl Recovering {
-    /// `device` came back from a past epoch at `now`.
-    pub fn mark(&self, device: Uuid, now: Instant) {
-        if let Ok(mut open) = self.0.lock() {
-            open.retain(|_, since| now.duration_since(*since) < WINDOW);
-            open.entry(device).or_insert(now);
-        }
+/// Whether `device`'s uploads this round are re-sends after a restore: its window opens (in
+/// the store) on its first round from a past epoch and stays open for [`WINDOW_MS`].
+pub async fn recovering<S: Store>(
+    store: &S,
+    device: &DeviceAuth,
+    from_past_epoch: bool,
+    now_ms: i64,
+) -> StoreResult<bool> {
+    let open = |opened: Option<i64>| opened.is_some_and(|at| now_ms.saturating_sub(at) < WINDOW_MS);
+    if open(device.recovery_opened) {
+        return Ok(true);
     }
+    if !from_past_epoch {
+        return Ok(false);
+    }
+    store.open_recovery(device.device_id, now_ms).await?;
+    Ok(true)
+}
 
-    /// Whether `device` is re-sending after a restore.
-    pub fn active(&self, device: Uuid, now: Instant) -> bool {
-        self.0
-            .lock()
-            .ok()
-            .and_then(|open| open.get(&device).copied())
-            .is_some_and(|since| now.duration_since(since) < WINDOW)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_window_is_a_day() {
+        assert_eq!(WINDOW_MS, 86_400_000);
     }
 }

@@ -24,7 +24,7 @@ pub struct Receipt {
     pub server_actor: Uuid,
     /// When the upload arrived.
     pub now: Timestamp,
-    /// The device is re-sending after a restore from backup ([`super::Recovering`]).
+    /// The device is re-sending after a restore from backup (`sync::recovery`).
     pub recovering: bool,
 }
 

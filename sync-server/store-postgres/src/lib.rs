@@ -20,6 +20,7 @@ mod log;
 mod meta;
 mod notify;
 mod open311;
+mod portable;
 mod sync;
 
 use std::str::FromStr;

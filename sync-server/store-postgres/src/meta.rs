@@ -30,10 +30,7 @@ pub(crate) async fn migrate(client: &mut Client) -> DbResult<()> {
         .await?;
     tx.batch_execute(include_str!("schema.sql")).await?;
     let version: i64 = tx
-        .query_one(
-            "SELECT value::bigint FROM meta WHERE key = 'schema_version'",
-            &[],
-        )
+        .query_one("SELECT version FROM schema_version WHERE id = 1", &[])
         .await?
         .get(0);
     if version > SCHEMA_VERSION {

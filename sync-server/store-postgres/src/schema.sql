@@ -49,6 +49,8 @@ CREATE TABLE IF NOT EXISTS devices (
     last_sync_at BIGINT,
     revoked_at   BIGINT
 );
+-- When the device's re-send window after a restore opened (added after version 1's first cut).
+ALTER TABLE devices ADD COLUMN IF NOT EXISTS recovery_opened BIGINT;
 CREATE INDEX IF NOT EXISTS devices_by_user ON devices (user_id);
 CREATE TABLE IF NOT EXISTS enroll_codes (
     code_hash  TEXT PRIMARY KEY,
@@ -156,4 +158,10 @@ CREATE TABLE IF NOT EXISTS open311_requests (
     contact     TEXT NOT NULL,
     created_at  BIGINT NOT NULL
 );
-INSERT INTO meta (key, value) VALUES ('schema_version', '1') ON CONFLICT (key) DO NOTHING;
+-- The schema version this database was last brought to (kept out of `meta`, which moves
+-- with a deployment between backends).
+CREATE TABLE IF NOT EXISTS schema_version (
+    id      INT PRIMARY KEY CHECK (id = 1),
+    version BIGINT NOT NULL
+);
+INSERT INTO schema_version (id, version) VALUES (1, 1) ON CONFLICT (id) DO NOTHING;

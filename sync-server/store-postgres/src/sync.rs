@@ -32,6 +32,18 @@ impl Store for PostgresStore {
         Ok(epoch)
     }
 
+    async fn open_recovery(&self, device_id: Uuid, at_ms: i64) -> StoreResult<()> {
+        let client = self.client().await?;
+        client
+            .execute(
+                "UPDATE devices SET recovery_opened = $1 WHERE device_id = $2",
+                &[&at_ms, &device_id],
+            )
+            .await
+            .map_err(crate::DbError::from)?;
+        Ok(())
+    }
+
     fn is_past_epoch(&self, epoch: Uuid) -> bool {
         self.inner
             .past_epochs
@@ -44,8 +56,8 @@ impl Store for PostgresStore {
         self.cached_reference()
     }
 
-    async fn put_reference(&self, data: ReferenceData) -> StoreResult<u64> {
-        Ok(self.put_reference_db(data).await?)
+    async fn put_reference(&self, data: ReferenceData, base: Option<u64>) -> StoreResult<u64> {
+        Ok(self.put_reference_db(data, base).await?)
     }
 
     async fn issue_enroll_code(
@@ -167,6 +179,22 @@ impl Store for PostgresStore {
         Ok(crate::log::log_floor(self).await?)
     }
 
+    fn gauges(&self) -> Vec<gridwalk_store::Gauge> {
+        let status = self.inner.pool.status();
+        vec![
+            gridwalk_store::Gauge {
+                name: "gridwalk_db_connections_in_use",
+                help: "PostgreSQL pool connections in use on this node.",
+                value: status.size.saturating_sub(status.available) as f64,
+            },
+            gridwalk_store::Gauge {
+                name: "gridwalk_db_connections_waiting",
+                help: "Requests waiting for a PostgreSQL pool connection on this node.",
+                value: status.waiting as f64,
+            },
+        ]
+    }
+
     fn commits_elsewhere(
         &self,
     ) -> Option<tokio::sync::broadcast::Receiver<gridwalk_store::Changed>> {
@@ -175,7 +203,7 @@ impl Store for PostgresStore {
 }
 
 impl PostgresStore {
-    async fn put_reference_db(&self, mut data: ReferenceData) -> DbResult<u64> {
+    async fn put_reference_db(&self, mut data: ReferenceData, base: Option<u64>) -> DbResult<u64> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&REFERENCE_LOCK])
@@ -184,7 +212,12 @@ impl PostgresStore {
             .query_opt("SELECT version FROM reference WHERE id = 1", &[])
             .await?
             .map(|r| r.get(0));
-        data.version = old.unwrap_or(0).max(0) as u64 + 1;
+        let current = old.unwrap_or(0).max(0) as u64;
+        // Worked out from another version: another node's edit landed first.
+        if base.is_some_and(|base| base != current) {
+            return Err(StoreError::Conflict(Vec::new()).into());
+        }
+        data.version = current + 1;
         let json = serde_json::to_string(&data)
             .map_err(|e| StoreError::Other(format!("cannot encode reference data: {e}")))?;
         tx.execute(
@@ -264,6 +297,7 @@ impl PostgresStore {
             user,
             revoked: false,
             app_version,
+            recovery_opened: None,
         })
     }
 
@@ -271,8 +305,8 @@ impl PostgresStore {
         let client = self.client().await?;
         let row = client
             .query_opt(
-                "SELECT device_id, user_id, revoked_at, app_version FROM devices
-                 WHERE token_hash = $1",
+                "SELECT device_id, user_id, revoked_at, app_version, recovery_opened
+                 FROM devices WHERE token_hash = $1",
                 &[&token_hash],
             )
             .await?;
@@ -289,6 +323,7 @@ impl PostgresStore {
             user,
             revoked: revoked_at.is_some(),
             app_version: row.get(3),
+            recovery_opened: row.get(4),
         }))
     }
 

@@ -12,6 +12,7 @@ mod due;
 mod error;
 mod group_commit;
 mod open311;
+mod portable;
 mod sqlite_meta;
 mod sync;
 
@@ -29,7 +30,7 @@ use group_commit::CommitJob;
 
 /// Reader connections. A read waits for a free one: a connection opened for one read starts
 /// with a cold page cache and statement cache, and cost more than the wait under load.
-const READERS: usize = 4;
+pub(crate) const READERS: usize = 4;
 
 /// SQLite-backed [`Store`].
 #[derive(Clone)]
@@ -43,6 +44,8 @@ struct Inner {
     readers: Mutex<Vec<Connection>>,
     /// One permit per connection in `readers`.
     free_readers: tokio::sync::Semaphore,
+    /// Rounds handed to the writer thread and not yet answered.
+    queued_commits: std::sync::atomic::AtomicUsize,
     path: PathBuf,
     epoch: RwLock<Uuid>,
     server_actor: Uuid,
@@ -124,6 +127,7 @@ impl SqliteStore {
                 writer,
                 readers: Mutex::new(readers),
                 free_readers: tokio::sync::Semaphore::new(READERS),
+                queued_commits: std::sync::atomic::AtomicUsize::new(0),
                 path,
                 epoch: RwLock::new(epoch),
                 server_actor,

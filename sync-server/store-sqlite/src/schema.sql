@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS devices (
     token_hash   TEXT NOT NULL UNIQUE,
     created_at   INTEGER NOT NULL,
     last_sync_at INTEGER,
-    revoked_at   INTEGER
+    revoked_at   INTEGER,
+    recovery_opened INTEGER
 );
 CREATE TABLE IF NOT EXISTS enroll_codes (
     code_hash  TEXT PRIMARY KEY,

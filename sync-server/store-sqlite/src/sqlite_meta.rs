@@ -59,6 +59,12 @@ pub(crate) fn migrate(conn: &Connection) -> DbResult<()> {
              COMMIT;",
         )?;
     }
+    let devices_have_recovery: bool = conn
+        .prepare("SELECT 1 FROM pragma_table_info('devices') WHERE name = 'recovery_opened'")?
+        .exists([])?;
+    if !devices_have_recovery {
+        conn.execute("ALTER TABLE devices ADD COLUMN recovery_opened INTEGER", [])?;
+    }
     Ok(())
 }
 

@@ -2,12 +2,13 @@
 
 use gridwalk_shared::model::ReferenceData;
 use gridwalk_store::{
-    DeviceAuth, DocWrite, LogPage, LogRow, PageSize, SnapshotPage, Store, StoreError, StoreResult,
-    StoredDoc, Visibility,
+    DeviceAuth, DocWrite, Gauge, LogPage, LogRow, PageSize, SnapshotPage, Store, StoreError,
+    StoreResult, StoredDoc, Visibility,
 };
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use uuid::Uuid;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use crate::group_commit::CommitJob;
@@ -40,6 +41,17 @@ impl Store for SqliteStore {
             .unwrap_or(false)
     }
 
+    async fn open_recovery(&self, device_id: Uuid, at_ms: i64) -> StoreResult<()> {
+        self.write(move |conn| {
+            conn.execute(
+                "UPDATE devices SET recovery_opened = ?1 WHERE device_id = ?2",
+                params![at_ms, device_id.to_string()],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
     fn reference(&self) -> Arc<ReferenceData> {
         self.inner
             .reference
@@ -48,7 +60,7 @@ impl Store for SqliteStore {
             .unwrap_or_default()
     }
 
-    async fn put_reference(&self, mut data: ReferenceData) -> StoreResult<u64> {
+    async fn put_reference(&self, mut data: ReferenceData, base: Option<u64>) -> StoreResult<u64> {
         let inner = self.inner.clone();
         self.write(move |conn| {
             let old: Option<i64> = conn
@@ -56,7 +68,11 @@ impl Store for SqliteStore {
                     r.get(0)
                 })
                 .optional()?;
-            data.version = old.unwrap_or(0) as u64 + 1;
+            let current = old.unwrap_or(0) as u64;
+            if base.is_some_and(|base| base != current) {
+                return Err(StoreError::Conflict(Vec::new()).into());
+            }
+            data.version = current + 1;
             let json = serde_json::to_string(&data)
                 .map_err(|e| StoreError::Other(format!("cannot encode reference data: {e}")))?;
             conn.execute(
@@ -146,6 +162,7 @@ impl Store for SqliteStore {
                 user,
                 revoked: false,
                 app_version,
+                recovery_opened: None,
             })
         })
         .await
@@ -154,15 +171,19 @@ impl Store for SqliteStore {
     async fn device_by_token(&self, token_hash: String) -> StoreResult<Option<DeviceAuth>> {
         let reference = self.reference();
         self.read(move |conn| {
-            let row: Option<(String, String, Option<i64>, String)> = conn
+            let row = conn
                 .query_row(
-                    "SELECT device_id, user_id, revoked_at, app_version FROM devices
-                     WHERE token_hash = ?1",
+                    "SELECT device_id, user_id, revoked_at IS NOT NULL, app_version,
+                            recovery_opened
+                     FROM devices WHERE token_hash = ?1",
                     [&token_hash],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                    |r| {
+                        let ids: (String, String) = (r.get(0)?, r.get(1)?);
+                        Ok((ids, r.get(2)?, r.get(3)?, r.get(4)?))
+                    },
                 )
                 .optional()?;
-            let Some((device_id, user_id, revoked_at, app_version)) = row else {
+            let Some(((device_id, user_id), revoked, app_version, recovery_opened)) = row else {
                 return Ok(None);
             };
             let Some(user) = reference.user(parse_uuid(&user_id)?).cloned() else {
@@ -171,8 +192,9 @@ impl Store for SqliteStore {
             Ok(Some(DeviceAuth {
                 device_id: parse_uuid(&device_id)?,
                 user,
-                revoked: revoked_at.is_some(),
+                revoked,
                 app_version,
+                recovery_opened,
             }))
         })
         .await
@@ -215,6 +237,7 @@ impl Store for SqliteStore {
 
     async fn commit(&self, device_id: Uuid, writes: Vec<DocWrite>) -> StoreResult<u64> {
         let (reply, outcome) = tokio::sync::oneshot::channel();
+        let _queued = QueuedCommit::new(&self.inner.queued_commits);
         self.inner
             .commits
             .send(CommitJob {
@@ -226,6 +249,22 @@ impl Store for SqliteStore {
         Ok(outcome
             .await
             .map_err(|_| StoreError::Other("the commit thread dropped a round".into()))??)
+    }
+
+    fn gauges(&self) -> Vec<Gauge> {
+        let free = self.inner.free_readers.available_permits();
+        vec![
+            Gauge {
+                name: "gridwalk_db_readers_in_use",
+                help: "SQLite reader connections in use (of 4).",
+                value: crate::READERS.saturating_sub(free) as f64,
+            },
+            Gauge {
+                name: "gridwalk_db_commits_queued",
+                help: "Sync rounds waiting for or in the SQLite group commit.",
+                value: self.inner.queued_commits.load(Ordering::Relaxed) as f64,
+            },
+        ]
     }
 
     async fn top_seq(&self) -> StoreResult<u64> {
@@ -380,5 +419,21 @@ impl Store for SqliteStore {
             Ok(())
         })
         .await
+    }
+}
+
+/// Counts a round as queued for the writer thread until it is answered or abandoned.
+struct QueuedCommit<'a>(&'a AtomicUsize);
+
+impl<'a> QueuedCommit<'a> {
+    fn new(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        QueuedCommit(count)
+    }
+}
+
+impl Drop for QueuedCommit<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }

@@ -12,6 +12,7 @@ mod blob_refs;
 pub mod contract;
 mod index;
 mod open311;
+pub mod portable;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -203,6 +204,9 @@ pub struct DeviceAuth {
     pub revoked: bool,
     /// The app version it last reported.
     pub app_version: String,
+    /// When (ms since the Unix epoch) the device's re-send window after a restore from
+    /// backup opened ([`Store::open_recovery`]); `None`: never.
+    pub recovery_opened: Option<i64>,
 }
 
 /// A page of the change log.
@@ -248,14 +252,28 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// hold); the old one becomes a past epoch.
     fn new_epoch(&self) -> impl Future<Output = StoreResult<Uuid>> + Send;
 
+    /// Opens `device_id`'s re-send window at `at_ms`: it came back from a past epoch. Every
+    /// node sees it in [`DeviceAuth::recovery_opened`].
+    fn open_recovery(
+        &self,
+        device_id: Uuid,
+        at_ms: i64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
     /// Whether `epoch` was this store's before a restore from backup gave it a new one.
     fn is_past_epoch(&self, epoch: Uuid) -> bool;
 
     /// Current reference data (cached in memory).
     fn reference(&self) -> Arc<ReferenceData>;
 
-    /// Replaces the reference data; bumps its version.
-    fn put_reference(&self, data: ReferenceData) -> impl Future<Output = StoreResult<u64>> + Send;
+    /// Stores `data` as the next version and returns it. With `base`, the stored version
+    /// must be `base` (0 when none): an edit worked out from an older version — another
+    /// node's edit landed first — is a [`StoreError::Conflict`] and stores nothing.
+    fn put_reference(
+        &self,
+        data: ReferenceData,
+        base: Option<u64>,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
 
     /// Records a one-time enrolment code (by its hash) for a user, valid for `ttl_hours`.
     fn issue_enroll_code(
@@ -351,6 +369,23 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn commits_elsewhere(&self) -> Option<tokio::sync::broadcast::Receiver<Changed>> {
         None
     }
+
+    /// The backend's own gauges for `/metrics` (connections in use, queued writes), read
+    /// now; none by default.
+    fn gauges(&self) -> Vec<Gauge> {
+        Vec::new()
+    }
+}
+
+/// One reading of a backend gauge, for `/metrics`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gauge {
+    /// Metric name (Prometheus syntax, `gridwalk_` first).
+    pub name: &'static str,
+    /// One line saying what it measures.
+    pub help: &'static str,
+    /// The reading.
+    pub value: f64,
 }
 
 /// Everything the server needs of a backend: sync, admin, blob references and Open311.

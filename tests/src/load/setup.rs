@@ -26,7 +26,9 @@ pub const DEMO_SEED: u64 = 2026;
 pub async fn reference_only() -> Result<Deployment> {
     let dir = tempfile::tempdir()?;
     let store = SqliteStore::open(dir.path()).context("open the store")?;
-    store.put_reference(seed::demo(DEMO_SEED).reference).await?;
+    store
+        .put_reference(seed::demo(DEMO_SEED).reference, None)
+        .await?;
     Ok(Deployment {
         dir,
         database: None,
@@ -93,7 +95,7 @@ pub async fn wide_street(grids: usize) -> Result<(Deployment, Vec<String>)> {
 
     let dir = tempfile::tempdir()?;
     let store = SqliteStore::open(dir.path()).context("open the store")?;
-    store.put_reference(demo.reference).await?;
+    store.put_reference(demo.reference, None).await?;
     let records = demo.households.into_iter().map(Record::Household).collect();
     populate::insert_records(&store, records).await?;
     Ok((

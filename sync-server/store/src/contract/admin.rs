@@ -266,7 +266,7 @@ pub async fn devices_and_index_queries<B: Backend>(backend: &B) {
         users: vec![worker.clone()],
         ..ReferenceData::default()
     };
-    store.put_reference(reference).await.unwrap();
+    store.put_reference(reference, None).await.unwrap();
     let building = Uuid::now_v7();
     let homes: Vec<Record> = (0..300)
         .map(|i| {

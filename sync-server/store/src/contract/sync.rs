@@ -59,8 +59,17 @@ async fn exercise<S: Store>(store: S) {
         users: vec![user.clone()],
         ..ReferenceData::default()
     };
-    assert_eq!(store.put_reference(reference.clone()).await.unwrap(), 1);
-    assert_eq!(store.put_reference(reference).await.unwrap(), 2);
+    assert_eq!(
+        store.put_reference(reference.clone(), None).await.unwrap(),
+        1
+    );
+    // An edit worked out from version 0 after version 1 landed: refused, nothing stored.
+    assert!(matches!(
+        store.put_reference(reference.clone(), Some(0)).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(store.reference().version, 1);
+    assert_eq!(store.put_reference(reference, Some(1)).await.unwrap(), 2);
     assert_eq!(store.reference().version, 2);
 
     // Enrolment codes work once, tokens find their device, revocation sticks.
@@ -101,6 +110,17 @@ async fn exercise<S: Store>(store: S) {
         .unwrap()
         .unwrap();
     assert_eq!((found.device_id, found.revoked), (device.device_id, false));
+    assert_eq!(found.recovery_opened, None);
+    // A re-send window after a restore is kept with the device.
+    store
+        .open_recovery(device.device_id, 1_700_000_000_000)
+        .await
+        .unwrap();
+    let recovering = store.device_by_token("token-hash".into()).await.unwrap();
+    assert_eq!(
+        recovering.and_then(|d| d.recovery_opened),
+        Some(1_700_000_000_000)
+    );
     assert!(store
         .device_by_token("nope".into())
         .await
