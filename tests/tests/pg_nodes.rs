@@ -315,4 +315,20 @@ async fn a_visit_synced_to_one_node_nudges_live_streams_on_the_other() {
     };
     let (heard, ()) = tokio::join!(nudged(stream, Duration::from_secs(15)), visit);
     assert!(heard, "node B's stream heard node A's commit");
+
+    // Each node reports its own pool, and answers ready while the database does.
+    for node in [&node_a, &node_b] {
+        let metrics = reqwest::get(format!("{}/metrics", node.url))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            metrics.contains("gridwalk_db_connections_in_use"),
+            "{metrics}"
+        );
+        let ready = reqwest::get(format!("{}/ready", node.url)).await.unwrap();
+        assert_eq!(ready.status(), 200);
+    }
 }
