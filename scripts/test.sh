@@ -13,10 +13,11 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   # through WebKitWebDriver, with a CJK font for the screenshots. The admin web's browser
   # test drives Debian's Chromium (no test tool downloads a browser of its own). The S3
   # tests' object store runs in a Python venv (below); the cluster tests put Debian's
-  # haproxy in front of two server nodes.
+  # haproxy in front of two server nodes; the PostgreSQL tests start their own throw-away
+  # cluster from Debian's server binaries.
   apt-get install -y -qq --no-install-recommends pkg-config ca-certificates \
     libwebkit2gtk-4.1-dev xvfb webkit2gtk-driver fonts-noto-cjk chromium \
-    python3 python3-venv haproxy >/dev/null
+    python3 python3-venv haproxy postgresql >/dev/null
   command -v npm >/dev/null || apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
 

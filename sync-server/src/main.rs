@@ -16,6 +16,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use gridwalk_server::location::Database;
 use gridwalk_server::store::ServerStore;
+use gridwalk_store_postgres::PostgresStore;
 use gridwalk_store_sqlite::SqliteStore;
 use serve_cmd::ServeArgs;
 use storage_cmd::StorageArgs;
@@ -211,8 +212,9 @@ fn sqlite_dir(storage: &StorageArgs, what: &str) -> Result<PathBuf> {
     match storage.database()? {
         Database::Sqlite(dir) => Ok(dir),
         Database::Postgres(_) => bail!(
-            "`{what}` copies the SQLite file; back up PostgreSQL with pg_dump or its own \
-             backups (docs/deploy.md)"
+            "`{what}` copies the SQLite file; back up PostgreSQL with pg_dump (or its own \
+             base backups) and restore with pg_restore, then run `new-epoch` \
+             (docs/storage-postgres.md)"
         ),
     }
 }
@@ -240,8 +242,11 @@ async fn run(cli: Cli) -> Result<()> {
                     .with_context(|| format!("cannot open the data directory {}", dir.display()))?;
                 run_on(store, &storage, command).await
             }
-            Database::Postgres(_) => {
-                bail!("PostgreSQL is not built into this server yet")
+            Database::Postgres(url) => {
+                let store = PostgresStore::open(&url)
+                    .await
+                    .with_context(|| format!("cannot open the database {}", storage.describe()))?;
+                run_on(store, &storage, command).await
             }
         },
     }

@@ -5,6 +5,7 @@ use anyhow::{bail, Context, Result};
 use gridwalk_server::location::Database;
 use gridwalk_server::migrate;
 use gridwalk_store::portable::{Export, Import};
+use gridwalk_store_postgres::PostgresStore;
 use gridwalk_store_sqlite::SqliteStore;
 
 /// Arguments of `migrate`.
@@ -37,7 +38,12 @@ pub async fn migrate(args: MigrateArgs) -> Result<()> {
                 .with_context(|| format!("cannot open the data directory {}", dir.display()))?;
             copy(&from, &to).await
         }
-        Database::Postgres(_) => bail!("PostgreSQL is not built into this server yet"),
+        Database::Postgres(url) => {
+            let to = PostgresStore::open(&url)
+                .await
+                .with_context(|| format!("cannot open the database {}", args.to))?;
+            copy(&from, &to).await
+        }
     }
 }
 

@@ -8,6 +8,7 @@ pub mod gate;
 pub mod haproxy;
 pub mod load;
 pub mod media;
+pub mod postgres;
 pub mod proxy;
 pub mod raw;
 pub mod s3;
@@ -161,10 +162,14 @@ impl BlobStorage {
     }
 }
 
-/// A seeded data directory that servers can be started on.
+/// A seeded deployment that servers can be started on: a data directory (the SQLite store
+/// and the blobs), or with [`Deployment::seeded_on_postgres`] the documents in a fresh
+/// PostgreSQL database; blobs under the directory unless [`BlobStorage`] says otherwise.
 pub struct Deployment {
     /// Temporary directory holding the server data (removed on drop).
     pub dir: tempfile::TempDir,
+    /// The PostgreSQL database (`--database URL`), if not SQLite in `dir`.
+    pub database: Option<String>,
     /// Where its servers keep blobs.
     pub blobs: BlobStorage,
 }
@@ -172,17 +177,41 @@ pub struct Deployment {
 impl Deployment {
     /// A fresh directory with the demo street seeded.
     pub fn seeded() -> Result<Deployment> {
-        Self::seeded_with(BlobStorage::default())
+        Self::seeded_in(None, BlobStorage::default())
     }
 
     /// A fresh directory with the demo street seeded, whose servers keep blobs in `blobs`.
     pub fn seeded_with(blobs: BlobStorage) -> Result<Deployment> {
-        let dir = tempfile::tempdir()?;
-        server_cmd(&["seed-demo", "--data", &dir.path().to_string_lossy()])?;
-        Ok(Deployment { dir, blobs })
+        Self::seeded_in(None, blobs)
     }
 
-    /// Runs a `gridwalk-server` subcommand on this deployment's blob storage.
+    /// The demo street seeded into a fresh database of the tests' PostgreSQL cluster (blobs
+    /// in a fresh directory); `None` when PostgreSQL is not installed and not required
+    /// ([`postgres::cluster`]).
+    pub fn seeded_on_postgres() -> Result<Option<Deployment>> {
+        Self::seeded_on_postgres_with(BlobStorage::default())
+    }
+
+    /// As [`Deployment::seeded_on_postgres`], keeping blobs in `blobs`.
+    pub fn seeded_on_postgres_with(blobs: BlobStorage) -> Result<Option<Deployment>> {
+        match postgres::create_database() {
+            Some(url) => Self::seeded_in(Some(url), blobs).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn seeded_in(database: Option<String>, blobs: BlobStorage) -> Result<Deployment> {
+        let deployment = Deployment {
+            dir: tempfile::tempdir()?,
+            database,
+            blobs,
+        };
+        deployment.command(&["seed-demo"])?;
+        Ok(deployment)
+    }
+
+    /// Runs a `gridwalk-server` subcommand (with its own storage flags) on this deployment's
+    /// blob storage.
     pub fn server_cmd(&self, args: &[&str]) -> Result<String> {
         let mut command = Command::new(bin("gridwalk-server"));
         let out = self
@@ -204,6 +233,26 @@ impl Deployment {
         self.dir.path().to_string_lossy().into_owned()
     }
 
+    /// The storage flags every `gridwalk-server` command of this deployment takes:
+    /// `--data DIR`, and `--database URL` on PostgreSQL (blobs stay under DIR).
+    pub fn storage(&self) -> Vec<String> {
+        let mut args = vec!["--data".to_string(), self.data()];
+        if let Some(url) = &self.database {
+            args.extend(["--database".to_string(), url.clone()]);
+        }
+        args
+    }
+
+    /// Runs `gridwalk-server SUBCOMMAND [ARGS…]` on this deployment's storage; its stdout.
+    pub fn command(&self, args: &[&str]) -> Result<String> {
+        let (subcommand, rest) = args.split_first().context("no subcommand")?;
+        let storage = self.storage();
+        let mut full: Vec<&str> = vec![subcommand];
+        full.extend(storage.iter().map(String::as_str));
+        full.extend(rest);
+        self.server_cmd(&full)
+    }
+
     /// A device in `dir` enrolled as `login` (also its name) with the server at `url`, syncing
     /// with [`TEST_SYNC`]; it has not synced yet.
     pub async fn enrolled_client(&self, url: &str, login: &str, dir: &Path) -> Result<Client> {
@@ -222,7 +271,7 @@ impl Deployment {
 
     /// A one-time enrolment code for `login`.
     pub fn enroll_code(&self, login: &str) -> Result<String> {
-        let out = server_cmd(&["enroll-code", "--data", &self.data(), "--user", login])?;
+        let out = self.command(&["enroll-code", "--user", login])?;
         out.lines()
             .last()
             .map(|l| l.trim().to_string())
@@ -231,7 +280,7 @@ impl Deployment {
 
     /// Users as `(login, role, scope)`.
     pub fn users(&self) -> Result<Vec<(String, String, String)>> {
-        let out = server_cmd(&["users", "--data", &self.data()])?;
+        let out = self.command(&["users"])?;
         Ok(out
             .lines()
             .filter_map(|l| {
@@ -247,7 +296,12 @@ impl Deployment {
 
     /// Starts a server on a free loopback port and waits until `/health` answers.
     pub fn start(&self) -> Result<Server> {
-        Server::start_on(&self.data(), "127.0.0.1:0", &[], &self.blobs)
+        self.start_at("127.0.0.1:0", &[])
+    }
+
+    /// Starts a server listening on `listen` with extra `serve` flags.
+    pub fn start_at(&self, listen: &str, extra: &[&str]) -> Result<Server> {
+        Server::start_on(&self.storage(), listen, extra, &self.blobs)
     }
 }
 
@@ -268,12 +322,18 @@ impl Server {
 
     /// Like [`Server::start`], with extra `serve` flags (e.g. `--log-page 10`).
     pub fn start_with(data: &str, listen: &str, extra: &[&str]) -> Result<Server> {
-        Self::start_on(data, listen, extra, &BlobStorage::default())
+        Self::start_on(
+            &["--data".to_string(), data.to_string()],
+            listen,
+            extra,
+            &BlobStorage::default(),
+        )
     }
 
-    /// Like [`Server::start_with`], keeping blobs in `blobs`.
+    /// Starts `gridwalk-server serve STORAGE… --listen LISTEN EXTRA…` (storage flags as
+    /// [`Deployment::storage`] gives them), keeping blobs in `blobs`, and waits for `/health`.
     pub fn start_on(
-        data: &str,
+        storage: &[String],
         listen: &str,
         extra: &[&str],
         blobs: &BlobStorage,
@@ -281,7 +341,9 @@ impl Server {
         let mut command = Command::new(bin("gridwalk-server"));
         let mut child = blobs
             .apply(&mut command)
-            .args(["serve", "--data", data, "--listen", listen])
+            .arg("serve")
+            .args(storage)
+            .args(["--listen", listen])
             .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())

@@ -592,7 +592,20 @@ async fn api_tokens_act_as_their_user_until_revoked() -> Result<()> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn imports_are_all_or_nothing_and_exports_read_back() -> Result<()> {
-    let deployment = Deployment::seeded()?;
+    imports_and_exports(Deployment::seeded()?).await
+}
+
+/// The same journey with the server on PostgreSQL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imports_are_all_or_nothing_and_exports_read_back_on_postgres() -> Result<()> {
+    let Some(deployment) = Deployment::seeded_on_postgres()? else {
+        eprintln!("skipping: PostgreSQL is not installed (apt-get install postgresql)");
+        return Ok(());
+    };
+    imports_and_exports(deployment).await
+}
+
+async fn imports_and_exports(deployment: Deployment) -> Result<()> {
     let server = deployment.start()?;
     let admin = AdminSession::sign_in(&server.url, "admin", DEMO_PASSWORD).await?;
     let ids = DemoIds::read(&admin).await?;
@@ -714,7 +727,20 @@ async fn imports_are_all_or_nothing_and_exports_read_back() -> Result<()> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn devices_enrol_revoke_and_receive_reference_edits() -> Result<()> {
-    let deployment = Deployment::seeded()?;
+    devices_and_reference_edits(Deployment::seeded()?).await
+}
+
+/// The same journey with the server on PostgreSQL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devices_enrol_revoke_and_receive_reference_edits_on_postgres() -> Result<()> {
+    let Some(deployment) = Deployment::seeded_on_postgres()? else {
+        eprintln!("skipping: PostgreSQL is not installed (apt-get install postgresql)");
+        return Ok(());
+    };
+    devices_and_reference_edits(deployment).await
+}
+
+async fn devices_and_reference_edits(deployment: Deployment) -> Result<()> {
     let server = deployment.start()?;
     let admin = AdminSession::sign_in(&server.url, "admin", DEMO_PASSWORD).await?;
     let ids = DemoIds::read(&admin).await?;

@@ -32,7 +32,20 @@ async fn enrolled(deployment: &Deployment, url: &str, login: &str, dir: &Path) -
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uploads_resume_through_a_proxy_that_cuts_connections() {
-    let deployment = Deployment::seeded().unwrap();
+    uploads_resume_through_cuts(Deployment::seeded().unwrap()).await;
+}
+
+/// The same journey with the server's documents on PostgreSQL (blobs in its directory).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_resume_through_a_proxy_that_cuts_connections_on_postgres() {
+    let Some(deployment) = Deployment::seeded_on_postgres().unwrap() else {
+        eprintln!("skipping: PostgreSQL is not installed (apt-get install postgresql)");
+        return;
+    };
+    uploads_resume_through_cuts(deployment).await;
+}
+
+async fn uploads_resume_through_cuts(deployment: Deployment) {
     let server = deployment.start().unwrap();
     let proxy = CutProxy::start(&server.addr).await.unwrap();
     let dir = tempfile::tempdir().unwrap();

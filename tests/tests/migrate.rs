@@ -27,8 +27,68 @@ fn copied(out: &str) -> Vec<(String, i64)> {
         .collect()
 }
 
+/// Where a street moves to.
+enum Target {
+    Sqlite(tempfile::TempDir),
+    Postgres(String),
+}
+
+impl Target {
+    fn url(&self) -> String {
+        match self {
+            Target::Sqlite(dir) => format!("sqlite://{}", dir.path().display()),
+            Target::Postgres(url) => url.clone(),
+        }
+    }
+
+    async fn rows(&self, table: &str) -> i64 {
+        match self {
+            Target::Sqlite(dir) => rows(dir.path(), table),
+            Target::Postgres(url) => {
+                let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                    .await
+                    .unwrap();
+                tokio::spawn(connection);
+                let sql = format!("SELECT count(*) FROM {table}");
+                client.query_one(&sql, &[]).await.unwrap().get(0)
+            }
+        }
+    }
+
+    /// A server on the moved data, the blobs still where the street kept them.
+    fn start(&self, street: &Deployment, listen: &str) -> Server {
+        let blobs = street
+            .dir
+            .path()
+            .join("blobs")
+            .to_string_lossy()
+            .into_owned();
+        let storage = [
+            "--database".to_string(),
+            self.url(),
+            "--blobs".into(),
+            blobs,
+        ];
+        Server::start_on(&storage, listen, &[], &Default::default()).unwrap()
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_street_moves_to_a_new_database_and_its_devices_carry_on() {
+    moves_and_carries_on(Target::Sqlite(tempfile::tempdir().unwrap())).await;
+}
+
+/// The same move up to PostgreSQL, as a street joining a city's database does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_street_moves_up_to_postgres_and_its_devices_carry_on() {
+    let Some(url) = gridwalk_tests::postgres::create_database() else {
+        eprintln!("skipping: PostgreSQL is not installed (apt-get install postgresql)");
+        return;
+    };
+    moves_and_carries_on(Target::Postgres(url)).await;
+}
+
+async fn moves_and_carries_on(target: Target) {
     let street = Deployment::seeded().unwrap();
     server_cmd(&["seed-activity", "--data", &street.data(), "--days", "3"]).unwrap();
     let listen = format!("127.0.0.1:{}", free_port().unwrap());
@@ -49,8 +109,7 @@ async fn a_street_moves_to_a_new_database_and_its_devices_carry_on() {
         .unwrap();
     before.kill();
 
-    let target = tempfile::tempdir().unwrap();
-    let to = format!("sqlite://{}", target.path().display());
+    let to = target.url();
     let from = format!("sqlite://{}", street.data());
     let out = server_cmd(&["migrate", "--from", &from, "--to", &to]).unwrap();
     let copied = copied(&out);
@@ -64,9 +123,9 @@ async fn a_street_moves_to_a_new_database_and_its_devices_carry_on() {
     ] {
         let n = copied.iter().find(|(t, _)| t == table).unwrap().1;
         assert_eq!(n, rows(street.dir.path(), table), "{table}");
-        assert_eq!(n, rows(target.path(), table), "{table}");
+        assert_eq!(n, target.rows(table).await, "{table}");
     }
-    assert!(rows(target.path(), "changes") > 1000);
+    assert!(target.rows("changes").await > 1000);
 
     // A second copy into the same database is refused and changes nothing.
     let again = Command::new(bin("gridwalk-server"))
@@ -76,10 +135,10 @@ async fn a_street_moves_to_a_new_database_and_its_devices_carry_on() {
     assert!(!again.status.success());
     let said = String::from_utf8_lossy(&again.stderr);
     assert!(said.contains("already holds data"), "{said}");
-    assert_eq!(rows(target.path(), "docs"), rows(street.dir.path(), "docs"));
+    assert_eq!(target.rows("docs").await, rows(street.dir.path(), "docs"));
 
     // The new database on the old address: same tokens, same cursors, same epoch.
-    let _after = Server::start(&target.path().to_string_lossy(), &listen).unwrap();
+    let _after = target.start(&street, &listen);
     let sent = phone.client.sync().await.unwrap();
     assert_eq!(sent.uploaded_docs, 1, "{sent:?}");
     assert!(sent.rejected.is_empty(), "{sent:?}");

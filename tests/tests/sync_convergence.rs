@@ -79,7 +79,20 @@ const ORDERS: [[usize; 3]; 6] = [
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_replicas_converge_in_every_sync_order() {
-    let deployment = Deployment::seeded().unwrap();
+    converge_in_every_sync_order(Deployment::seeded().unwrap()).await;
+}
+
+/// The same journey with the server on PostgreSQL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_replicas_converge_in_every_sync_order_on_postgres() {
+    let Some(deployment) = Deployment::seeded_on_postgres().unwrap() else {
+        eprintln!("skipping: PostgreSQL is not installed (apt-get install postgresql)");
+        return;
+    };
+    converge_in_every_sync_order(deployment).await;
+}
+
+async fn converge_in_every_sync_order(deployment: Deployment) {
     let mut server = deployment.start().unwrap();
     let listen = server.addr.clone();
     let phone_a = enrolled(&deployment, &server, "phone A", "worker1").await;
@@ -206,7 +219,7 @@ async fn offline_replicas_converge_in_every_sync_order() {
         }
 
         // Back online: sync in this round's order, then once more so everyone has everything.
-        server = Server::start(&deployment.data(), &listen).unwrap();
+        server = deployment.start_at(&listen, &[]).unwrap();
         for &i in order.iter().chain(order.iter()) {
             let report = replicas[i].client.sync().await.unwrap();
             assert!(

@@ -31,6 +31,7 @@ pub async fn reference_only() -> Result<Deployment> {
         .await?;
     Ok(Deployment {
         dir,
+        database: None,
         blobs: Default::default(),
     })
 }
@@ -101,6 +102,7 @@ pub async fn wide_street(grids: usize) -> Result<(Deployment, Vec<String>)> {
     Ok((
         Deployment {
             dir,
+            database: None,
             blobs: Default::default(),
         },
         logins,
