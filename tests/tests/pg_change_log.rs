@@ -231,3 +231,48 @@ async fn a_phone_following_two_server_processes_receives_every_visit_exactly_onc
         received.values().filter(|&&n| n > 1).count()
     );
 }
+
+/// What the serialised commit tail costs without the disk: rounds of one new document (two
+/// changes) per second from 16 committers on two nodes, on the test cluster (which runs
+/// without fsync: add the disk's flush time, `pg_test_fsync`, per round). Prints its figure;
+/// run by hand (docs/storage-postgres.md, "Cost"):
+/// `cargo test -p gridwalk-tests --test pg_change_log -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "a measurement, not a check"]
+async fn commit_throughput_of_two_nodes() {
+    let Some(url) = postgres::create_database() else {
+        eprintln!("skipping: PostgreSQL is not installed (apt-get install postgresql)");
+        return;
+    };
+    let nodes = [
+        PostgresStore::open(&url).await.unwrap(),
+        PostgresStore::open(&url).await.unwrap(),
+    ];
+    let grid = Uuid::now_v7();
+    let seconds = 5;
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    let tasks: Vec<_> = (0..16)
+        .map(|task| {
+            let node = nodes[task % 2].clone();
+            tokio::spawn(async move {
+                let mut rounds = 0u64;
+                while std::time::Instant::now() < until {
+                    let labels = vec![format!("{task}/{rounds}/0"), format!("{task}/{rounds}/1")];
+                    node.commit(Uuid::now_v7(), vec![labelled(grid, labels)])
+                        .await
+                        .unwrap();
+                    rounds += 1;
+                }
+                rounds
+            })
+        })
+        .collect();
+    let mut rounds = 0;
+    for task in tasks {
+        rounds += task.await.unwrap();
+    }
+    println!(
+        "commit throughput: {} rounds/s ({rounds} rounds in {seconds} s, 16 committers, 2 nodes)",
+        rounds / seconds
+    );
+}
