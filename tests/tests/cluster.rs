@@ -1,0 +1,459 @@
+//! The city deployment of docs/deploy.md on loopback (issue 13): PostgreSQL, an S3 server
+//! (moto) and two `gridwalk-server` nodes behind haproxy, every part a real process. Phones
+//! of two grids and the community hall tablet sync through the proxy only, photos included,
+//! while one node is killed with SIGKILL mid-round and started again on its port. Nothing a
+//! device was told is stored is lost, every replica converges, and a phone whose rounds land
+//! on alternating nodes (told apart by each node's `/metrics`) receives every change of its
+//! grid once. Skips without PostgreSQL, moto or haproxy unless GRIDWALK_REQUIRE_SERVICES=1.
+
+#![allow(clippy::unwrap_used)] // a panic in a test is a failure with a line number
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use gridwalk_client::media::sha256_hex;
+use gridwalk_client::{Attachments, NewIncident, NewVisit, Photo};
+use gridwalk_shared::model::IncidentAction;
+use gridwalk_tests::haproxy::{self, free_port, Haproxy};
+use gridwalk_tests::media::noisy_jpeg;
+use gridwalk_tests::{postgres, s3, BlobStorage, Deployment, Device, Server};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// Rounds of work; the node is killed in [`KILL_ROUND`] and back from the next one.
+const ROUNDS: usize = 6;
+const KILL_ROUND: usize = 2;
+
+/// A device under a name, with what it made and what it was told is stored.
+struct Replica {
+    name: &'static str,
+    device: Device,
+    grid: Uuid,
+    /// Records it created that the server acknowledged.
+    acked: Vec<Uuid>,
+    /// Records created since its last complete sync.
+    unacked: Vec<Uuid>,
+    photos: Vec<Photo>,
+    /// Documents it changed (id, grid) since the follower last synced.
+    changed: Vec<(Uuid, Uuid)>,
+}
+
+impl Replica {
+    async fn enrolled(deployment: &Deployment, url: &str, name: &'static str) -> Replica {
+        let device = deployment.device(url, name).await.unwrap();
+        sync_until_stored(name, &device).await;
+        let grid = device.client.account().unwrap().unwrap().user.scope_id;
+        Replica {
+            name,
+            device,
+            grid,
+            acked: Vec::new(),
+            unacked: Vec::new(),
+            photos: Vec::new(),
+            changed: Vec::new(),
+        }
+    }
+
+    fn created(&mut self, id: Uuid, grid: Uuid) {
+        self.unacked.push(id);
+        self.changed.push((id, grid));
+    }
+
+    /// A new photo (each one different: the same picture in two grids is not ours to share).
+    fn photo(&mut self) -> Attachments {
+        static SEED: AtomicU64 = AtomicU64::new(0);
+        let seed = SEED.fetch_add(1, Ordering::Relaxed);
+        let photo = self
+            .device
+            .client
+            .add_photo(&noisy_jpeg(320, 240, seed))
+            .unwrap();
+        let media = Attachments {
+            photos: vec![photo.hash.clone()],
+            audio: vec![],
+        };
+        self.photos.push(photo);
+        media
+    }
+
+    /// Syncs until the outbox and the uploads are empty; then everything made is acked.
+    async fn sync(&mut self) {
+        sync_until_stored(self.name, &self.device).await;
+        self.acked.append(&mut self.unacked);
+    }
+
+    /// Its records of `grid`, as its export shows them.
+    fn export_of(&self, grid: Uuid) -> Vec<Value> {
+        in_grid(self.device.client.export().unwrap(), grid)
+    }
+}
+
+fn in_grid(records: Vec<Value>, grid: Uuid) -> Vec<Value> {
+    let grid = grid.to_string();
+    records
+        .into_iter()
+        .filter(|r| r["grid_id"] == grid.as_str())
+        .collect()
+}
+
+/// Syncs `device` until the server holds everything it made. A round cut by the killed node
+/// fails (or haproxy sends it elsewhere); the device sends it again, as the app would.
+async fn sync_until_stored(name: &str, device: &Device) {
+    let client = &device.client;
+    for attempt in 0..30 {
+        match client.sync().await {
+            Ok(report) => {
+                assert!(report.rejected.is_empty(), "{name}: {:?}", report.rejected);
+                if client.pending_changes().unwrap() == 0
+                    && client.pending_uploads().unwrap().is_empty()
+                {
+                    return;
+                }
+            }
+            Err(e) => eprintln!("{name}: sync attempt {attempt} failed: {e}"),
+        }
+        // The app's back-off between failed syncs, shortened.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{name} could not sync everything in 30 attempts");
+}
+
+/// The sum of the samples of `name` whose labels include `labels` on the node at `addr` (0
+/// when it does not answer: a killed node).
+async fn metric(addr: &str, name: &str, labels: &str) -> f64 {
+    let Ok(res) = reqwest::get(format!("http://{addr}/metrics")).await else {
+        return 0.0;
+    };
+    let text = res.text().await.unwrap_or_default();
+    text.lines()
+        .filter_map(|l| l.rsplit_once(' '))
+        .filter(|(series, _)| {
+            let (family, rest) = series.split_at(series.find('{').unwrap_or(series.len()));
+            family == name && rest.contains(labels)
+        })
+        .filter_map(|(_, value)| value.parse::<f64>().ok())
+        .sum()
+}
+
+async fn rounds_served(addr: &str) -> f64 {
+    metric(addr, "gridwalk_sync_rounds_total", "").await
+}
+
+/// Which node served the rounds of `device`'s sync (nothing else going through the proxy):
+/// its index and how many documents it downloaded. Both must be one node's.
+async fn follow(device: &Device, addrs: &[String; 2]) -> (usize, usize) {
+    let before = [
+        rounds_served(&addrs[0]).await,
+        rounds_served(&addrs[1]).await,
+    ];
+    let report = device.client.sync().await.unwrap();
+    let after = [
+        rounds_served(&addrs[0]).await,
+        rounds_served(&addrs[1]).await,
+    ];
+    let served: Vec<f64> = (0..2).map(|i| after[i] - before[i]).collect();
+    assert_eq!(report.rounds, 1, "one round per sync: {report:?}");
+    let node = served.iter().position(|&n| n == 1.0).unwrap();
+    assert_eq!(served.iter().sum::<f64>(), 1.0, "served {served:?}");
+    (node, report.downloaded_docs)
+}
+
+/// Waits until haproxy sends requests to node `i` again (its `/health` count rises).
+async fn back_in_rotation(proxy: &Haproxy, addr: &str) {
+    let count = || metric(addr, "gridwalk_http_requests_total", "route=\"/health\"");
+    let start = count().await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while count().await <= start {
+        assert!(Instant::now() < deadline, "haproxy uses {addr} again");
+        let _ = reqwest::get(format!("{}/health", proxy.url)).await;
+    }
+}
+
+fn skip(what: &str) {
+    assert!(
+        !postgres::services_required(),
+        "GRIDWALK_REQUIRE_SERVICES=1 but {what} is missing"
+    );
+    eprintln!("skipping: {what} is not installed (scripts/test.sh installs it)");
+}
+
+/// The deployment: two nodes on fixed loopback ports (so one can come back on its port)
+/// behind haproxy, on one PostgreSQL database and one bucket.
+struct City {
+    deployment: Deployment,
+    addrs: [String; 2],
+    nodes: Vec<Server>,
+    proxy: Haproxy,
+}
+
+impl City {
+    /// `None` (the test skips) when a service is not installed.
+    fn start() -> Option<City> {
+        if !haproxy::installed() {
+            skip("haproxy");
+            return None;
+        }
+        let Some(bucket) = s3::bucket() else {
+            skip("moto");
+            return None;
+        };
+        let blobs = BlobStorage::s3(&bucket, "city");
+        let Some(deployment) = Deployment::seeded_on_postgres_with(blobs).unwrap() else {
+            skip("PostgreSQL");
+            return None;
+        };
+        let addrs = [0, 1].map(|_| format!("127.0.0.1:{}", free_port().unwrap()));
+        let nodes = addrs
+            .iter()
+            .map(|a| deployment.start_at(a, &[]).unwrap())
+            .collect();
+        let proxy = Haproxy::start(&[&addrs[0], &addrs[1]]).unwrap();
+        Some(City {
+            deployment,
+            addrs,
+            nodes,
+            proxy,
+        })
+    }
+
+    /// SIGKILLs node 0 as soon as it is serving a sync round (within 2 s); whether it was.
+    async fn kill_mid_round(&mut self) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let mut caught = false;
+        while !caught && Instant::now() < deadline {
+            caught = metric(&self.addrs[0], "gridwalk_sync_rounds_in_flight", "").await > 0.0;
+        }
+        self.nodes[0].kill();
+        caught
+    }
+
+    /// Starts node 0 again on its port and waits until haproxy sends it requests.
+    async fn restart(&mut self) {
+        let addr = &self.addrs[0];
+        let node = tokio::task::block_in_place(|| self.deployment.start_at(addr, &[]));
+        self.nodes[0] = node.unwrap();
+        back_in_rotation(&self.proxy, addr).await;
+    }
+}
+
+/// The people at work: two grid mates (one of them only follows), a worker of another grid
+/// of the community, and the community's hall tablet.
+struct Team {
+    phone: Replica,
+    follower: Replica,
+    other: Replica,
+    tablet: Replica,
+    ours: Vec<Uuid>,
+    theirs: Vec<Uuid>,
+}
+
+impl Team {
+    async fn enrolled(city: &City) -> Team {
+        let (deployment, url) = (&city.deployment, city.proxy.url.as_str());
+        let phone = Replica::enrolled(deployment, url, "worker1").await;
+        let follower = Replica::enrolled(deployment, url, "worker1b").await;
+        let other = Replica::enrolled(deployment, url, "worker2").await;
+        let tablet = Replica::enrolled(deployment, url, "desk1").await;
+        assert_eq!(phone.grid, follower.grid, "grid mates");
+        assert_ne!(phone.grid, other.grid);
+        let households = |r: &Replica| -> Vec<Uuid> {
+            let rows = r.device.client.households().unwrap();
+            rows.iter().map(|h| h.id).collect()
+        };
+        let (ours, theirs) = (households(&phone), households(&other));
+        Team {
+            phone,
+            follower,
+            other,
+            tablet,
+            ours,
+            theirs,
+        }
+    }
+
+    /// One round of work offline: visits with photos in both grids, an incident with a photo
+    /// from the phone or one from the tablet, and both commenting on one incident at once.
+    fn work(&mut self, round: usize) {
+        let grid = self.phone.grid;
+        for (replica, household) in [
+            (&mut self.phone, self.ours[round]),
+            (&mut self.other, self.theirs[round]),
+        ] {
+            let media = replica.photo();
+            let visit = NewVisit {
+                household_id: household,
+                note: format!("第{round}轮走访"),
+                ..NewVisit::default()
+            };
+            let id = replica.device.client.add_visit_with(visit, &media).unwrap();
+            let grid = replica.grid;
+            replica.created(id, grid);
+        }
+        let (reporter, media) = if round.is_multiple_of(2) {
+            let media = self.phone.photo();
+            (&mut self.phone, media)
+        } else {
+            (&mut self.tablet, Attachments::default())
+        };
+        let incident = NewIncident {
+            category: "env.garbage".into(),
+            description: format!("楼道堆放杂物（第{round}轮）"),
+            location: None,
+        };
+        let client = &reporter.device.client;
+        let id = client
+            .report_incident_with(Some(grid), incident, &media)
+            .unwrap();
+        reporter.created(id, grid);
+
+        let on_tablet: BTreeSet<Uuid> = incident_ids(&self.tablet);
+        let Some(shared) = incident_ids(&self.phone)
+            .into_iter()
+            .find(|id| on_tablet.contains(id))
+        else {
+            return;
+        };
+        for (replica, note) in [
+            (&mut self.phone, "已联系物业"),
+            (&mut self.tablet, "已转物业"),
+        ] {
+            let client = &replica.device.client;
+            client
+                .add_incident_event(shared, IncidentAction::Comment, note)
+                .unwrap();
+            replica.changed.push((shared, grid));
+        }
+    }
+
+    /// Documents of the follower's grid that the others changed since it last synced.
+    fn changed_for_follower(&mut self) -> BTreeSet<Uuid> {
+        let grid = self.follower.grid;
+        [&mut self.phone, &mut self.other, &mut self.tablet]
+            .into_iter()
+            .flat_map(|r| std::mem::take(&mut r.changed))
+            .filter(|(_, g)| *g == grid)
+            .map(|(id, _)| id)
+            .collect()
+    }
+}
+
+fn incident_ids(replica: &Replica) -> BTreeSet<Uuid> {
+    let rows = replica.device.client.incidents().unwrap();
+    rows.iter().map(|i| i.id).collect()
+}
+
+fn ids(records: &[Value]) -> BTreeSet<String> {
+    records
+        .iter()
+        .filter_map(|r| r["id"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_behind_haproxy_lose_nothing_when_one_is_killed() {
+    let started = Instant::now();
+    let Some(mut city) = City::start() else {
+        return;
+    };
+    let mut team = Team::enrolled(&city).await;
+    eprintln!("set up in {:?}", started.elapsed());
+
+    let mut served = Vec::new();
+    for round in 0..ROUNDS {
+        if round == KILL_ROUND + 1 {
+            city.restart().await;
+        }
+        team.work(round);
+        // Everybody syncs at once; in the kill round node 0 dies while rounds are in flight.
+        let Team {
+            phone,
+            other,
+            tablet,
+            ..
+        } = &mut team;
+        let work = async {
+            tokio::join!(phone.sync(), other.sync(), tablet.sync());
+        };
+        if round == KILL_ROUND {
+            let ((), caught) = tokio::join!(work, city.kill_mid_round());
+            assert!(caught, "node 0 was killed while serving a round");
+        } else {
+            work.await;
+        }
+
+        // The follower alone, twice back to back: consecutive rounds land on alternating
+        // nodes (while both are in haproxy's rotation) and it gets every change of its grid
+        // once: the first round everything, the second nothing.
+        let expected = team.changed_for_follower();
+        let first = follow(&team.follower.device, &city.addrs).await;
+        let second = follow(&team.follower.device, &city.addrs).await;
+        assert_eq!(first.1, expected.len(), "round {round}: every change once");
+        assert_eq!(second.1, 0, "round {round}: nothing twice");
+        if round != KILL_ROUND {
+            assert_ne!(first.0, second.0, "round {round}: alternating nodes");
+        }
+        served.extend([first.0, second.0]);
+        let held = ids(&team.follower.device.client.export().unwrap());
+        for id in team.phone.acked.iter().chain(&team.tablet.acked) {
+            assert!(held.contains(&id.to_string()), "round {round}: {id}");
+        }
+    }
+    eprintln!("the follower's rounds by node: {served:?}");
+    for (node, addr) in city.addrs.iter().enumerate() {
+        let rounds = served.iter().filter(|&&n| n == node).count();
+        assert!(
+            rounds >= 2,
+            "node {node} served the follower {rounds} times"
+        );
+        assert!(rounds_served(addr).await > 0.0, "node {node} serves");
+    }
+    converged(&city, &mut team).await;
+    eprintln!("cluster journey took {:?}", started.elapsed());
+}
+
+/// The grid's replicas hold the same documents, the tablet the same of each of its grids;
+/// a tablet enrolled now gets all of them from the server, every acknowledged record among
+/// them, and every photo and thumbnail through the proxy.
+async fn converged(city: &City, team: &mut Team) {
+    for replica in [
+        &mut team.follower,
+        &mut team.phone,
+        &mut team.other,
+        &mut team.tablet,
+    ] {
+        replica.sync().await;
+    }
+    let export = |r: &Replica| r.device.client.export().unwrap();
+    assert_eq!(export(&team.phone), export(&team.follower), "grid mates");
+    let fresh = Replica::enrolled(&city.deployment, &city.proxy.url, "desk1").await;
+    for replica in [&team.phone, &team.other] {
+        let mine = replica.export_of(replica.grid);
+        assert_eq!(
+            mine,
+            team.tablet.export_of(replica.grid),
+            "{}",
+            replica.name
+        );
+        assert_eq!(
+            mine,
+            fresh.export_of(replica.grid),
+            "{} on the server",
+            replica.name
+        );
+    }
+    let stored = ids(&export(&fresh));
+    for replica in [&team.phone, &team.other, &team.tablet] {
+        for id in &replica.acked {
+            let name = replica.name;
+            assert!(stored.contains(&id.to_string()), "{name}: {id} stored");
+        }
+    }
+    for photo in team.phone.photos.iter().chain(&team.other.photos) {
+        for (hash, thumbnail) in [(&photo.hash, false), (&photo.thumbnail, true)] {
+            let path = fresh.device.client.blob(&photo.hash, thumbnail).await;
+            let bytes = std::fs::read(path.unwrap()).unwrap();
+            assert_eq!(&sha256_hex(&bytes), hash, "photo {}", photo.hash);
+        }
+    }
+}
