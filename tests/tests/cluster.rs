@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use gridwalk_client::media::sha256_hex;
+use gridwalk_client::media::{sha256_hex, CHUNK_BYTES};
 use gridwalk_client::{Attachments, NewIncident, NewVisit, Photo};
 use gridwalk_shared::model::IncidentAction;
 use gridwalk_tests::haproxy::{self, free_port, Haproxy};
@@ -60,14 +60,19 @@ impl Replica {
         self.changed.push((id, grid));
     }
 
-    /// A new photo (each one different: the same picture in two grids is not ours to share).
+    /// A new small photo (each one different: the same picture in two grids is not ours to
+    /// share).
     fn photo(&mut self) -> Attachments {
+        self.photo_of(320, 240)
+    }
+
+    fn photo_of(&mut self, width: u32, height: u32) -> Attachments {
         static SEED: AtomicU64 = AtomicU64::new(0);
         let seed = SEED.fetch_add(1, Ordering::Relaxed);
         let photo = self
             .device
             .client
-            .add_photo(&noisy_jpeg(320, 240, seed))
+            .add_photo(&noisy_jpeg(width, height, seed))
             .unwrap();
         let media = Attachments {
             photos: vec![photo.hash.clone()],
@@ -167,6 +172,7 @@ async fn back_in_rotation(proxy: &Haproxy, addr: &str) {
     while count().await <= start {
         assert!(Instant::now() < deadline, "haproxy uses {addr} again");
         let _ = reqwest::get(format!("{}/health", proxy.url)).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
@@ -408,8 +414,46 @@ async fn two_nodes_behind_haproxy_lose_nothing_when_one_is_killed() {
         );
         assert!(rounds_served(addr).await > 0.0, "node {node} serves");
     }
+    pieces_on_both_nodes(&city, &mut team.phone).await;
     converged(&city, &mut team).await;
+    for addr in &city.addrs {
+        let failed = metric(addr, "gridwalk_http_requests_total", "status=\"5").await;
+        assert_eq!(failed, 0.0, "{addr} answered 5xx");
+    }
     eprintln!("cluster journey took {:?}", started.elapsed());
+}
+
+/// Blob pieces stored by each node (`PUT /v1/blobs/…` answered 202 or 201).
+async fn pieces_stored(addrs: &[String; 2]) -> [f64; 2] {
+    let mut stored = [0.0; 2];
+    for (count, addr) in stored.iter_mut().zip(addrs) {
+        let puts = "route=\"/v1/blobs/{sha256}\",method=\"PUT\",status=\"20";
+        *count = metric(addr, "gridwalk_http_requests_total", puts).await;
+    }
+    stored
+}
+
+/// A photo of several pieces sent alone through the proxy: its pieces alternate between the
+/// nodes, so each node carries on the upload from what the other left in the bucket.
+async fn pieces_on_both_nodes(city: &City, phone: &mut Replica) {
+    let media = phone.photo_of(900, 700);
+    let size = phone.photos.last().unwrap().size;
+    assert!(size > 2 * CHUNK_BYTES, "{size} bytes: 3 pieces or more");
+    let visit = NewVisit {
+        household_id: phone.device.client.households().unwrap()[0].id,
+        note: "楼顶漏水".into(),
+        ..NewVisit::default()
+    };
+    let id = phone.device.client.add_visit_with(visit, &media).unwrap();
+    let grid = phone.grid;
+    phone.created(id, grid);
+    let before = pieces_stored(&city.addrs).await;
+    phone.sync().await;
+    let after = pieces_stored(&city.addrs).await;
+    eprintln!("a photo of {size} bytes: pieces stored by node {before:?} → {after:?}");
+    for node in 0..2 {
+        assert!(after[node] > before[node], "node {node} stored pieces");
+    }
 }
 
 /// The grid's replicas hold the same documents, the tablet the same of each of its grids;
