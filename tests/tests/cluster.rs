@@ -1,10 +1,11 @@
 //! The city deployment of docs/deploy.md on loopback (issue 13): PostgreSQL, an S3 server
 //! (moto) and two `gridwalk-server` nodes behind haproxy, every part a real process. Phones
 //! of two grids and the community hall tablet sync through the proxy only, photos included,
-//! while one node is killed with SIGKILL mid-round and started again on its port. Nothing a
-//! device was told is stored is lost, every replica converges, and a phone whose rounds land
-//! on alternating nodes (told apart by each node's `/metrics`) receives every change of its
-//! grid once. Skips without PostgreSQL, moto or haproxy unless GRIDWALK_REQUIRE_SERVICES=1.
+//! while a node is killed with SIGKILL — one mid-round, later the other mid-upload — and
+//! started again on its port. Nothing a device was told is stored is lost, every replica
+//! converges, and a phone whose rounds land on alternating nodes (told apart by each node's
+//! `/metrics`) receives every change of its grid once. Skips without PostgreSQL, moto or
+//! haproxy unless GRIDWALK_REQUIRE_SERVICES=1.
 
 #![allow(clippy::unwrap_used)] // a panic in a test is a failure with a line number
 
@@ -21,9 +22,20 @@ use gridwalk_tests::{postgres, s3, BlobStorage, Deployment, Device, Server};
 use serde_json::Value;
 use uuid::Uuid;
 
-/// Rounds of work; the node is killed in [`KILL_ROUND`] and back from the next one.
+/// Rounds of work.
 const ROUNDS: usize = 6;
-const KILL_ROUND: usize = 2;
+
+/// What a node is doing when it is killed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Moment {
+    /// Serving a sync round.
+    Round,
+    /// In the middle of a photo's upload: it stored a piece, more are to come.
+    Upload,
+}
+
+/// In which round which node is killed, and when; it is started again at the next round.
+const KILLS: [(usize, usize, Moment); 2] = [(2, 0, Moment::Round), (4, 1, Moment::Upload)];
 
 /// A device under a name, with what it made and what it was told is stored.
 struct Replica {
@@ -223,22 +235,27 @@ impl City {
         })
     }
 
-    /// SIGKILLs node 0 as soon as it is serving a sync round (within 2 s); whether it was.
-    async fn kill_mid_round(&mut self) -> bool {
+    /// SIGKILLs `node` as soon as it is at `moment` (within 2 s); whether it was.
+    async fn kill_at(&mut self, node: usize, moment: Moment) -> bool {
+        let addr = &self.addrs[node];
         let deadline = Instant::now() + Duration::from_secs(2);
+        let start = pieces_stored(addr).await;
         let mut caught = false;
         while !caught && Instant::now() < deadline {
-            caught = metric(&self.addrs[0], "gridwalk_sync_rounds_in_flight", "").await > 0.0;
+            caught = match moment {
+                Moment::Round => metric(addr, "gridwalk_sync_rounds_in_flight", "").await > 0.0,
+                Moment::Upload => pieces_stored(addr).await > start,
+            };
         }
-        self.nodes[0].kill();
+        self.nodes[node].kill();
         caught
     }
 
-    /// Starts node 0 again on its port and waits until haproxy sends it requests.
-    async fn restart(&mut self) {
-        let addr = &self.addrs[0];
-        let node = tokio::task::block_in_place(|| self.deployment.start_at(addr, &[]));
-        self.nodes[0] = node.unwrap();
+    /// Starts `node` again on its port and waits until haproxy sends it requests.
+    async fn restart(&mut self, node: usize) {
+        let addr = &self.addrs[node];
+        let server = tokio::task::block_in_place(|| self.deployment.start_at(addr, &[]));
+        self.nodes[node] = server.unwrap();
         back_in_rotation(&self.proxy, addr).await;
     }
 }
@@ -280,7 +297,7 @@ impl Team {
 
     /// One round of work offline: visits with photos in both grids, an incident with a photo
     /// from the phone or one from the tablet, and both commenting on one incident at once.
-    fn work(&mut self, round: usize) {
+    fn work(&mut self, round: usize, big_photo: bool) {
         let grid = self.phone.grid;
         for (replica, household) in [
             (&mut self.phone, self.ours[round]),
@@ -297,7 +314,10 @@ impl Team {
             replica.created(id, grid);
         }
         let (reporter, media) = if round.is_multiple_of(2) {
-            let media = self.phone.photo();
+            let media = match big_photo {
+                true => self.phone.photo_of(1400, 1000),
+                false => self.phone.photo(),
+            };
             (&mut self.phone, media)
         } else {
             (&mut self.tablet, Attachments::default())
@@ -367,11 +387,12 @@ async fn two_nodes_behind_haproxy_lose_nothing_when_one_is_killed() {
 
     let mut served = Vec::new();
     for round in 0..ROUNDS {
-        if round == KILL_ROUND + 1 {
-            city.restart().await;
+        if let Some(&(_, node, _)) = KILLS.iter().find(|k| k.0 + 1 == round) {
+            city.restart(node).await;
         }
-        team.work(round);
-        // Everybody syncs at once; in the kill round node 0 dies while rounds are in flight.
+        let kill = KILLS.iter().find(|k| k.0 == round).copied();
+        team.work(round, kill.is_some_and(|k| k.2 == Moment::Upload));
+        // Everybody syncs at once; in a kill round a node dies while it serves them.
         let Team {
             phone,
             other,
@@ -381,9 +402,9 @@ async fn two_nodes_behind_haproxy_lose_nothing_when_one_is_killed() {
         let work = async {
             tokio::join!(phone.sync(), other.sync(), tablet.sync());
         };
-        if round == KILL_ROUND {
-            let ((), caught) = tokio::join!(work, city.kill_mid_round());
-            assert!(caught, "node 0 was killed while serving a round");
+        if let Some((_, node, moment)) = kill {
+            let ((), caught) = tokio::join!(work, city.kill_at(node, moment));
+            assert!(caught, "node {node} was killed at {moment:?}");
         } else {
             work.await;
         }
@@ -396,7 +417,7 @@ async fn two_nodes_behind_haproxy_lose_nothing_when_one_is_killed() {
         let second = follow(&team.follower.device, &city.addrs).await;
         assert_eq!(first.1, expected.len(), "round {round}: every change once");
         assert_eq!(second.1, 0, "round {round}: nothing twice");
-        if round != KILL_ROUND {
+        if kill.is_none() {
             assert_ne!(first.0, second.0, "round {round}: alternating nodes");
         }
         served.extend([first.0, second.0]);
@@ -423,14 +444,10 @@ async fn two_nodes_behind_haproxy_lose_nothing_when_one_is_killed() {
     eprintln!("cluster journey took {:?}", started.elapsed());
 }
 
-/// Blob pieces stored by each node (`PUT /v1/blobs/…` answered 202 or 201).
-async fn pieces_stored(addrs: &[String; 2]) -> [f64; 2] {
-    let mut stored = [0.0; 2];
-    for (count, addr) in stored.iter_mut().zip(addrs) {
-        let puts = "route=\"/v1/blobs/{sha256}\",method=\"PUT\",status=\"20";
-        *count = metric(addr, "gridwalk_http_requests_total", puts).await;
-    }
-    stored
+/// Blob pieces the node at `addr` stored (`PUT /v1/blobs/…` answered 2xx).
+async fn pieces_stored(addr: &str) -> f64 {
+    let puts = "route=\"/v1/blobs/{sha256}\",method=\"PUT\",status=\"2";
+    metric(addr, "gridwalk_http_requests_total", puts).await
 }
 
 /// A photo of several pieces sent alone through the proxy: its pieces alternate between the
@@ -447,9 +464,10 @@ async fn pieces_on_both_nodes(city: &City, phone: &mut Replica) {
     let id = phone.device.client.add_visit_with(visit, &media).unwrap();
     let grid = phone.grid;
     phone.created(id, grid);
-    let before = pieces_stored(&city.addrs).await;
+    let [a, b] = &city.addrs;
+    let before = [pieces_stored(a).await, pieces_stored(b).await];
     phone.sync().await;
-    let after = pieces_stored(&city.addrs).await;
+    let after = [pieces_stored(a).await, pieces_stored(b).await];
     eprintln!("a photo of {size} bytes: pieces stored by node {before:?} → {after:?}");
     for node in 0..2 {
         assert!(after[node] > before[node], "node {node} stored pieces");
