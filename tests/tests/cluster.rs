@@ -16,9 +16,9 @@ use std::time::{Duration, Instant};
 use gridwalk_client::media::{sha256_hex, CHUNK_BYTES};
 use gridwalk_client::{Attachments, NewIncident, NewVisit, Photo};
 use gridwalk_shared::model::IncidentAction;
-use gridwalk_tests::haproxy::{self, free_port, Haproxy};
+use gridwalk_tests::city::{metric, City};
 use gridwalk_tests::media::noisy_jpeg;
-use gridwalk_tests::{postgres, s3, BlobStorage, Deployment, Device, Server};
+use gridwalk_tests::{Deployment, Device};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -136,23 +136,6 @@ async fn sync_until_stored(name: &str, device: &Device) {
     panic!("{name} could not sync everything in 30 attempts");
 }
 
-/// The sum of the samples of `name` whose labels include `labels` on the node at `addr` (0
-/// when it does not answer: a killed node).
-async fn metric(addr: &str, name: &str, labels: &str) -> f64 {
-    let Ok(res) = reqwest::get(format!("http://{addr}/metrics")).await else {
-        return 0.0;
-    };
-    let text = res.text().await.unwrap_or_default();
-    text.lines()
-        .filter_map(|l| l.rsplit_once(' '))
-        .filter(|(series, _)| {
-            let (family, rest) = series.split_at(series.find('{').unwrap_or(series.len()));
-            family == name && rest.contains(labels)
-        })
-        .filter_map(|(_, value)| value.parse::<f64>().ok())
-        .sum()
-}
-
 async fn rounds_served(addr: &str) -> f64 {
     metric(addr, "gridwalk_sync_rounds_total", "").await
 }
@@ -176,88 +159,20 @@ async fn follow(device: &Device, addrs: &[String; 2]) -> (usize, usize) {
     (node, report.downloaded_docs)
 }
 
-/// Waits until haproxy sends requests to node `i` again (its `/health` count rises).
-async fn back_in_rotation(proxy: &Haproxy, addr: &str) {
-    let count = || metric(addr, "gridwalk_http_requests_total", "route=\"/health\"");
-    let start = count().await;
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while count().await <= start {
-        assert!(Instant::now() < deadline, "haproxy uses {addr} again");
-        let _ = reqwest::get(format!("{}/health", proxy.url)).await;
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-fn skip(what: &str) {
-    assert!(
-        !postgres::services_required(),
-        "GRIDWALK_REQUIRE_SERVICES=1 but {what} is missing"
-    );
-    eprintln!("skipping: {what} is not installed (scripts/test.sh installs it)");
-}
-
-/// The deployment: two nodes on fixed loopback ports (so one can come back on its port)
-/// behind haproxy, on one PostgreSQL database and one bucket.
-struct City {
-    deployment: Deployment,
-    addrs: [String; 2],
-    nodes: Vec<Server>,
-    proxy: Haproxy,
-}
-
-impl City {
-    /// `None` (the test skips) when a service is not installed.
-    fn start() -> Option<City> {
-        if !haproxy::installed() {
-            skip("haproxy");
-            return None;
-        }
-        let Some(bucket) = s3::bucket() else {
-            skip("moto");
-            return None;
+/// SIGKILLs `node` as soon as it is at `moment` (within 2 s); whether it was.
+async fn kill_at(city: &mut City, node: usize, moment: Moment) -> bool {
+    let addr = &city.addrs[node];
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let start = pieces_stored(addr).await;
+    let mut caught = false;
+    while !caught && Instant::now() < deadline {
+        caught = match moment {
+            Moment::Round => metric(addr, "gridwalk_sync_rounds_in_flight", "").await > 0.0,
+            Moment::Upload => pieces_stored(addr).await > start,
         };
-        let blobs = BlobStorage::s3(&bucket, "city");
-        let Some(deployment) = Deployment::seeded_on_postgres_with(blobs).unwrap() else {
-            skip("PostgreSQL");
-            return None;
-        };
-        let addrs = [0, 1].map(|_| format!("127.0.0.1:{}", free_port().unwrap()));
-        let nodes = addrs
-            .iter()
-            .map(|a| deployment.start_at(a, &[]).unwrap())
-            .collect();
-        let proxy = Haproxy::start(&[&addrs[0], &addrs[1]]).unwrap();
-        Some(City {
-            deployment,
-            addrs,
-            nodes,
-            proxy,
-        })
     }
-
-    /// SIGKILLs `node` as soon as it is at `moment` (within 2 s); whether it was.
-    async fn kill_at(&mut self, node: usize, moment: Moment) -> bool {
-        let addr = &self.addrs[node];
-        let deadline = Instant::now() + Duration::from_secs(2);
-        let start = pieces_stored(addr).await;
-        let mut caught = false;
-        while !caught && Instant::now() < deadline {
-            caught = match moment {
-                Moment::Round => metric(addr, "gridwalk_sync_rounds_in_flight", "").await > 0.0,
-                Moment::Upload => pieces_stored(addr).await > start,
-            };
-        }
-        self.nodes[node].kill();
-        caught
-    }
-
-    /// Starts `node` again on its port and waits until haproxy sends it requests.
-    async fn restart(&mut self, node: usize) {
-        let addr = &self.addrs[node];
-        let server = tokio::task::block_in_place(|| self.deployment.start_at(addr, &[]));
-        self.nodes[node] = server.unwrap();
-        back_in_rotation(&self.proxy, addr).await;
-    }
+    city.kill(node);
+    caught
 }
 
 /// The people at work: two grid mates (one of them only follows), a worker of another grid
@@ -379,7 +294,7 @@ fn ids(records: &[Value]) -> BTreeSet<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_behind_haproxy_lose_nothing_when_one_is_killed() {
     let started = Instant::now();
-    let Some(mut city) = City::start() else {
+    let Some(mut city) = City::start().unwrap() else {
         return;
     };
     let mut team = Team::enrolled(&city).await;
@@ -388,7 +303,7 @@ async fn two_nodes_behind_haproxy_lose_nothing_when_one_is_killed() {
     let mut served = Vec::new();
     for round in 0..ROUNDS {
         if let Some(&(_, node, _)) = KILLS.iter().find(|k| k.0 + 1 == round) {
-            city.restart(node).await;
+            city.restart(node).await.unwrap();
         }
         let kill = KILLS.iter().find(|k| k.0 == round).copied();
         team.work(round, kill.is_some_and(|k| k.2 == Moment::Upload));
@@ -403,7 +318,7 @@ async fn two_nodes_behind_haproxy_lose_nothing_when_one_is_killed() {
             tokio::join!(phone.sync(), other.sync(), tablet.sync());
         };
         if let Some((_, node, moment)) = kill {
-            let ((), caught) = tokio::join!(work, city.kill_at(node, moment));
+            let ((), caught) = tokio::join!(work, kill_at(&mut city, node, moment));
             assert!(caught, "node {node} was killed at {moment:?}");
         } else {
             work.await;
