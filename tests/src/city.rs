@@ -99,8 +99,13 @@ pub async fn metric(addr: &str, name: &str, labels: &str) -> f64 {
     let Ok(res) = reqwest::get(format!("http://{addr}/metrics")).await else {
         return 0.0;
     };
-    let text = res.text().await.unwrap_or_default();
-    text.lines()
+    sum(&res.text().await.unwrap_or_default(), name, labels)
+}
+
+/// The sum of the samples of `name` with `labels` in a Prometheus text page.
+fn sum(page: &str, name: &str, labels: &str) -> f64 {
+    page.lines()
+        .filter(|l| !l.starts_with('#'))
         .filter_map(|l| l.rsplit_once(' '))
         .filter(|(series, _)| {
             let (family, rest) = series.split_at(series.find('{').unwrap_or(series.len()));
@@ -108,4 +113,29 @@ pub async fn metric(addr: &str, name: &str, labels: &str) -> f64 {
         })
         .filter_map(|(_, value)| value.parse::<f64>().ok())
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sum;
+
+    #[test]
+    fn samples_of_one_family_with_some_labels_add_up() {
+        let page = "# TYPE gridwalk_sync_rounds_total counter\n\
+                    gridwalk_sync_rounds_total{outcome=\"ok\"} 5\n\
+                    gridwalk_sync_rounds_total{outcome=\"rejected\"} 2\n\
+                    gridwalk_sync_rounds_in_flight 1\n\
+                    gridwalk_http_requests_total{route=\"/health\",method=\"GET\",status=\"200\"} 3\n\
+                    gridwalk_http_requests_total{route=\"/v1/sync\",method=\"POST\",status=\"502\"} 4\n";
+        assert_eq!(sum(page, "gridwalk_sync_rounds_total", ""), 7.0);
+        assert_eq!(sum(page, "gridwalk_sync_rounds_in_flight", ""), 1.0);
+        assert_eq!(
+            sum(page, "gridwalk_sync_rounds", ""),
+            0.0,
+            "whole names only"
+        );
+        let health = "route=\"/health\"";
+        assert_eq!(sum(page, "gridwalk_http_requests_total", health), 3.0);
+        assert_eq!(sum(page, "gridwalk_http_requests_total", "status=\"5"), 4.0);
+    }
 }
