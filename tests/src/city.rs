@@ -112,7 +112,7 @@ fn sum(page: &str, name: &str, labels: &str) -> f64 {
             family == name && rest.contains(labels)
         })
         .filter_map(|(_, value)| value.parse::<f64>().ok())
-        .sum()
+        .fold(0.0, |sum, value| sum + value)
 }
 
 #[cfg(test)]

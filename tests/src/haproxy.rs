@@ -31,13 +31,15 @@ pub fn free_port() -> Result<u16> {
 }
 
 /// The config of docs/deploy.md, cut to loopback: round robin per request, `/ready` checked
-/// every 300 ms, a node out after 2 failures, back after 2 successes; a request whose
-/// connection to a node failed is sent to another one.
+/// every 300 ms (each check may take the 2 s `/ready` itself allows for the database, so a
+/// slow moment does not take a live node out; a dead node refuses at once), a node out after
+/// 2 failures, back after 2 successes; a request whose connection to a node failed is sent
+/// to another one.
 pub fn config(port: u16, nodes: &[&str]) -> String {
     let mut cfg = format!(
         "global\n    maxconn 2048\n\
          defaults\n    mode http\n    timeout connect 2s\n    timeout client 60s\n    \
-         timeout server 60s\n    retries 3\n    option redispatch\n    retry-on conn-failure\n\
+         timeout server 60s\n    timeout check 2s\n    retries 3\n    option redispatch\n    retry-on conn-failure\n\
          frontend devices\n    bind 127.0.0.1:{port}\n    http-request deny if {{ path_beg /metrics }}\n    \
          default_backend nodes\n\
          backend nodes\n    balance roundrobin\n    option httpchk GET /ready\n    \
@@ -102,5 +104,6 @@ mod tests {
         assert!(cfg.contains("server node0 127.0.0.1:9001 check"));
         assert!(cfg.contains("server node1 127.0.0.1:9002 check"));
         assert!(cfg.contains("option httpchk GET /ready"));
+        assert!(cfg.contains("timeout check 2s"));
     }
 }
