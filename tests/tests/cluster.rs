@@ -321,7 +321,7 @@ fn ids(records: &[Value]) -> BTreeSet<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_nodes_behind_haproxy_lose_nothing_when_one_is_killed() {
+async fn two_nodes_behind_haproxy_lose_nothing_when_each_is_killed_in_turn() {
     let started = Instant::now();
     let Some(mut city) = City::start().unwrap() else {
         return;
@@ -380,6 +380,9 @@ async fn two_nodes_behind_haproxy_lose_nothing_when_one_is_killed() {
         let requests = |labels| metric(addr, "gridwalk_http_requests_total", labels);
         let failed = requests("status=\"5").await;
         let not_ready = requests("route=\"/ready\",method=\"GET\",status=\"503").await;
+        if not_ready > 0.0 {
+            eprintln!("{addr} said not ready {not_ready} times (the database was slow)");
+        }
         assert_eq!(failed - not_ready, 0.0, "{addr} answered a device 5xx");
     }
     eprintln!("cluster journey took {:?}", started.elapsed());
