@@ -21,6 +21,8 @@ const ROLE: &str = "gridwalk";
 pub struct Cluster {
     /// Its binaries.
     bin: PathBuf,
+    /// Its data directory.
+    data: PathBuf,
     /// TCP port on 127.0.0.1.
     pub port: u16,
 }
@@ -110,6 +112,40 @@ impl Cluster {
     pub fn url(&self, name: &str) -> String {
         format!("postgres://{ROLE}@127.0.0.1:{}/{name}", self.port)
     }
+
+    /// The server's processes now: the postmaster and its children (one backend per
+    /// connection, the writer, the checkpointer…), for measuring what PostgreSQL spends.
+    pub fn pids(&self) -> Result<Vec<u32>> {
+        let text = std::fs::read_to_string(self.data.join("postmaster.pid"))
+            .context("read postmaster.pid")?;
+        let postmaster: u32 = text
+            .lines()
+            .next()
+            .and_then(|l| l.trim().parse().ok())
+            .context("postmaster.pid names no process")?;
+        let mut pids = vec![postmaster];
+        for entry in std::fs::read_dir("/proc")?.filter_map(|e| e.ok()) {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                continue;
+            };
+            // Field 4, after the parenthesised command name, is the parent's pid.
+            let parent = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+                .and_then(|p| p.parse::<u32>().ok());
+            if parent == Some(postmaster) {
+                pids.push(pid);
+            }
+        }
+        Ok(pids)
+    }
 }
 
 fn is_root() -> bool {
@@ -180,9 +216,16 @@ fn start(bin: PathBuf) -> Result<Cluster> {
     ]);
     run(initdb, "initdb")?;
     let port = free_port()?;
+    // Tests need no durability; benchmarks (GRIDWALK_PG_DURABLE=1) compare against SQLite,
+    // which syncs every commit, so there the defaults stay.
+    let durable = std::env::var("GRIDWALK_PG_DURABLE").is_ok_and(|v| v == "1");
+    let unsynced = if durable {
+        ""
+    } else {
+        " -c fsync=off -c full_page_writes=off"
+    };
     let options = format!(
-        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections=400 \
-         -c fsync=off -c full_page_writes=off",
+        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections=400{unsynced}",
         dir.display()
     );
     let mut pg_ctl = as_owner(&bin.join("pg_ctl"));
@@ -196,7 +239,7 @@ fn start(bin: PathBuf) -> Result<Cluster> {
         .stderr(Stdio::null());
     run(pg_ctl, "pg_ctl start")?;
     watch(&bin, &data, &dir)?;
-    Ok(Cluster { bin, port })
+    Ok(Cluster { bin, data, port })
 }
 
 /// Starts a watchdog that stops the cluster and removes its directory once this process

@@ -8,7 +8,8 @@ use std::process::Command;
 
 use gridwalk_client::NewIncident;
 use gridwalk_tests::haproxy::free_port;
-use gridwalk_tests::{bin, server_cmd, Deployment, Server};
+use gridwalk_tests::{bin, server_cmd, BlobStorage, Deployment, Server};
+use sha2::Digest;
 
 /// Rows of `table` in the SQLite store under `dir`.
 fn rows(dir: &Path, table: &str) -> i64 {
@@ -150,4 +151,86 @@ async fn moves_and_carries_on(target: Target) {
     );
     let incidents = tablet.client.incidents().unwrap();
     assert!(incidents.iter().any(|row| row.id == incident));
+}
+
+/// Moving up with `--blobs-to s3://…`: the photos go into the bucket (a second run finds
+/// them there), and a device enrolled after the move downloads them from the new nodes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_street_moves_up_with_its_photos_into_s3() {
+    let Some(url) = gridwalk_tests::postgres::create_database() else {
+        eprintln!("skipping: PostgreSQL is not installed (apt-get install postgresql)");
+        return;
+    };
+    let Some(bucket) = gridwalk_tests::s3::bucket() else {
+        return;
+    };
+    let street = Deployment::seeded().unwrap();
+    let listen = format!("127.0.0.1:{}", free_port().unwrap());
+    let mut before = Server::start(&street.data(), &listen).unwrap();
+    let phone = street.device(&before.url, "worker1").await.unwrap();
+    phone.client.sync().await.unwrap();
+    let photo = phone
+        .client
+        .add_photo(&gridwalk_tests::media::noisy_jpeg(800, 600, 5))
+        .unwrap();
+    let household = phone.client.households().unwrap()[0].id;
+    let visit = gridwalk_client::NewVisit {
+        household_id: household,
+        note: "搬迁前的照片".into(),
+        ..Default::default()
+    };
+    let media = gridwalk_client::Attachments {
+        photos: vec![photo.hash.clone()],
+        audio: Vec::new(),
+    };
+    phone.client.add_visit_with(visit, &media).unwrap();
+    phone.client.sync().await.unwrap();
+    assert!(phone.client.pending_uploads().unwrap().is_empty());
+    before.kill();
+
+    let blobs = BlobStorage::s3(&bucket, "moved");
+    let from = format!("sqlite://{}", street.data());
+    let migrate = |env: &BlobStorage| {
+        let mut command = Command::new(bin("gridwalk-server"));
+        env.apply(&mut command)
+            .args(["migrate", "--from", &from, "--to", &url])
+            .args(["--blobs-to", &bucket.location("moved")])
+            .output()
+            .unwrap()
+    };
+    let first = migrate(&blobs);
+    let out = String::from_utf8_lossy(&first.stdout);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(
+        out.contains("blobs 2 "),
+        "the photo and its thumbnail: {out}"
+    );
+    // Run again: the blobs are found there, the tables refused.
+    let again = migrate(&blobs);
+    assert!(!again.status.success());
+    let out = String::from_utf8_lossy(&again.stdout);
+    assert!(out.contains("blobs 0 (0 bytes; 2 already there)"), "{out}");
+
+    let storage = ["--database".to_string(), url.clone()];
+    let _after = Server::start_on(&storage, &listen, &[], &blobs).unwrap();
+    let code = server_cmd(&["enroll-code", "--database", &url, "--user", "worker1b"]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mate = gridwalk_client::Client::open(dir.path()).unwrap();
+    mate.enroll(
+        &format!("http://{listen}"),
+        code.lines().last().unwrap().trim(),
+        "mate",
+    )
+    .await
+    .unwrap();
+    mate.sync().await.unwrap();
+    for (thumbnail, hash) in [(false, &photo.hash), (true, &photo.thumbnail)] {
+        let path = mate.blob(&photo.hash, thumbnail).await.unwrap();
+        let bytes = std::fs::read(path).unwrap();
+        assert_eq!(&hex::encode(sha2::Sha256::digest(&bytes)), hash);
+    }
 }

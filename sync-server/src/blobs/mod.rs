@@ -6,6 +6,7 @@
 //! and becomes *whole* only once its bytes hash to its name.
 
 pub mod access;
+pub mod copy;
 pub mod fs;
 pub mod gc;
 mod location;

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Parser, ValueEnum};
 use gridwalk_tests::load::many::{self, ManyOptions};
+use gridwalk_tests::load::nodes::Backend;
 use gridwalk_tests::load::report::{Machine, Report};
 use gridwalk_tests::load::{fresh, peer};
 
@@ -61,11 +62,20 @@ struct Args {
     /// Seed of the generated records.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// The server side of the many-device and fresh-device phases: one node on SQLite, one
+    /// node on PostgreSQL, or two PostgreSQL nodes behind haproxy (PostgreSQL and haproxy
+    /// from Debian, started by the load generator on loopback).
+    #[arg(long, value_enum, default_value = "sqlite")]
+    backend: Backend,
 }
 
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
+    if args.backend != Backend::Sqlite {
+        // SQLite syncs every commit; PostgreSQL is measured doing the same.
+        std::env::set_var("GRIDWALK_PG_DURABLE", "1");
+    }
     let mut report = Report {
         machine: Machine::here(),
         command: std::env::args().collect::<Vec<_>>().join(" "),
@@ -80,12 +90,13 @@ async fn main() -> Result<()> {
                 skip_downloads: args.skip_downloads,
                 devices_per_grid: args.devices_per_grid,
                 rate: args.rate,
+                backend: args.backend,
             })
             .await?,
         );
     }
     if args.phases.contains(&Phase::Fresh) {
-        report.fresh = Some(fresh::run(args.fresh_records, args.seed).await?);
+        report.fresh = Some(fresh::run(args.fresh_records, args.seed, args.backend).await?);
     }
     if args.phases.contains(&Phase::Peer) {
         for &n in &args.peer_n {

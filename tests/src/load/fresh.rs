@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::day::{self, Catalog, Mix};
 use super::net::Net;
+use super::nodes::{Backend, Nodes};
 use super::setup;
 use super::stats::{self, CpuUse};
 use crate::Deployment;
@@ -34,8 +35,12 @@ pub struct FreshResult {
     pub client_rounds: u32,
     /// Response bytes the client received (decompressed).
     pub client_bytes_received: usize,
-    /// Server CPU during the client's sync.
+    /// The server side it ran on.
+    pub backend: Option<Backend>,
+    /// Server CPU (every node) during the client's sync.
     pub client_server_cpu: CpuUse,
+    /// PostgreSQL's CPU during the client's sync (zero on SQLite).
+    pub client_database_cpu: CpuUse,
     /// Load generator (the client's own) CPU during the client's sync.
     pub client_cpu: CpuUse,
     /// The download alone: raw pulls from no cursor until done, ms.
@@ -53,12 +58,12 @@ pub struct FreshResult {
 }
 
 /// Runs the fresh-device phase on its own seeded deployment.
-pub async fn run(records: usize, seed: u64) -> Result<FreshResult> {
+pub async fn run(records: usize, seed: u64, backend: Backend) -> Result<FreshResult> {
     let fill_start = Instant::now();
     let deployment = Deployment::seeded()?;
     let codes =
         setup::issue_codes(deployment.dir.path(), &["worker1", "worker1b", "worker1b"]).await?;
-    let server = deployment.start()?;
+    let server = Nodes::start(&deployment, backend)?;
     let net = Net::new(&server.url, 4)?;
     let uploader = net.enroll(&codes[0], "loadgen uploader").await?;
     let pulled = net.pull(&uploader.token, None).await?;
@@ -103,21 +108,17 @@ pub async fn run(records: usize, seed: u64) -> Result<FreshResult> {
     eprintln!("[fresh] fresh client syncing");
     let ticks = stats::clk_tck();
     let me = std::process::id();
-    let (server0, self0) = (
-        stats::sample(server.pid(), ticks)?,
-        stats::sample(me, ticks)?,
-    );
+    let (server0, self0) = (server.sample(ticks)?, stats::sample(me, ticks)?);
     let started = Instant::now();
     let report = client.sync().await?;
     let wall = started.elapsed();
-    let (server1, self1) = (
-        stats::sample(server.pid(), ticks)?,
-        stats::sample(me, ticks)?,
-    );
+    let (server1, self1) = (server.sample(ticks)?, stats::sample(me, ticks)?);
     result.client_sync_ms = wall.as_secs_f64() * 1000.0;
     result.client_rounds = report.rounds;
     result.client_bytes_received = report.bytes_received;
-    result.client_server_cpu = stats::cpu_use(&server0, &server1, wall);
+    result.backend = Some(backend);
+    result.client_server_cpu = stats::cpu_use(&server0.nodes, &server1.nodes, wall);
+    result.client_database_cpu = stats::cpu_use(&server0.database, &server1.database, wall);
     result.client_cpu = stats::cpu_use(&self0, &self1, wall);
     result.client_records = client.status()?.records;
 
@@ -128,8 +129,8 @@ pub async fn run(records: usize, seed: u64) -> Result<FreshResult> {
     result.raw_docs = pulled.docs.len();
     result.raw_rounds = pulled.rounds;
     result.raw_wire_bytes = pulled.wire_bytes;
-    let end = stats::sample(server.pid(), ticks)?;
-    result.server_rss_kib = end.rss_kib;
-    result.server_hwm_kib = end.hwm_kib;
+    let end = server.sample(ticks)?;
+    result.server_rss_kib = end.nodes.rss_kib;
+    result.server_hwm_kib = end.nodes.hwm_kib;
     Ok(result)
 }

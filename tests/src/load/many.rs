@@ -23,6 +23,7 @@ use uuid::Uuid;
 
 use super::day::{self, Catalog, HouseholdDoc, Mix};
 use super::net::{self, Body, Enrolled, Net};
+use super::nodes::{Backend, Nodes};
 use super::setup::{self, GRID_WORKERS};
 use super::stats::{self, CpuUse, Latency};
 use crate::Deployment;
@@ -44,6 +45,8 @@ pub struct ManyOptions {
     pub devices_per_grid: Option<usize>,
     /// Open loop: device-syncs started per second; `None`: closed loop.
     pub rate: Option<f64>,
+    /// The server side: one node on SQLite, one on PostgreSQL, two behind haproxy.
+    pub backend: Backend,
 }
 
 /// Bytes per record of one record kind, encoded alone.
@@ -105,8 +108,15 @@ pub struct ManyResult {
     pub failures: BTreeMap<String, usize>,
     /// Latency of one device-sync, request sent (open loop: scheduled) to response read.
     pub latency: Latency,
-    /// Server CPU over the phase.
+    /// The server side it ran on.
+    pub backend: Option<Backend>,
+    /// Server CPU over the phase (every node).
     pub server_cpu: CpuUse,
+    /// PostgreSQL's CPU over the phase (zero on SQLite).
+    pub database_cpu: CpuUse,
+    /// Server-side CPU (nodes and PostgreSQL) per device-sync, ms: what predicts a bigger
+    /// machine.
+    pub server_cpu_ms_per_sync: f64,
     /// Load generator CPU over the phase (same 2 cores).
     pub loadgen_cpu: CpuUse,
     /// Server VmRSS after the phase, KiB.
@@ -300,7 +310,7 @@ pub async fn run(options: ManyOptions) -> Result<ManyResult> {
         .map(|i| workers[i % workers.len()].as_str())
         .collect();
     let codes = setup::issue_codes(deployment.dir.path(), &logins).await?;
-    let server = deployment.start()?;
+    let server = Nodes::start(&deployment, options.backend)?;
     let net = Net::new(&server.url, options.concurrency)?;
     eprintln!("[many] enrolling {} devices", options.devices);
     let devices = enroll_all(&net, codes).await?;
@@ -332,10 +342,7 @@ pub async fn run(options: ManyOptions) -> Result<ManyResult> {
     );
     let ticks = stats::clk_tck();
     let me = std::process::id();
-    let (server0, self0) = (
-        stats::sample(server.pid(), ticks)?,
-        stats::sample(me, ticks)?,
-    );
+    let (server0, self0) = (server.sample(ticks)?, stats::sample(me, ticks)?);
     let started = Instant::now();
     let sem = Arc::new(Semaphore::new(options.concurrency.max(1)));
     let mut set = JoinSet::new();
@@ -361,17 +368,18 @@ pub async fn run(options: ManyOptions) -> Result<ManyResult> {
         outcomes.push(joined?);
     }
     let wall = started.elapsed();
-    let (server1, self1) = (
-        stats::sample(server.pid(), ticks)?,
-        stats::sample(me, ticks)?,
-    );
+    let (server1, self1) = (server.sample(ticks)?, stats::sample(me, ticks)?);
 
     result.wall_ms = wall.as_secs_f64() * 1000.0;
     result.syncs_per_sec = outcomes.len() as f64 / wall.as_secs_f64().max(1e-9);
-    result.server_cpu = stats::cpu_use(&server0, &server1, wall);
+    result.backend = Some(options.backend);
+    result.server_cpu = stats::cpu_use(&server0.nodes, &server1.nodes, wall);
+    result.database_cpu = stats::cpu_use(&server0.database, &server1.database, wall);
+    result.server_cpu_ms_per_sync =
+        (result.server_cpu.cpu_ms + result.database_cpu.cpu_ms) / outcomes.len().max(1) as f64;
     result.loadgen_cpu = stats::cpu_use(&self0, &self1, wall);
-    result.server_rss_kib = server1.rss_kib;
-    result.server_hwm_kib = server1.hwm_kib;
+    result.server_rss_kib = server1.nodes.rss_kib;
+    result.server_hwm_kib = server1.nodes.hwm_kib;
     let latencies: Vec<Duration> = outcomes.iter().map(|o| o.latency).collect();
     result.latency = stats::latency(&latencies);
     let response_bytes: usize = outcomes.iter().map(|o| o.response_bytes).sum();
@@ -402,6 +410,7 @@ mod tests {
             skip_downloads: false,
             devices_per_grid: Some(4),
             rate: Some(40.0),
+            backend: Backend::Sqlite,
         })
         .await
         .unwrap();
@@ -409,5 +418,33 @@ mod tests {
         assert_eq!(result.rate, Some(40.0));
         assert!(result.wall_ms >= 275.0, "{} ms", result.wall_ms);
         assert_eq!(result.latency.count, 12);
+    }
+
+    /// The same on two PostgreSQL nodes behind haproxy: every device's day is accepted and
+    /// the database's CPU is counted with the nodes'.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_run_on_two_postgres_nodes_counts_the_database_too() {
+        if !crate::postgres::available("a_run_on_two_postgres_nodes_counts_the_database_too") {
+            return;
+        }
+        let result = run(ManyOptions {
+            devices: 8,
+            concurrency: 4,
+            seed: 7,
+            skip_downloads: false,
+            devices_per_grid: Some(4),
+            rate: None,
+            backend: Backend::Cluster,
+        })
+        .await
+        .unwrap();
+        assert_eq!(result.ok, 8, "failures: {:?}", result.failures);
+        assert!(
+            result.database_cpu.cpu_ms > 0.0,
+            "{:?}",
+            result.database_cpu
+        );
+        let per_sync = (result.server_cpu.cpu_ms + result.database_cpu.cpu_ms) / 8.0;
+        assert!((result.server_cpu_ms_per_sync - per_sync).abs() < 1e-9);
     }
 }

@@ -5,6 +5,7 @@ pub mod day;
 pub mod fresh;
 pub mod many;
 pub mod net;
+pub mod nodes;
 pub mod peer;
 pub mod report;
 pub mod setup;

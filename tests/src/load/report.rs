@@ -277,6 +277,14 @@ impl Report {
                 r.server_rss_kib / 1024,
                 r.server_hwm_kib / 1024
             );
+            let _ = writeln!(
+                s,
+                "  server side on {:?}: PostgreSQL CPU {:.0}% of a core ({:.0} ms); nodes + database {:.2} ms CPU per device-sync",
+                r.backend.unwrap_or(crate::load::nodes::Backend::Sqlite),
+                r.database_cpu.percent_of_core,
+                r.database_cpu.cpu_ms,
+                r.server_cpu_ms_per_sync
+            );
             let b = &r.bytes;
             let _ = writeln!(
                 s,
@@ -294,13 +302,15 @@ impl Report {
         if let Some(f) = &self.fresh {
             let _ = writeln!(
                 s,
-                "\nfresh device, {} records: client sync {:.0} ms ({} rounds, {} records held, {:.1} MB received; server CPU {:.0} ms, client CPU {:.0} ms); raw download {:.0} ms ({} docs, {} rounds, {:.1} MB on the wire); server RSS {} MiB, peak {} MiB",
+                "\nfresh device, {} records on {:?}: client sync {:.0} ms ({} rounds, {} records held, {:.1} MB received; server CPU {:.0} ms, database CPU {:.0} ms, client CPU {:.0} ms); raw download {:.0} ms ({} docs, {} rounds, {:.1} MB on the wire); server RSS {} MiB, peak {} MiB",
                 f.records,
+                f.backend.unwrap_or(crate::load::nodes::Backend::Sqlite),
                 f.client_sync_ms,
                 f.client_rounds,
                 f.client_records,
                 f.client_bytes_received as f64 / 1e6,
                 f.client_server_cpu.cpu_ms,
+                f.client_database_cpu.cpu_ms,
                 f.client_cpu.cpu_ms,
                 f.raw_pull_ms,
                 f.raw_docs,

@@ -65,6 +65,18 @@ pub struct ProcSample {
     pub hwm_kib: u64,
 }
 
+impl ProcSample {
+    /// Two processes' readings together (CPU and memory added up).
+    pub fn plus(&self, other: &ProcSample) -> ProcSample {
+        ProcSample {
+            cpu_ms: self.cpu_ms + other.cpu_ms,
+            user_ms: self.user_ms + other.user_ms,
+            rss_kib: self.rss_kib + other.rss_kib,
+            hwm_kib: self.hwm_kib + other.hwm_kib,
+        }
+    }
+}
+
 /// Clock ticks per second (`getconf CLK_TCK`, 100 if unknown).
 pub fn clk_tck() -> f64 {
     Command::new("getconf")
