@@ -224,8 +224,10 @@ fn start(bin: PathBuf) -> Result<Cluster> {
     } else {
         " -c fsync=off -c full_page_writes=off"
     };
+    // More server settings for an investigation, e.g. `-c shared_preload_libraries=…`.
+    let extra = std::env::var("GRIDWALK_PG_OPTIONS").unwrap_or_default();
     let options = format!(
-        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections=400{unsynced}",
+        "-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections=400{unsynced} {extra}",
         dir.display()
     );
     let mut pg_ctl = as_owner(&bin.join("pg_ctl"));

@@ -72,7 +72,7 @@ pub async fn download<S: AdminStore>(
         ));
     }
     let blobs = blob_store(&state)?;
-    let docs = state.store.blob_docs(hash.clone()).await?;
+    let docs = state.store.blob_docs(vec![hash.clone()]).await?;
     if !docs.iter().any(|d| caller.sees(d.scope, d.department)) {
         return Err(forbidden(
             "no record within your scope references this photo or audio note",

@@ -76,7 +76,12 @@ pub async fn upload<S: AdminStore>(
         }
         // A photo some record already references came from a device: its thumbnail is
         // that device's to give.
-        if !state.store.blob_docs(photo.to_string()).await?.is_empty() {
+        if !state
+            .store
+            .blob_docs(vec![photo.to_string()])
+            .await?
+            .is_empty()
+        {
             return Err(crate::admin::json::forbidden(
                 "only the device that uploaded this photo gives its thumbnail",
             ));

@@ -11,7 +11,7 @@ use crate::store::{BlobDoc, BlobRefs, StoreResult};
 /// Whether `actor` may see some record that references blob `hash`.
 pub async fn may_read_blob<S: BlobRefs>(store: &S, actor: &Actor, hash: &str) -> StoreResult<bool> {
     let reference = store.reference();
-    let docs = store.blob_docs(hash.to_string()).await?;
+    let docs = store.blob_docs(vec![hash.to_string()]).await?;
     Ok(sees_one(actor, &docs, &reference))
 }
 
@@ -44,7 +44,7 @@ pub async fn may_upload_blob<S: BlobRefs>(
     actor: &Actor,
     hash: &str,
 ) -> StoreResult<Upload> {
-    let docs = store.blob_docs(hash.to_string()).await?;
+    let docs = store.blob_docs(vec![hash.to_string()]).await?;
     if docs.is_empty() {
         return Ok(Upload::NotReferenced);
     }

@@ -100,7 +100,10 @@ pub async fn delete<S: BlobRefs>(
     let mut deleted = Vec::new();
     for item in garbage {
         if item.why == Garbage::Unreferenced
-            && !store.blob_docs(item.file.hash.clone()).await?.is_empty()
+            && !store
+                .blob_docs(vec![item.file.hash.clone()])
+                .await?
+                .is_empty()
         {
             continue;
         }

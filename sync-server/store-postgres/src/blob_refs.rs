@@ -37,11 +37,11 @@ fn to_doc(row: &Row) -> DbResult<BlobDoc> {
 }
 
 impl BlobRefs for PostgresStore {
-    async fn blob_docs(&self, blob: String) -> StoreResult<Vec<BlobDoc>> {
+    async fn blob_docs(&self, blobs: Vec<String>) -> StoreResult<Vec<BlobDoc>> {
         let rows = self
             .rows(
-                &format!("SELECT {COLUMNS} FROM {FROM} WHERE r.blob = $1"),
-                &[&blob],
+                &format!("SELECT {COLUMNS} FROM {FROM} WHERE r.blob = ANY($1) ORDER BY r.blob"),
+                &[&blobs],
             )
             .await?;
         Ok(rows.iter().map(to_doc).collect::<DbResult<_>>()?)

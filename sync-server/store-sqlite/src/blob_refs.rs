@@ -55,12 +55,16 @@ fn build(texts: [Option<String>; 8], since: Option<i64>) -> DbResult<BlobDoc> {
 }
 
 impl BlobRefs for SqliteStore {
-    async fn blob_docs(&self, blob: String) -> StoreResult<Vec<BlobDoc>> {
+    async fn blob_docs(&self, blobs: Vec<String>) -> StoreResult<Vec<BlobDoc>> {
+        let blobs = serde_json::to_string(&blobs)
+            .map_err(|e| StoreError::Other(format!("cannot encode blob names: {e}")))?;
         self.read(move |conn| {
-            let mut stmt =
-                conn.prepare_cached(&format!("SELECT {COLUMNS} FROM {FROM} WHERE r.blob = ?1"))?;
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM {FROM}
+                 WHERE r.blob IN (SELECT value FROM json_each(?1)) ORDER BY r.blob"
+            ))?;
             let rows = stmt
-                .query_map([blob], to_doc)?
+                .query_map([blobs], to_doc)?
                 .collect::<Result<Vec<_>, _>>()?;
             rows.into_iter().collect()
         })

@@ -42,8 +42,12 @@ pub struct RefOrigin {
 
 /// Reads of the blob references.
 pub trait BlobRefs: Store {
-    /// Documents referencing `blob`.
-    fn blob_docs(&self, blob: String) -> impl Future<Output = StoreResult<Vec<BlobDoc>>> + Send;
+    /// Documents referencing any of `blobs` (one query however many: an upload's new
+    /// references are checked together), by blob.
+    fn blob_docs(
+        &self,
+        blobs: Vec<String>,
+    ) -> impl Future<Output = StoreResult<Vec<BlobDoc>>> + Send;
 
     /// Referenced blobs with one referencing document each (the earliest reference), by
     /// hash, after `after`; only references from documents in `within`, if given.

@@ -78,7 +78,11 @@ pub async fn blob_refs_contract<B: Backend>(backend: &B) {
         )
         .await
         .unwrap();
-    assert!(store.blob_docs("a".repeat(64)).await.unwrap().is_empty());
+    assert!(store
+        .blob_docs(vec!["a".repeat(64)])
+        .await
+        .unwrap()
+        .is_empty());
 
     // Narrowed to a scope: grid units, or a department's routed incidents.
     store
@@ -88,6 +92,12 @@ pub async fn blob_refs_contract<B: Backend>(backend: &B) {
         )
         .await
         .unwrap();
+    // Several blobs in one query, by blob; an unreferenced one adds nothing.
+    let several = store
+        .blob_docs(vec!["c".repeat(64), "z".repeat(64), "b".repeat(64)])
+        .await
+        .unwrap();
+    assert_eq!(hashes(&several), ["b", "c"]);
     let within =
         |units: Vec<Uuid>, department: Option<Uuid>| Some(Visibility { units, department });
     let in_a = store
