@@ -50,17 +50,12 @@ async fn write_round(
     // Fixed lock order: two rounds touching the same documents cannot deadlock.
     let mut order: Vec<&DocWrite> = writes.iter().collect();
     order.sort_by_key(|w| w.doc.doc_id);
-    let mut conflicts = Vec::new();
-    for write in order {
-        if !store_doc(tx, write).await? {
-            conflicts.push(write.doc.doc_id);
-            continue;
-        }
-        store_index_and_refs(tx, device_id, write).await?;
-    }
+    let conflicts = crate::round_rows::store_docs(tx, &order).await?;
     if !conflicts.is_empty() {
         return Err(StoreError::Conflict(conflicts).into());
     }
+    crate::round_rows::store_index(tx, &order).await?;
+    crate::round_rows::store_refs(tx, device_id, &order).await?;
     tx.execute(
         "UPDATE devices SET last_sync_at = $1 WHERE device_id = $2",
         &[&now_ms(), &device_id],
@@ -68,98 +63,6 @@ async fn write_round(
     .await?;
     crate::notify::send_changed(tx, node, Changed::of(writes)).await?;
     append_changes(tx, device_id, writes).await
-}
-
-/// Writes the document row if the stored revision is the write's base (no row for a new
-/// document); false when another writer got there first. The revision itself is set by
-/// [`append_changes`].
-async fn store_doc(tx: &Transaction<'_>, write: &DocWrite) -> DbResult<bool> {
-    let upsert = tx
-        .prepare_cached(
-            "INSERT INTO docs (doc_id, kind, scope, department, snapshot, seq, updated_at)
-             VALUES ($1, $2, $3, $4, $5, 0, $6)
-             ON CONFLICT (doc_id) DO UPDATE SET department = excluded.department,
-                snapshot = excluded.snapshot, updated_at = excluded.updated_at
-             WHERE docs.seq = $7",
-        )
-        .await?;
-    let doc = &write.doc;
-    let base = write.base.map_or(-1, |b| b as i64);
-    let stored = tx
-        .execute(
-            &upsert,
-            &[
-                &doc.doc_id,
-                &doc.kind.as_str(),
-                &doc.scope,
-                &doc.department,
-                &doc.snapshot,
-                &now_ms(),
-                &base,
-            ],
-        )
-        .await?;
-    Ok(stored == 1)
-}
-
-/// The record's query row and blob references (dropped references go; kept ones keep the
-/// device and time they came with).
-async fn store_index_and_refs(
-    tx: &Transaction<'_>,
-    device_id: Uuid,
-    write: &DocWrite,
-) -> DbResult<()> {
-    let index = tx
-        .prepare_cached(
-            "INSERT INTO record_index (doc_id, kind, scope, department, status, category, level,
-                actor, subject, at, due, done_at, satisfaction, json)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-             ON CONFLICT (doc_id) DO UPDATE SET kind = excluded.kind, scope = excluded.scope,
-                department = excluded.department, status = excluded.status,
-                category = excluded.category, level = excluded.level, actor = excluded.actor,
-                subject = excluded.subject, at = excluded.at, due = excluded.due,
-                done_at = excluded.done_at, satisfaction = excluded.satisfaction,
-                json = excluded.json",
-        )
-        .await?;
-    let (doc, row) = (&write.doc, &write.row);
-    tx.execute(
-        &index,
-        &[
-            &doc.doc_id,
-            &doc.kind.as_str(),
-            &doc.scope,
-            &doc.department,
-            &row.status,
-            &row.category,
-            &row.level,
-            &row.actor,
-            &row.subject,
-            &row.at,
-            &row.due,
-            &row.done_at,
-            &row.satisfaction,
-            &row.json,
-        ],
-    )
-    .await?;
-    if write.base.is_some() {
-        tx.execute(
-            "DELETE FROM blob_refs WHERE doc_id = $1 AND NOT (blob = ANY($2))",
-            &[&doc.doc_id, &write.blobs],
-        )
-        .await?;
-    }
-    if !write.blobs.is_empty() {
-        tx.execute(
-            "INSERT INTO blob_refs (blob, doc_id, device_id, since)
-             SELECT b, $2, $3, $4 FROM unnest($1::text[]) AS b
-             ON CONFLICT (blob, doc_id) DO NOTHING",
-            &[&write.blobs, &doc.doc_id, &device_id, &now_ms()],
-        )
-        .await?;
-    }
-    Ok(())
 }
 
 /// Takes sequences for every new change from `log_top` (its row lock is held until

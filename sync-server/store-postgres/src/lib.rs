@@ -21,6 +21,7 @@ mod meta;
 mod notify;
 mod open311;
 mod portable;
+mod round_rows;
 mod sync;
 
 use std::str::FromStr;
