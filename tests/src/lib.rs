@@ -121,8 +121,14 @@ fn profile_dir(exe: &Path) -> PathBuf {
 
 /// Runs a `gridwalk-server` subcommand to completion and returns its stdout.
 pub fn server_cmd(args: &[&str]) -> Result<String> {
-    let out = Command::new(bin("gridwalk-server"))
-        .args(args)
+    server_cmd_with(args, &BlobStorage::default())
+}
+
+/// [`server_cmd`] with `blobs`' environment.
+fn server_cmd_with(args: &[&str], blobs: &BlobStorage) -> Result<String> {
+    let mut command = Command::new(bin("gridwalk-server"));
+    let out = blobs
+        .apply(command.args(args))
         .output()
         .context("run gridwalk-server")?;
     if !out.status.success() {
@@ -214,19 +220,7 @@ impl Deployment {
     /// Runs a `gridwalk-server` subcommand (with its own storage flags) on this deployment's
     /// blob storage.
     pub fn server_cmd(&self, args: &[&str]) -> Result<String> {
-        let mut command = Command::new(bin("gridwalk-server"));
-        let out = self
-            .blobs
-            .apply(command.args(args))
-            .output()
-            .context("run gridwalk-server")?;
-        if !out.status.success() {
-            bail!(
-                "gridwalk-server {args:?} failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        server_cmd_with(args, &self.blobs)
     }
 
     /// Data directory as text.
