@@ -22,6 +22,11 @@ pub struct Answer {
     pub bytes: Vec<u8>,
 }
 
+/// Panics (naming `what` and showing the body) unless `answer` has `status`.
+pub fn assert_status(answer: &Answer, status: u16, what: &str) {
+    assert_eq!(answer.status, status, "{what}: {}", answer.json);
+}
+
 impl Answer {
     /// The error body's `code`.
     pub fn code(&self) -> &str {
