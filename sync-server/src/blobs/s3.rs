@@ -77,7 +77,7 @@ impl S3BlobStore {
     }
 
     /// The parts of `key` below the prefix.
-    fn relative(&self, key: &Path) -> Vec<String> {
+    pub(super) fn relative(&self, key: &Path) -> Vec<String> {
         let skip = self.key("").parts().count();
         key.parts()
             .skip(skip)

@@ -84,18 +84,13 @@ impl S3BlobStore {
     /// Reads the state of the upload of `hash` (one LIST).
     pub(super) async fn partial_state(&self, hash: &str) -> BlobResult<PartialState> {
         let root = self.partial_key(hash, "");
-        let depth = root.parts().count();
         let listed: Vec<ObjectMeta> = self.s3.list(Some(&root)).try_collect().await?;
         let mut state = PartialState::default();
         let mut part_indexes = Vec::new();
         for meta in listed {
-            let parts: Vec<String> = meta
-                .location
-                .parts()
-                .skip(depth)
-                .map(|p| p.as_ref().to_string())
-                .collect();
-            match parts.as_slice() {
+            // Below the prefix: `partial/HASH/KIND[/N]`.
+            let parts = self.relative(&meta.location);
+            match parts.get(2..).unwrap_or_default() {
                 [kind, n] if kind == "piece" => {
                     if let Ok(start) = n.parse::<u64>() {
                         state.pieces.push(Piece {
