@@ -1,6 +1,7 @@
 //! Test harness for Gridwalk's end-to-end tests: real `gridwalk-server` processes on
 //! 127.0.0.1 over temporary data directories, and helpers to talk to them.
 
+pub mod a11y;
 pub mod admin;
 pub mod blob_contract;
 pub mod blob_http;

@@ -347,8 +347,9 @@ impl App {
         Ok(())
     }
 
-    /// Types `text` into the field matching `css` (not counted as a tap).
-    pub async fn type_into(&self, css: &str, text: &str) -> Result<()> {
+    /// Types `text` into the field matching `css`, counted as one tap (the thumb on the
+    /// field; the keys are not taps).
+    pub async fn type_into(&mut self, css: &str, text: &str) -> Result<()> {
         let element = self.find(css).await?;
         self.scroll_to(&element).await?;
         deadline(
@@ -356,7 +357,9 @@ impl App {
             COMMAND,
             element.send_keys(text),
         )
-        .await
+        .await?;
+        self.taps += 1;
+        Ok(())
     }
 
     /// Gives the (possibly invisible) file `<input>` matching `css` the file at `path`.
@@ -371,15 +374,18 @@ impl App {
         .await
     }
 
-    /// Picks the `<option>` with `value` in the `<select>` matching `css`.
-    pub async fn select(&self, css: &str, value: &str) -> Result<()> {
+    /// Picks the `<option>` with `value` in the `<select>` matching `css`, counted as two
+    /// taps (open the list, pick the option).
+    pub async fn select(&mut self, css: &str, value: &str) -> Result<()> {
         let element = self.find(css).await?;
         deadline(
             &format!("select {value}"),
             COMMAND,
             element.select_by_value(value),
         )
-        .await
+        .await?;
+        self.taps += 2;
+        Ok(())
     }
 
     /// The text of the first element matching `css`.
@@ -418,7 +424,22 @@ impl App {
 
     /// Runs `script` (a function body: `return` gives the value) in the page.
     pub async fn eval(&self, script: &str) -> Result<serde_json::Value> {
-        deadline("execute", COMMAND, self.client()?.execute(script, vec![])).await
+        self.eval_with(script, vec![]).await
+    }
+
+    /// Runs `script` with `args` (`arguments[i]` in the page).
+    pub async fn eval_with(
+        &self,
+        script: &str,
+        args: Vec<serde_json::Value>,
+    ) -> Result<serde_json::Value> {
+        deadline("execute", COMMAND, self.client()?.execute(script, args)).await
+    }
+
+    /// Runs `script`, which ends by calling its last argument with the value.
+    pub async fn eval_async(&self, script: &str) -> Result<serde_json::Value> {
+        let run = self.client()?.execute_async(script, vec![]);
+        deadline("execute async", COMMAND, run).await
     }
 
     /// Waits until `script` returns `true`; says what it returned last when it does not.

@@ -4,6 +4,11 @@
 import { chromium } from 'playwright-core';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+/** axe-core's WCAG 2.1 A and AA rules (what `a11y` scans with). */
+const WCAG21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
 const [phase, url, out, arg] = process.argv.slice(2);
 const LOGIN = process.env.ADMIN_LOGIN ?? 'admin';
@@ -40,7 +45,40 @@ async function go(name) {
   await page.waitForSelector('main h2');
 }
 
+// axe-core's WCAG 2.1 AA violations on the page as it is now, one line per failing node.
+async function axeViolations(where) {
+  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  const violations = await page.evaluate(async (tags) => {
+    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+    return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} — ${n.failureSummary.split('\n').slice(0, 2).join(' ')}`));
+  }, WCAG21_AA);
+  return violations.map((v) => `${where}: ${v}`);
+}
+
 const phases = {
+  // An accessibility scan (axe-core, WCAG 2.1 A + AA) of the sign-in page and of every page
+  // in the navigation, as the signed-in user sees it.
+  async a11y() {
+    await page.goto(`${url}/admin/`);
+    await page.waitForSelector('input[name=login]');
+    const found = await axeViolations('signin');
+    await signIn();
+    const pages = await page.$$eval('nav a[data-page]', (links) => links.map((a) => a.dataset.page));
+    for (const name of pages) {
+      await go(name);
+      await page.waitForLoadState('networkidle');
+      await page.waitForTimeout(300);
+      found.push(...(await axeViolations(name)));
+      // The work queue's detail pane too, with its action forms.
+      const row = page.locator('[data-testid=queue] tr[data-item]').first();
+      if (name === 'queue' && (await row.count())) {
+        await row.click();
+        await page.waitForSelector('[data-testid=queue-detail]');
+        found.push(...(await axeViolations('queue-detail')));
+      }
+    }
+    return { pages, violations: found };
+  },
   // Sign in (a wrong password first), import a file with a bad row, add a user, issue a code.
   async setup() {
     await page.goto(`${url}/admin/`);
