@@ -11,7 +11,7 @@ use clap::{Parser, ValueEnum};
 use gridwalk_tests::load::many::{self, ManyOptions};
 use gridwalk_tests::load::nodes::Backend;
 use gridwalk_tests::load::report::{Machine, Report};
-use gridwalk_tests::load::{fresh, peer};
+use gridwalk_tests::load::{field_ops, fresh, peer};
 
 /// A phase of the benchmark.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -22,6 +22,9 @@ enum Phase {
     Fresh,
     /// The automerge-repo peer's workload, once per `--peer-n`.
     Peer,
+    /// A notice to the whole street and a campaign over 300 households: what they add to
+    /// each of `--field-devices` devices' next sync (not run by default).
+    FieldOps,
 }
 
 /// Sync load generator for Gridwalk (release build; see docs/benchmarks.md).
@@ -59,6 +62,9 @@ struct Args {
     /// A result file of `shared/peers/automerge-repo/run.sh` to compare with (repeatable).
     #[arg(long)]
     peer_result: Vec<PathBuf>,
+    /// Devices in the field-operations phase.
+    #[arg(long, default_value_t = 30)]
+    field_devices: usize,
     /// Seed of the generated records.
     #[arg(long, default_value_t = 42)]
     seed: u64,
@@ -102,6 +108,9 @@ async fn main() -> Result<()> {
         for &n in &args.peer_n {
             report.peer.push(peer::run(n, args.seed).await?);
         }
+    }
+    if args.phases.contains(&Phase::FieldOps) {
+        report.field_ops = Some(field_ops::run(args.field_devices, args.backend).await?);
     }
     for path in &args.peer_result {
         report.compare_with_peer(path)?;

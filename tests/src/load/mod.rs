@@ -2,6 +2,7 @@
 //! worker's day of records, the wire, deployments, the three phases and the report.
 
 pub mod day;
+pub mod field_ops;
 pub mod fresh;
 pub mod many;
 pub mod net;

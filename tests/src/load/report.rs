@@ -84,6 +84,8 @@ pub struct Report {
     pub fresh: Option<FreshResult>,
     /// Peer-shaped phases, one per `--peer-n`.
     pub peer: Vec<PeerResult>,
+    /// Field-operations phase.
+    pub field_ops: Option<super::field_ops::FieldOpsResult>,
     /// Targets met or not.
     pub targets: Vec<Target>,
     /// Against the peer's results (`--peer-result`).
@@ -348,6 +350,20 @@ impl Report {
                     c.peer,
                     c.ratio,
                     c.peer_incomplete.as_deref().unwrap_or("")
+                );
+            }
+        }
+        if let Some(f) = &self.field_ops {
+            let _ = writeln!(
+                s,
+                "\nfield operations: {} devices, {} households; notice to {} recipients in {:.0} ms, campaign over {} targets in {:.0} ms",
+                f.devices, f.households, f.notice_recipients, f.send_notice_ms, f.campaign_targets, f.create_campaign_ms
+            );
+            for (name, r) in [("nothing new", &f.baseline), ("after both", &f.after)] {
+                let _ = writeln!(
+                    s,
+                    "  next sync, {name:<11}: median {:.1} ms (max {:.1}), median {:.0} B (max {} B), {} docs to {} devices",
+                    r.median_ms, r.max_ms, r.median_bytes, r.max_bytes, r.docs, r.devices_with_docs
                 );
             }
         }
