@@ -340,11 +340,13 @@ fn notice_content() -> impl Strategy<Value = NoticeContent> {
 
 fn notice() -> impl Strategy<Value = Record> {
     let role = prop_oneof![Just(Role::GridWorker), Just(Role::Desk), Just(Role::Admin)];
-    let audience = (vec(id(), 0..3), vec(role, 0..2), vec(id(), 0..3))
-        .prop_map(|(units, roles, users)| Audience {
-            units,
-            roles,
-            users,
+    let audience =
+        (vec(id(), 0..3), vec(role, 0..2), vec(id(), 0..3)).prop_map(|(units, roles, users)| {
+            Audience {
+                units,
+                roles,
+                users,
+            }
         });
     (
         (id(), id(), id()),

@@ -5,8 +5,8 @@
 #![allow(clippy::unwrap_used)] // a panic in a test is a failure with a line number
 
 use gridwalk_shared::model::{
-    Audience, Department, NoticeContent, NoticeDelivery, NoticeKind, NoticeReceipt,
-    NoticeResponse, OrgKind, OrgUnit, Record, ReferenceData, Role, User,
+    Audience, Department, NoticeContent, NoticeDelivery, NoticeKind, NoticeReceipt, NoticeResponse,
+    OrgKind, OrgUnit, Record, ReferenceData, Role, User,
 };
 use gridwalk_shared::time::Timestamp;
 use gridwalk_shared::validate::{

@@ -104,10 +104,20 @@ pub(super) fn validate_notice(n: &Notice, reference: &ReferenceData) -> Result {
     if n.recipients.is_empty() {
         return Err(invalid("the audience holds nobody"));
     }
-    if let Some(unit) = n.audience.units.iter().find(|u| reference.unit(**u).is_none()) {
+    if let Some(unit) = n
+        .audience
+        .units
+        .iter()
+        .find(|u| reference.unit(**u).is_none())
+    {
         return Err(invalid(format!("org unit {unit} does not exist")));
     }
-    match n.recipients.iter().chain(&n.audience.users).find(|u| reference.user(**u).is_none()) {
+    match n
+        .recipients
+        .iter()
+        .chain(&n.audience.users)
+        .find(|u| reference.user(**u).is_none())
+    {
         Some(user) => Err(invalid(format!("user {user} does not exist"))),
         None => Ok(()),
     }
@@ -121,7 +131,9 @@ pub(super) fn validate_delivery(d: &NoticeDelivery, reference: &ReferenceData) -
     }
     let r = &d.receipt;
     if r.reply.is_some() != r.replied_at.is_some() {
-        return Err(invalid("a reply needs its time, and a reply time its reply"));
+        return Err(invalid(
+            "a reply needs its time, and a reply time its reply",
+        ));
     }
     if let Some(reply) = &r.reply {
         required("reply", reply)?;
