@@ -45,6 +45,7 @@ pub mod calendar;
 pub mod doc;
 pub mod media;
 pub mod model;
+pub mod patrol_week;
 pub mod time;
 pub mod validate;
 pub mod wire;

@@ -18,8 +18,9 @@ use automerge::{ObjId, ObjType, ReadDoc, ScalarValueRef, ValueRef, ROOT};
 use uuid::Uuid;
 
 use crate::model::{
-    Answer, Household, Incident, IncidentAction, IncidentEvent, Level, Location, Member,
-    Satisfaction, ServiceAction, ServiceEvent, ServiceRequest, Visit, WorkLogDay, WorkLogEntry,
+    Answer, Handover, HandoverRemark, Household, Incident, IncidentAction, IncidentEvent, Level,
+    Location, Member, Patrol, Satisfaction, ServiceAction, ServiceEvent, ServiceRequest,
+    TrackPoint, Visit, WorkLogDay, WorkLogEntry,
 };
 use crate::time::Timestamp;
 
@@ -306,6 +307,9 @@ from_map! {
     ServiceEvent { id, at, by, action, note }
     WorkLogDay { id, scope_id, worker_id, date, entries }
     WorkLogEntry { id, at, text }
+    Patrol { id, grid_id, worker_id, started_at, ended_at, track, visit_ids, incident_ids }
+    Handover { id, grid_id, week, remarks }
+    HandoverRemark { id, at, by, text }
 }
 
 /// Enums whose variants carry nothing: the variant's name as a string.
@@ -334,6 +338,16 @@ impl FromValue for Answer {
         match scalar("an answer (JSON text)", value)? {
             ScalarValueRef::Str(json) => Answer::from_json(json),
             _ => Err(expected("an answer (JSON text)", value)),
+        }
+    }
+}
+
+impl FromValue for TrackPoint {
+    /// Its text form ([`TrackPoint::to_text`]).
+    fn from_value(value: &Node) -> Result<Self, Mismatch> {
+        match scalar("a track point (text)", value)? {
+            ScalarValueRef::Str(text) => TrackPoint::parse(text),
+            _ => Err(expected("a track point (text)", value)),
         }
     }
 }

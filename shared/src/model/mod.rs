@@ -1,10 +1,12 @@
 //! Domain model: reference data (plain serde types) and field records (Automerge documents).
 
+mod assessment;
 mod catalogue;
 mod household;
 mod incident;
 mod location;
 mod org;
+mod patrol;
 mod reference;
 mod service;
 mod visit;
@@ -14,6 +16,7 @@ use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub use assessment::ScoreWeights;
 pub use catalogue::{
     ChecklistItem, ChecklistTemplate, IncidentCategory, ItemKind, Level, RoutingRule, ServiceItem,
 };
@@ -21,6 +24,7 @@ pub use household::{Household, Member, EDITABLE_FIELDS as HOUSEHOLD_EDITABLE_FIE
 pub use incident::{Assignment, Incident, IncidentAction, IncidentEvent};
 pub use location::Location;
 pub use org::{Building, Department, OrgKind, OrgUnit, Role, User};
+pub use patrol::{Handover, HandoverRemark, Patrol, PatrolRule, TrackPoint};
 pub use reference::ReferenceData;
 pub use service::{ServiceAction, ServiceEvent, ServiceRequest};
 pub use visit::{Answer, Visit};
@@ -54,16 +58,22 @@ pub enum RecordKind {
     ServiceRequest,
     /// [`WorkLogDay`]
     WorkLog,
+    /// [`Patrol`]
+    Patrol,
+    /// [`Handover`]
+    Handover,
 }
 
 impl RecordKind {
     /// Every kind.
-    pub const ALL: [RecordKind; 5] = [
+    pub const ALL: [RecordKind; 7] = [
         RecordKind::Household,
         RecordKind::Visit,
         RecordKind::Incident,
         RecordKind::ServiceRequest,
         RecordKind::WorkLog,
+        RecordKind::Patrol,
+        RecordKind::Handover,
     ];
 
     /// Stable snake_case name.
@@ -74,6 +84,8 @@ impl RecordKind {
             RecordKind::Incident => "incident",
             RecordKind::ServiceRequest => "service_request",
             RecordKind::WorkLog => "work_log",
+            RecordKind::Patrol => "patrol",
+            RecordKind::Handover => "handover",
         }
     }
 
@@ -98,6 +110,10 @@ pub enum Record {
     ServiceRequest(ServiceRequest),
     /// A work-log day.
     WorkLog(WorkLogDay),
+    /// A patrol.
+    Patrol(Patrol),
+    /// A grid's hand-over remarks for a week.
+    Handover(Handover),
 }
 
 impl Record {
@@ -109,6 +125,8 @@ impl Record {
             Record::Incident(_) => RecordKind::Incident,
             Record::ServiceRequest(_) => RecordKind::ServiceRequest,
             Record::WorkLog(_) => RecordKind::WorkLog,
+            Record::Patrol(_) => RecordKind::Patrol,
+            Record::Handover(_) => RecordKind::Handover,
         }
     }
 
@@ -120,6 +138,8 @@ impl Record {
             Record::Incident(r) => r.id,
             Record::ServiceRequest(r) => r.id,
             Record::WorkLog(r) => r.id,
+            Record::Patrol(r) => r.id,
+            Record::Handover(r) => r.id,
         }
     }
 
@@ -131,13 +151,19 @@ impl Record {
             Record::Incident(r) => r.grid_id,
             Record::ServiceRequest(r) => r.community_id,
             Record::WorkLog(r) => r.scope_id,
+            Record::Patrol(r) => r.grid_id,
+            Record::Handover(r) => r.grid_id,
         }
     }
 
     /// Blob hashes (photos, audio) the record references.
     pub fn blob_refs(&self) -> Vec<String> {
         let mut refs: Vec<String> = match self {
-            Record::Household(_) | Record::ServiceRequest(_) | Record::WorkLog(_) => Vec::new(),
+            Record::Household(_)
+            | Record::ServiceRequest(_)
+            | Record::WorkLog(_)
+            | Record::Patrol(_)
+            | Record::Handover(_) => Vec::new(),
             Record::Visit(v) => {
                 let mut refs = [v.photos.clone(), v.audio.clone()].concat();
                 for answer in v.answers.values() {

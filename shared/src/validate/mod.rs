@@ -14,10 +14,12 @@ use crate::time::Timestamp;
 use crate::workflow::{fold_incident, fold_order, fold_service, TimedEvent, SYSTEM_USER};
 
 pub mod budget;
+mod patrol;
 mod permit;
 mod recovery;
 
 pub use budget::MAX_TEXT;
+pub use patrol::MAX_TRACK;
 pub use recovery::validate_recovered;
 
 /// Why a record or change is refused: a stable machine-readable code and a readable message.
@@ -157,6 +159,8 @@ pub fn validate_record(record: &Record, reference: &ReferenceData) -> Result {
         Record::Visit(v) => validate_visit(v, reference),
         Record::Incident(i) => validate_incident(i, reference),
         Record::ServiceRequest(s) => validate_service_request(s, reference),
+        Record::Patrol(p) => patrol::check_patrol(p, reference),
+        Record::Handover(h) => patrol::check_handover(h, reference),
         Record::WorkLog(w) => {
             chrono::NaiveDate::parse_from_str(&w.date, "%Y-%m-%d")
                 .map_err(|_| invalid(format!("work-log date `{}` is not YYYY-MM-DD", w.date)))?;
@@ -269,6 +273,8 @@ fn may_create(role: Role, kind: RecordKind) -> bool {
         K::Incident => matches!(role, R::GridWorker | R::GridLeader | R::Desk | R::Admin),
         K::ServiceRequest => matches!(role, R::Desk | R::Admin),
         K::WorkLog => matches!(role, R::GridWorker | R::GridLeader | R::Desk),
+        K::Patrol => matches!(role, R::GridWorker | R::GridLeader),
+        K::Handover => patrol::may_remark(role),
     }
 }
 
@@ -399,6 +405,8 @@ fn check_creation(new: &Record, actor: &Actor) -> Result {
         Record::Visit(v) => v.worker_id == actor.user_id,
         Record::Incident(i) => i.reporter_id == actor.user_id,
         Record::WorkLog(w) => w.worker_id == actor.user_id,
+        Record::Patrol(p) => patrol::author_ok(Some(p), None, actor),
+        Record::Handover(h) => patrol::author_ok(None, Some(h), actor),
         Record::Household(_) | Record::ServiceRequest(_) => true,
     };
     if !author_ok {
@@ -465,6 +473,8 @@ fn check_immutables(old: &Record, new: &Record, actor: &Actor) -> Result {
                 return Err(forbidden("only its writer may change a work log"));
             }
         }
+        (Record::Patrol(o), Record::Patrol(n)) => patrol::check_patrol_change(o, n, actor)?,
+        (Record::Handover(o), Record::Handover(n)) => patrol::check_handover_change(o, n, actor)?,
         (Record::Household(_), Record::Household(_)) => {
             if actor.role == Role::Department {
                 return Err(forbidden("department staff may not edit households"));
