@@ -24,10 +24,12 @@ use crate::{Client, Error, Result};
 mod attach;
 mod desk;
 mod draft;
+mod patrol;
 
 pub use attach::Attachments;
 pub use desk::NewServiceRequest;
 pub use draft::VisitDraft;
+pub use patrol::{MyFigures, PatrolStatus};
 
 /// A visit to record (入户走访).
 #[derive(Debug, Clone, Default, PartialEq)]
