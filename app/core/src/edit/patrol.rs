@@ -131,10 +131,11 @@ impl Client {
         for record in self.held(&[RecordKind::Visit, RecordKind::Incident])? {
             match record {
                 Record::Visit(v) if v.worker_id == me && during(v.started_at) => visits.push(v.id),
-                Record::Incident(i) if i.reporter_id == me => {
-                    if fold_incident(&i.events).reported_at.is_some_and(during) {
-                        reports.push(i.id);
-                    }
+                Record::Incident(i)
+                    if i.reporter_id == me
+                        && fold_incident(&i.events).reported_at.is_some_and(during) =>
+                {
+                    reports.push(i.id)
                 }
                 _ => {}
             }
