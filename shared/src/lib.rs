@@ -43,8 +43,11 @@
 
 pub mod calendar;
 pub mod doc;
+pub mod handover;
 pub mod media;
 pub mod model;
+pub mod patrol_week;
+pub mod scores;
 pub mod time;
 pub mod validate;
 pub mod wire;

@@ -9,9 +9,7 @@ use std::collections::BTreeMap;
 use automerge::{transaction::Transactable, AutoCommit, ROOT};
 use gridwalk_shared::doc;
 use gridwalk_shared::model::{
-    Answer, Audience, Household, Incident, IncidentAction, IncidentEvent, Level, Location, Member,
-    Notice, NoticeContent, NoticeDelivery, NoticeKind, NoticeReceipt, NoticeResponse, Role,
-    Satisfaction, ServiceAction, ServiceEvent, ServiceRequest, Visit, WorkLogDay, WorkLogEntry,
+    Answer, Audience, Handover, HandoverRemark, Household, Incident, IncidentAction, IncidentEvent, Level, Location, Member, Notice, NoticeContent, NoticeDelivery, NoticeKind, NoticeReceipt, NoticeResponse, Patrol, Role, Satisfaction, ServiceAction, ServiceEvent, ServiceRequest, TrackPoint, Visit, WorkLogDay, WorkLogEntry,
 };
 use gridwalk_shared::time::Timestamp;
 use gridwalk_shared::{Record, RecordKind};
@@ -30,6 +28,8 @@ fn hydrated(doc: &AutoCommit, kind: RecordKind) -> Option<Record> {
         RecordKind::WorkLog => Record::WorkLog(autosurgeon::hydrate(doc).ok()?),
         RecordKind::Notice => Record::Notice(autosurgeon::hydrate(doc).ok()?),
         RecordKind::NoticeDelivery => Record::NoticeDelivery(autosurgeon::hydrate(doc).ok()?),
+        RecordKind::Patrol => Record::Patrol(autosurgeon::hydrate(doc).ok()?),
+        RecordKind::Handover => Record::Handover(autosurgeon::hydrate(doc).ok()?),
     })
 }
 
@@ -48,6 +48,8 @@ const KINDS: [RecordKind; 7] = [
     RecordKind::WorkLog,
     RecordKind::Notice,
     RecordKind::NoticeDelivery,
+    RecordKind::Patrol,
+    RecordKind::Handover,
 ];
 
 fn id() -> impl Strategy<Value = Uuid> {
@@ -399,9 +401,62 @@ fn notice_delivery() -> impl Strategy<Value = Record> {
                     sent_at,
                     content,
                     receipt,
+fn patrol() -> impl Strategy<Value = Record> {
+    // Track points are stored as text with six decimals (a tenth of a metre for accuracy).
+    let point = (
+        time(),
+        -90_000_000i64..90_000_000,
+        -180_000_000i64..180_000_000,
+        option::of(0u32..10_000),
+    )
+        .prop_map(|(at, lat, lon, acc)| TrackPoint {
+            at,
+            lat: lat as f64 / 1e6,
+            lon: lon as f64 / 1e6,
+            accuracy_m: acc.map(|a| f64::from(a) / 10.0),
+        });
+    (
+        (id(), id(), id()),
+        (time(), option::of(time())),
+        vec(point, 0..8),
+        (vec(id(), 0..3), vec(id(), 0..3)),
+    )
+        .prop_map(
+            |(
+                (id, grid_id, worker_id),
+                (started_at, ended_at),
+                track,
+                (visit_ids, incident_ids),
+            )| {
+                Record::Patrol(Patrol {
+                    id,
+                    grid_id,
+                    worker_id,
+                    started_at,
+                    ended_at,
+                    track,
+                    visit_ids,
+                    incident_ids,
                 })
             },
         )
+}
+
+fn handover() -> impl Strategy<Value = Record> {
+    let remark = (id(), time(), id(), text()).prop_map(|(id, at, by, text)| HandoverRemark {
+        id,
+        at,
+        by,
+        text,
+    });
+    ((id(), id()), text(), vec(remark, 0..4)).prop_map(|((id, grid_id), week, remarks)| {
+        Record::Handover(Handover {
+            id,
+            grid_id,
+            week,
+            remarks,
+        })
+    })
 }
 
 fn record() -> impl Strategy<Value = Record> {
@@ -413,6 +468,8 @@ fn record() -> impl Strategy<Value = Record> {
         work_log(),
         notice(),
         notice_delivery()
+        patrol(),
+        handover()
     ]
 }
 

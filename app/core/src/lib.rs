@@ -46,7 +46,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use gridwalk_shared::time::{Clock, SystemClock};
 
 pub use card::{BuildingOverview, GridOverview, HouseholdCard, VisitSummary};
-pub use edit::{Attachments, NewIncident, NewServiceRequest, NewVisit, NoticeItem, VisitDraft};
+pub use edit::{
+    Attachments, MyFigures, NewIncident, NewServiceRequest, NewVisit, NoticeItem, PatrolStatus,
+    VisitDraft,
+};
 pub use enrol::Account;
 pub use error::{Error, Result};
 pub use media::{AudioNote, MediaError, Photo, UploadProgress};

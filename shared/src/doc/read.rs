@@ -18,9 +18,10 @@ use automerge::{ObjId, ObjType, ReadDoc, ScalarValueRef, ValueRef, ROOT};
 use uuid::Uuid;
 
 use crate::model::{
-    Answer, Audience, Household, Incident, IncidentAction, IncidentEvent, Level, Location, Member,
-    Notice, NoticeContent, NoticeDelivery, NoticeKind, NoticeReceipt, NoticeResponse, Role,
-    Satisfaction, ServiceAction, ServiceEvent, ServiceRequest, Visit, WorkLogDay, WorkLogEntry,
+    Answer, Audience, Handover, HandoverRemark, Household, Incident, IncidentAction, IncidentEvent,
+    Level, Location, Member, Notice, NoticeContent, NoticeDelivery, NoticeKind, NoticeReceipt,
+    NoticeResponse, Patrol, Role, Satisfaction, ServiceAction, ServiceEvent, ServiceRequest,
+    TrackPoint, Visit, WorkLogDay, WorkLogEntry,
 };
 use crate::time::Timestamp;
 
@@ -312,6 +313,9 @@ from_map! {
     NoticeContent { kind, title, text, photos, pdf, response, deadline }
     Audience { units, roles, users }
     NoticeReceipt { read_at, reply, replied_at, done_at }
+    Patrol { id, grid_id, worker_id, started_at, ended_at, track, visit_ids, incident_ids }
+    Handover { id, grid_id, week, remarks }
+    HandoverRemark { id, at, by, text }
 }
 
 /// Enums whose variants carry nothing: the variant's name as a string.
@@ -343,6 +347,16 @@ impl FromValue for Answer {
         match scalar("an answer (JSON text)", value)? {
             ScalarValueRef::Str(json) => Answer::from_json(json),
             _ => Err(expected("an answer (JSON text)", value)),
+        }
+    }
+}
+
+impl FromValue for TrackPoint {
+    /// Its text form ([`TrackPoint::to_text`]).
+    fn from_value(value: &Node) -> Result<Self, Mismatch> {
+        match scalar("a track point (text)", value)? {
+            ScalarValueRef::Str(text) => TrackPoint::parse(text),
+            _ => Err(expected("a track point (text)", value)),
         }
     }
 }

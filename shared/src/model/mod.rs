@@ -1,11 +1,13 @@
 //! Domain model: reference data (plain serde types) and field records (Automerge documents).
 
+mod assessment;
 mod catalogue;
 mod household;
 mod incident;
 mod location;
 mod notice;
 mod org;
+mod patrol;
 mod reference;
 mod service;
 mod visit;
@@ -15,6 +17,7 @@ use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub use assessment::ScoreWeights;
 pub use catalogue::{
     ChecklistItem, ChecklistTemplate, IncidentCategory, ItemKind, Level, RoutingRule, ServiceItem,
 };
@@ -25,6 +28,7 @@ pub use notice::{
     Audience, Notice, NoticeContent, NoticeDelivery, NoticeKind, NoticeReceipt, NoticeResponse,
 };
 pub use org::{Building, Department, OrgKind, OrgUnit, Role, User};
+pub use patrol::{Handover, HandoverRemark, Patrol, PatrolRule, TrackPoint};
 pub use reference::ReferenceData;
 pub use service::{ServiceAction, ServiceEvent, ServiceRequest};
 pub use visit::{Answer, Visit};
@@ -62,6 +66,10 @@ pub enum RecordKind {
     Notice,
     /// [`NoticeDelivery`]
     NoticeDelivery,
+    /// [`Patrol`]
+    Patrol,
+    /// [`Handover`]
+    Handover,
 }
 
 impl RecordKind {
@@ -74,6 +82,8 @@ impl RecordKind {
         RecordKind::WorkLog,
         RecordKind::Notice,
         RecordKind::NoticeDelivery,
+        RecordKind::Patrol,
+        RecordKind::Handover,
     ];
 
     /// Stable snake_case name.
@@ -86,6 +96,8 @@ impl RecordKind {
             RecordKind::WorkLog => "work_log",
             RecordKind::Notice => "notice",
             RecordKind::NoticeDelivery => "notice_delivery",
+            RecordKind::Patrol => "patrol",
+            RecordKind::Handover => "handover",
         }
     }
 
@@ -114,6 +126,10 @@ pub enum Record {
     Notice(Notice),
     /// A notice's copy for one recipient, with the receipt.
     NoticeDelivery(NoticeDelivery),
+    /// A patrol.
+    Patrol(Patrol),
+    /// A grid's hand-over remarks for a week.
+    Handover(Handover),
 }
 
 impl Record {
@@ -127,6 +143,8 @@ impl Record {
             Record::WorkLog(_) => RecordKind::WorkLog,
             Record::Notice(_) => RecordKind::Notice,
             Record::NoticeDelivery(_) => RecordKind::NoticeDelivery,
+            Record::Patrol(_) => RecordKind::Patrol,
+            Record::Handover(_) => RecordKind::Handover,
         }
     }
 
@@ -140,6 +158,8 @@ impl Record {
             Record::WorkLog(r) => r.id,
             Record::Notice(r) => r.id,
             Record::NoticeDelivery(r) => r.id,
+            Record::Patrol(r) => r.id,
+            Record::Handover(r) => r.id,
         }
     }
 
@@ -154,13 +174,19 @@ impl Record {
             Record::WorkLog(r) => r.scope_id,
             Record::Notice(r) => r.sender_id,
             Record::NoticeDelivery(r) => r.recipient_id,
+            Record::Patrol(r) => r.grid_id,
+            Record::Handover(r) => r.grid_id,
         }
     }
 
     /// Blob hashes (photos, audio) the record references.
     pub fn blob_refs(&self) -> Vec<String> {
         let mut refs: Vec<String> = match self {
-            Record::Household(_) | Record::ServiceRequest(_) | Record::WorkLog(_) => Vec::new(),
+            Record::Household(_)
+            | Record::ServiceRequest(_)
+            | Record::WorkLog(_)
+            | Record::Patrol(_)
+            | Record::Handover(_) => Vec::new(),
             Record::Visit(v) => {
                 let mut refs = [v.photos.clone(), v.audio.clone()].concat();
                 for answer in v.answers.values() {

@@ -15,11 +15,13 @@ use crate::workflow::{fold_incident, fold_order, fold_service, TimedEvent, SYSTE
 
 pub mod budget;
 mod notice;
+mod patrol;
 mod permit;
 mod recovery;
 
 pub use budget::MAX_TEXT;
 pub use notice::{check_content, expand_audience, MAX_RECIPIENTS};
+pub use patrol::MAX_TRACK;
 pub use recovery::validate_recovered;
 
 /// Why a record or change is refused: a stable machine-readable code and a readable message.
@@ -161,6 +163,8 @@ pub fn validate_record(record: &Record, reference: &ReferenceData) -> Result {
         Record::ServiceRequest(s) => validate_service_request(s, reference),
         Record::Notice(n) => notice::validate_notice(n, reference),
         Record::NoticeDelivery(d) => notice::validate_delivery(d, reference),
+        Record::Patrol(p) => patrol::check_patrol(p, reference),
+        Record::Handover(h) => patrol::check_handover(h, reference),
         Record::WorkLog(w) => {
             chrono::NaiveDate::parse_from_str(&w.date, "%Y-%m-%d")
                 .map_err(|_| invalid(format!("work-log date `{}` is not YYYY-MM-DD", w.date)))?;
@@ -274,6 +278,8 @@ fn may_create(role: Role, kind: RecordKind) -> bool {
         K::ServiceRequest => matches!(role, R::Desk | R::Admin),
         K::WorkLog => matches!(role, R::GridWorker | R::GridLeader | R::Desk),
         K::Notice | K::NoticeDelivery => false,
+        K::Patrol => matches!(role, R::GridWorker | R::GridLeader),
+        K::Handover => patrol::may_remark(role),
     }
 }
 
@@ -410,6 +416,9 @@ fn check_creation(new: &Record, actor: &Actor) -> Result {
         Record::Visit(v) => v.worker_id == actor.user_id,
         Record::Incident(i) => i.reporter_id == actor.user_id,
         Record::WorkLog(w) => w.worker_id == actor.user_id,
+        Record::Patrol(p) => patrol::author_ok(Some(p), None, actor),
+        Record::Handover(h) => patrol::author_ok(None, Some(h), actor),
+        Record::Household(_) | Record::ServiceRequest(_) => true,
         _ => true,
     };
     if !author_ok {
@@ -479,6 +488,8 @@ fn check_immutables(old: &Record, new: &Record, actor: &Actor) -> Result {
                 return Err(forbidden("only its writer may change a work log"));
             }
         }
+        (Record::Patrol(o), Record::Patrol(n)) => patrol::check_patrol_change(o, n, actor)?,
+        (Record::Handover(o), Record::Handover(n)) => patrol::check_handover_change(o, n, actor)?,
         (Record::Household(_), Record::Household(_)) => {
             if actor.role == Role::Department {
                 return Err(forbidden("department staff may not edit households"));

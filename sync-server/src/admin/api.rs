@@ -10,8 +10,8 @@ use axum::Router;
 
 use super::schema::{self, Schema};
 use super::{
-    audit, dashboard, devices, evidence, export, households, notices, openapi, org, photos, queue,
-    records, reference, service_queue, session, users,
+    assessment, audit, dashboard, devices, evidence, export, households, notices, openapi, org,
+    photos, queue, records, reference, service_queue, session, users,
 };
 use crate::app::AppState;
 use crate::store::AdminStore;
@@ -222,6 +222,22 @@ pub fn routes<S: AdminStore>() -> (Router<AppState<S>>, Vec<Operation>) {
         reference::new_checklist_version::<S>,
     )
     .get("/api/dashboard", dashboard::DOC, dashboard::dashboard::<S>)
+    .get(
+        "/api/patrols",
+        assessment::PATROLS,
+        assessment::patrols::<S>,
+    )
+    .get(
+        "/api/handover",
+        assessment::HANDOVER,
+        assessment::handover::<S>,
+    )
+    .get("/api/scores", assessment::SCORES, assessment::scores::<S>)
+    .put(
+        "/api/reference/assessment",
+        assessment::PUT_RULES,
+        assessment::put_rules::<S>,
+    )
     .get("/api/exports/{kind}", export::DOC, export::export::<S>)
     .get("/api/audit", audit::DOC, audit::search::<S>)
     .get("/api/records", records::DOC, records::list::<S>)

@@ -5,6 +5,7 @@
 //! caller's role and scope.
 
 mod api;
+mod assessment;
 mod audit;
 #[cfg(test)]
 mod bindings;

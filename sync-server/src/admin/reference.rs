@@ -137,7 +137,7 @@ pub async fn get(caller: Caller) -> ApiJson<ReferenceView> {
     })
 }
 
-async fn replace<S, T, F>(
+pub(super) async fn replace<S, T, F>(
     state: &AppState<S>,
     caller: &Caller,
     action: &str,

@@ -99,6 +99,14 @@ pub fn index_row(record: &Record) -> IndexRow {
                 .or(d.receipt.done_at)
                 .map(|t| t.millis());
         }
+        Record::Patrol(p) => {
+            row.actor = Some(p.worker_id);
+            row.at = Some(p.started_at.millis());
+            row.done_at = p.ended_at.map(|t| t.millis());
+        }
+        Record::Handover(h) => {
+            row.category = Some(h.week.clone());
+        }
     }
     row
 }

@@ -13,6 +13,12 @@ export type Audience = {
 	roles: Role[],
 	/**  Named users. */
 	users: string[],
+/**  The street's assessment settings. */
+export type AssessmentRules = {
+	/**  Scoreboard weights. */
+	weights: ScoreWeights,
+	/**  Weekly patrol rule. */
+	patrol_rule: PatrolRule,
 };
 
 /**  One audit-log entry. */
@@ -85,6 +91,20 @@ export type ChecklistTemplate = {
 	items: ChecklistItem[],
 };
 
+/**  A community's score: the mean of its grids'. */
+export type CommunityScore = {
+	/**  Community. */
+	community_id: string,
+	/**  Its name. */
+	name: string,
+	/**  Grids scored. */
+	grids: number,
+	/**  Mean grid score, 0–100. */
+	score: number | null,
+	/**  Place in the ranking, from 1. */
+	rank: number,
+};
+
 /**  A count with its key and display name. */
 export type Count = {
 	key: string,
@@ -138,6 +158,28 @@ export type Department = {
 	name: string,
 	/**  Org unit that owns the department (a street, or the district for city departments). */
 	unit_id: string,
+};
+
+/**  A department's score from the items routed to it. */
+export type DepartmentScore = {
+	/**  Department. */
+	department_id: string,
+	/**  Its name. */
+	name: string,
+	/**  Items routed to it in the period (dispatch, transfer or escalation). */
+	routed: number,
+	/**  Of them, accepted (受理). */
+	accepted: number,
+	/**  Of them, reported handled by their due time (按时办结). */
+	on_time: number,
+	/**  accepted / routed. */
+	acceptance_rate: number | null,
+	/**  on_time / routed. */
+	on_time_rate: number | null,
+	/**  Weighted score, 0–100. */
+	score: number | null,
+	/**  Place in the ranking, from 1. */
+	rank: number,
 };
 
 /**  An enrolled device as the admin web lists it. */
@@ -224,6 +266,82 @@ export type EvidenceRecord = {
 	status: string | null,
 	photos: Media[],
 	audio: Media[],
+};
+
+/**  A grid's score and the figures behind it. */
+export type GridScore = {
+	/**  Grid. */
+	grid_id: string,
+	/**  Its name. */
+	name: string,
+	/**  Its community. */
+	community_id: string | null,
+	/**  Households in the grid. */
+	households: number,
+	/**  Of them, visited in the period. */
+	households_visited: number,
+	/**  Visits in the period. */
+	visits: number,
+	/**  Problems reported in the period. */
+	reports: number,
+	/**  Reports expected (weights' `reports_per_week` × weeks). */
+	reports_target: number | null,
+	/**  Of the period's reports, handled by now (not open). */
+	reports_handled: number,
+	/**  Worker-weeks the patrol rule applied to (weeks begun by now). */
+	patrol_weeks: number,
+	/**  Of them, meeting the rule. */
+	patrol_weeks_met: number,
+	/**  信息采集, 0–1. */
+	collection: number | null,
+	/**  走访巡查, 0–1. */
+	visits_patrols: number | null,
+	/**  事件处置, 0–1. */
+	handling: number | null,
+	/**  Weighted score, 0–100. */
+	score: number | null,
+	/**  Place in the ranking, from 1. */
+	rank: number,
+};
+
+/**  Patrol time in one half-day. */
+export type HalfDay = {
+	/**  Local date. */
+	date: string,
+	/**  Afternoon (12:00–24:00) rather than morning. */
+	afternoon: boolean,
+	/**  Minutes patrolled in it. */
+	minutes: number,
+	/**  Whether it reaches the rule's minimum. */
+	counts: boolean,
+};
+
+/**  A grid's week for the hand-over. */
+export type HandoverSheet = {
+	/**  Grid. */
+	grid_id: string,
+	/**  Its name. */
+	grid_name: string,
+	/**  The week's Monday. */
+	week: string,
+	/**  Its Sunday. */
+	week_end: string,
+	/**  Each worker of the grid (and anyone who worked in it that week). */
+	workers: WorkerWeek[],
+	/**  Visits. */
+	visits: SheetLine[],
+	/**  Problems reported, with their status now. */
+	reports: SheetLine[],
+	/**  Checks on site: passed or not. */
+	verifications: SheetLine[],
+	/**  Desk requests, with their status now. */
+	desk_requests: SheetLine[],
+	/**  Patrols: the state is the minutes patrolled. */
+	patrols: SheetLine[],
+	/**  Work-log notes (流水账). */
+	notes: SheetLine[],
+	/**  The grid leader's remarks. */
+	remarks: SheetLine[],
 };
 
 /**  A household as listed. */
@@ -609,6 +727,67 @@ export type PasswordChange = {
 	password: string,
 };
 
+/**  The week's patrol time of every worker in the area. */
+export type PatrolReport = {
+	/**  The week's Monday. */
+	week: string,
+	/**  The rule applied. */
+	rule: PatrolRule,
+	/**  One per worker, by grid then name. */
+	workers: WorkerPatrol[],
+};
+
+/**  The deployment's weekly patrol rule (default: 3 half-days of at least 2 hours). */
+export type PatrolRule = {
+	/**  Half-days of patrol a full working week needs. */
+	half_days?: number,
+	/**  Least patrol time in one half-day for it to count, in minutes. */
+	min_minutes?: number,
+};
+
+/**  A worker's patrol week against the rule. */
+export type PatrolWeek = {
+	/**  Worker. */
+	worker_id: string,
+	/**  The week's Monday. */
+	week: string,
+	/**  Finished patrol time in the week, in minutes. */
+	minutes: number,
+	/**  Patrols finished (or partly) in the week. */
+	patrols: number,
+	/**  Whether a patrol is running (not counted yet). */
+	running: boolean,
+	/**  Half-days with patrol time, in order. */
+	half_days: HalfDay[],
+	/**  Half-days that count. */
+	counted: number,
+	/**  Working days in the week (after holidays and make-up workdays). */
+	working_days: number,
+	/**  Half-days the week needs. */
+	required: number,
+	/**  Whether the rule is met. */
+	met: boolean,
+};
+
+/**  A scoring period: its first and last local day. */
+export type Period = {
+	/**  Week, month or quarter. */
+	kind: PeriodKind,
+	/**  First day. */
+	from: string,
+	/**  Last day. */
+	to: string,
+};
+
+/**  How long a scoring period is. */
+export type PeriodKind = 
+/**  Monday to Sunday. */
+"week" | 
+/**  A calendar month. */
+"month" | 
+/**  A calendar quarter. */
+"quarter";
+
 /**  The queue: its items and how many are in each box. */
 export type Queue = {
 	counts: { [key in string]: number },
@@ -693,6 +872,10 @@ export type RecordKind =
 "notice" | 
 /**  [`NoticeDelivery`] */
 "notice_delivery";
+/**  [`Patrol`] */
+"patrol" | 
+/**  [`Handover`] */
+"handover";
 
 /**  The new reference version after an edit. */
 export type ReferenceVersion = {
@@ -755,6 +938,36 @@ export type Satisfaction =
 "basically" | 
 /**  不满意 */
 "dissatisfied";
+
+/**  Weights and targets of the scoreboard (docs/assessment.md has the formula). */
+export type ScoreWeights = {
+	/**  Weight of information collection (信息采集): reports against the target. */
+	collection?: number | null,
+	/**  Weight of visits and patrols (走访巡查): coverage and the patrol rule. */
+	visits_patrols?: number | null,
+	/**  Weight of incident handling (事件处置): share of the period's reports handled. */
+	handling?: number | null,
+	/**  Reports a grid is expected to raise per week (the collection target). */
+	reports_per_week?: number | null,
+	/**  Weight of a department's acceptance rate (受理率). */
+	acceptance?: number | null,
+	/**  Weight of a department's on-time completion rate (按时办结率). */
+	on_time?: number | null,
+};
+
+/**  The whole scoreboard of a period. */
+export type Scoreboard = {
+	/**  The period. */
+	period: Period,
+	/**  The weights used. */
+	weights: ScoreWeights,
+	/**  Grids, best first. */
+	grids: GridScore[],
+	/**  Communities, best first. */
+	communities: CommunityScore[],
+	/**  Departments with routed items, best first. */
+	departments: DepartmentScore[],
+};
 
 /**  What a service request event does. */
 export type ServiceAction = 
@@ -896,6 +1109,22 @@ export type SessionInfo = {
 	reference_version: number,
 };
 
+/**  One line of the sheet. */
+export type SheetLine = {
+	/**  Record id. */
+	id: string,
+	/**  When. */
+	at: Timestamp,
+	/**  Who (worker, reporter, author). */
+	by: string,
+	/**  Their name. */
+	by_name: string,
+	/**  What, ready to show: the address visited, the category, the note. */
+	text: string,
+	/**  Where it stands (status name) or what came of it. */
+	state: string,
+};
+
 /**  Sign-in form. */
 export type SignIn = {
 	login: string,
@@ -942,4 +1171,36 @@ export type WorkCalendar = {
 	holidays: string[],
 	/**  Weekend days that are working days (调休上班). */
 	workdays: string[],
+};
+
+/**  One worker's patrol week. */
+export type WorkerPatrol = {
+	/**  Name. */
+	name: string,
+	/**  Grid. */
+	grid_id: string,
+	/**  Grid name. */
+	grid: string,
+	/**  The week against the rule. */
+	patrol: PatrolWeek,
+};
+
+/**  One worker's week in figures. */
+export type WorkerWeek = {
+	/**  Worker. */
+	worker_id: string,
+	/**  Name. */
+	name: string,
+	/**  Visits made. */
+	visits: number,
+	/**  Of them, done for a campaign (阶段性任务). */
+	campaign_visits: number,
+	/**  Problems reported. */
+	reports: number,
+	/**  Checks on site (核查) made. */
+	verifications: number,
+	/**  Desk requests registered or completed. */
+	desk_requests: number,
+	/**  Patrol time against the rule. */
+	patrol: PatrolWeek,
 };

@@ -277,6 +277,30 @@ export type GridOverview = {
 	buildings: BuildingOverview[],
 };
 
+/**  The remarks on one grid's week, written at the hand-over. */
+export type Handover = {
+	/**  Record id. */
+	id: string,
+	/**  Grid (scope), fixed at creation. */
+	grid_id: string,
+	/**  The week's Monday, `YYYY-MM-DD`. */
+	week: string,
+	/**  Remarks in the order written. */
+	remarks: HandoverRemark[],
+};
+
+/**  A remark on a grid's week at the Monday hand-over (交班会). */
+export type HandoverRemark = {
+	/**  Stable id. */
+	id: string,
+	/**  When it was written. */
+	at: Timestamp,
+	/**  Who wrote it (the grid leader). */
+	by: string,
+	/**  The remark. */
+	text: string,
+};
+
 /**  A household in a grid: the unit a grid worker visits. */
 export type Household = {
 	/**  Record id. */
@@ -631,6 +655,34 @@ export type OrgUnit = {
 	parent: string | null,
 };
 
+/**  One patrol of a grid (巡查): when it ran, its route, and the visits and reports made on it. */
+export type Patrol = {
+	/**  Record id. */
+	id: string,
+	/**  Grid (scope), fixed at creation. */
+	grid_id: string,
+	/**  Worker patrolling. */
+	worker_id: string,
+	/**  Start. */
+	started_at: Timestamp,
+	/**  End; `None` while the patrol runs. */
+	ended_at: Timestamp | null,
+	/**  The route, oldest fix first (thinned to [`crate::validate::budget::MAX_TRACK`]). */
+	track: TrackPoint[],
+	/**  Visits made during the patrol. */
+	visit_ids: string[],
+	/**  Problems reported during the patrol. */
+	incident_ids: string[],
+};
+
+/**  The deployment's weekly patrol rule (default: 3 half-days of at least 2 hours). */
+export type PatrolRule = {
+	/**  Half-days of patrol a full working week needs. */
+	half_days?: number,
+	/**  Least patrol time in one half-day for it to count, in minutes. */
+	min_minutes?: number,
+};
+
 /**  A photo stored on the device, to attach by its hash. */
 export type PhotoInfo = {
 	/**  SHA-256 of the stored JPEG (what records reference). */
@@ -664,7 +716,15 @@ export type Record =
 /**  A work-log day. */
 {
 	kind: "work_log",
-} & WorkLogDay;
+} & WorkLogDay | 
+/**  A patrol. */
+{
+	kind: "patrol",
+} & Patrol | 
+/**  A grid's hand-over remarks for a week. */
+{
+	kind: "handover",
+} & Handover;
 
 /**  A workflow state folded from a record's events. */
 export type RecordState = 
@@ -705,6 +765,10 @@ export type ReferenceData = {
 	services: ServiceItem[],
 	/**  Working-day calendar. */
 	calendar: WorkCalendar,
+	/**  The weekly patrol rule (巡查要求). */
+	patrol_rule?: PatrolRule,
+	/**  The scoreboard's weights (效能考核), set by the street. */
+	score_weights?: ScoreWeights,
 };
 
 /**  A problem to report (随手拍). */
@@ -763,6 +827,22 @@ export type Satisfaction =
 "basically" | 
 /**  不满意 */
 "dissatisfied";
+
+/**  Weights and targets of the scoreboard (docs/assessment.md has the formula). */
+export type ScoreWeights = {
+	/**  Weight of information collection (信息采集): reports against the target. */
+	collection?: number | null,
+	/**  Weight of visits and patrols (走访巡查): coverage and the patrol rule. */
+	visits_patrols?: number | null,
+	/**  Weight of incident handling (事件处置): share of the period's reports handled. */
+	handling?: number | null,
+	/**  Reports a grid is expected to raise per week (the collection target). */
+	reports_per_week?: number | null,
+	/**  Weight of a department's acceptance rate (受理率). */
+	acceptance?: number | null,
+	/**  Weight of a department's on-time completion rate (按时办结率). */
+	on_time?: number | null,
+};
 
 /**  What a service request event does. */
 export type ServiceAction = 
@@ -1007,6 +1087,22 @@ export type Today = {
 	tasks: Task[],
 	/**  Own reports not closed yet, most recently updated first. */
 	open_reports: IncidentRow[],
+};
+
+/**
+ *  One position of a patrol's route. In the document it is one string scalar,
+ *  `millis,lat,lon,accuracy` ([`TrackPoint::to_text`]): a route holds hundreds of fixes, and a
+ *  map object per fix would cost Automerge four objects' worth each (as with visit answers).
+ */
+export type TrackPoint = {
+	/**  When the fix was taken. */
+	at: Timestamp,
+	/**  Latitude in degrees (WGS-84). */
+	lat: number | null,
+	/**  Longitude in degrees (WGS-84). */
+	lon: number | null,
+	/**  Accuracy radius in metres, if known. */
+	accuracy_m: number | null,
 };
 
 /**  Preferences of the person holding the device. */

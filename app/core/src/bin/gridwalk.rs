@@ -17,10 +17,13 @@ mod incident;
 mod media;
 #[path = "gridwalk/notice.rs"]
 mod notice;
+#[path = "gridwalk/patrol.rs"]
+mod patrol;
 
 use incident::IncidentCommand;
 use media::Media;
 use notice::NoticeCommand;
+use patrol::{HandoverCommand, PatrolCommand};
 
 /// Gridwalk device client (网格员离线客户端).
 #[derive(Debug, Parser)]
@@ -78,6 +81,16 @@ enum Command {
     Blob {
         #[command(subcommand)]
         command: BlobCommand,
+    },
+    /// Patrols (巡查).
+    Patrol {
+        #[command(subcommand)]
+        command: PatrolCommand,
+    },
+    /// The weekly hand-over (交班会).
+    Handover {
+        #[command(subcommand)]
+        command: HandoverCommand,
     },
     /// Sync with the server.
     Sync,
@@ -307,6 +320,8 @@ async fn run(cli: Cli) -> Result<()> {
                 writeln!(out, "{} {kind} {}/{}", blob.hash, blob.sent, blob.size)?;
             }
         }
+        Command::Patrol { command } => patrol::run(&client, command, &mut out)?,
+        Command::Handover { command } => patrol::run_handover(&client, command, &mut out)?,
         Command::Sync => print_report(&mut out, &client.sync().await?)?,
         Command::Export => {
             for record in client.export()? {

@@ -25,11 +25,13 @@ mod attach;
 mod desk;
 mod draft;
 mod notice;
+mod patrol;
 
 pub use attach::Attachments;
 pub use desk::NewServiceRequest;
 pub use draft::VisitDraft;
 pub use notice::NoticeItem;
+pub use patrol::{MyFigures, PatrolStatus};
 
 /// A visit to record (入户走访).
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -200,6 +200,8 @@ pub(crate) fn derive(
                 ],
             )?
         }
+        // Read from their documents (`records::of_kind`): a worker holds few.
+        Record::Patrol(_) | Record::Handover(_) => 0,
         Record::WorkLog(w) => conn.execute(
             "INSERT INTO work_logs (id, scope_id, worker_id, date, entries)
              VALUES (?1, ?2, ?3, ?4, ?5)",
