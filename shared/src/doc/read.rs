@@ -18,8 +18,9 @@ use automerge::{ObjId, ObjType, ReadDoc, ScalarValueRef, ValueRef, ROOT};
 use uuid::Uuid;
 
 use crate::model::{
-    Answer, Household, Incident, IncidentAction, IncidentEvent, Level, Location, Member,
-    Satisfaction, ServiceAction, ServiceEvent, ServiceRequest, Visit, WorkLogDay, WorkLogEntry,
+    Answer, Campaign, CampaignKind, CampaignTarget, CampaignWork, CensusEdit, Household,
+    HouseholdFacts, Incident, IncidentAction, IncidentEvent, Level, Location, Member, Satisfaction,
+    ServiceAction, ServiceEvent, ServiceRequest, Visit, WorkLogDay, WorkLogEntry,
 };
 use crate::time::Timestamp;
 
@@ -291,7 +292,7 @@ from_map! {
     Member { id, name, relation, birth_year, tags }
     Visit {
         id, grid_id, household_id, worker_id, started_at, ended_at, location, template_id,
-        template_version, answers, notes, photos, audio, follow_up,
+        template_version, answers, notes, photos, audio, follow_up; campaign
     }
     Location { lat, lon, accuracy_m, at }
     Incident {
@@ -306,6 +307,14 @@ from_map! {
     ServiceEvent { id, at, by, action, note }
     WorkLogDay { id, scope_id, worker_id, date, entries }
     WorkLogEntry { id, at, text }
+    Campaign {
+        id, campaign_id, grid_id, name, kind, deadline, template_id, template_version,
+        created_by, created_at, targets,
+    }
+    CampaignTarget { id, label, worker_id }
+    CampaignWork { campaign_id, building_id, census }
+    CensusEdit { before, after }
+    HouseholdFacts { head, phone, address, tags, members }
 }
 
 /// Enums whose variants carry nothing: the variant's name as a string.
@@ -326,6 +335,7 @@ macro_rules! from_name {
 from_name! {
     Level { Grid, Community, Street, City }
     Satisfaction { Satisfied, Basically, Dissatisfied }
+    CampaignKind { Visit, BuildingCheck, Census }
 }
 
 impl FromValue for Answer {

@@ -1,5 +1,6 @@
 //! Domain model: reference data (plain serde types) and field records (Automerge documents).
 
+mod campaign;
 mod catalogue;
 mod household;
 mod incident;
@@ -8,12 +9,16 @@ mod org;
 mod reference;
 mod service;
 mod visit;
+mod visit_rule;
 mod worklog;
 
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub use campaign::{
+    Campaign, CampaignKind, CampaignTarget, CampaignWork, CensusEdit, HouseholdFacts,
+};
 pub use catalogue::{
     ChecklistItem, ChecklistTemplate, IncidentCategory, ItemKind, Level, RoutingRule, ServiceItem,
 };
@@ -24,6 +29,7 @@ pub use org::{Building, Department, OrgKind, OrgUnit, Role, User};
 pub use reference::ReferenceData;
 pub use service::{ServiceAction, ServiceEvent, ServiceRequest};
 pub use visit::{Answer, Visit};
+pub use visit_rule::{Frequency, VisitRule, VisitRules};
 pub use worklog::{WorkLogDay, WorkLogEntry};
 
 /// A resident's rating (满意/基本满意/不满意).
@@ -54,16 +60,19 @@ pub enum RecordKind {
     ServiceRequest,
     /// [`WorkLogDay`]
     WorkLog,
+    /// [`Campaign`]
+    Campaign,
 }
 
 impl RecordKind {
     /// Every kind.
-    pub const ALL: [RecordKind; 5] = [
+    pub const ALL: [RecordKind; 6] = [
         RecordKind::Household,
         RecordKind::Visit,
         RecordKind::Incident,
         RecordKind::ServiceRequest,
         RecordKind::WorkLog,
+        RecordKind::Campaign,
     ];
 
     /// Stable snake_case name.
@@ -74,6 +83,7 @@ impl RecordKind {
             RecordKind::Incident => "incident",
             RecordKind::ServiceRequest => "service_request",
             RecordKind::WorkLog => "work_log",
+            RecordKind::Campaign => "campaign",
         }
     }
 
@@ -98,6 +108,8 @@ pub enum Record {
     ServiceRequest(ServiceRequest),
     /// A work-log day.
     WorkLog(WorkLogDay),
+    /// A campaign's part in one grid.
+    Campaign(Campaign),
 }
 
 impl Record {
@@ -109,6 +121,7 @@ impl Record {
             Record::Incident(_) => RecordKind::Incident,
             Record::ServiceRequest(_) => RecordKind::ServiceRequest,
             Record::WorkLog(_) => RecordKind::WorkLog,
+            Record::Campaign(_) => RecordKind::Campaign,
         }
     }
 
@@ -120,6 +133,7 @@ impl Record {
             Record::Incident(r) => r.id,
             Record::ServiceRequest(r) => r.id,
             Record::WorkLog(r) => r.id,
+            Record::Campaign(r) => r.id,
         }
     }
 
@@ -131,13 +145,17 @@ impl Record {
             Record::Incident(r) => r.grid_id,
             Record::ServiceRequest(r) => r.community_id,
             Record::WorkLog(r) => r.scope_id,
+            Record::Campaign(r) => r.grid_id,
         }
     }
 
     /// Blob hashes (photos, audio) the record references.
     pub fn blob_refs(&self) -> Vec<String> {
         let mut refs: Vec<String> = match self {
-            Record::Household(_) | Record::ServiceRequest(_) | Record::WorkLog(_) => Vec::new(),
+            Record::Household(_)
+            | Record::ServiceRequest(_)
+            | Record::WorkLog(_)
+            | Record::Campaign(_) => Vec::new(),
             Record::Visit(v) => {
                 let mut refs = [v.photos.clone(), v.audio.clone()].concat();
                 for answer in v.answers.values() {

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::{
     Building, ChecklistTemplate, Department, IncidentCategory, OrgUnit, RoutingRule, ServiceItem,
-    User,
+    User, VisitRules,
 };
 use crate::calendar::WorkCalendar;
 
@@ -33,6 +33,10 @@ pub struct ReferenceData {
     pub services: Vec<ServiceItem>,
     /// Working-day calendar.
     pub calendar: WorkCalendar,
+    /// Visit frequency by key-person tag (absent in reference data stored before the rules:
+    /// everyone monthly).
+    #[serde(default)]
+    pub visit_rules: VisitRules,
 }
 
 impl ReferenceData {
