@@ -200,6 +200,30 @@ const phases = {
     await shot('queue-timeline');
     return { newCount, thumbnailWidth, timeline };
   },
+  // Create a campaign over 独居老人 from the form (ARG: deadline YYYY-MM-DD), then watch its
+  // progress go up live as a phone does a task (the test does it while this waits).
+  async campaign() {
+    await signIn();
+    await go('campaigns');
+    await page.fill('[data-testid=campaign-form] input[name=name]', '春节前独居老人走访');
+    await page.fill('[data-testid=campaign-form] input[name=deadline]', arg);
+    await page.selectOption('[data-testid=campaign-form] select[name=by]', 'tag');
+    await page.fill('[data-testid=campaign-form] input[name=tag]', '独居老人');
+    await page.click('[data-testid=create-campaign]');
+    await page.waitForSelector('[data-testid=campaign-created]');
+    await page.waitForSelector('[data-testid=campaign-detail]');
+    const created = (await page.textContent('[data-testid=campaign-progress]')).trim();
+    writeFileSync(join(out, 'campaign-created'), created);
+    // The phone's task arrives through the live nudge (or the poll) without a reload.
+    await page.waitForFunction(
+      () => /^[1-9]\d* \//.test(document.querySelector('[data-testid=campaign-progress]')?.textContent?.trim() ?? ''),
+      null, { timeout: 60_000 },
+    );
+    const progress = (await page.textContent('[data-testid=campaign-progress]')).trim();
+    const perWorker = await page.$$eval('[data-testid="campaign.per_worker"] tbody tr', (rows) => rows.map((r) => r.textContent));
+    await shot('campaign-progress');
+    return { created, progress, perWorker };
+  },
   // The community's board (ADMIN_LOGIN=admin): the overdue box first, with its count.
   async board() {
     await signIn();

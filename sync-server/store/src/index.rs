@@ -82,6 +82,13 @@ pub fn index_row(record: &Record) -> IndexRow {
         Record::WorkLog(w) => {
             row.actor = Some(w.worker_id);
         }
+        Record::Campaign(c) => {
+            row.category = Some(c.kind.as_str().to_string());
+            row.actor = Some(c.created_by);
+            row.subject = Some(c.campaign_id);
+            row.at = Some(c.created_at.millis());
+            row.due = Some(c.deadline.millis());
+        }
     }
     row
 }

@@ -11,11 +11,14 @@ use gridwalk_client::{Client, NewIncident, NewVisit, SyncReport};
 use gridwalk_shared::model::Location;
 use uuid::Uuid;
 
+#[path = "gridwalk/campaign.rs"]
+mod campaign;
 #[path = "gridwalk/incident.rs"]
 mod incident;
 #[path = "gridwalk/media.rs"]
 mod media;
 
+use campaign::CampaignCommand;
 use incident::IncidentCommand;
 use media::Media;
 
@@ -65,6 +68,11 @@ enum Command {
     Incident {
         #[command(subcommand)]
         command: IncidentCommand,
+    },
+    /// Campaigns (阶段性任务) and their tasks.
+    Campaign {
+        #[command(subcommand)]
+        command: CampaignCommand,
     },
     /// Photos and audio notes (blobs).
     Blob {
@@ -276,6 +284,7 @@ async fn run(cli: Cli) -> Result<()> {
             command: HouseholdCommand::Set { id, field, value },
         } => client.set_household_field(id, &field, &value)?,
         Command::Incident { command } => incident::run(&client, command)?,
+        Command::Campaign { command } => campaign::run(&client, command, &mut out)?,
         Command::Blob {
             command:
                 BlobCommand::Get {
