@@ -166,7 +166,7 @@ fn campaign() -> impl Strategy<Value = Record> {
                     campaign_id,
                     grid_id,
                     name,
-                    kind,
+                    task_kind: kind,
                     deadline,
                     template_id,
                     template_version,

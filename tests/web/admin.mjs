@@ -200,15 +200,16 @@ const phases = {
     await shot('queue-timeline');
     return { newCount, thumbnailWidth, timeline };
   },
-  // Create a campaign over 独居老人 from the form (ARG: deadline YYYY-MM-DD), then watch its
-  // progress go up live as a phone does a task (the test does it while this waits).
+  // Create a campaign visiting every household of a grid from the form (ARG: "DEADLINE,GRID"),
+  // then watch its progress go up live as a phone does a task (the test does it meanwhile).
   async campaign() {
+    const [deadline, grid] = arg.split(',');
     await signIn();
     await go('campaigns');
-    await page.fill('[data-testid=campaign-form] input[name=name]', '春节前独居老人走访');
-    await page.fill('[data-testid=campaign-form] input[name=deadline]', arg);
-    await page.selectOption('[data-testid=campaign-form] select[name=by]', 'tag');
-    await page.fill('[data-testid=campaign-form] input[name=tag]', '独居老人');
+    await page.fill('[data-testid=campaign-form] input[name=name]', '春季入户走访');
+    await page.fill('[data-testid=campaign-form] input[name=deadline]', deadline);
+    await page.selectOption('[data-testid=campaign-form] select[name=by]', 'grid');
+    await page.selectOption('[data-testid=campaign-form] select[name=grid]', grid);
     await page.click('[data-testid=create-campaign]');
     await page.waitForSelector('[data-testid=campaign-created]');
     await page.waitForSelector('[data-testid=campaign-detail]');

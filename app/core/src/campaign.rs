@@ -94,7 +94,7 @@ impl Client {
                 .or_insert_with(|| CampaignView {
                     campaign_id: part.campaign_id,
                     name: part.name.clone(),
-                    kind: part.kind,
+                    kind: part.task_kind,
                     deadline: part.deadline,
                     total: 0,
                     done: 0,
@@ -133,13 +133,13 @@ impl Client {
                     continue;
                 }
                 let household = households.get(&target.id).cloned();
-                if !part.kind.targets_buildings() && household.is_none() {
+                if !part.task_kind.targets_buildings() && household.is_none() {
                     continue;
                 }
                 tasks.push(CampaignTask {
                     campaign_id: part.campaign_id,
                     name: part.name.clone(),
-                    kind: part.kind,
+                    kind: part.task_kind,
                     deadline: part.deadline,
                     overdue: part.deadline < now,
                     target_id: target.id,

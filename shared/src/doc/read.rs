@@ -308,7 +308,7 @@ from_map! {
     WorkLogDay { id, scope_id, worker_id, date, entries }
     WorkLogEntry { id, at, text }
     Campaign {
-        id, campaign_id, grid_id, name, kind, deadline, template_id, template_version,
+        id, campaign_id, grid_id, name, task_kind, deadline, template_id, template_version,
         created_by, created_at, targets,
     }
     CampaignTarget { id, label, worker_id }

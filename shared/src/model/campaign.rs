@@ -65,8 +65,8 @@ pub struct Campaign {
     pub grid_id: Uuid,
     /// Name, e.g. "春节前独居老人走访".
     pub name: String,
-    /// What a task is.
-    pub kind: CampaignKind,
+    /// What a task is (not `kind`: a [`Record`](super::Record)'s JSON is tagged `kind`).
+    pub task_kind: CampaignKind,
     /// Every task is due by then.
     pub deadline: Timestamp,
     /// Checklist template id of the campaign's form; `None`: the standard visit.

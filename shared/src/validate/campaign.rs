@@ -69,7 +69,7 @@ pub(super) fn validate_campaign(c: &Campaign, reference: &ReferenceData) -> Resu
         if !seen.insert(target.id) {
             return Err(invalid(format!("target {} appears twice", target.id)));
         }
-        if c.kind.targets_buildings() {
+        if c.task_kind.targets_buildings() {
             let in_grid = reference.buildings_in(c.grid_id).any(|b| b.id == target.id);
             if !in_grid {
                 return Err(invalid(format!(
@@ -142,8 +142,8 @@ pub(super) fn check_work_kept(old: &Visit, new: &Visit) -> Result {
 
 /// A campaign's identity and kind are fixed; only an admin changes the rest.
 pub(super) fn check_kept(old: &Campaign, new: &Campaign, actor: &Actor) -> Result {
-    if old.campaign_id != new.campaign_id || old.kind != new.kind {
-        return Err(immutable("campaign_id/kind"));
+    if old.campaign_id != new.campaign_id || old.task_kind != new.task_kind {
+        return Err(immutable("campaign_id/task_kind"));
     }
     if actor.role != Role::Admin {
         return Err(ValidationError::new(

@@ -261,7 +261,7 @@ pub fn summaries(parts: &[Campaign], visits: &[Visit], now: Timestamp) -> Vec<Ca
             Some(CampaignSummary {
                 campaign_id: first.campaign_id,
                 name: first.name.clone(),
-                kind: first.kind,
+                kind: first.task_kind,
                 deadline: first.deadline.millis(),
                 created_at: first.created_at.millis(),
                 grids: group.len(),

@@ -332,7 +332,7 @@ pub async fn create<S: AdminStore>(
                 campaign_id,
                 grid_id,
                 name: title.clone(),
-                kind: form.kind,
+                task_kind: form.kind,
                 deadline,
                 template_id: template.as_ref().map(|t| t.id),
                 template_version: template.as_ref().map(|t| i64::from(t.version)),

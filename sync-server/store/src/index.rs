@@ -83,7 +83,7 @@ pub fn index_row(record: &Record) -> IndexRow {
             row.actor = Some(w.worker_id);
         }
         Record::Campaign(c) => {
-            row.category = Some(c.kind.as_str().to_string());
+            row.category = Some(c.task_kind.as_str().to_string());
             row.actor = Some(c.created_by);
             row.subject = Some(c.campaign_id);
             row.at = Some(c.created_at.millis());

@@ -56,7 +56,7 @@ impl Client {
         let now = self.clock.now();
         self.store().write(|tx| {
             let ctx = context(tx)?;
-            let household = match part.kind.targets_buildings() {
+            let household = match part.task_kind.targets_buildings() {
                 true => None,
                 false => match records::load(tx, task.target_id)?.map(|d| d.record()) {
                     Some(Ok(Record::Household(h))) => Some(h),
@@ -70,7 +70,7 @@ impl Client {
                     _ => return Err(Error::NotFound(task.target_id)),
                 },
             };
-            let census = match (part.kind, &task.census, &household) {
+            let census = match (part.task_kind, &task.census, &household) {
                 (CampaignKind::Census, Some(after), Some(h)) => Some(CensusEdit {
                     before: h.facts(),
                     after: after.clone(),
@@ -107,7 +107,7 @@ impl Client {
                 follow_up: false,
                 campaign: Some(CampaignWork {
                     campaign_id: part.campaign_id,
-                    building_id: part.kind.targets_buildings().then_some(task.target_id),
+                    building_id: part.task_kind.targets_buildings().then_some(task.target_id),
                     census: census.clone(),
                 }),
             };

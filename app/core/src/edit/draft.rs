@@ -119,7 +119,7 @@ impl Client {
             .ok_or_else(|| {
                 Error::Usage(format!("campaign {campaign} has no task for {household}"))
             })?;
-        if part.kind != CampaignKind::Visit {
+        if part.task_kind != CampaignKind::Visit {
             return Err(Error::Usage(
                 "only a visit campaign's task is done as a visit draft".into(),
             ));

@@ -131,7 +131,7 @@ fn campaign_tasks_are_the_workers_by_deadline_and_done_by_a_visit() {
         campaign_id: Uuid::now_v7(),
         grid_id: GRID1,
         name: "节前走访".into(),
-        kind,
+        task_kind: kind,
         deadline: Timestamp::from_millis(deadline),
         template_id: None,
         template_version: None,
