@@ -54,7 +54,9 @@ pub fn index_row(record: &Record) -> IndexRow {
         Record::Household(_) => {}
         Record::Visit(v) => {
             row.actor = Some(v.worker_id);
-            row.subject = Some(v.household_id);
+            // A building check (a campaign task) is filed under its building: no household.
+            let building_check = v.campaign.as_ref().is_some_and(|c| c.building_id.is_some());
+            row.subject = (!building_check).then_some(v.household_id);
             row.at = Some(v.started_at.millis());
             row.done_at = v.ended_at.map(|t| t.millis());
         }
