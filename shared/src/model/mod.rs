@@ -97,6 +97,8 @@ impl RecordKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "kind", rename_all = "snake_case")]
+// A visit with a census edit is the largest; records are built and stored one at a time.
+#[allow(clippy::large_enum_variant)]
 pub enum Record {
     /// A household.
     Household(Household),

@@ -271,7 +271,7 @@ pub fn summaries(parts: &[Campaign], visits: &[Visit], now: Timestamp) -> Vec<Ca
             })
         })
         .collect();
-    out.sort_by(|a, b| (b.deadline, b.campaign_id).cmp(&(a.deadline, a.campaign_id)));
+    out.sort_by_key(|s| std::cmp::Reverse((s.deadline, s.campaign_id)));
     out
 }
 
