@@ -18,10 +18,16 @@ use automerge::{ObjId, ObjType, ReadDoc, ScalarValueRef, ValueRef, ROOT};
 use uuid::Uuid;
 
 use crate::model::{
+<<<<<<< HEAD
     Answer, Audience, Handover, HandoverRemark, Household, Incident, IncidentAction, IncidentEvent,
     Level, Location, Member, Notice, NoticeContent, NoticeDelivery, NoticeKind, NoticeReceipt,
     NoticeResponse, Patrol, Role, Satisfaction, ServiceAction, ServiceEvent, ServiceRequest,
     TrackPoint, Visit, WorkLogDay, WorkLogEntry,
+=======
+    Answer, Campaign, CampaignKind, CampaignTarget, CampaignWork, CensusEdit, Household,
+    HouseholdFacts, Incident, IncidentAction, IncidentEvent, Level, Location, Member, Satisfaction,
+    ServiceAction, ServiceEvent, ServiceRequest, Visit, WorkLogDay, WorkLogEntry,
+>>>>>>> campaigns
 };
 use crate::time::Timestamp;
 
@@ -293,7 +299,7 @@ from_map! {
     Member { id, name, relation, birth_year, tags }
     Visit {
         id, grid_id, household_id, worker_id, started_at, ended_at, location, template_id,
-        template_version, answers, notes, photos, audio, follow_up,
+        template_version, answers, notes, photos, audio, follow_up; campaign
     }
     Location { lat, lon, accuracy_m, at }
     Incident {
@@ -308,6 +314,7 @@ from_map! {
     ServiceEvent { id, at, by, action, note }
     WorkLogDay { id, scope_id, worker_id, date, entries }
     WorkLogEntry { id, at, text }
+<<<<<<< HEAD
     Notice { id, sender_id, unit_id, sent_at, content, audience, recipients }
     NoticeDelivery { id, notice_id, recipient_id, sender, sent_at, content, receipt }
     NoticeContent { kind, title, text, photos, pdf, response, deadline }
@@ -316,6 +323,16 @@ from_map! {
     Patrol { id, grid_id, worker_id, started_at, ended_at, track, visit_ids, incident_ids }
     Handover { id, grid_id, week, remarks }
     HandoverRemark { id, at, by, text }
+=======
+    Campaign {
+        id, campaign_id, grid_id, name, task_kind, deadline, template_id, template_version,
+        created_by, created_at, targets,
+    }
+    CampaignTarget { id, label, worker_id }
+    CampaignWork { campaign_id, building_id, census }
+    CensusEdit { before, after }
+    HouseholdFacts { head, phone, address, tags, members }
+>>>>>>> campaigns
 }
 
 /// Enums whose variants carry nothing: the variant's name as a string.
@@ -336,9 +353,13 @@ macro_rules! from_name {
 from_name! {
     Level { Grid, Community, Street, City }
     Satisfaction { Satisfied, Basically, Dissatisfied }
+<<<<<<< HEAD
     NoticeKind { Notice, Instruction }
     NoticeResponse { Reply, Done }
     Role { GridWorker, GridLeader, Desk, Department, Admin }
+=======
+    CampaignKind { Visit, BuildingCheck, Census }
+>>>>>>> campaigns
 }
 
 impl FromValue for Answer {

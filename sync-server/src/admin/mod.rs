@@ -10,6 +10,8 @@ mod audit;
 #[cfg(test)]
 mod bindings;
 mod caller;
+mod campaign_progress;
+mod campaigns;
 mod dashboard;
 pub mod demo;
 mod devices;
@@ -33,6 +35,7 @@ mod service_queue;
 mod session;
 pub mod sign_in_guard;
 mod users;
+mod visit_rules;
 mod web;
 mod workflow_write;
 

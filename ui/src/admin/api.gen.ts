@@ -63,6 +63,87 @@ export type CalendarForm = {
 	workdays: string[],
 };
 
+/**  A checklist of the campaign's own. */
+export type CampaignChecklist = {
+	name: string,
+	items: ChecklistItem[],
+};
+
+/**  A new campaign. */
+export type CampaignForm = {
+	/**  Name, e.g. 春节前独居老人走访. */
+	name: string,
+	/**  What a task is. */
+	kind: CampaignKind,
+	/**  Last day (local), YYYY-MM-DD: tasks are due by its end. */
+	deadline: string,
+	/**  The targets. */
+	targets: TargetSpec,
+	/**  A checklist of its own; absent: the standard visit. */
+	checklist?: CampaignChecklist | null,
+};
+
+/**  What doing a campaign's task is. */
+export type CampaignKind = 
+/**  A visit to each target household (入户走访). */
+"visit" | 
+/**  A check of each target building (楼栋排查). */
+"building_check" | 
+/**  A census visit that updates each target household's base data (普查). */
+"census";
+
+/**  A campaign's progress. */
+export type CampaignProgress = {
+	/**  The campaign and its totals. */
+	summary: CampaignSummary,
+	/**  Per grid, by name. */
+	per_grid: Tally[],
+	/**  Per responsible worker (or whoever did an unassigned task), by name. */
+	per_worker: Tally[],
+	/**  Every task, by grid and label. */
+	tasks: TaskRow[],
+};
+
+/**  A campaign with its progress. */
+export type CampaignSummary = {
+	/**  The campaign. */
+	campaign_id: string,
+	/**  Name. */
+	name: string,
+	/**  What a task is. */
+	kind: CampaignKind,
+	/**  Due by (epoch ms). */
+	deadline: number,
+	/**  Made at (epoch ms). */
+	created_at: number,
+	/**  Grids with targets. */
+	grids: number,
+	/**  Targets. */
+	total: number,
+	/**  Done. */
+	done: number,
+	/**  Not done and past the deadline. */
+	overdue: number,
+};
+
+/**  One household's census edit. */
+export type CensusReview = {
+	/**  Household. */
+	household_id: string,
+	/**  The census visit. */
+	visit_id: string,
+	/**  Who recorded it. */
+	worker_id: string,
+	/**  When (epoch ms). */
+	at: number,
+	/**  Base data before. */
+	before: HouseholdFacts,
+	/**  Base data after. */
+	after: HouseholdFacts,
+	/**  Fields that changed: head, phone, address, tags, members. */
+	changed: string[],
+};
+
 /**  A checklist template's next version. */
 export type ChecklistDraft = {
 	name: string,
@@ -268,6 +349,7 @@ export type EvidenceRecord = {
 	audio: Media[],
 };
 
+<<<<<<< HEAD
 /**  A grid's score and the figures behind it. */
 export type GridScore = {
 	/**  Grid. */
@@ -342,6 +424,31 @@ export type HandoverSheet = {
 	notes: SheetLine[],
 	/**  The grid leader's remarks. */
 	remarks: SheetLine[],
+=======
+/**  How often a visit is due. */
+export type Frequency = 
+/**  Every week: seven days after the last visit (每周). */
+"weekly" | 
+/**  Twice a month: half a calendar month after the last visit (每半月). */
+"twice_monthly" | 
+/**  Every month: the same day of the next month, or its last day (每月). */
+"monthly" | 
+/**  Every quarter: the same day three months on, or that month's last day (每季度). */
+"quarterly";
+
+/**  A household's base data, as a census round edits it. */
+export type HouseholdFacts = {
+	/**  Head of household. */
+	head: string,
+	/**  Contact phone. */
+	phone: string,
+	/**  Address. */
+	address: string,
+	/**  Household-level key-person tags. */
+	tags: string[],
+	/**  Members. */
+	members: Member[],
+>>>>>>> campaigns
 };
 
 /**  A household as listed. */
@@ -567,6 +674,20 @@ export type Media = {
 	uploaded: boolean,
 	/**  Whether a thumbnail was uploaded for it (photos). */
 	thumbnail: boolean,
+};
+
+/**  One person living in a household. */
+export type Member = {
+	/**  Stable id within the household. */
+	id: string,
+	/**  Name. */
+	name: string,
+	/**  Relation to the head of household, e.g. "户主", "配偶", "子女". */
+	relation: string,
+	/**  Birth year, if known. */
+	birth_year: number | null,
+	/**  Key-person tags (重点人群), e.g. "独居老人", "残疾人". */
+	tags: string[],
 };
 
 /**  A referenced blob not uploaded yet, with the record and the device that should send it. */
@@ -868,6 +989,7 @@ export type RecordKind =
 "service_request" | 
 /**  [`WorkLogDay`] */
 "work_log" | 
+<<<<<<< HEAD
 /**  [`Notice`] */
 "notice" | 
 /**  [`NoticeDelivery`] */
@@ -876,6 +998,10 @@ export type RecordKind =
 "patrol" | 
 /**  [`Handover`] */
 "handover";
+=======
+/**  [`Campaign`] */
+"campaign";
+>>>>>>> campaigns
 
 /**  The new reference version after an edit. */
 export type ReferenceVersion = {
@@ -891,6 +1017,7 @@ export type ReferenceView = {
 	services: ServiceItem[],
 	calendar: WorkCalendar,
 	departments: Department[],
+	visit_rules: VisitRules,
 };
 
 /**  What a user may do. */
@@ -1137,6 +1264,64 @@ export type StoredPhoto = {
 	size: number,
 };
 
+/**  Done / total / overdue of one grid or worker. */
+export type Tally = {
+	/**  Grid or worker id (nil: no worker assigned). */
+	id: string,
+	/**  Its name. */
+	name: string,
+	/**  Targets. */
+	total: number,
+	/**  Done. */
+	done: number,
+	/**  Not done and past the deadline. */
+	overdue: number,
+};
+
+/**  Which targets a campaign has. */
+export type TargetSpec = 
+/**
+ *  Households where the household or a member carries `tag`, in `area` (default: your
+ *  scope).
+ */
+{ by: "tag"; 
+/**  Key-person tag, e.g. 独居老人. */
+tag: string; 
+/**  Org unit to look in. */
+area: string | null } | 
+/**  These buildings (building checks) or their households. */
+{ by: "buildings"; 
+/**  Building ids. */
+buildings: string[] } | 
+/**  Every building (building checks) or household of a grid. */
+{ by: "grid"; 
+/**  Grid id. */
+grid: string } | 
+/**  An imported list of households, each by id or by full address. */
+{ by: "list"; 
+/**  Household ids or addresses. */
+households: string[] };
+
+/**  One task of a campaign. */
+export type TaskRow = {
+	/**  Household or building. */
+	target_id: string,
+	/**  Address or building name. */
+	label: string,
+	/**  Grid. */
+	grid_id: string,
+	/**  Responsible worker. */
+	worker_id: string | null,
+	/**  The visit that did it. */
+	visit_id: string | null,
+	/**  Who did it. */
+	done_by: string | null,
+	/**  When (epoch ms). */
+	done_at: number | null,
+	/**  Not done and past the deadline. */
+	overdue: boolean,
+};
+
 /**
  *  A UTC instant with millisecond precision; stored in documents as epoch milliseconds and
  *  serialised as RFC 3339 text.
@@ -1162,6 +1347,25 @@ export type UserRow = {
 	/**  Name of the org unit or department. */
 	scope_name: string,
 } & User;
+
+/**  One rule: households where someone carries `tag` are visited at `frequency`. */
+export type VisitRule = {
+	/**  Key-person tag (household or member), e.g. "独居老人". */
+	tag: string,
+	/**  How often. */
+	frequency: Frequency,
+};
+
+/**
+ *  The deployment's visit rules; a household under several rules follows the strictest
+ *  ([`crate::schedule::next_visit`]).
+ */
+export type VisitRules = {
+	/**  Rules by tag. */
+	by_tag: VisitRule[],
+	/**  Every other household. */
+	default: Frequency,
+};
 
 /**  Which dates are working days in a deployment, and its time zone. */
 export type WorkCalendar = {

@@ -11,6 +11,8 @@ use gridwalk_client::{Client, NewIncident, NewVisit, SyncReport};
 use gridwalk_shared::model::Location;
 use uuid::Uuid;
 
+#[path = "gridwalk/campaign.rs"]
+mod campaign;
 #[path = "gridwalk/incident.rs"]
 mod incident;
 #[path = "gridwalk/media.rs"]
@@ -20,6 +22,7 @@ mod notice;
 #[path = "gridwalk/patrol.rs"]
 mod patrol;
 
+use campaign::CampaignCommand;
 use incident::IncidentCommand;
 use media::Media;
 use notice::NoticeCommand;
@@ -72,10 +75,17 @@ enum Command {
         #[command(subcommand)]
         command: IncidentCommand,
     },
+<<<<<<< HEAD
     /// Notices and instructions (通知公告 / 信息指令).
     Notice {
         #[command(subcommand)]
         command: NoticeCommand,
+=======
+    /// Campaigns (阶段性任务) and their tasks.
+    Campaign {
+        #[command(subcommand)]
+        command: CampaignCommand,
+>>>>>>> campaigns
     },
     /// Photos and audio notes (blobs).
     Blob {
@@ -297,7 +307,11 @@ async fn run(cli: Cli) -> Result<()> {
             command: HouseholdCommand::Set { id, field, value },
         } => client.set_household_field(id, &field, &value)?,
         Command::Incident { command } => incident::run(&client, command)?,
+<<<<<<< HEAD
         Command::Notice { command } => notice::run(&client, command, &mut out)?,
+=======
+        Command::Campaign { command } => campaign::run(&client, command, &mut out)?,
+>>>>>>> campaigns
         Command::Blob {
             command:
                 BlobCommand::Get {
