@@ -217,7 +217,6 @@ fn visit() -> Visit {
         photos: vec![],
         audio: vec![],
         follow_up: false,
-        campaign: None,
     }
 }
 

@@ -238,7 +238,6 @@ const phases = {
     await shot('queue-timeline');
     return { newCount, thumbnailWidth, timeline };
   },
-<<<<<<< HEAD
   // Compose an instruction to one grid (ARG: the grid's id), due tomorrow; the receipts
   // table opens on the new notice with nobody having read it yet.
   async notice() {
@@ -269,32 +268,6 @@ const phases = {
       answered: await page.textContent('[data-testid=notices] [data-testid=count-answered]'),
       replies,
     };
-=======
-  // Create a campaign visiting every household of a grid from the form (ARG: "DEADLINE,GRID"),
-  // then watch its progress go up live as a phone does a task (the test does it meanwhile).
-  async campaign() {
-    const [deadline, grid] = arg.split(',');
-    await signIn();
-    await go('campaigns');
-    await page.fill('[data-testid=campaign-form] input[name=name]', '春季入户走访');
-    await page.fill('[data-testid=campaign-form] input[name=deadline]', deadline);
-    await page.selectOption('[data-testid=campaign-form] select[name=by]', 'grid');
-    await page.selectOption('[data-testid=campaign-form] select[name=grid]', grid);
-    await page.click('[data-testid=create-campaign]');
-    await page.waitForSelector('[data-testid=campaign-created]');
-    await page.waitForSelector('[data-testid=campaign-detail]');
-    const created = (await page.textContent('[data-testid=campaign-progress]')).trim();
-    writeFileSync(join(out, 'campaign-created'), created);
-    // The phone's task arrives through the live nudge (or the poll) without a reload.
-    await page.waitForFunction(
-      () => /^[1-9]\d* \//.test(document.querySelector('[data-testid=campaign-progress]')?.textContent?.trim() ?? ''),
-      null, { timeout: 60_000 },
-    );
-    const progress = (await page.textContent('[data-testid=campaign-progress]')).trim();
-    const perWorker = await page.$$eval('[data-testid="campaign.per_worker"] tbody tr', (rows) => rows.map((r) => r.textContent));
-    await shot('campaign-progress');
-    return { created, progress, perWorker };
->>>>>>> campaigns
   },
   // The community's board (ADMIN_LOGIN=admin): the overdue box first, with its count.
   async board() {

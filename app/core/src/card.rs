@@ -11,6 +11,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::store::{meta, queries};
+use crate::today::VISIT_CYCLE_DAYS;
 use crate::{Client, Error, HouseholdRow, IncidentRow, Result, VisitDraft};
 
 /// Most households a search returns.
@@ -24,7 +25,7 @@ pub struct BuildingOverview {
     pub building: Building,
     /// Households held in it.
     pub households: usize,
-    /// Of them, visited within their visit frequency (not due a visit).
+    /// Of them, visited within the visit cycle.
     pub visited: usize,
 }
 
@@ -93,12 +94,11 @@ impl Client {
             let reference = meta::reference(conn)?.ok_or(Error::NoReference)?;
             (user, reference, queries::visits(conn, None)?)
         };
-        let today = reference.calendar.local_date(self.clock.now());
-        let next = crate::due::next_visits(self.store().conn(), &reference, &visits, today)?;
-        let recent: std::collections::HashSet<Uuid> = next
-            .into_iter()
-            .filter(|(_, n)| !n.due)
-            .map(|(id, _)| id)
+        let since = self.clock.now().millis() - VISIT_CYCLE_DAYS * 86_400_000;
+        let recent: std::collections::HashSet<Uuid> = visits
+            .iter()
+            .filter(|v| v.started_at.millis() >= since)
+            .map(|v| v.household_id)
             .collect();
         let scope = reference.subtree(user.scope_id);
         let mut grids: Vec<GridOverview> = reference

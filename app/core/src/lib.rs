@@ -24,9 +24,7 @@
 
 #![warn(missing_docs)]
 
-mod campaign;
 mod card;
-mod due;
 mod edit;
 mod enrol;
 mod error;
@@ -47,16 +45,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use gridwalk_shared::time::{Clock, SystemClock};
 
-pub use campaign::{CampaignTask, CampaignView, CensusForm};
 pub use card::{BuildingOverview, GridOverview, HouseholdCard, VisitSummary};
-<<<<<<< HEAD
-pub use edit::{
-    Attachments, MyFigures, NewIncident, NewServiceRequest, NewVisit, NoticeItem, PatrolStatus,
-    VisitDraft,
-};
-=======
-pub use edit::{Attachments, CampaignVisit, NewIncident, NewServiceRequest, NewVisit, VisitDraft};
->>>>>>> campaigns
+pub use edit::{Attachments, NewIncident, NewServiceRequest, NewVisit, NoticeItem, VisitDraft};
 pub use enrol::Account;
 pub use error::{Error, Result};
 pub use media::{AudioNote, MediaError, Photo, UploadProgress};

@@ -45,7 +45,6 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::grid::resolve_conflict,
             commands::grid::set_household_field,
             commands::visit::open_visit_draft,
-            commands::visit::open_campaign_draft,
             commands::visit::save_visit_draft,
             commands::visit::discard_visit_draft,
             commands::visit::finish_visit_draft,

@@ -18,16 +18,9 @@ use automerge::{ObjId, ObjType, ReadDoc, ScalarValueRef, ValueRef, ROOT};
 use uuid::Uuid;
 
 use crate::model::{
-<<<<<<< HEAD
-    Answer, Audience, Handover, HandoverRemark, Household, Incident, IncidentAction, IncidentEvent,
-    Level, Location, Member, Notice, NoticeContent, NoticeDelivery, NoticeKind, NoticeReceipt,
-    NoticeResponse, Patrol, Role, Satisfaction, ServiceAction, ServiceEvent, ServiceRequest,
-    TrackPoint, Visit, WorkLogDay, WorkLogEntry,
-=======
-    Answer, Campaign, CampaignKind, CampaignTarget, CampaignWork, CensusEdit, Household,
-    HouseholdFacts, Incident, IncidentAction, IncidentEvent, Level, Location, Member, Satisfaction,
-    ServiceAction, ServiceEvent, ServiceRequest, Visit, WorkLogDay, WorkLogEntry,
->>>>>>> campaigns
+    Answer, Audience, Household, Incident, IncidentAction, IncidentEvent, Level, Location, Member,
+    Notice, NoticeContent, NoticeDelivery, NoticeKind, NoticeReceipt, NoticeResponse, Role,
+    Satisfaction, ServiceAction, ServiceEvent, ServiceRequest, Visit, WorkLogDay, WorkLogEntry,
 };
 use crate::time::Timestamp;
 
@@ -299,7 +292,7 @@ from_map! {
     Member { id, name, relation, birth_year, tags }
     Visit {
         id, grid_id, household_id, worker_id, started_at, ended_at, location, template_id,
-        template_version, answers, notes, photos, audio, follow_up; campaign
+        template_version, answers, notes, photos, audio, follow_up,
     }
     Location { lat, lon, accuracy_m, at }
     Incident {
@@ -314,25 +307,11 @@ from_map! {
     ServiceEvent { id, at, by, action, note }
     WorkLogDay { id, scope_id, worker_id, date, entries }
     WorkLogEntry { id, at, text }
-<<<<<<< HEAD
     Notice { id, sender_id, unit_id, sent_at, content, audience, recipients }
     NoticeDelivery { id, notice_id, recipient_id, sender, sent_at, content, receipt }
     NoticeContent { kind, title, text, photos, pdf, response, deadline }
     Audience { units, roles, users }
     NoticeReceipt { read_at, reply, replied_at, done_at }
-    Patrol { id, grid_id, worker_id, started_at, ended_at, track, visit_ids, incident_ids }
-    Handover { id, grid_id, week, remarks }
-    HandoverRemark { id, at, by, text }
-=======
-    Campaign {
-        id, campaign_id, grid_id, name, task_kind, deadline, template_id, template_version,
-        created_by, created_at, targets,
-    }
-    CampaignTarget { id, label, worker_id }
-    CampaignWork { campaign_id, building_id, census }
-    CensusEdit { before, after }
-    HouseholdFacts { head, phone, address, tags, members }
->>>>>>> campaigns
 }
 
 /// Enums whose variants carry nothing: the variant's name as a string.
@@ -353,13 +332,9 @@ macro_rules! from_name {
 from_name! {
     Level { Grid, Community, Street, City }
     Satisfaction { Satisfied, Basically, Dissatisfied }
-<<<<<<< HEAD
     NoticeKind { Notice, Instruction }
     NoticeResponse { Reply, Done }
     Role { GridWorker, GridLeader, Desk, Department, Admin }
-=======
-    CampaignKind { Visit, BuildingCheck, Census }
->>>>>>> campaigns
 }
 
 impl FromValue for Answer {
@@ -368,16 +343,6 @@ impl FromValue for Answer {
         match scalar("an answer (JSON text)", value)? {
             ScalarValueRef::Str(json) => Answer::from_json(json),
             _ => Err(expected("an answer (JSON text)", value)),
-        }
-    }
-}
-
-impl FromValue for TrackPoint {
-    /// Its text form ([`TrackPoint::to_text`]).
-    fn from_value(value: &Node) -> Result<Self, Mismatch> {
-        match scalar("a track point (text)", value)? {
-            ScalarValueRef::Str(text) => TrackPoint::parse(text),
-            _ => Err(expected("a track point (text)", value)),
         }
     }
 }

@@ -1,34 +1,20 @@
 //! Domain model: reference data (plain serde types) and field records (Automerge documents).
 
-<<<<<<< HEAD
-mod assessment;
-=======
-mod campaign;
->>>>>>> campaigns
 mod catalogue;
 mod household;
 mod incident;
 mod location;
 mod notice;
 mod org;
-mod patrol;
 mod reference;
 mod service;
 mod visit;
-mod visit_rule;
 mod worklog;
 
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-<<<<<<< HEAD
-pub use assessment::ScoreWeights;
-=======
-pub use campaign::{
-    Campaign, CampaignKind, CampaignTarget, CampaignWork, CensusEdit, HouseholdFacts,
-};
->>>>>>> campaigns
 pub use catalogue::{
     ChecklistItem, ChecklistTemplate, IncidentCategory, ItemKind, Level, RoutingRule, ServiceItem,
 };
@@ -39,11 +25,9 @@ pub use notice::{
     Audience, Notice, NoticeContent, NoticeDelivery, NoticeKind, NoticeReceipt, NoticeResponse,
 };
 pub use org::{Building, Department, OrgKind, OrgUnit, Role, User};
-pub use patrol::{Handover, HandoverRemark, Patrol, PatrolRule, TrackPoint};
 pub use reference::ReferenceData;
 pub use service::{ServiceAction, ServiceEvent, ServiceRequest};
 pub use visit::{Answer, Visit};
-pub use visit_rule::{Frequency, VisitRule, VisitRules};
 pub use worklog::{WorkLogDay, WorkLogEntry};
 
 /// A resident's rating (满意/基本满意/不满意).
@@ -74,41 +58,22 @@ pub enum RecordKind {
     ServiceRequest,
     /// [`WorkLogDay`]
     WorkLog,
-<<<<<<< HEAD
     /// [`Notice`]
     Notice,
     /// [`NoticeDelivery`]
     NoticeDelivery,
-    /// [`Patrol`]
-    Patrol,
-    /// [`Handover`]
-    Handover,
-=======
-    /// [`Campaign`]
-    Campaign,
->>>>>>> campaigns
 }
 
 impl RecordKind {
     /// Every kind.
-<<<<<<< HEAD
     pub const ALL: [RecordKind; 7] = [
-=======
-    pub const ALL: [RecordKind; 6] = [
->>>>>>> campaigns
         RecordKind::Household,
         RecordKind::Visit,
         RecordKind::Incident,
         RecordKind::ServiceRequest,
         RecordKind::WorkLog,
-<<<<<<< HEAD
         RecordKind::Notice,
         RecordKind::NoticeDelivery,
-        RecordKind::Patrol,
-        RecordKind::Handover,
-=======
-        RecordKind::Campaign,
->>>>>>> campaigns
     ];
 
     /// Stable snake_case name.
@@ -119,14 +84,8 @@ impl RecordKind {
             RecordKind::Incident => "incident",
             RecordKind::ServiceRequest => "service_request",
             RecordKind::WorkLog => "work_log",
-<<<<<<< HEAD
             RecordKind::Notice => "notice",
             RecordKind::NoticeDelivery => "notice_delivery",
-            RecordKind::Patrol => "patrol",
-            RecordKind::Handover => "handover",
-=======
-            RecordKind::Campaign => "campaign",
->>>>>>> campaigns
         }
     }
 
@@ -140,8 +99,6 @@ impl RecordKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "kind", rename_all = "snake_case")]
-// A visit with a census edit is the largest; records are built and stored one at a time.
-#[allow(clippy::large_enum_variant)]
 pub enum Record {
     /// A household.
     Household(Household),
@@ -153,19 +110,10 @@ pub enum Record {
     ServiceRequest(ServiceRequest),
     /// A work-log day.
     WorkLog(WorkLogDay),
-<<<<<<< HEAD
     /// A notice, as its sender sent it.
     Notice(Notice),
     /// A notice's copy for one recipient, with the receipt.
     NoticeDelivery(NoticeDelivery),
-    /// A patrol.
-    Patrol(Patrol),
-    /// A grid's hand-over remarks for a week.
-    Handover(Handover),
-=======
-    /// A campaign's part in one grid.
-    Campaign(Campaign),
->>>>>>> campaigns
 }
 
 impl Record {
@@ -177,14 +125,8 @@ impl Record {
             Record::Incident(_) => RecordKind::Incident,
             Record::ServiceRequest(_) => RecordKind::ServiceRequest,
             Record::WorkLog(_) => RecordKind::WorkLog,
-<<<<<<< HEAD
             Record::Notice(_) => RecordKind::Notice,
             Record::NoticeDelivery(_) => RecordKind::NoticeDelivery,
-            Record::Patrol(_) => RecordKind::Patrol,
-            Record::Handover(_) => RecordKind::Handover,
-=======
-            Record::Campaign(_) => RecordKind::Campaign,
->>>>>>> campaigns
         }
     }
 
@@ -196,14 +138,8 @@ impl Record {
             Record::Incident(r) => r.id,
             Record::ServiceRequest(r) => r.id,
             Record::WorkLog(r) => r.id,
-<<<<<<< HEAD
             Record::Notice(r) => r.id,
             Record::NoticeDelivery(r) => r.id,
-            Record::Patrol(r) => r.id,
-            Record::Handover(r) => r.id,
-=======
-            Record::Campaign(r) => r.id,
->>>>>>> campaigns
         }
     }
 
@@ -216,29 +152,15 @@ impl Record {
             Record::Incident(r) => r.grid_id,
             Record::ServiceRequest(r) => r.community_id,
             Record::WorkLog(r) => r.scope_id,
-<<<<<<< HEAD
             Record::Notice(r) => r.sender_id,
             Record::NoticeDelivery(r) => r.recipient_id,
-            Record::Patrol(r) => r.grid_id,
-            Record::Handover(r) => r.grid_id,
-=======
-            Record::Campaign(r) => r.grid_id,
->>>>>>> campaigns
         }
     }
 
     /// Blob hashes (photos, audio) the record references.
     pub fn blob_refs(&self) -> Vec<String> {
         let mut refs: Vec<String> = match self {
-            Record::Household(_)
-            | Record::ServiceRequest(_)
-            | Record::WorkLog(_)
-<<<<<<< HEAD
-            | Record::Patrol(_)
-            | Record::Handover(_) => Vec::new(),
-=======
-            | Record::Campaign(_) => Vec::new(),
->>>>>>> campaigns
+            Record::Household(_) | Record::ServiceRequest(_) | Record::WorkLog(_) => Vec::new(),
             Record::Visit(v) => {
                 let mut refs = [v.photos.clone(), v.audio.clone()].concat();
                 for answer in v.answers.values() {

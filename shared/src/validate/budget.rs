@@ -58,7 +58,7 @@ pub(super) fn list(field: &str, len: usize, max: usize) -> Result {
     Ok(())
 }
 
-pub(super) fn tags(field: &str, values: &[String]) -> Result {
+fn tags(field: &str, values: &[String]) -> Result {
     list(field, values.len(), MAX_TAGS)?;
     values
         .iter()
@@ -73,12 +73,7 @@ pub fn check_record(record: &Record) -> Result {
         Record::Incident(i) => incident(i),
         Record::ServiceRequest(s) => service_request(s),
         Record::WorkLog(w) => work_log(w),
-<<<<<<< HEAD
         Record::Notice(_) | Record::NoticeDelivery(_) => super::notice::budget(record),
-        Record::Patrol(_) | Record::Handover(_) => Ok(()), // patrol.rs checks their lists
-=======
-        Record::Campaign(c) => super::campaign::budget(c),
->>>>>>> campaigns
     }?;
     list(
         "photos and recordings",
@@ -104,9 +99,6 @@ fn household(h: &Household) -> Result {
 
 fn visit(v: &Visit) -> Result {
     text("notes", &v.notes, MAX_TEXT)?;
-    if let Some(work) = &v.campaign {
-        super::campaign::work_budget(work)?;
-    }
     list("photos", v.photos.len(), MAX_PHOTOS)?;
     list("audio", v.audio.len(), MAX_PHOTOS)?;
     list("answers", v.answers.len(), MAX_ANSWERS)?;

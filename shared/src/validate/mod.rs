@@ -14,22 +14,12 @@ use crate::time::Timestamp;
 use crate::workflow::{fold_incident, fold_order, fold_service, TimedEvent, SYSTEM_USER};
 
 pub mod budget;
-<<<<<<< HEAD
 mod notice;
-mod patrol;
-=======
-mod campaign;
->>>>>>> campaigns
 mod permit;
 mod recovery;
 
 pub use budget::MAX_TEXT;
-<<<<<<< HEAD
 pub use notice::{check_content, expand_audience, MAX_RECIPIENTS};
-pub use patrol::MAX_TRACK;
-=======
-pub use campaign::MAX_TARGETS;
->>>>>>> campaigns
 pub use recovery::validate_recovered;
 
 /// Why a record or change is refused: a stable machine-readable code and a readable message.
@@ -141,7 +131,16 @@ pub fn validate_record(record: &Record, reference: &ReferenceData) -> Result {
         Record::Household(h) => {
             check_unit(reference, h.grid_id, OrgKind::Grid)?;
             required("address", &h.address)?;
-            campaign::check_phone(&h.phone)?;
+            let phone_ok = h.phone.chars().count() <= 20
+                && h.phone
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || "+- ".contains(c));
+            if !phone_ok {
+                return Err(invalid(format!(
+                    "phone `{}` is not a phone number",
+                    h.phone
+                )));
+            }
             match reference.buildings.iter().find(|b| b.id == h.building_id) {
                 Some(b) if b.grid_id == h.grid_id => {}
                 Some(_) => return Err(invalid("the building is in another grid")),
@@ -162,8 +161,6 @@ pub fn validate_record(record: &Record, reference: &ReferenceData) -> Result {
         Record::ServiceRequest(s) => validate_service_request(s, reference),
         Record::Notice(n) => notice::validate_notice(n, reference),
         Record::NoticeDelivery(d) => notice::validate_delivery(d, reference),
-        Record::Patrol(p) => patrol::check_patrol(p, reference),
-        Record::Handover(h) => patrol::check_handover(h, reference),
         Record::WorkLog(w) => {
             chrono::NaiveDate::parse_from_str(&w.date, "%Y-%m-%d")
                 .map_err(|_| invalid(format!("work-log date `{}` is not YYYY-MM-DD", w.date)))?;
@@ -174,13 +171,11 @@ pub fn validate_record(record: &Record, reference: &ReferenceData) -> Result {
                 .iter()
                 .try_for_each(|e| required("entry", &e.text))
         }
-        Record::Campaign(c) => campaign::validate_campaign(c, reference),
     }
 }
 
 fn validate_visit(v: &Visit, reference: &ReferenceData) -> Result {
     check_unit(reference, v.grid_id, OrgKind::Grid)?;
-    campaign::validate_work(v, reference)?;
     check_location(&v.location)?;
     check_blobs("photos", &v.photos)?;
     check_blobs("audio", &v.audio)?;
@@ -278,13 +273,7 @@ fn may_create(role: Role, kind: RecordKind) -> bool {
         K::Incident => matches!(role, R::GridWorker | R::GridLeader | R::Desk | R::Admin),
         K::ServiceRequest => matches!(role, R::Desk | R::Admin),
         K::WorkLog => matches!(role, R::GridWorker | R::GridLeader | R::Desk),
-<<<<<<< HEAD
         K::Notice | K::NoticeDelivery => false,
-        K::Patrol => matches!(role, R::GridWorker | R::GridLeader),
-        K::Handover => patrol::may_remark(role),
-=======
-        K::Campaign => role == R::Admin,
->>>>>>> campaigns
     }
 }
 
@@ -421,13 +410,6 @@ fn check_creation(new: &Record, actor: &Actor) -> Result {
         Record::Visit(v) => v.worker_id == actor.user_id,
         Record::Incident(i) => i.reporter_id == actor.user_id,
         Record::WorkLog(w) => w.worker_id == actor.user_id,
-<<<<<<< HEAD
-        Record::Patrol(p) => patrol::author_ok(Some(p), None, actor),
-        Record::Handover(h) => patrol::author_ok(None, Some(h), actor),
-=======
-        Record::Campaign(c) => c.created_by == actor.user_id,
->>>>>>> campaigns
-        Record::Household(_) | Record::ServiceRequest(_) => true,
         _ => true,
     };
     if !author_ok {
@@ -439,7 +421,7 @@ fn check_creation(new: &Record, actor: &Actor) -> Result {
     Ok(())
 }
 
-pub(super) fn immutable(field: &str) -> ValidationError {
+fn immutable(field: &str) -> ValidationError {
     ValidationError::new("immutable_field", format!("`{field}` cannot be changed"))
 }
 
@@ -468,7 +450,6 @@ fn check_immutables(old: &Record, new: &Record, actor: &Actor) -> Result {
             if n.worker_id != actor.user_id && actor.role != Role::Admin {
                 return Err(forbidden("only the worker who made a visit may change it"));
             }
-            campaign::check_work_kept(o, n)?;
         }
         (Record::Incident(o), Record::Incident(n)) => {
             if o.reporter_id != n.reporter_id {
@@ -498,14 +479,11 @@ fn check_immutables(old: &Record, new: &Record, actor: &Actor) -> Result {
                 return Err(forbidden("only its writer may change a work log"));
             }
         }
-        (Record::Patrol(o), Record::Patrol(n)) => patrol::check_patrol_change(o, n, actor)?,
-        (Record::Handover(o), Record::Handover(n)) => patrol::check_handover_change(o, n, actor)?,
         (Record::Household(_), Record::Household(_)) => {
             if actor.role == Role::Department {
                 return Err(forbidden("department staff may not edit households"));
             }
         }
-        (Record::Campaign(o), Record::Campaign(n)) => campaign::check_kept(o, n, actor)?,
         _ => return Err(immutable("kind")),
     }
     Ok(())

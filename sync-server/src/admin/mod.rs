@@ -5,13 +5,10 @@
 //! caller's role and scope.
 
 mod api;
-mod assessment;
 mod audit;
 #[cfg(test)]
 mod bindings;
 mod caller;
-mod campaign_progress;
-mod campaigns;
 mod dashboard;
 pub mod demo;
 mod devices;
@@ -35,7 +32,6 @@ mod service_queue;
 mod session;
 pub mod sign_in_guard;
 mod users;
-mod visit_rules;
 mod web;
 mod workflow_write;
 

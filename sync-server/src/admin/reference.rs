@@ -115,13 +115,12 @@ pub struct ReferenceView {
     services: Vec<ServiceItem>,
     calendar: gridwalk_shared::calendar::WorkCalendar,
     departments: Vec<gridwalk_shared::model::Department>,
-    visit_rules: gridwalk_shared::model::VisitRules,
 }
 
 /// The new reference version after an edit.
 #[derive(Serialize, specta::Type)]
 pub struct ReferenceVersion {
-    pub(super) version: u64,
+    version: u64,
 }
 
 /// Reads the reference data.
@@ -135,11 +134,10 @@ pub async fn get(caller: Caller) -> ApiJson<ReferenceView> {
         services: r.services.clone(),
         calendar: r.calendar.clone(),
         departments: r.departments.clone(),
-        visit_rules: r.visit_rules.clone(),
     })
 }
 
-pub(super) async fn replace<S, T, F>(
+async fn replace<S, T, F>(
     state: &AppState<S>,
     caller: &Caller,
     action: &str,
@@ -305,8 +303,7 @@ pub struct ChecklistDraft {
     items: Vec<ChecklistItem>,
 }
 
-/// Checks a checklist's items: 1 to 200, keys present and unique, choices with options.
-pub(super) fn check_items(items: &[ChecklistItem]) -> Result<(), AppError> {
+fn check_items(items: &[ChecklistItem]) -> Result<(), AppError> {
     if items.is_empty() || items.len() > 200 {
         return Err(invalid("a checklist has 1 to 200 items"));
     }

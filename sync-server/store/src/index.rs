@@ -55,9 +55,7 @@ pub fn index_row(record: &Record) -> IndexRow {
         Record::Household(_) => {}
         Record::Visit(v) => {
             row.actor = Some(v.worker_id);
-            // A building check (a campaign task) is filed under its building: no household.
-            let building_check = v.campaign.as_ref().is_some_and(|c| c.building_id.is_some());
-            row.subject = (!building_check).then_some(v.household_id);
+            row.subject = Some(v.household_id);
             row.at = Some(v.started_at.millis());
             row.done_at = v.ended_at.map(|t| t.millis());
         }
@@ -85,7 +83,6 @@ pub fn index_row(record: &Record) -> IndexRow {
         Record::WorkLog(w) => {
             row.actor = Some(w.worker_id);
         }
-<<<<<<< HEAD
         Record::Notice(n) => {
             row.actor = Some(n.sender_id);
             row.at = Some(n.sent_at.millis());
@@ -101,22 +98,6 @@ pub fn index_row(record: &Record) -> IndexRow {
                 .replied_at
                 .or(d.receipt.done_at)
                 .map(|t| t.millis());
-        }
-        Record::Patrol(p) => {
-            row.actor = Some(p.worker_id);
-            row.at = Some(p.started_at.millis());
-            row.done_at = p.ended_at.map(|t| t.millis());
-        }
-        Record::Handover(h) => {
-            row.category = Some(h.week.clone());
-=======
-        Record::Campaign(c) => {
-            row.category = Some(c.task_kind.as_str().to_string());
-            row.actor = Some(c.created_by);
-            row.subject = Some(c.campaign_id);
-            row.at = Some(c.created_at.millis());
-            row.due = Some(c.deadline.millis());
->>>>>>> campaigns
         }
     }
     row

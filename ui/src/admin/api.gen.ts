@@ -13,12 +13,6 @@ export type Audience = {
 	roles: Role[],
 	/**  Named users. */
 	users: string[],
-/**  The street's assessment settings. */
-export type AssessmentRules = {
-	/**  Scoreboard weights. */
-	weights: ScoreWeights,
-	/**  Weekly patrol rule. */
-	patrol_rule: PatrolRule,
 };
 
 /**  One audit-log entry. */
@@ -63,87 +57,6 @@ export type CalendarForm = {
 	workdays: string[],
 };
 
-/**  A checklist of the campaign's own. */
-export type CampaignChecklist = {
-	name: string,
-	items: ChecklistItem[],
-};
-
-/**  A new campaign. */
-export type CampaignForm = {
-	/**  Name, e.g. 春节前独居老人走访. */
-	name: string,
-	/**  What a task is. */
-	kind: CampaignKind,
-	/**  Last day (local), YYYY-MM-DD: tasks are due by its end. */
-	deadline: string,
-	/**  The targets. */
-	targets: TargetSpec,
-	/**  A checklist of its own; absent: the standard visit. */
-	checklist?: CampaignChecklist | null,
-};
-
-/**  What doing a campaign's task is. */
-export type CampaignKind = 
-/**  A visit to each target household (入户走访). */
-"visit" | 
-/**  A check of each target building (楼栋排查). */
-"building_check" | 
-/**  A census visit that updates each target household's base data (普查). */
-"census";
-
-/**  A campaign's progress. */
-export type CampaignProgress = {
-	/**  The campaign and its totals. */
-	summary: CampaignSummary,
-	/**  Per grid, by name. */
-	per_grid: Tally[],
-	/**  Per responsible worker (or whoever did an unassigned task), by name. */
-	per_worker: Tally[],
-	/**  Every task, by grid and label. */
-	tasks: TaskRow[],
-};
-
-/**  A campaign with its progress. */
-export type CampaignSummary = {
-	/**  The campaign. */
-	campaign_id: string,
-	/**  Name. */
-	name: string,
-	/**  What a task is. */
-	kind: CampaignKind,
-	/**  Due by (epoch ms). */
-	deadline: number,
-	/**  Made at (epoch ms). */
-	created_at: number,
-	/**  Grids with targets. */
-	grids: number,
-	/**  Targets. */
-	total: number,
-	/**  Done. */
-	done: number,
-	/**  Not done and past the deadline. */
-	overdue: number,
-};
-
-/**  One household's census edit. */
-export type CensusReview = {
-	/**  Household. */
-	household_id: string,
-	/**  The census visit. */
-	visit_id: string,
-	/**  Who recorded it. */
-	worker_id: string,
-	/**  When (epoch ms). */
-	at: number,
-	/**  Base data before. */
-	before: HouseholdFacts,
-	/**  Base data after. */
-	after: HouseholdFacts,
-	/**  Fields that changed: head, phone, address, tags, members. */
-	changed: string[],
-};
-
 /**  A checklist template's next version. */
 export type ChecklistDraft = {
 	name: string,
@@ -170,20 +83,6 @@ export type ChecklistTemplate = {
 	name: string,
 	/**  Questions in order. */
 	items: ChecklistItem[],
-};
-
-/**  A community's score: the mean of its grids'. */
-export type CommunityScore = {
-	/**  Community. */
-	community_id: string,
-	/**  Its name. */
-	name: string,
-	/**  Grids scored. */
-	grids: number,
-	/**  Mean grid score, 0–100. */
-	score: number | null,
-	/**  Place in the ranking, from 1. */
-	rank: number,
 };
 
 /**  A count with its key and display name. */
@@ -239,28 +138,6 @@ export type Department = {
 	name: string,
 	/**  Org unit that owns the department (a street, or the district for city departments). */
 	unit_id: string,
-};
-
-/**  A department's score from the items routed to it. */
-export type DepartmentScore = {
-	/**  Department. */
-	department_id: string,
-	/**  Its name. */
-	name: string,
-	/**  Items routed to it in the period (dispatch, transfer or escalation). */
-	routed: number,
-	/**  Of them, accepted (受理). */
-	accepted: number,
-	/**  Of them, reported handled by their due time (按时办结). */
-	on_time: number,
-	/**  accepted / routed. */
-	acceptance_rate: number | null,
-	/**  on_time / routed. */
-	on_time_rate: number | null,
-	/**  Weighted score, 0–100. */
-	score: number | null,
-	/**  Place in the ranking, from 1. */
-	rank: number,
 };
 
 /**  An enrolled device as the admin web lists it. */
@@ -347,108 +224,6 @@ export type EvidenceRecord = {
 	status: string | null,
 	photos: Media[],
 	audio: Media[],
-};
-
-<<<<<<< HEAD
-/**  A grid's score and the figures behind it. */
-export type GridScore = {
-	/**  Grid. */
-	grid_id: string,
-	/**  Its name. */
-	name: string,
-	/**  Its community. */
-	community_id: string | null,
-	/**  Households in the grid. */
-	households: number,
-	/**  Of them, visited in the period. */
-	households_visited: number,
-	/**  Visits in the period. */
-	visits: number,
-	/**  Problems reported in the period. */
-	reports: number,
-	/**  Reports expected (weights' `reports_per_week` × weeks). */
-	reports_target: number | null,
-	/**  Of the period's reports, handled by now (not open). */
-	reports_handled: number,
-	/**  Worker-weeks the patrol rule applied to (weeks begun by now). */
-	patrol_weeks: number,
-	/**  Of them, meeting the rule. */
-	patrol_weeks_met: number,
-	/**  信息采集, 0–1. */
-	collection: number | null,
-	/**  走访巡查, 0–1. */
-	visits_patrols: number | null,
-	/**  事件处置, 0–1. */
-	handling: number | null,
-	/**  Weighted score, 0–100. */
-	score: number | null,
-	/**  Place in the ranking, from 1. */
-	rank: number,
-};
-
-/**  Patrol time in one half-day. */
-export type HalfDay = {
-	/**  Local date. */
-	date: string,
-	/**  Afternoon (12:00–24:00) rather than morning. */
-	afternoon: boolean,
-	/**  Minutes patrolled in it. */
-	minutes: number,
-	/**  Whether it reaches the rule's minimum. */
-	counts: boolean,
-};
-
-/**  A grid's week for the hand-over. */
-export type HandoverSheet = {
-	/**  Grid. */
-	grid_id: string,
-	/**  Its name. */
-	grid_name: string,
-	/**  The week's Monday. */
-	week: string,
-	/**  Its Sunday. */
-	week_end: string,
-	/**  Each worker of the grid (and anyone who worked in it that week). */
-	workers: WorkerWeek[],
-	/**  Visits. */
-	visits: SheetLine[],
-	/**  Problems reported, with their status now. */
-	reports: SheetLine[],
-	/**  Checks on site: passed or not. */
-	verifications: SheetLine[],
-	/**  Desk requests, with their status now. */
-	desk_requests: SheetLine[],
-	/**  Patrols: the state is the minutes patrolled. */
-	patrols: SheetLine[],
-	/**  Work-log notes (流水账). */
-	notes: SheetLine[],
-	/**  The grid leader's remarks. */
-	remarks: SheetLine[],
-=======
-/**  How often a visit is due. */
-export type Frequency = 
-/**  Every week: seven days after the last visit (每周). */
-"weekly" | 
-/**  Twice a month: half a calendar month after the last visit (每半月). */
-"twice_monthly" | 
-/**  Every month: the same day of the next month, or its last day (每月). */
-"monthly" | 
-/**  Every quarter: the same day three months on, or that month's last day (每季度). */
-"quarterly";
-
-/**  A household's base data, as a census round edits it. */
-export type HouseholdFacts = {
-	/**  Head of household. */
-	head: string,
-	/**  Contact phone. */
-	phone: string,
-	/**  Address. */
-	address: string,
-	/**  Household-level key-person tags. */
-	tags: string[],
-	/**  Members. */
-	members: Member[],
->>>>>>> campaigns
 };
 
 /**  A household as listed. */
@@ -676,20 +451,6 @@ export type Media = {
 	thumbnail: boolean,
 };
 
-/**  One person living in a household. */
-export type Member = {
-	/**  Stable id within the household. */
-	id: string,
-	/**  Name. */
-	name: string,
-	/**  Relation to the head of household, e.g. "户主", "配偶", "子女". */
-	relation: string,
-	/**  Birth year, if known. */
-	birth_year: number | null,
-	/**  Key-person tags (重点人群), e.g. "独居老人", "残疾人". */
-	tags: string[],
-};
-
 /**  A referenced blob not uploaded yet, with the record and the device that should send it. */
 export type MissingBlob = {
 	hash: string,
@@ -848,67 +609,6 @@ export type PasswordChange = {
 	password: string,
 };
 
-/**  The week's patrol time of every worker in the area. */
-export type PatrolReport = {
-	/**  The week's Monday. */
-	week: string,
-	/**  The rule applied. */
-	rule: PatrolRule,
-	/**  One per worker, by grid then name. */
-	workers: WorkerPatrol[],
-};
-
-/**  The deployment's weekly patrol rule (default: 3 half-days of at least 2 hours). */
-export type PatrolRule = {
-	/**  Half-days of patrol a full working week needs. */
-	half_days?: number,
-	/**  Least patrol time in one half-day for it to count, in minutes. */
-	min_minutes?: number,
-};
-
-/**  A worker's patrol week against the rule. */
-export type PatrolWeek = {
-	/**  Worker. */
-	worker_id: string,
-	/**  The week's Monday. */
-	week: string,
-	/**  Finished patrol time in the week, in minutes. */
-	minutes: number,
-	/**  Patrols finished (or partly) in the week. */
-	patrols: number,
-	/**  Whether a patrol is running (not counted yet). */
-	running: boolean,
-	/**  Half-days with patrol time, in order. */
-	half_days: HalfDay[],
-	/**  Half-days that count. */
-	counted: number,
-	/**  Working days in the week (after holidays and make-up workdays). */
-	working_days: number,
-	/**  Half-days the week needs. */
-	required: number,
-	/**  Whether the rule is met. */
-	met: boolean,
-};
-
-/**  A scoring period: its first and last local day. */
-export type Period = {
-	/**  Week, month or quarter. */
-	kind: PeriodKind,
-	/**  First day. */
-	from: string,
-	/**  Last day. */
-	to: string,
-};
-
-/**  How long a scoring period is. */
-export type PeriodKind = 
-/**  Monday to Sunday. */
-"week" | 
-/**  A calendar month. */
-"month" | 
-/**  A calendar quarter. */
-"quarter";
-
 /**  The queue: its items and how many are in each box. */
 export type Queue = {
 	counts: { [key in string]: number },
@@ -989,19 +689,10 @@ export type RecordKind =
 "service_request" | 
 /**  [`WorkLogDay`] */
 "work_log" | 
-<<<<<<< HEAD
 /**  [`Notice`] */
 "notice" | 
 /**  [`NoticeDelivery`] */
 "notice_delivery";
-/**  [`Patrol`] */
-"patrol" | 
-/**  [`Handover`] */
-"handover";
-=======
-/**  [`Campaign`] */
-"campaign";
->>>>>>> campaigns
 
 /**  The new reference version after an edit. */
 export type ReferenceVersion = {
@@ -1017,7 +708,6 @@ export type ReferenceView = {
 	services: ServiceItem[],
 	calendar: WorkCalendar,
 	departments: Department[],
-	visit_rules: VisitRules,
 };
 
 /**  What a user may do. */
@@ -1065,36 +755,6 @@ export type Satisfaction =
 "basically" | 
 /**  不满意 */
 "dissatisfied";
-
-/**  Weights and targets of the scoreboard (docs/assessment.md has the formula). */
-export type ScoreWeights = {
-	/**  Weight of information collection (信息采集): reports against the target. */
-	collection?: number | null,
-	/**  Weight of visits and patrols (走访巡查): coverage and the patrol rule. */
-	visits_patrols?: number | null,
-	/**  Weight of incident handling (事件处置): share of the period's reports handled. */
-	handling?: number | null,
-	/**  Reports a grid is expected to raise per week (the collection target). */
-	reports_per_week?: number | null,
-	/**  Weight of a department's acceptance rate (受理率). */
-	acceptance?: number | null,
-	/**  Weight of a department's on-time completion rate (按时办结率). */
-	on_time?: number | null,
-};
-
-/**  The whole scoreboard of a period. */
-export type Scoreboard = {
-	/**  The period. */
-	period: Period,
-	/**  The weights used. */
-	weights: ScoreWeights,
-	/**  Grids, best first. */
-	grids: GridScore[],
-	/**  Communities, best first. */
-	communities: CommunityScore[],
-	/**  Departments with routed items, best first. */
-	departments: DepartmentScore[],
-};
 
 /**  What a service request event does. */
 export type ServiceAction = 
@@ -1236,22 +896,6 @@ export type SessionInfo = {
 	reference_version: number,
 };
 
-/**  One line of the sheet. */
-export type SheetLine = {
-	/**  Record id. */
-	id: string,
-	/**  When. */
-	at: Timestamp,
-	/**  Who (worker, reporter, author). */
-	by: string,
-	/**  Their name. */
-	by_name: string,
-	/**  What, ready to show: the address visited, the category, the note. */
-	text: string,
-	/**  Where it stands (status name) or what came of it. */
-	state: string,
-};
-
 /**  Sign-in form. */
 export type SignIn = {
 	login: string,
@@ -1262,64 +906,6 @@ export type SignIn = {
 export type StoredPhoto = {
 	hash: string,
 	size: number,
-};
-
-/**  Done / total / overdue of one grid or worker. */
-export type Tally = {
-	/**  Grid or worker id (nil: no worker assigned). */
-	id: string,
-	/**  Its name. */
-	name: string,
-	/**  Targets. */
-	total: number,
-	/**  Done. */
-	done: number,
-	/**  Not done and past the deadline. */
-	overdue: number,
-};
-
-/**  Which targets a campaign has. */
-export type TargetSpec = 
-/**
- *  Households where the household or a member carries `tag`, in `area` (default: your
- *  scope).
- */
-{ by: "tag"; 
-/**  Key-person tag, e.g. 独居老人. */
-tag: string; 
-/**  Org unit to look in. */
-area: string | null } | 
-/**  These buildings (building checks) or their households. */
-{ by: "buildings"; 
-/**  Building ids. */
-buildings: string[] } | 
-/**  Every building (building checks) or household of a grid. */
-{ by: "grid"; 
-/**  Grid id. */
-grid: string } | 
-/**  An imported list of households, each by id or by full address. */
-{ by: "list"; 
-/**  Household ids or addresses. */
-households: string[] };
-
-/**  One task of a campaign. */
-export type TaskRow = {
-	/**  Household or building. */
-	target_id: string,
-	/**  Address or building name. */
-	label: string,
-	/**  Grid. */
-	grid_id: string,
-	/**  Responsible worker. */
-	worker_id: string | null,
-	/**  The visit that did it. */
-	visit_id: string | null,
-	/**  Who did it. */
-	done_by: string | null,
-	/**  When (epoch ms). */
-	done_at: number | null,
-	/**  Not done and past the deadline. */
-	overdue: boolean,
 };
 
 /**
@@ -1348,25 +934,6 @@ export type UserRow = {
 	scope_name: string,
 } & User;
 
-/**  One rule: households where someone carries `tag` are visited at `frequency`. */
-export type VisitRule = {
-	/**  Key-person tag (household or member), e.g. "独居老人". */
-	tag: string,
-	/**  How often. */
-	frequency: Frequency,
-};
-
-/**
- *  The deployment's visit rules; a household under several rules follows the strictest
- *  ([`crate::schedule::next_visit`]).
- */
-export type VisitRules = {
-	/**  Rules by tag. */
-	by_tag: VisitRule[],
-	/**  Every other household. */
-	default: Frequency,
-};
-
 /**  Which dates are working days in a deployment, and its time zone. */
 export type WorkCalendar = {
 	/**  Offset of local time from UTC in minutes (Asia/Shanghai: 480). */
@@ -1375,36 +942,4 @@ export type WorkCalendar = {
 	holidays: string[],
 	/**  Weekend days that are working days (调休上班). */
 	workdays: string[],
-};
-
-/**  One worker's patrol week. */
-export type WorkerPatrol = {
-	/**  Name. */
-	name: string,
-	/**  Grid. */
-	grid_id: string,
-	/**  Grid name. */
-	grid: string,
-	/**  The week against the rule. */
-	patrol: PatrolWeek,
-};
-
-/**  One worker's week in figures. */
-export type WorkerWeek = {
-	/**  Worker. */
-	worker_id: string,
-	/**  Name. */
-	name: string,
-	/**  Visits made. */
-	visits: number,
-	/**  Of them, done for a campaign (阶段性任务). */
-	campaign_visits: number,
-	/**  Problems reported. */
-	reports: number,
-	/**  Checks on site (核查) made. */
-	verifications: number,
-	/**  Desk requests registered or completed. */
-	desk_requests: number,
-	/**  Patrol time against the rule. */
-	patrol: PatrolWeek,
 };

@@ -8,7 +8,7 @@ export type Route =
   | { name: 'grid' }
   | { name: 'building'; id: string; title: string }
   | { name: 'household'; id: string }
-  | { name: 'visit'; household: string; campaign?: string }
+  | { name: 'visit'; household: string }
   | { name: 'report' }
   | { name: 'reports' }
   | { name: 'incident'; id: string }

@@ -19,7 +19,6 @@
     "resolve_conflict",
     "set_household_field",
     "open_visit_draft",
-    "open_campaign_draft",
     "save_visit_draft",
     "discard_visit_draft",
     "finish_visit_draft",
