@@ -9,8 +9,7 @@ use std::collections::BTreeMap;
 use automerge::{transaction::Transactable, AutoCommit, ROOT};
 use gridwalk_shared::doc;
 use gridwalk_shared::model::{
-    Answer, Audience, Household, Incident, IncidentAction, IncidentEvent, Level, Location, Member,
-    Notice, NoticeContent, NoticeDelivery, NoticeKind, NoticeReceipt, NoticeResponse, Role,
+    Answer, Household, Incident, IncidentAction, IncidentEvent, Level, Location, Member,
     Satisfaction, ServiceAction, ServiceEvent, ServiceRequest, Visit, WorkLogDay, WorkLogEntry,
 };
 use gridwalk_shared::time::Timestamp;
@@ -28,8 +27,6 @@ fn hydrated(doc: &AutoCommit, kind: RecordKind) -> Option<Record> {
         RecordKind::Incident => Record::Incident(autosurgeon::hydrate(doc).ok()?),
         RecordKind::ServiceRequest => Record::ServiceRequest(autosurgeon::hydrate(doc).ok()?),
         RecordKind::WorkLog => Record::WorkLog(autosurgeon::hydrate(doc).ok()?),
-        RecordKind::Notice => Record::Notice(autosurgeon::hydrate(doc).ok()?),
-        RecordKind::NoticeDelivery => Record::NoticeDelivery(autosurgeon::hydrate(doc).ok()?),
     })
 }
 
@@ -40,14 +37,12 @@ fn agree(doc: &AutoCommit, kind: RecordKind) -> Option<Record> {
     fast
 }
 
-const KINDS: [RecordKind; 7] = [
+const KINDS: [RecordKind; 5] = [
     RecordKind::Household,
     RecordKind::Visit,
     RecordKind::Incident,
     RecordKind::ServiceRequest,
     RecordKind::WorkLog,
-    RecordKind::Notice,
-    RecordKind::NoticeDelivery,
 ];
 
 fn id() -> impl Strategy<Value = Uuid> {
@@ -311,108 +306,13 @@ fn work_log() -> impl Strategy<Value = Record> {
     )
 }
 
-fn notice_content() -> impl Strategy<Value = NoticeContent> {
-    let kind = prop_oneof![Just(NoticeKind::Notice), Just(NoticeKind::Instruction)];
-    let response = option::of(prop_oneof![
-        Just(NoticeResponse::Reply),
-        Just(NoticeResponse::Done)
-    ]);
-    (
-        kind,
-        (text(), text()),
-        vec(text(), 0..3),
-        option::of(text()),
-        response,
-        option::of(time()),
-    )
-        .prop_map(
-            |(kind, (title, text), photos, pdf, response, deadline)| NoticeContent {
-                kind,
-                title,
-                text,
-                photos,
-                pdf,
-                response,
-                deadline,
-            },
-        )
-}
-
-fn notice() -> impl Strategy<Value = Record> {
-    let role = prop_oneof![Just(Role::GridWorker), Just(Role::Desk), Just(Role::Admin)];
-    let audience =
-        (vec(id(), 0..3), vec(role, 0..2), vec(id(), 0..3)).prop_map(|(units, roles, users)| {
-            Audience {
-                units,
-                roles,
-                users,
-            }
-        });
-    (
-        (id(), id(), id()),
-        time(),
-        notice_content(),
-        audience,
-        vec(id(), 0..4),
-    )
-        .prop_map(
-            |((id, sender_id, unit_id), sent_at, content, audience, recipients)| {
-                Record::Notice(Notice {
-                    id,
-                    sender_id,
-                    unit_id,
-                    sent_at,
-                    content,
-                    audience,
-                    recipients,
-                })
-            },
-        )
-}
-
-fn notice_delivery() -> impl Strategy<Value = Record> {
-    let receipt = (
-        option::of(time()),
-        option::of(text()),
-        option::of(time()),
-        option::of(time()),
-    )
-        .prop_map(|(read_at, reply, replied_at, done_at)| NoticeReceipt {
-            read_at,
-            reply,
-            replied_at,
-            done_at,
-        });
-    (
-        (id(), id(), id()),
-        (text(), time()),
-        notice_content(),
-        receipt,
-    )
-        .prop_map(
-            |((id, notice_id, recipient_id), (sender, sent_at), content, receipt)| {
-                Record::NoticeDelivery(NoticeDelivery {
-                    id,
-                    notice_id,
-                    recipient_id,
-                    sender,
-                    sent_at,
-                    content,
-                    receipt,
-                })
-            },
-        )
-}
-
 fn record() -> impl Strategy<Value = Record> {
     prop_oneof![
         household(),
         visit(),
         incident(),
         service_request(),
-        work_log(),
-        notice(),
-        notice_delivery()
+        work_log()
     ]
 }
 

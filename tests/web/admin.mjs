@@ -238,37 +238,6 @@ const phases = {
     await shot('queue-timeline');
     return { newCount, thumbnailWidth, timeline };
   },
-  // Compose an instruction to one grid (ARG: the grid's id), due tomorrow; the receipts
-  // table opens on the new notice with nobody having read it yet.
-  async notice() {
-    await signIn();
-    await go('notices');
-    await page.selectOption('select[name=kind]', 'instruction');
-    await page.selectOption('select[name=response]', 'reply');
-    const due = new Date(Date.now() + 24 * 3600 * 1000 + 8 * 3600 * 1000).toISOString().slice(0, 16);
-    await page.fill('input[name=deadline]', due);
-    await page.fill('input[name=title]', '燃气安全排查');
-    await page.fill('textarea[name=text]', '请于明日前完成本网格燃气安全排查，并回复排查情况。');
-    await page.selectOption('select[name=units]', [arg]);
-    await page.click('[data-testid=send-notice]');
-    await page.waitForSelector('[data-testid=notice-receipts] tbody tr');
-    const rows = await page.locator('[data-testid=notice-receipts] tbody tr').count();
-    return { rows, read: await page.textContent('[data-testid=notices] [data-testid=count-read]') };
-  },
-  // The sent list and the receipts once the phone has read and replied.
-  async receipts() {
-    await signIn();
-    await go('notices');
-    await page.click('[data-testid=open-notice]');
-    await page.waitForSelector('[data-testid=notice-receipts] tbody tr');
-    const replies = await page.$$eval('[data-testid=notice-receipts] tbody tr td:nth-child(4)', (c) => c.map((td) => td.textContent));
-    await shot('notice-receipts');
-    return {
-      read: await page.textContent('[data-testid=notices] [data-testid=count-read]'),
-      answered: await page.textContent('[data-testid=notices] [data-testid=count-answered]'),
-      replies,
-    };
-  },
   // The community's board (ADMIN_LOGIN=admin): the overdue box first, with its count.
   async board() {
     await signIn();

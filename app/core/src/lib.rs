@@ -46,7 +46,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use gridwalk_shared::time::{Clock, SystemClock};
 
 pub use card::{BuildingOverview, GridOverview, HouseholdCard, VisitSummary};
-pub use edit::{Attachments, NewIncident, NewServiceRequest, NewVisit, NoticeItem, VisitDraft};
+pub use edit::{Attachments, NewIncident, NewServiceRequest, NewVisit, VisitDraft};
 pub use enrol::Account;
 pub use error::{Error, Result};
 pub use media::{AudioNote, MediaError, Photo, UploadProgress};

@@ -18,8 +18,7 @@ use automerge::{ObjId, ObjType, ReadDoc, ScalarValueRef, ValueRef, ROOT};
 use uuid::Uuid;
 
 use crate::model::{
-    Answer, Audience, Household, Incident, IncidentAction, IncidentEvent, Level, Location, Member,
-    Notice, NoticeContent, NoticeDelivery, NoticeKind, NoticeReceipt, NoticeResponse, Role,
+    Answer, Household, Incident, IncidentAction, IncidentEvent, Level, Location, Member,
     Satisfaction, ServiceAction, ServiceEvent, ServiceRequest, Visit, WorkLogDay, WorkLogEntry,
 };
 use crate::time::Timestamp;
@@ -307,11 +306,6 @@ from_map! {
     ServiceEvent { id, at, by, action, note }
     WorkLogDay { id, scope_id, worker_id, date, entries }
     WorkLogEntry { id, at, text }
-    Notice { id, sender_id, unit_id, sent_at, content, audience, recipients }
-    NoticeDelivery { id, notice_id, recipient_id, sender, sent_at, content, receipt }
-    NoticeContent { kind, title, text, photos, pdf, response, deadline }
-    Audience { units, roles, users }
-    NoticeReceipt { read_at, reply, replied_at, done_at }
 }
 
 /// Enums whose variants carry nothing: the variant's name as a string.
@@ -332,9 +326,6 @@ macro_rules! from_name {
 from_name! {
     Level { Grid, Community, Street, City }
     Satisfaction { Satisfied, Basically, Dissatisfied }
-    NoticeKind { Notice, Instruction }
-    NoticeResponse { Reply, Done }
-    Role { GridWorker, GridLeader, Desk, Department, Admin }
 }
 
 impl FromValue for Answer {

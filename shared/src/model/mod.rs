@@ -4,7 +4,6 @@ mod catalogue;
 mod household;
 mod incident;
 mod location;
-mod notice;
 mod org;
 mod reference;
 mod service;
@@ -21,9 +20,6 @@ pub use catalogue::{
 pub use household::{Household, Member, EDITABLE_FIELDS as HOUSEHOLD_EDITABLE_FIELDS};
 pub use incident::{Assignment, Incident, IncidentAction, IncidentEvent};
 pub use location::Location;
-pub use notice::{
-    Audience, Notice, NoticeContent, NoticeDelivery, NoticeKind, NoticeReceipt, NoticeResponse,
-};
 pub use org::{Building, Department, OrgKind, OrgUnit, Role, User};
 pub use reference::ReferenceData;
 pub use service::{ServiceAction, ServiceEvent, ServiceRequest};
@@ -58,22 +54,16 @@ pub enum RecordKind {
     ServiceRequest,
     /// [`WorkLogDay`]
     WorkLog,
-    /// [`Notice`]
-    Notice,
-    /// [`NoticeDelivery`]
-    NoticeDelivery,
 }
 
 impl RecordKind {
     /// Every kind.
-    pub const ALL: [RecordKind; 7] = [
+    pub const ALL: [RecordKind; 5] = [
         RecordKind::Household,
         RecordKind::Visit,
         RecordKind::Incident,
         RecordKind::ServiceRequest,
         RecordKind::WorkLog,
-        RecordKind::Notice,
-        RecordKind::NoticeDelivery,
     ];
 
     /// Stable snake_case name.
@@ -84,8 +74,6 @@ impl RecordKind {
             RecordKind::Incident => "incident",
             RecordKind::ServiceRequest => "service_request",
             RecordKind::WorkLog => "work_log",
-            RecordKind::Notice => "notice",
-            RecordKind::NoticeDelivery => "notice_delivery",
         }
     }
 
@@ -110,10 +98,6 @@ pub enum Record {
     ServiceRequest(ServiceRequest),
     /// A work-log day.
     WorkLog(WorkLogDay),
-    /// A notice, as its sender sent it.
-    Notice(Notice),
-    /// A notice's copy for one recipient, with the receipt.
-    NoticeDelivery(NoticeDelivery),
 }
 
 impl Record {
@@ -125,8 +109,6 @@ impl Record {
             Record::Incident(_) => RecordKind::Incident,
             Record::ServiceRequest(_) => RecordKind::ServiceRequest,
             Record::WorkLog(_) => RecordKind::WorkLog,
-            Record::Notice(_) => RecordKind::Notice,
-            Record::NoticeDelivery(_) => RecordKind::NoticeDelivery,
         }
     }
 
@@ -138,13 +120,10 @@ impl Record {
             Record::Incident(r) => r.id,
             Record::ServiceRequest(r) => r.id,
             Record::WorkLog(r) => r.id,
-            Record::Notice(r) => r.id,
-            Record::NoticeDelivery(r) => r.id,
         }
     }
 
-    /// The org unit the record belongs to (for notices and deliveries, the sender's or
-    /// recipient's user id); fixed at creation.
+    /// The org unit the record belongs to; fixed at creation.
     pub fn scope(&self) -> Uuid {
         match self {
             Record::Household(r) => r.grid_id,
@@ -152,8 +131,6 @@ impl Record {
             Record::Incident(r) => r.grid_id,
             Record::ServiceRequest(r) => r.community_id,
             Record::WorkLog(r) => r.scope_id,
-            Record::Notice(r) => r.sender_id,
-            Record::NoticeDelivery(r) => r.recipient_id,
         }
     }
 
@@ -175,8 +152,6 @@ impl Record {
                 refs.extend(i.events.iter().flat_map(|e| e.photos.iter().cloned()));
                 refs
             }
-            Record::Notice(n) => n.content.blob_refs(),
-            Record::NoticeDelivery(d) => d.content.blob_refs(),
         };
         refs.sort();
         refs.dedup();

@@ -40,7 +40,7 @@ fn too_long(field: &str, max: usize) -> ValidationError {
     )
 }
 
-pub(super) fn text(field: &str, value: &str, max: usize) -> Result {
+fn text(field: &str, value: &str, max: usize) -> Result {
     // Characters are at most four bytes: only long strings need counting.
     if value.len() > max && value.chars().count() > max {
         return Err(too_long(field, max));
@@ -48,7 +48,7 @@ pub(super) fn text(field: &str, value: &str, max: usize) -> Result {
     Ok(())
 }
 
-pub(super) fn list(field: &str, len: usize, max: usize) -> Result {
+fn list(field: &str, len: usize, max: usize) -> Result {
     if len > max {
         return Err(ValidationError::new(
             "list_too_long",
@@ -73,7 +73,6 @@ pub fn check_record(record: &Record) -> Result {
         Record::Incident(i) => incident(i),
         Record::ServiceRequest(s) => service_request(s),
         Record::WorkLog(w) => work_log(w),
-        Record::Notice(_) | Record::NoticeDelivery(_) => super::notice::budget(record),
     }?;
     list(
         "photos and recordings",

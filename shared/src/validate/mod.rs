@@ -14,12 +14,10 @@ use crate::time::Timestamp;
 use crate::workflow::{fold_incident, fold_order, fold_service, TimedEvent, SYSTEM_USER};
 
 pub mod budget;
-mod notice;
 mod permit;
 mod recovery;
 
 pub use budget::MAX_TEXT;
-pub use notice::{check_content, expand_audience, MAX_RECIPIENTS};
 pub use recovery::validate_recovered;
 
 /// Why a record or change is refused: a stable machine-readable code and a readable message.
@@ -159,8 +157,6 @@ pub fn validate_record(record: &Record, reference: &ReferenceData) -> Result {
         Record::Visit(v) => validate_visit(v, reference),
         Record::Incident(i) => validate_incident(i, reference),
         Record::ServiceRequest(s) => validate_service_request(s, reference),
-        Record::Notice(n) => notice::validate_notice(n, reference),
-        Record::NoticeDelivery(d) => notice::validate_delivery(d, reference),
         Record::WorkLog(w) => {
             chrono::NaiveDate::parse_from_str(&w.date, "%Y-%m-%d")
                 .map_err(|_| invalid(format!("work-log date `{}` is not YYYY-MM-DD", w.date)))?;
@@ -273,7 +269,6 @@ fn may_create(role: Role, kind: RecordKind) -> bool {
         K::Incident => matches!(role, R::GridWorker | R::GridLeader | R::Desk | R::Admin),
         K::ServiceRequest => matches!(role, R::Desk | R::Admin),
         K::WorkLog => matches!(role, R::GridWorker | R::GridLeader | R::Desk),
-        K::Notice | K::NoticeDelivery => false,
     }
 }
 
@@ -285,9 +280,6 @@ pub fn may_read(
     department: Option<Uuid>,
     reference: &ReferenceData,
 ) -> bool {
-    if scope == actor.user_id {
-        return true;
-    }
     match actor.role {
         Role::Department => department == Some(actor.scope_id),
         _ => reference.is_within(scope, actor.scope_id),
@@ -337,7 +329,7 @@ fn check_scope(
 ) -> Result {
     let department = old.and_then(crate::workflow::department_of);
     let scope_ok = match actor.role {
-        _ if actor.is_system() || new.scope() == actor.user_id => true,
+        _ if actor.is_system() => true,
         Role::Department => old.is_some() && department == Some(actor.scope_id),
         _ => reference.is_within(new.scope(), actor.scope_id),
     };
@@ -393,9 +385,6 @@ fn replay_service(
 }
 
 fn check_creation(new: &Record, actor: &Actor) -> Result {
-    if let Some(checked) = notice::check_creation(new, actor) {
-        return checked;
-    }
     if !may_create(actor.role, new.kind()) {
         return Err(ValidationError::new(
             "forbidden",
@@ -410,7 +399,7 @@ fn check_creation(new: &Record, actor: &Actor) -> Result {
         Record::Visit(v) => v.worker_id == actor.user_id,
         Record::Incident(i) => i.reporter_id == actor.user_id,
         Record::WorkLog(w) => w.worker_id == actor.user_id,
-        _ => true,
+        Record::Household(_) | Record::ServiceRequest(_) => true,
     };
     if !author_ok {
         return Err(ValidationError::new(
@@ -434,9 +423,6 @@ fn check_immutables(old: &Record, new: &Record, actor: &Actor) -> Result {
     }
     if old.scope() != new.scope() {
         return Err(immutable("scope"));
-    }
-    if let Some(checked) = notice::check_change(old, new, actor) {
-        return checked;
     }
     let forbidden = |what: &str| ValidationError::new("forbidden", what.to_string());
     match (old, new) {

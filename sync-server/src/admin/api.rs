@@ -10,8 +10,8 @@ use axum::Router;
 
 use super::schema::{self, Schema};
 use super::{
-    audit, dashboard, devices, evidence, export, households, notices, openapi, org, photos, queue,
-    records, reference, service_queue, session, users,
+    audit, dashboard, devices, evidence, export, households, openapi, org, photos, queue, records,
+    reference, service_queue, session, users,
 };
 use crate::app::AppState;
 use crate::store::AdminStore;
@@ -232,13 +232,6 @@ pub fn routes<S: AdminStore>() -> (Router<AppState<S>>, Vec<Operation>) {
         "/api/services/{id}/events",
         service_queue::ACT,
         service_queue::act::<S>,
-    )
-    .post("/api/notices", notices::SEND, notices::send::<S>)
-    .get("/api/notices", notices::LIST, notices::list::<S>)
-    .get(
-        "/api/notices/{id}",
-        notices::RECEIPTS,
-        notices::receipts::<S>,
     )
     .upload("/api/photos", photos::UPLOAD, photos::upload::<S>)
     .get(

@@ -18,8 +18,6 @@ mod households;
 // Public as the entry point of the `household_import` fuzz target (docs/fuzzing.md).
 pub mod import;
 mod json;
-mod notice_receipts;
-mod notices;
 mod openapi;
 mod org;
 pub mod password;

@@ -14,10 +14,9 @@ pub struct IndexRow {
     pub category: Option<String>,
     /// Handling level (incidents).
     pub level: Option<String>,
-    /// Who: visit worker, incident reporter, responsible desk worker, work-log writer,
-    /// notice sender or recipient.
+    /// Who: visit worker, incident reporter, responsible desk worker, work-log writer.
     pub actor: Option<Uuid>,
-    /// What about: the visited household, a delivery's notice.
+    /// What about: the visited household.
     pub subject: Option<Uuid>,
     /// When it started: visit start, report time, registration time (epoch ms).
     pub at: Option<i64>,
@@ -82,22 +81,6 @@ pub fn index_row(record: &Record) -> IndexRow {
         }
         Record::WorkLog(w) => {
             row.actor = Some(w.worker_id);
-        }
-        Record::Notice(n) => {
-            row.actor = Some(n.sender_id);
-            row.at = Some(n.sent_at.millis());
-            row.due = n.content.deadline.map(|t| t.millis());
-        }
-        Record::NoticeDelivery(d) => {
-            row.actor = Some(d.recipient_id);
-            row.subject = Some(d.notice_id);
-            row.at = Some(d.sent_at.millis());
-            row.due = d.content.deadline.map(|t| t.millis());
-            row.done_at = d
-                .receipt
-                .replied_at
-                .or(d.receipt.done_at)
-                .map(|t| t.millis());
         }
     }
     row

@@ -15,12 +15,9 @@ use uuid::Uuid;
 mod incident;
 #[path = "gridwalk/media.rs"]
 mod media;
-#[path = "gridwalk/notice.rs"]
-mod notice;
 
 use incident::IncidentCommand;
 use media::Media;
-use notice::NoticeCommand;
 
 /// Gridwalk device client (网格员离线客户端).
 #[derive(Debug, Parser)]
@@ -68,11 +65,6 @@ enum Command {
     Incident {
         #[command(subcommand)]
         command: IncidentCommand,
-    },
-    /// Notices and instructions (通知公告 / 信息指令).
-    Notice {
-        #[command(subcommand)]
-        command: NoticeCommand,
     },
     /// Photos and audio notes (blobs).
     Blob {
@@ -284,7 +276,6 @@ async fn run(cli: Cli) -> Result<()> {
             command: HouseholdCommand::Set { id, field, value },
         } => client.set_household_field(id, &field, &value)?,
         Command::Incident { command } => incident::run(&client, command)?,
-        Command::Notice { command } => notice::run(&client, command, &mut out)?,
         Command::Blob {
             command:
                 BlobCommand::Get {

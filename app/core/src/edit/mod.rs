@@ -24,12 +24,10 @@ use crate::{Client, Error, Result};
 mod attach;
 mod desk;
 mod draft;
-mod notice;
 
 pub use attach::Attachments;
 pub use desk::NewServiceRequest;
 pub use draft::VisitDraft;
-pub use notice::NoticeItem;
 
 /// A visit to record (入户走访).
 #[derive(Debug, Clone, Default, PartialEq)]

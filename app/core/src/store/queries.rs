@@ -211,8 +211,6 @@ pub(crate) fn derive(
                 w.entries.len() as i64
             ],
         )?,
-        // Few per device: listed from their documents (`crate::notices`), no query table.
-        Record::Notice(_) | Record::NoticeDelivery(_) => 0,
     };
     Ok(())
 }

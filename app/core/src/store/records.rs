@@ -74,13 +74,6 @@ pub(crate) fn list(conn: &Connection) -> Result<Vec<(Uuid, RecordKind)>> {
     .collect()
 }
 
-/// Ids of the documents of `kind` held.
-pub(crate) fn ids_of_kind(conn: &Connection, kind: RecordKind) -> Result<Vec<Uuid>> {
-    let mut stmt = conn.prepare("SELECT doc_id FROM docs WHERE kind = ?1 ORDER BY doc_id")?;
-    let rows = stmt.query_map([kind.as_str()], |row| uuid_at(row, 0))?;
-    Ok(rows.collect::<rusqlite::Result<Vec<Uuid>>>()?)
-}
-
 /// Writes the document and re-derives its query rows and blob references (query rows are
 /// cleared if it holds no valid record).
 pub(crate) fn save(
