@@ -13,6 +13,8 @@ export type Route =
   | { name: 'reports' }
   | { name: 'incident'; id: string }
   | { name: 'worklog' }
+  | { name: 'notices' }
+  | { name: 'notice'; id: string }
   | { name: 'settings' }
   // desk
   | { name: 'catalogue' }

@@ -68,6 +68,16 @@ export const commands = {
 	workDay: (date: string | null) => __TAURI_INVOKE<WorkDay>("work_day", { date }),
 	/**  Adds a line to today's work log. */
 	addWorkLog: (text: string) => __TAURI_INVOKE<null>("add_work_log", { text }),
+	/**  The notices addressed to the signed-in user, newest first. */
+	notices: () => __TAURI_INVOKE<NoticeItem[]>("notices"),
+	/**  How many notices are not opened yet (the home screen's badge). */
+	unreadNotices: () => __TAURI_INVOKE<number>("unread_notices"),
+	/**  Opens a notice: records the read receipt the first time. */
+	openNotice: (id: string) => __TAURI_INVOKE<NoticeItem>("open_notice", { id }),
+	/**  Replies to an instruction (回复). */
+	replyNotice: (id: string, text: string) => __TAURI_INVOKE<null>("reply_notice", { id, text }),
+	/**  Marks an instruction done (办结). */
+	markNoticeDone: (id: string) => __TAURI_INVOKE<null>("mark_notice_done", { id }),
 	/**  Walk-in requests held, by due time. */
 	serviceRequests: () => __TAURI_INVOKE<ServiceRequestRow[]>("service_requests"),
 	/**
@@ -148,6 +158,19 @@ export type AppInfo = {
 	location: LocationSource,
 	/**  Built for a phone (Android/iOS) rather than the desktop. */
 	mobile: boolean,
+};
+
+/**
+ *  Who a notice is addressed to: everyone within the units (only the roles listed, if any),
+ *  and the named users wherever they are.
+ */
+export type Audience = {
+	/**  Grids, communities or streets. */
+	units: string[],
+	/**  Only users of these roles within `units` (empty: every role). */
+	roles: Role[],
+	/**  Named users. */
+	users: string[],
 };
 
 /**  An audio note stored on the device, to attach by its hash. */
@@ -608,6 +631,102 @@ export type Member = {
 	tags: string[],
 };
 
+/**
+ *  The sender's record of a notice, scoped to the sender's user id (no phone but the
+ *  sender's own receives it); the admin web counts receipts from the deliveries.
+ */
+export type Notice = {
+	/**  Record id. */
+	id: string,
+	/**  Sender (scope), fixed at creation. */
+	sender_id: string,
+	/**  The sender's org unit at the time of sending. */
+	unit_id: string,
+	/**  When it was sent. */
+	sent_at: Timestamp,
+	/**  What it says. */
+	content: NoticeContent,
+	/**  Who it was addressed to. */
+	audience: Audience,
+	/**  The users the audience expanded to when it was sent. */
+	recipients: string[],
+};
+
+/**  What a notice says, the same in the sender's record and in every delivery. */
+export type NoticeContent = {
+	/**  Notice or instruction. */
+	kind: NoticeKind,
+	/**  Title. */
+	title: string,
+	/**  Text. */
+	text: string,
+	/**  Photo blobs (SHA-256). */
+	photos: string[],
+	/**  One PDF blob (SHA-256), instead of or beside the photos. */
+	pdf: string | null,
+	/**  What an instruction asks for (`None` for a notice). */
+	response: NoticeResponse | null,
+	/**  When an instruction's reply or done mark is due (`None` for a notice). */
+	deadline: Timestamp | null,
+};
+
+/**
+ *  One recipient's copy of a notice, scoped to the recipient's user id; only the recipient
+ *  may change its receipt, and nobody its content.
+ */
+export type NoticeDelivery = {
+	/**  Record id. */
+	id: string,
+	/**  The sender's [`Notice`]. */
+	notice_id: string,
+	/**  Recipient (scope), fixed at creation. */
+	recipient_id: string,
+	/**  The sender's display name. */
+	sender: string,
+	/**  When it was sent. */
+	sent_at: Timestamp,
+	/**  What it says. */
+	content: NoticeContent,
+	/**  The recipient's receipt. */
+	receipt: NoticeReceipt,
+};
+
+/**  A notice as the phone lists it. */
+export type NoticeItem = {
+	/**  The delivery: what the notice says and the receipt. */
+	delivery: NoticeDelivery,
+	/**  Not opened yet. */
+	unread: boolean,
+	/**  An instruction not answered by its deadline. */
+	overdue: boolean,
+};
+
+/**  A notice only informs; an instruction asks each recipient for a reply or a done mark. */
+export type NoticeKind = 
+/**  通知公告 */
+"notice" | 
+/**  信息指令 */
+"instruction";
+
+/**  One recipient's receipt of a notice. */
+export type NoticeReceipt = {
+	/**  When the recipient first opened it. */
+	read_at: Timestamp | null,
+	/**  The recipient's reply (instructions asking for one). */
+	reply: string | null,
+	/**  When the reply was written. */
+	replied_at: Timestamp | null,
+	/**  When the recipient marked it done (instructions asking for that). */
+	done_at: Timestamp | null,
+};
+
+/**  What an instruction asks of each recipient. */
+export type NoticeResponse = 
+/**  回复: a written answer. */
+"reply" | 
+/**  办结: a done mark. */
+"done";
+
 /**  Level of a node in the org tree. */
 export type OrgKind = 
 /**  区 */
@@ -664,7 +783,15 @@ export type Record =
 /**  A work-log day. */
 {
 	kind: "work_log",
-} & WorkLogDay;
+} & WorkLogDay | 
+/**  A notice, as its sender sent it. */
+{
+	kind: "notice",
+} & Notice | 
+/**  A notice's copy for one recipient, with the receipt. */
+{
+	kind: "notice_delivery",
+} & NoticeDelivery;
 
 /**  A workflow state folded from a record's events. */
 export type RecordState = 
