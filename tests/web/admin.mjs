@@ -224,6 +224,7 @@ const phases = {
     await page.click('[data-testid=open-notice]');
     await page.waitForSelector('[data-testid=notice-receipts] tbody tr');
     const replies = await page.$$eval('[data-testid=notice-receipts] tbody tr td:nth-child(4)', (c) => c.map((td) => td.textContent));
+    await page.locator('[data-testid=notice-receipts]').scrollIntoViewIfNeeded();
     await shot('notice-receipts');
     return {
       read: await page.textContent('[data-testid=notices] [data-testid=count-read]'),
