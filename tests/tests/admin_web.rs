@@ -293,12 +293,23 @@ async fn admin_web_end_to_end() -> Result<()> {
     // An instruction composed in the web reaches the grid's phone, which reads and replies;
     // the receipts table then shows it.
     let grid = other.status()?.account.context("account")?.user.scope_id;
-    let sent = phase(&driver, "notice", &server.url, out.path(), Some(&grid.to_string()))?;
+    let sent = phase(
+        &driver,
+        "notice",
+        &server.url,
+        out.path(),
+        Some(&grid.to_string()),
+    )?;
     let recipients = sent["rows"].as_u64().context("receipt rows")?;
     assert!(recipients >= 1, "{sent}");
     assert_eq!(sent["read"], format!("0/{recipients}"), "{sent}");
     other.sync().await?;
-    let notice = other.notices()?.first().context("the notice arrived")?.delivery.id;
+    let notice = other
+        .notices()?
+        .first()
+        .context("the notice arrived")?
+        .delivery
+        .id;
     other.open_notice(notice)?;
     other.reply_notice(notice, "已排查，无隐患")?;
     other.sync().await?;
