@@ -328,6 +328,21 @@ async fn callers_outside_their_role_or_scope_are_refused() -> Result<()> {
         .await?;
     assert_status(&not_jpeg, 415, "not a JPEG");
     covered.insert((Method::POST, "/api/photos".into()));
+    // The week's field work is for administrators: department staff are refused
+    // (figures and contents: tests/tests/patrols.rs).
+    for path in ["/api/patrols", "/api/handover", "/api/scores"] {
+        assert_status(&dept.get(path).await?, 403, path);
+        covered.insert((Method::GET, path.to_string()));
+    }
+    let rules = serde_json::json!({
+        "weights": {}, "patrol_rule": { "half_days": 3, "min_minutes": 120 }
+    });
+    assert_status(
+        &dept.put("/api/reference/assessment", &rules).await?,
+        403,
+        "assessment rules",
+    );
+    covered.insert((Method::PUT, "/api/reference/assessment".into()));
     // Narrowed to what the caller sees: tests/tests/closed_loop.rs (live nudges).
     covered.insert((Method::GET, "/api/events".into()));
     for path in [
