@@ -1,5 +1,5 @@
 //! Accessibility checks of the app's screens in its real webview: axe-core's WCAG 2.1 A and AA
-//! rules (the same axe-core the admin web's browser test injects, from `tests/web`), and touch
+//! rules (the same scan the admin web's browser test runs, `tests/web/axe-run.js`), and touch
 //! targets of at least [`MIN_TARGET_PX`] for a thumb in the field.
 
 use std::path::Path;
@@ -24,15 +24,13 @@ fn axe_source() -> Result<&'static str> {
     Ok(SOURCE.get_or_init(|| text))
 }
 
-/// Runs axe-core on the page; one line per failing node.
-const RUN_AXE: &str = r#"
-const done = arguments[arguments.length - 1];
-const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })
-  .then((r) => done(r.violations.flatMap((v) => v.nodes.map((n) =>
-    `${v.id}: ${n.target.join(' ')} — ${n.failureSummary.split('\n').slice(0, 2).join(' ')}`))))
-  .catch((e) => done([`axe failed: ${e}`]));
-"#;
+/// The scan (shared with the admin web's browser test), called the WebDriver way.
+fn run_axe() -> String {
+    const SCAN: &str = include_str!("../web/axe-run.js");
+    format!(
+        "const done = arguments[arguments.length - 1];\n({SCAN})().then(done, (e) => done([`axe failed: ${{e}}`]));"
+    )
+}
 
 /// Visible controls smaller than the minimum in either direction. A link inside running text
 /// is exempt (WCAG's inline exception); so are hidden file inputs behind their labels.
@@ -62,7 +60,7 @@ pub async fn scan(app: &App, screen: &str) -> Result<Vec<String>> {
     if app.eval("return typeof window.axe").await? != "object" {
         app.eval(axe_source()?).await.context("inject axe-core")?;
     }
-    let mut found: Vec<String> = serde_json::from_value(app.eval_async(RUN_AXE).await?)?;
+    let mut found: Vec<String> = serde_json::from_value(app.eval_async(&run_axe()).await?)?;
     let small = app
         .eval_with(SMALL_TARGETS, vec![MIN_TARGET_PX.into()])
         .await?;

@@ -2,13 +2,13 @@
 // per run: node admin.mjs PHASE URL OUT_DIR [ARG]. Prints one JSON line with what it saw;
 // exits non-zero (with the reason) when the page does not behave.
 import { chromium } from 'playwright-core';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-/** axe-core's WCAG 2.1 A and AA rules (what `a11y` scans with). */
-const WCAG21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+/** The scan itself, shared with the app's webview test. */
+const AXE_RUN = readFileSync(new URL('./axe-run.js', import.meta.url), 'utf8');
 
 const [phase, url, out, arg] = process.argv.slice(2);
 const LOGIN = process.env.ADMIN_LOGIN ?? 'admin';
@@ -48,10 +48,7 @@ async function go(name) {
 // axe-core's WCAG 2.1 AA violations on the page as it is now, one line per failing node.
 async function axeViolations(where) {
   await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
-  const violations = await page.evaluate(async (tags) => {
-    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
-    return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')} — ${n.failureSummary.split('\n').slice(0, 2).join(' ')}`));
-  }, WCAG21_AA);
+  const violations = await page.evaluate(`(${AXE_RUN})()`);
   return violations.map((v) => `${where}: ${v}`);
 }
 
