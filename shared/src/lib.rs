@@ -7,6 +7,7 @@
 //! - [`doc`]: the one mapping between a [`Record`] and its document;
 //! - [`workflow`]: state machines folded from a record's append-only event list;
 //! - [`calendar`]: working days, holidays and make-up workdays, for due times;
+//! - [`schedule`]: when a household's next visit is due, by its key-person tags;
 //! - [`validate`]: schema, scope, role and workflow checks used by client and server alike;
 //! - [`wire`]: the batched sync protocol's bodies;
 //! - [`media`]: blob hashes, size limit and media types sniffed from magic bytes.
@@ -43,8 +44,12 @@
 
 pub mod calendar;
 pub mod doc;
+pub mod handover;
 pub mod media;
 pub mod model;
+pub mod patrol_week;
+pub mod schedule;
+pub mod scores;
 pub mod time;
 pub mod validate;
 pub mod wire;

@@ -217,6 +217,7 @@ fn visit() -> Visit {
         photos: vec![],
         audio: vec![],
         follow_up: false,
+        campaign: None,
     }
 }
 

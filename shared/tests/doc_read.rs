@@ -9,8 +9,11 @@ use std::collections::BTreeMap;
 use automerge::{transaction::Transactable, AutoCommit, ROOT};
 use gridwalk_shared::doc;
 use gridwalk_shared::model::{
-    Answer, Household, Incident, IncidentAction, IncidentEvent, Level, Location, Member,
-    Satisfaction, ServiceAction, ServiceEvent, ServiceRequest, Visit, WorkLogDay, WorkLogEntry,
+    Answer, Audience, Campaign, CampaignKind, CampaignTarget, CampaignWork, CensusEdit, Handover,
+    HandoverRemark, Household, HouseholdFacts, Incident, IncidentAction, IncidentEvent, Level,
+    Location, Member, Notice, NoticeContent, NoticeDelivery, NoticeKind, NoticeReceipt,
+    NoticeResponse, Patrol, Role, Satisfaction, ServiceAction, ServiceEvent, ServiceRequest,
+    TrackPoint, Visit, WorkLogDay, WorkLogEntry,
 };
 use gridwalk_shared::time::Timestamp;
 use gridwalk_shared::{Record, RecordKind};
@@ -27,6 +30,11 @@ fn hydrated(doc: &AutoCommit, kind: RecordKind) -> Option<Record> {
         RecordKind::Incident => Record::Incident(autosurgeon::hydrate(doc).ok()?),
         RecordKind::ServiceRequest => Record::ServiceRequest(autosurgeon::hydrate(doc).ok()?),
         RecordKind::WorkLog => Record::WorkLog(autosurgeon::hydrate(doc).ok()?),
+        RecordKind::Notice => Record::Notice(autosurgeon::hydrate(doc).ok()?),
+        RecordKind::NoticeDelivery => Record::NoticeDelivery(autosurgeon::hydrate(doc).ok()?),
+        RecordKind::Patrol => Record::Patrol(autosurgeon::hydrate(doc).ok()?),
+        RecordKind::Handover => Record::Handover(autosurgeon::hydrate(doc).ok()?),
+        RecordKind::Campaign => Record::Campaign(autosurgeon::hydrate(doc).ok()?),
     })
 }
 
@@ -37,12 +45,17 @@ fn agree(doc: &AutoCommit, kind: RecordKind) -> Option<Record> {
     fast
 }
 
-const KINDS: [RecordKind; 5] = [
+const KINDS: [RecordKind; 10] = [
     RecordKind::Household,
     RecordKind::Visit,
     RecordKind::Incident,
     RecordKind::ServiceRequest,
     RecordKind::WorkLog,
+    RecordKind::Notice,
+    RecordKind::NoticeDelivery,
+    RecordKind::Patrol,
+    RecordKind::Handover,
+    RecordKind::Campaign,
 ];
 
 fn id() -> impl Strategy<Value = Uuid> {
@@ -91,6 +104,90 @@ fn answer() -> impl Strategy<Value = Answer> {
     ]
 }
 
+fn member() -> impl Strategy<Value = Member> {
+    (
+        id(),
+        text(),
+        text(),
+        option::of(any::<i64>()),
+        vec(text(), 0..3),
+    )
+        .prop_map(|(id, name, relation, birth_year, tags)| Member {
+            id,
+            name,
+            relation,
+            birth_year,
+            tags,
+        })
+}
+
+fn facts() -> impl Strategy<Value = HouseholdFacts> {
+    (
+        (text(), text(), text()),
+        vec(text(), 0..3),
+        vec(member(), 0..3),
+    )
+        .prop_map(|((head, phone, address), tags, members)| HouseholdFacts {
+            head,
+            phone,
+            address,
+            tags,
+            members,
+        })
+}
+
+fn campaign_work() -> impl Strategy<Value = CampaignWork> {
+    (id(), option::of(id()), option::of((facts(), facts()))).prop_map(
+        |(campaign_id, building_id, census)| CampaignWork {
+            campaign_id,
+            building_id,
+            census: census.map(|(before, after)| CensusEdit { before, after }),
+        },
+    )
+}
+
+fn campaign() -> impl Strategy<Value = Record> {
+    let kind = prop_oneof![
+        Just(CampaignKind::Visit),
+        Just(CampaignKind::BuildingCheck),
+        Just(CampaignKind::Census),
+    ];
+    let target =
+        (id(), text(), option::of(id())).prop_map(|(id, label, worker_id)| CampaignTarget {
+            id,
+            label,
+            worker_id,
+        });
+    (
+        (id(), id(), id(), id()),
+        (text(), kind, time(), time()),
+        (option::of(id()), option::of(any::<i64>())),
+        vec(target, 0..4),
+    )
+        .prop_map(
+            |(
+                (id, campaign_id, grid_id, created_by),
+                (name, kind, deadline, created_at),
+                (template_id, template_version),
+                targets,
+            )| {
+                Record::Campaign(Campaign {
+                    id,
+                    campaign_id,
+                    grid_id,
+                    name,
+                    task_kind: kind,
+                    deadline,
+                    template_id,
+                    template_version,
+                    created_by,
+                    created_at,
+                    targets,
+                })
+            },
+        )
+}
+
 fn household() -> impl Strategy<Value = Record> {
     let member = (
         id(),
@@ -136,6 +233,7 @@ fn visit() -> impl Strategy<Value = Record> {
         (option::of(id()), option::of(any::<i64>())),
         btree_map("[a-d]{1,2}", answer(), 0..12),
         (text(), vec(text(), 0..3), vec(text(), 0..2), any::<bool>()),
+        option::of(campaign_work()),
     )
         .prop_map(
             |(
@@ -144,6 +242,7 @@ fn visit() -> impl Strategy<Value = Record> {
                 (template_id, template_version),
                 answers,
                 (notes, photos, audio, follow_up),
+                campaign,
             )| {
                 Record::Visit(Visit {
                     id,
@@ -160,6 +259,7 @@ fn visit() -> impl Strategy<Value = Record> {
                     photos,
                     audio,
                     follow_up,
+                    campaign,
                 })
             },
         )
@@ -306,13 +406,169 @@ fn work_log() -> impl Strategy<Value = Record> {
     )
 }
 
+fn notice_content() -> impl Strategy<Value = NoticeContent> {
+    let kind = prop_oneof![Just(NoticeKind::Notice), Just(NoticeKind::Instruction)];
+    let response = option::of(prop_oneof![
+        Just(NoticeResponse::Reply),
+        Just(NoticeResponse::Done)
+    ]);
+    (
+        kind,
+        (text(), text()),
+        vec(text(), 0..3),
+        option::of(text()),
+        response,
+        option::of(time()),
+    )
+        .prop_map(
+            |(kind, (title, text), photos, pdf, response, deadline)| NoticeContent {
+                kind,
+                title,
+                text,
+                photos,
+                pdf,
+                response,
+                deadline,
+            },
+        )
+}
+
+fn notice() -> impl Strategy<Value = Record> {
+    let role = prop_oneof![Just(Role::GridWorker), Just(Role::Desk), Just(Role::Admin)];
+    let audience =
+        (vec(id(), 0..3), vec(role, 0..2), vec(id(), 0..3)).prop_map(|(units, roles, users)| {
+            Audience {
+                units,
+                roles,
+                users,
+            }
+        });
+    (
+        (id(), id(), id()),
+        time(),
+        notice_content(),
+        audience,
+        vec(id(), 0..4),
+    )
+        .prop_map(
+            |((id, sender_id, unit_id), sent_at, content, audience, recipients)| {
+                Record::Notice(Notice {
+                    id,
+                    sender_id,
+                    unit_id,
+                    sent_at,
+                    content,
+                    audience,
+                    recipients,
+                })
+            },
+        )
+}
+
+fn notice_delivery() -> impl Strategy<Value = Record> {
+    let receipt = (
+        option::of(time()),
+        option::of(text()),
+        option::of(time()),
+        option::of(time()),
+    )
+        .prop_map(|(read_at, reply, replied_at, done_at)| NoticeReceipt {
+            read_at,
+            reply,
+            replied_at,
+            done_at,
+        });
+    (
+        (id(), id(), id()),
+        (text(), time()),
+        notice_content(),
+        receipt,
+    )
+        .prop_map(
+            |((id, notice_id, recipient_id), (sender, sent_at), content, receipt)| {
+                Record::NoticeDelivery(NoticeDelivery {
+                    id,
+                    notice_id,
+                    recipient_id,
+                    sender,
+                    sent_at,
+                    content,
+                    receipt,
+                })
+            },
+        )
+}
+
+fn patrol() -> impl Strategy<Value = Record> {
+    // Track points are stored as text with six decimals (a tenth of a metre for accuracy).
+    let point = (
+        time(),
+        -90_000_000i64..90_000_000,
+        -180_000_000i64..180_000_000,
+        option::of(0u32..10_000),
+    )
+        .prop_map(|(at, lat, lon, acc)| TrackPoint {
+            at,
+            lat: lat as f64 / 1e6,
+            lon: lon as f64 / 1e6,
+            accuracy_m: acc.map(|a| f64::from(a) / 10.0),
+        });
+    (
+        (id(), id(), id()),
+        (time(), option::of(time())),
+        vec(point, 0..8),
+        (vec(id(), 0..3), vec(id(), 0..3)),
+    )
+        .prop_map(
+            |(
+                (id, grid_id, worker_id),
+                (started_at, ended_at),
+                track,
+                (visit_ids, incident_ids),
+            )| {
+                Record::Patrol(Patrol {
+                    id,
+                    grid_id,
+                    worker_id,
+                    started_at,
+                    ended_at,
+                    track,
+                    visit_ids,
+                    incident_ids,
+                })
+            },
+        )
+}
+
+fn handover() -> impl Strategy<Value = Record> {
+    let remark = (id(), time(), id(), text()).prop_map(|(id, at, by, text)| HandoverRemark {
+        id,
+        at,
+        by,
+        text,
+    });
+    ((id(), id()), text(), vec(remark, 0..4)).prop_map(|((id, grid_id), week, remarks)| {
+        Record::Handover(Handover {
+            id,
+            grid_id,
+            week,
+            remarks,
+        })
+    })
+}
+
 fn record() -> impl Strategy<Value = Record> {
     prop_oneof![
         household(),
         visit(),
         incident(),
         service_request(),
-        work_log()
+        work_log(),
+        notice(),
+        notice_delivery(),
+        patrol(),
+        handover(),
+        campaign()
     ]
 }
 
@@ -414,6 +670,7 @@ fn answers_are_one_json_scalar_each() {
         photos: vec![],
         audio: vec![],
         follow_up: false,
+        campaign: None,
     };
     let mut document = doc::create(&Record::Visit(visit.clone())).unwrap();
     let (_, answers) = document.get(ROOT, "answers").unwrap().unwrap();

@@ -40,6 +40,7 @@ pub fn demo(seed: u64) -> Demo {
     let mut reference = ReferenceData {
         version: 1,
         calendar: catalogue::calendar_2026(),
+        visit_rules: gridwalk_shared::model::VisitRules::seeded(),
         ..ReferenceData::default()
     };
     let org = org_tree(&mut rng, &mut reference);

@@ -168,6 +168,7 @@ impl RawDevice {
             photos,
             audio: Vec::new(),
             follow_up: false,
+            campaign: None,
         });
         let reply = self.sync(&request(vec![upload(&visit)], None, 0)).await?;
         let body = reply.body.context("the visit's sync had no answer body")?;

@@ -328,6 +328,60 @@ async fn callers_outside_their_role_or_scope_are_refused() -> Result<()> {
         .await?;
     assert_status(&not_jpeg, 415, "not a JPEG");
     covered.insert((Method::POST, "/api/photos".into()));
+    // The week's field work is for administrators: department staff are refused
+    // (figures and contents: tests/tests/patrols.rs).
+    for path in ["/api/patrols", "/api/handover", "/api/scores"] {
+        assert_status(&dept.get(path).await?, 403, path);
+        covered.insert((Method::GET, path.to_string()));
+    }
+    let rules = serde_json::json!({
+        "weights": {}, "patrol_rule": { "half_days": 3, "min_minutes": 120 }
+    });
+    assert_status(
+        &dept.put("/api/reference/assessment", &rules).await?,
+        403,
+        "assessment rules",
+    );
+    covered.insert((Method::PUT, "/api/reference/assessment".into()));
+    // Notices and campaigns are sent by administrators, to units within their scope
+    // (contents, receipts and progress: tests/tests/notices.rs, tests/tests/campaigns.rs).
+    let notice = json!({
+        "kind": "notice", "title": "通知", "text": "内容", "photos": [], "pdf": null,
+        "response": null, "deadline": null,
+        "audience": { "units": [grid1], "roles": [], "users": [] }
+    });
+    let campaign = json!({
+        "name": "走访", "kind": "visit", "deadline": "2030-01-31",
+        "targets": { "by": "grid", "grid": grid1 }
+    });
+    for (path, body) in [("/api/notices", &notice), ("/api/campaigns", &campaign)] {
+        assert_status(&dept.post(path, body).await?, 403, path);
+        assert_status(&community.post(path, body).await?, 403, path);
+        assert_status(&dept.get(path).await?, 403, path);
+        covered.insert((Method::POST, path.to_string()));
+        covered.insert((Method::GET, path.to_string()));
+    }
+    let some_id = uuid::Uuid::now_v7();
+    for path in [
+        "/api/notices/{id}",
+        "/api/campaigns/{id}",
+        "/api/campaigns/{id}/census",
+        "/api/campaigns/{id}/export",
+    ] {
+        let real = path.replace("{id}", &some_id.to_string());
+        assert_status(&dept.get(&real).await?, 403, path);
+        covered.insert((Method::GET, path.to_string()));
+    }
+    // Visit rules are the street's: a community admin is refused too.
+    let rules = json!({ "by_tag": [], "default": "quarterly" });
+    for caller in [&dept, &community] {
+        assert_status(
+            &caller.put("/api/reference/visit-rules", &rules).await?,
+            403,
+            "visit rules",
+        );
+    }
+    covered.insert((Method::PUT, "/api/reference/visit-rules".into()));
     // Narrowed to what the caller sees: tests/tests/closed_loop.rs (live nudges).
     covered.insert((Method::GET, "/api/events".into()));
     for path in [

@@ -290,10 +290,48 @@ async fn admin_web_end_to_end() -> Result<()> {
     let missing = seen["missing"].as_array().cloned().unwrap_or_default();
     assert!(missing.iter().any(|h| h == &not_uploaded), "{seen}");
 
+    // An instruction composed in the web reaches the grid's phone, which reads and replies;
+    // the receipts table then shows it.
+    let grid = other.status()?.account.context("account")?.user.scope_id;
+    let sent = phase(
+        &driver,
+        "notice",
+        &server.url,
+        out.path(),
+        Some(&grid.to_string()),
+    )?;
+    let recipients = sent["rows"].as_u64().context("receipt rows")?;
+    assert!(recipients >= 1, "{sent}");
+    assert_eq!(sent["read"], format!("0/{recipients}"), "{sent}");
+    other.sync().await?;
+    let notice = other
+        .notices()?
+        .first()
+        .context("the notice arrived")?
+        .delivery
+        .id;
+    other.open_notice(notice)?;
+    other.reply_notice(notice, "已排查，无隐患")?;
+    other.sync().await?;
+    let receipts = phase(&driver, "receipts", &server.url, out.path(), None)?;
+    assert_eq!(
+        (receipts["read"].clone(), receipts["answered"].clone()),
+        (Value::from(format!("1/{recipients}")), Value::from("1")),
+        "{receipts}"
+    );
+    assert_eq!(receipts["replies"][0], "已排查，无隐患", "{receipts}");
+
     if std::env::var("UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
         let docs = workspace().join("docs").join("screenshots");
         std::fs::create_dir_all(&docs)?;
-        for name in ["signin", "devices", "dashboards", "records", "reference"] {
+        for name in [
+            "signin",
+            "devices",
+            "dashboards",
+            "records",
+            "reference",
+            "notice-receipts",
+        ] {
             let file = format!("admin-{name}.png");
             std::fs::copy(out.path().join(&file), docs.join(&file))?;
         }

@@ -41,6 +41,7 @@ fn visit(device: &RawDevice, household: Uuid, n: usize) -> Record {
         photos: Vec::new(),
         audio: Vec::new(),
         follow_up: false,
+        campaign: None,
     })
 }
 

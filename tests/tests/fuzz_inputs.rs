@@ -198,6 +198,7 @@ fn uploads(world: &World) -> Vec<(&'static str, DocUpload)> {
         photos: vec![],
         audio: vec![],
         follow_up: true,
+        campaign: None,
     });
     let incident = Record::Incident(Incident {
         id: id(11),

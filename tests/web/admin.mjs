@@ -235,6 +235,63 @@ const phases = {
     await shot('queue-timeline');
     return { newCount, thumbnailWidth, timeline };
   },
+  // Compose an instruction to one grid (ARG: the grid's id), due tomorrow; the receipts
+  // table opens on the new notice with nobody having read it yet.
+  async notice() {
+    await signIn();
+    await go('notices');
+    await page.selectOption('select[name=kind]', 'instruction');
+    await page.selectOption('select[name=response]', 'reply');
+    const due = new Date(Date.now() + 24 * 3600 * 1000 + 8 * 3600 * 1000).toISOString().slice(0, 16);
+    await page.fill('input[name=deadline]', due);
+    await page.fill('input[name=title]', '燃气安全排查');
+    await page.fill('textarea[name=text]', '请于明日前完成本网格燃气安全排查，并回复排查情况。');
+    await page.selectOption('select[name=units]', [arg]);
+    await page.click('[data-testid=send-notice]');
+    await page.waitForSelector('[data-testid=notice-receipts] tbody tr');
+    const rows = await page.locator('[data-testid=notice-receipts] tbody tr').count();
+    return { rows, read: await page.textContent('[data-testid=notices] [data-testid=count-read]') };
+  },
+  // The sent list and the receipts once the phone has read and replied.
+  async receipts() {
+    await signIn();
+    await go('notices');
+    await page.click('[data-testid=open-notice]');
+    await page.waitForSelector('[data-testid=notice-receipts] tbody tr');
+    const replies = await page.$$eval('[data-testid=notice-receipts] tbody tr td:nth-child(4)', (c) => c.map((td) => td.textContent));
+    await page.locator('[data-testid=notice-receipts]').scrollIntoViewIfNeeded();
+    await shot('notice-receipts');
+    return {
+      read: await page.textContent('[data-testid=notices] [data-testid=count-read]'),
+      answered: await page.textContent('[data-testid=notices] [data-testid=count-answered]'),
+      replies,
+    };
+  },
+  // Create a campaign visiting every household of a grid from the form (ARG: "DEADLINE,GRID"),
+  // then watch its progress go up live as a phone does a task (the test does it meanwhile).
+  async campaign() {
+    const [deadline, grid] = arg.split(',');
+    await signIn();
+    await go('campaigns');
+    await page.fill('[data-testid=campaign-form] input[name=name]', '春季入户走访');
+    await page.fill('[data-testid=campaign-form] input[name=deadline]', deadline);
+    await page.selectOption('[data-testid=campaign-form] select[name=by]', 'grid');
+    await page.selectOption('[data-testid=campaign-form] select[name=grid]', grid);
+    await page.click('[data-testid=create-campaign]');
+    await page.waitForSelector('[data-testid=campaign-created]');
+    await page.waitForSelector('[data-testid=campaign-detail]');
+    const created = (await page.textContent('[data-testid=campaign-progress]')).trim();
+    writeFileSync(join(out, 'campaign-created'), created);
+    // The phone's task arrives through the live nudge (or the poll) without a reload.
+    await page.waitForFunction(
+      () => /^[1-9]\d* \//.test(document.querySelector('[data-testid=campaign-progress]')?.textContent?.trim() ?? ''),
+      null, { timeout: 60_000 },
+    );
+    const progress = (await page.textContent('[data-testid=campaign-progress]')).trim();
+    const perWorker = await page.$$eval('[data-testid="campaign.per_worker"] tbody tr', (rows) => rows.map((r) => r.textContent));
+    await shot('campaign-progress');
+    return { created, progress, perWorker };
+  },
   // The community's board (ADMIN_LOGIN=admin): the overdue box first, with its count.
   async board() {
     await signIn();

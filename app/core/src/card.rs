@@ -11,7 +11,6 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::store::{meta, queries};
-use crate::today::VISIT_CYCLE_DAYS;
 use crate::{Client, Error, HouseholdRow, IncidentRow, Result, VisitDraft};
 
 /// Most households a search returns.
@@ -25,7 +24,7 @@ pub struct BuildingOverview {
     pub building: Building,
     /// Households held in it.
     pub households: usize,
-    /// Of them, visited within the visit cycle.
+    /// Of them, visited within their visit frequency (not due a visit).
     pub visited: usize,
 }
 
@@ -94,11 +93,12 @@ impl Client {
             let reference = meta::reference(conn)?.ok_or(Error::NoReference)?;
             (user, reference, queries::visits(conn, None)?)
         };
-        let since = self.clock.now().millis() - VISIT_CYCLE_DAYS * 86_400_000;
-        let recent: std::collections::HashSet<Uuid> = visits
-            .iter()
-            .filter(|v| v.started_at.millis() >= since)
-            .map(|v| v.household_id)
+        let today = reference.calendar.local_date(self.clock.now());
+        let next = crate::due::next_visits(self.store().conn(), &reference, &visits, today)?;
+        let recent: std::collections::HashSet<Uuid> = next
+            .into_iter()
+            .filter(|(_, n)| !n.due)
+            .map(|(id, _)| id)
             .collect();
         let scope = reference.subtree(user.scope_id);
         let mut grids: Vec<GridOverview> = reference

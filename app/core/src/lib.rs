@@ -24,7 +24,9 @@
 
 #![warn(missing_docs)]
 
+mod campaign;
 mod card;
+mod due;
 mod edit;
 mod enrol;
 mod error;
@@ -45,8 +47,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use gridwalk_shared::time::{Clock, SystemClock};
 
+pub use campaign::{CampaignTask, CampaignView, CensusForm};
 pub use card::{BuildingOverview, GridOverview, HouseholdCard, VisitSummary};
-pub use edit::{Attachments, NewIncident, NewServiceRequest, NewVisit, VisitDraft};
+pub use edit::{
+    Attachments, CampaignVisit, MyFigures, NewIncident, NewServiceRequest, NewVisit, NoticeItem,
+    PatrolStatus, VisitDraft,
+};
 pub use enrol::Account;
 pub use error::{Error, Result};
 pub use media::{AudioNote, MediaError, Photo, UploadProgress};

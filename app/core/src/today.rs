@@ -2,16 +2,16 @@
 
 use std::collections::HashMap;
 
-use gridwalk_shared::{model::Role, time::Timestamp, workflow::IncidentStatus};
+use gridwalk_shared::{
+    model::Role, schedule::NextVisit, time::Timestamp, workflow::IncidentStatus,
+};
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::card::natural_key;
 use crate::store::{meta, queries};
-use crate::{Client, Error, HouseholdRow, IncidentRow, Result, VisitRow};
+use crate::{CampaignTask, Client, Error, HouseholdRow, IncidentRow, Result, VisitRow};
 
-/// A household is due a visit when it has not had one for this many days.
-pub const VISIT_CYCLE_DAYS: i64 = 30;
 /// Households offered on the home screen for today.
 pub const TODAY_LIST: usize = 10;
 
@@ -27,6 +27,8 @@ pub struct DueHousehold {
     pub follow_up: bool,
     /// A visit draft is waiting to be finished.
     pub draft: bool,
+    /// Its next visit under the visit rules (due date, overdue).
+    pub next: Option<NextVisit>,
 }
 
 /// Something waiting for the signed-in worker.
@@ -58,6 +60,11 @@ pub enum Task {
         /// The incident.
         incident: IncidentRow,
     },
+    /// A campaign task (阶段性任务) to do by its deadline.
+    Campaign {
+        /// The task.
+        task: CampaignTask,
+    },
 }
 
 /// The home screen's figures.
@@ -68,11 +75,11 @@ pub struct Today {
     pub date: String,
     /// Own visits today.
     pub visits_today: usize,
-    /// Today's list: drafts first, then follow-ups, never visited, longest ago.
+    /// Today's list: drafts first, then follow-ups, never visited, then by due date.
     pub due: Vec<DueHousehold>,
     /// All households due a visit.
     pub due_total: usize,
-    /// Tasks, drafts first.
+    /// Tasks: drafts first, then campaign tasks by deadline, follow-ups, checks, handling.
     pub tasks: Vec<Task>,
     /// Own reports not closed yet, most recently updated first.
     pub open_reports: Vec<IncidentRow>,
@@ -105,8 +112,9 @@ impl Client {
             )
         };
         let now = self.clock.now();
-        let date = reference.calendar.local_date(now).to_string();
-        let cycle_start = Timestamp::from_millis(now.millis() - VISIT_CYCLE_DAYS * 86_400_000);
+        let today = reference.calendar.local_date(now);
+        let date = today.to_string();
+        let next = crate::due::next_visits(self.store().conn(), &reference, &visits, today)?;
         let latest = latest_visits(&visits);
         let by_id: HashMap<Uuid, &HouseholdRow> = households.iter().map(|h| (h.id, h)).collect();
 
@@ -119,18 +127,25 @@ impl Client {
                 })
             })
             .collect();
+        tasks.extend(
+            self.campaign_tasks()?
+                .into_iter()
+                .map(|task| Task::Campaign { task }),
+        );
         let mut due: Vec<DueHousehold> = households
             .iter()
             .filter_map(|h| {
                 let last = latest.get(&h.id);
                 let follow_up = last.is_some_and(|v| v.follow_up);
                 let draft = drafts.iter().any(|d| d.household_id == h.id);
-                let stale = last.is_none_or(|v| v.started_at < cycle_start);
+                let next = next.get(&h.id).cloned();
+                let stale = next.as_ref().is_none_or(|n| n.due);
                 (stale || follow_up || draft).then(|| DueHousehold {
                     household: h.clone(),
                     last_visit: last.map(|v| v.started_at),
                     follow_up,
                     draft,
+                    next,
                 })
             })
             .collect();
@@ -138,6 +153,7 @@ impl Client {
             (
                 !d.draft,
                 !d.follow_up,
+                d.next.as_ref().and_then(|n| n.due_on),
                 d.last_visit,
                 natural_key(&d.household.address),
             )

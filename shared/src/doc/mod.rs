@@ -101,6 +101,11 @@ pub fn write<D: autosurgeon::Doc>(doc: &mut D, record: &Record) -> Result<(), Do
         Record::Incident(r) => autosurgeon::reconcile(doc, r)?,
         Record::ServiceRequest(r) => autosurgeon::reconcile(doc, r)?,
         Record::WorkLog(r) => autosurgeon::reconcile(doc, r)?,
+        Record::Notice(r) => autosurgeon::reconcile(doc, r)?,
+        Record::NoticeDelivery(r) => autosurgeon::reconcile(doc, r)?,
+        Record::Patrol(r) => autosurgeon::reconcile(doc, r)?,
+        Record::Handover(r) => autosurgeon::reconcile(doc, r)?,
+        Record::Campaign(r) => autosurgeon::reconcile(doc, r)?,
     }
     Ok(())
 }
@@ -131,6 +136,11 @@ fn read_tree<D: automerge::ReadDoc>(
             RecordKind::Incident => Record::Incident(FromValue::from_value(&root)?),
             RecordKind::ServiceRequest => Record::ServiceRequest(FromValue::from_value(&root)?),
             RecordKind::WorkLog => Record::WorkLog(FromValue::from_value(&root)?),
+            RecordKind::Notice => Record::Notice(FromValue::from_value(&root)?),
+            RecordKind::NoticeDelivery => Record::NoticeDelivery(FromValue::from_value(&root)?),
+            RecordKind::Patrol => Record::Patrol(FromValue::from_value(&root)?),
+            RecordKind::Handover => Record::Handover(FromValue::from_value(&root)?),
+            RecordKind::Campaign => Record::Campaign(FromValue::from_value(&root)?),
         })
     })();
     let record = record.map_err(|message: String| DocError::Shape {

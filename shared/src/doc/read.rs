@@ -18,8 +18,11 @@ use automerge::{ObjId, ObjType, ReadDoc, ScalarValueRef, ValueRef, ROOT};
 use uuid::Uuid;
 
 use crate::model::{
-    Answer, Household, Incident, IncidentAction, IncidentEvent, Level, Location, Member,
-    Satisfaction, ServiceAction, ServiceEvent, ServiceRequest, Visit, WorkLogDay, WorkLogEntry,
+    Answer, Audience, Campaign, CampaignKind, CampaignTarget, CampaignWork, CensusEdit, Handover,
+    HandoverRemark, Household, HouseholdFacts, Incident, IncidentAction, IncidentEvent, Level,
+    Location, Member, Notice, NoticeContent, NoticeDelivery, NoticeKind, NoticeReceipt,
+    NoticeResponse, Patrol, Role, Satisfaction, ServiceAction, ServiceEvent, ServiceRequest,
+    TrackPoint, Visit, WorkLogDay, WorkLogEntry,
 };
 use crate::time::Timestamp;
 
@@ -291,7 +294,7 @@ from_map! {
     Member { id, name, relation, birth_year, tags }
     Visit {
         id, grid_id, household_id, worker_id, started_at, ended_at, location, template_id,
-        template_version, answers, notes, photos, audio, follow_up,
+        template_version, answers, notes, photos, audio, follow_up; campaign
     }
     Location { lat, lon, accuracy_m, at }
     Incident {
@@ -306,6 +309,22 @@ from_map! {
     ServiceEvent { id, at, by, action, note }
     WorkLogDay { id, scope_id, worker_id, date, entries }
     WorkLogEntry { id, at, text }
+    Notice { id, sender_id, unit_id, sent_at, content, audience, recipients }
+    NoticeDelivery { id, notice_id, recipient_id, sender, sent_at, content, receipt }
+    NoticeContent { kind, title, text, photos, pdf, response, deadline }
+    Audience { units, roles, users }
+    NoticeReceipt { read_at, reply, replied_at, done_at }
+    Patrol { id, grid_id, worker_id, started_at, ended_at, track, visit_ids, incident_ids }
+    Handover { id, grid_id, week, remarks }
+    HandoverRemark { id, at, by, text }
+    Campaign {
+        id, campaign_id, grid_id, name, task_kind, deadline, template_id, template_version,
+        created_by, created_at, targets,
+    }
+    CampaignTarget { id, label, worker_id }
+    CampaignWork { campaign_id, building_id, census }
+    CensusEdit { before, after }
+    HouseholdFacts { head, phone, address, tags, members }
 }
 
 /// Enums whose variants carry nothing: the variant's name as a string.
@@ -326,6 +345,10 @@ macro_rules! from_name {
 from_name! {
     Level { Grid, Community, Street, City }
     Satisfaction { Satisfied, Basically, Dissatisfied }
+    NoticeKind { Notice, Instruction }
+    NoticeResponse { Reply, Done }
+    Role { GridWorker, GridLeader, Desk, Department, Admin }
+    CampaignKind { Visit, BuildingCheck, Census }
 }
 
 impl FromValue for Answer {
@@ -334,6 +357,16 @@ impl FromValue for Answer {
         match scalar("an answer (JSON text)", value)? {
             ScalarValueRef::Str(json) => Answer::from_json(json),
             _ => Err(expected("an answer (JSON text)", value)),
+        }
+    }
+}
+
+impl FromValue for TrackPoint {
+    /// Its text form ([`TrackPoint::to_text`]).
+    fn from_value(value: &Node) -> Result<Self, Mismatch> {
+        match scalar("a track point (text)", value)? {
+            ScalarValueRef::Str(text) => TrackPoint::parse(text),
+            _ => Err(expected("a track point (text)", value)),
         }
     }
 }

@@ -1,29 +1,43 @@
 //! Domain model: reference data (plain serde types) and field records (Automerge documents).
 
+mod assessment;
+mod campaign;
 mod catalogue;
 mod household;
 mod incident;
 mod location;
+mod notice;
 mod org;
+mod patrol;
 mod reference;
 mod service;
 mod visit;
+mod visit_rule;
 mod worklog;
 
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub use assessment::ScoreWeights;
+pub use campaign::{
+    Campaign, CampaignKind, CampaignTarget, CampaignWork, CensusEdit, HouseholdFacts,
+};
 pub use catalogue::{
     ChecklistItem, ChecklistTemplate, IncidentCategory, ItemKind, Level, RoutingRule, ServiceItem,
 };
 pub use household::{Household, Member, EDITABLE_FIELDS as HOUSEHOLD_EDITABLE_FIELDS};
 pub use incident::{Assignment, Incident, IncidentAction, IncidentEvent};
 pub use location::Location;
+pub use notice::{
+    Audience, Notice, NoticeContent, NoticeDelivery, NoticeKind, NoticeReceipt, NoticeResponse,
+};
 pub use org::{Building, Department, OrgKind, OrgUnit, Role, User};
+pub use patrol::{Handover, HandoverRemark, Patrol, PatrolRule, TrackPoint};
 pub use reference::ReferenceData;
 pub use service::{ServiceAction, ServiceEvent, ServiceRequest};
 pub use visit::{Answer, Visit};
+pub use visit_rule::{Frequency, VisitRule, VisitRules};
 pub use worklog::{WorkLogDay, WorkLogEntry};
 
 /// A resident's rating (满意/基本满意/不满意).
@@ -54,16 +68,31 @@ pub enum RecordKind {
     ServiceRequest,
     /// [`WorkLogDay`]
     WorkLog,
+    /// [`Notice`]
+    Notice,
+    /// [`NoticeDelivery`]
+    NoticeDelivery,
+    /// [`Patrol`]
+    Patrol,
+    /// [`Handover`]
+    Handover,
+    /// [`Campaign`]
+    Campaign,
 }
 
 impl RecordKind {
     /// Every kind.
-    pub const ALL: [RecordKind; 5] = [
+    pub const ALL: [RecordKind; 10] = [
         RecordKind::Household,
         RecordKind::Visit,
         RecordKind::Incident,
         RecordKind::ServiceRequest,
         RecordKind::WorkLog,
+        RecordKind::Notice,
+        RecordKind::NoticeDelivery,
+        RecordKind::Patrol,
+        RecordKind::Handover,
+        RecordKind::Campaign,
     ];
 
     /// Stable snake_case name.
@@ -74,6 +103,11 @@ impl RecordKind {
             RecordKind::Incident => "incident",
             RecordKind::ServiceRequest => "service_request",
             RecordKind::WorkLog => "work_log",
+            RecordKind::Notice => "notice",
+            RecordKind::NoticeDelivery => "notice_delivery",
+            RecordKind::Patrol => "patrol",
+            RecordKind::Handover => "handover",
+            RecordKind::Campaign => "campaign",
         }
     }
 
@@ -87,6 +121,8 @@ impl RecordKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(tag = "kind", rename_all = "snake_case")]
+// A visit with a census edit is the largest; records are built and stored one at a time.
+#[allow(clippy::large_enum_variant)]
 pub enum Record {
     /// A household.
     Household(Household),
@@ -98,6 +134,16 @@ pub enum Record {
     ServiceRequest(ServiceRequest),
     /// A work-log day.
     WorkLog(WorkLogDay),
+    /// A notice, as its sender sent it.
+    Notice(Notice),
+    /// A notice's copy for one recipient, with the receipt.
+    NoticeDelivery(NoticeDelivery),
+    /// A patrol.
+    Patrol(Patrol),
+    /// A grid's hand-over remarks for a week.
+    Handover(Handover),
+    /// A campaign's part in one grid.
+    Campaign(Campaign),
 }
 
 impl Record {
@@ -109,6 +155,11 @@ impl Record {
             Record::Incident(_) => RecordKind::Incident,
             Record::ServiceRequest(_) => RecordKind::ServiceRequest,
             Record::WorkLog(_) => RecordKind::WorkLog,
+            Record::Notice(_) => RecordKind::Notice,
+            Record::NoticeDelivery(_) => RecordKind::NoticeDelivery,
+            Record::Patrol(_) => RecordKind::Patrol,
+            Record::Handover(_) => RecordKind::Handover,
+            Record::Campaign(_) => RecordKind::Campaign,
         }
     }
 
@@ -120,10 +171,16 @@ impl Record {
             Record::Incident(r) => r.id,
             Record::ServiceRequest(r) => r.id,
             Record::WorkLog(r) => r.id,
+            Record::Notice(r) => r.id,
+            Record::NoticeDelivery(r) => r.id,
+            Record::Patrol(r) => r.id,
+            Record::Handover(r) => r.id,
+            Record::Campaign(r) => r.id,
         }
     }
 
-    /// The org unit the record belongs to; fixed at creation.
+    /// The org unit the record belongs to (for notices and deliveries, the sender's or
+    /// recipient's user id); fixed at creation.
     pub fn scope(&self) -> Uuid {
         match self {
             Record::Household(r) => r.grid_id,
@@ -131,13 +188,23 @@ impl Record {
             Record::Incident(r) => r.grid_id,
             Record::ServiceRequest(r) => r.community_id,
             Record::WorkLog(r) => r.scope_id,
+            Record::Notice(r) => r.sender_id,
+            Record::NoticeDelivery(r) => r.recipient_id,
+            Record::Patrol(r) => r.grid_id,
+            Record::Handover(r) => r.grid_id,
+            Record::Campaign(r) => r.grid_id,
         }
     }
 
     /// Blob hashes (photos, audio) the record references.
     pub fn blob_refs(&self) -> Vec<String> {
         let mut refs: Vec<String> = match self {
-            Record::Household(_) | Record::ServiceRequest(_) | Record::WorkLog(_) => Vec::new(),
+            Record::Household(_)
+            | Record::ServiceRequest(_)
+            | Record::WorkLog(_)
+            | Record::Patrol(_)
+            | Record::Handover(_)
+            | Record::Campaign(_) => Vec::new(),
             Record::Visit(v) => {
                 let mut refs = [v.photos.clone(), v.audio.clone()].concat();
                 for answer in v.answers.values() {
@@ -152,6 +219,8 @@ impl Record {
                 refs.extend(i.events.iter().flat_map(|e| e.photos.iter().cloned()));
                 refs
             }
+            Record::Notice(n) => n.content.blob_refs(),
+            Record::NoticeDelivery(d) => d.content.blob_refs(),
         };
         refs.sort();
         refs.dedup();

@@ -1,5 +1,6 @@
 //! The organisation: org tree, buildings, departments and users.
 
+use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -59,7 +60,7 @@ pub struct Department {
 }
 
 /// What a user may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Reconcile, Hydrate)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {

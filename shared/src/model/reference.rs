@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{
-    Building, ChecklistTemplate, Department, IncidentCategory, OrgUnit, RoutingRule, ServiceItem,
-    User,
+    Building, ChecklistTemplate, Department, IncidentCategory, OrgUnit, PatrolRule, RoutingRule,
+    ScoreWeights, ServiceItem, User, VisitRules,
 };
 use crate::calendar::WorkCalendar;
 
@@ -33,6 +33,16 @@ pub struct ReferenceData {
     pub services: Vec<ServiceItem>,
     /// Working-day calendar.
     pub calendar: WorkCalendar,
+    /// The weekly patrol rule (巡查要求).
+    #[serde(default)]
+    pub patrol_rule: PatrolRule,
+    /// The scoreboard's weights (效能考核), set by the street.
+    #[serde(default)]
+    pub score_weights: ScoreWeights,
+    /// Visit frequency by key-person tag (absent in reference data stored before the rules:
+    /// everyone monthly).
+    #[serde(default)]
+    pub visit_rules: VisitRules,
 }
 
 impl ReferenceData {

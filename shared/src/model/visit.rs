@@ -6,7 +6,7 @@ use autosurgeon::{Hydrate, HydrateError, Reconcile, Reconciler};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::Location;
+use super::{CampaignWork, Location};
 use crate::time::Timestamp;
 
 /// An answer to one checklist item. In the visit's document it is one string scalar holding
@@ -89,4 +89,8 @@ pub struct Visit {
     pub audio: Vec<String>,
     /// Needs a follow-up visit.
     pub follow_up: bool,
+    /// The campaign task this visit did, if any (absent in visits stored before campaigns).
+    #[autosurgeon(missing = "Option::default")]
+    #[serde(default)]
+    pub campaign: Option<CampaignWork>,
 }

@@ -40,7 +40,7 @@ fn too_long(field: &str, max: usize) -> ValidationError {
     )
 }
 
-fn text(field: &str, value: &str, max: usize) -> Result {
+pub(super) fn text(field: &str, value: &str, max: usize) -> Result {
     // Characters are at most four bytes: only long strings need counting.
     if value.len() > max && value.chars().count() > max {
         return Err(too_long(field, max));
@@ -48,7 +48,7 @@ fn text(field: &str, value: &str, max: usize) -> Result {
     Ok(())
 }
 
-fn list(field: &str, len: usize, max: usize) -> Result {
+pub(super) fn list(field: &str, len: usize, max: usize) -> Result {
     if len > max {
         return Err(ValidationError::new(
             "list_too_long",
@@ -58,7 +58,7 @@ fn list(field: &str, len: usize, max: usize) -> Result {
     Ok(())
 }
 
-fn tags(field: &str, values: &[String]) -> Result {
+pub(super) fn tags(field: &str, values: &[String]) -> Result {
     list(field, values.len(), MAX_TAGS)?;
     values
         .iter()
@@ -73,6 +73,9 @@ pub fn check_record(record: &Record) -> Result {
         Record::Incident(i) => incident(i),
         Record::ServiceRequest(s) => service_request(s),
         Record::WorkLog(w) => work_log(w),
+        Record::Notice(_) | Record::NoticeDelivery(_) => super::notice::budget(record),
+        Record::Patrol(_) | Record::Handover(_) => Ok(()), // patrol.rs checks their lists
+        Record::Campaign(c) => super::campaign::budget(c),
     }?;
     list(
         "photos and recordings",
@@ -98,6 +101,9 @@ fn household(h: &Household) -> Result {
 
 fn visit(v: &Visit) -> Result {
     text("notes", &v.notes, MAX_TEXT)?;
+    if let Some(work) = &v.campaign {
+        super::campaign::work_budget(work)?;
+    }
     list("photos", v.photos.len(), MAX_PHOTOS)?;
     list("audio", v.audio.len(), MAX_PHOTOS)?;
     list("answers", v.answers.len(), MAX_ANSWERS)?;

@@ -14,10 +14,16 @@ use crate::time::Timestamp;
 use crate::workflow::{fold_incident, fold_order, fold_service, TimedEvent, SYSTEM_USER};
 
 pub mod budget;
+mod campaign;
+mod notice;
+mod patrol;
 mod permit;
 mod recovery;
 
 pub use budget::MAX_TEXT;
+pub use campaign::MAX_TARGETS;
+pub use notice::{check_content, expand_audience, MAX_RECIPIENTS};
+pub use patrol::MAX_TRACK;
 pub use recovery::validate_recovered;
 
 /// Why a record or change is refused: a stable machine-readable code and a readable message.
@@ -129,16 +135,7 @@ pub fn validate_record(record: &Record, reference: &ReferenceData) -> Result {
         Record::Household(h) => {
             check_unit(reference, h.grid_id, OrgKind::Grid)?;
             required("address", &h.address)?;
-            let phone_ok = h.phone.chars().count() <= 20
-                && h.phone
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || "+- ".contains(c));
-            if !phone_ok {
-                return Err(invalid(format!(
-                    "phone `{}` is not a phone number",
-                    h.phone
-                )));
-            }
+            campaign::check_phone(&h.phone)?;
             match reference.buildings.iter().find(|b| b.id == h.building_id) {
                 Some(b) if b.grid_id == h.grid_id => {}
                 Some(_) => return Err(invalid("the building is in another grid")),
@@ -157,6 +154,10 @@ pub fn validate_record(record: &Record, reference: &ReferenceData) -> Result {
         Record::Visit(v) => validate_visit(v, reference),
         Record::Incident(i) => validate_incident(i, reference),
         Record::ServiceRequest(s) => validate_service_request(s, reference),
+        Record::Notice(n) => notice::validate_notice(n, reference),
+        Record::NoticeDelivery(d) => notice::validate_delivery(d, reference),
+        Record::Patrol(p) => patrol::check_patrol(p, reference),
+        Record::Handover(h) => patrol::check_handover(h, reference),
         Record::WorkLog(w) => {
             chrono::NaiveDate::parse_from_str(&w.date, "%Y-%m-%d")
                 .map_err(|_| invalid(format!("work-log date `{}` is not YYYY-MM-DD", w.date)))?;
@@ -167,11 +168,13 @@ pub fn validate_record(record: &Record, reference: &ReferenceData) -> Result {
                 .iter()
                 .try_for_each(|e| required("entry", &e.text))
         }
+        Record::Campaign(c) => campaign::validate_campaign(c, reference),
     }
 }
 
 fn validate_visit(v: &Visit, reference: &ReferenceData) -> Result {
     check_unit(reference, v.grid_id, OrgKind::Grid)?;
+    campaign::validate_work(v, reference)?;
     check_location(&v.location)?;
     check_blobs("photos", &v.photos)?;
     check_blobs("audio", &v.audio)?;
@@ -269,6 +272,10 @@ fn may_create(role: Role, kind: RecordKind) -> bool {
         K::Incident => matches!(role, R::GridWorker | R::GridLeader | R::Desk | R::Admin),
         K::ServiceRequest => matches!(role, R::Desk | R::Admin),
         K::WorkLog => matches!(role, R::GridWorker | R::GridLeader | R::Desk),
+        K::Notice | K::NoticeDelivery => false,
+        K::Patrol => matches!(role, R::GridWorker | R::GridLeader),
+        K::Handover => patrol::may_remark(role),
+        K::Campaign => role == R::Admin,
     }
 }
 
@@ -280,6 +287,9 @@ pub fn may_read(
     department: Option<Uuid>,
     reference: &ReferenceData,
 ) -> bool {
+    if scope == actor.user_id {
+        return true;
+    }
     match actor.role {
         Role::Department => department == Some(actor.scope_id),
         _ => reference.is_within(scope, actor.scope_id),
@@ -329,7 +339,7 @@ fn check_scope(
 ) -> Result {
     let department = old.and_then(crate::workflow::department_of);
     let scope_ok = match actor.role {
-        _ if actor.is_system() => true,
+        _ if actor.is_system() || new.scope() == actor.user_id => true,
         Role::Department => old.is_some() && department == Some(actor.scope_id),
         _ => reference.is_within(new.scope(), actor.scope_id),
     };
@@ -385,6 +395,9 @@ fn replay_service(
 }
 
 fn check_creation(new: &Record, actor: &Actor) -> Result {
+    if let Some(checked) = notice::check_creation(new, actor) {
+        return checked;
+    }
     if !may_create(actor.role, new.kind()) {
         return Err(ValidationError::new(
             "forbidden",
@@ -399,7 +412,11 @@ fn check_creation(new: &Record, actor: &Actor) -> Result {
         Record::Visit(v) => v.worker_id == actor.user_id,
         Record::Incident(i) => i.reporter_id == actor.user_id,
         Record::WorkLog(w) => w.worker_id == actor.user_id,
+        Record::Patrol(p) => patrol::author_ok(Some(p), None, actor),
+        Record::Handover(h) => patrol::author_ok(None, Some(h), actor),
+        Record::Campaign(c) => c.created_by == actor.user_id,
         Record::Household(_) | Record::ServiceRequest(_) => true,
+        _ => true,
     };
     if !author_ok {
         return Err(ValidationError::new(
@@ -410,7 +427,7 @@ fn check_creation(new: &Record, actor: &Actor) -> Result {
     Ok(())
 }
 
-fn immutable(field: &str) -> ValidationError {
+pub(super) fn immutable(field: &str) -> ValidationError {
     ValidationError::new("immutable_field", format!("`{field}` cannot be changed"))
 }
 
@@ -424,6 +441,9 @@ fn check_immutables(old: &Record, new: &Record, actor: &Actor) -> Result {
     if old.scope() != new.scope() {
         return Err(immutable("scope"));
     }
+    if let Some(checked) = notice::check_change(old, new, actor) {
+        return checked;
+    }
     let forbidden = |what: &str| ValidationError::new("forbidden", what.to_string());
     match (old, new) {
         (Record::Visit(o), Record::Visit(n)) => {
@@ -436,6 +456,7 @@ fn check_immutables(old: &Record, new: &Record, actor: &Actor) -> Result {
             if n.worker_id != actor.user_id && actor.role != Role::Admin {
                 return Err(forbidden("only the worker who made a visit may change it"));
             }
+            campaign::check_work_kept(o, n)?;
         }
         (Record::Incident(o), Record::Incident(n)) => {
             if o.reporter_id != n.reporter_id {
@@ -465,11 +486,14 @@ fn check_immutables(old: &Record, new: &Record, actor: &Actor) -> Result {
                 return Err(forbidden("only its writer may change a work log"));
             }
         }
+        (Record::Patrol(o), Record::Patrol(n)) => patrol::check_patrol_change(o, n, actor)?,
+        (Record::Handover(o), Record::Handover(n)) => patrol::check_handover_change(o, n, actor)?,
         (Record::Household(_), Record::Household(_)) => {
             if actor.role == Role::Department {
                 return Err(forbidden("department staff may not edit households"));
             }
         }
+        (Record::Campaign(o), Record::Campaign(n)) => campaign::check_kept(o, n, actor)?,
         _ => return Err(immutable("kind")),
     }
     Ok(())

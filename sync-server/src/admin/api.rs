@@ -10,8 +10,9 @@ use axum::Router;
 
 use super::schema::{self, Schema};
 use super::{
-    audit, dashboard, devices, evidence, export, households, openapi, org, photos, queue, records,
-    reference, service_queue, session, users,
+    assessment, audit, campaign_progress, campaigns, dashboard, devices, evidence, export,
+    households, notices, openapi, org, photos, queue, records, reference, service_queue, session,
+    users, visit_rules,
 };
 use crate::app::AppState;
 use crate::store::AdminStore;
@@ -216,12 +217,50 @@ pub fn routes<S: AdminStore>() -> (Router<AppState<S>>, Vec<Operation>) {
         reference::CALENDAR,
         reference::put_calendar::<S>,
     )
+    .put(
+        "/api/reference/visit-rules",
+        visit_rules::PUT,
+        visit_rules::put::<S>,
+    )
     .post(
         "/api/checklists/{id}/versions",
         reference::CHECKLIST,
         reference::new_checklist_version::<S>,
     )
+    .get("/api/campaigns", campaigns::LIST, campaigns::list::<S>)
+    .post("/api/campaigns", campaigns::CREATE, campaigns::create::<S>)
+    .get(
+        "/api/campaigns/{id}",
+        campaign_progress::PROGRESS,
+        campaign_progress::get::<S>,
+    )
+    .get(
+        "/api/campaigns/{id}/census",
+        campaign_progress::CENSUS,
+        campaign_progress::census::<S>,
+    )
+    .get(
+        "/api/campaigns/{id}/export",
+        campaign_progress::EXPORT,
+        campaign_progress::export::<S>,
+    )
     .get("/api/dashboard", dashboard::DOC, dashboard::dashboard::<S>)
+    .get(
+        "/api/patrols",
+        assessment::PATROLS,
+        assessment::patrols::<S>,
+    )
+    .get(
+        "/api/handover",
+        assessment::HANDOVER,
+        assessment::handover::<S>,
+    )
+    .get("/api/scores", assessment::SCORES, assessment::scores::<S>)
+    .put(
+        "/api/reference/assessment",
+        assessment::PUT_RULES,
+        assessment::put_rules::<S>,
+    )
     .get("/api/exports/{kind}", export::DOC, export::export::<S>)
     .get("/api/audit", audit::DOC, audit::search::<S>)
     .get("/api/records", records::DOC, records::list::<S>)
@@ -232,6 +271,13 @@ pub fn routes<S: AdminStore>() -> (Router<AppState<S>>, Vec<Operation>) {
         "/api/services/{id}/events",
         service_queue::ACT,
         service_queue::act::<S>,
+    )
+    .post("/api/notices", notices::SEND, notices::send::<S>)
+    .get("/api/notices", notices::LIST, notices::list::<S>)
+    .get(
+        "/api/notices/{id}",
+        notices::RECEIPTS,
+        notices::receipts::<S>,
     )
     .upload("/api/photos", photos::UPLOAD, photos::upload::<S>)
     .get(

@@ -345,6 +345,7 @@ pub async fn seed_activity<S: AdminStore>(
                             photos: vec![],
                             audio: vec![],
                             follow_up: rng.gen_bool(0.1),
+                            campaign: None,
                         }));
                         counts.visits += 1;
                     }

@@ -5,10 +5,13 @@
 //! caller's role and scope.
 
 mod api;
+mod assessment;
 mod audit;
 #[cfg(test)]
 mod bindings;
 mod caller;
+mod campaign_progress;
+mod campaigns;
 mod dashboard;
 pub mod demo;
 mod devices;
@@ -18,6 +21,8 @@ mod households;
 // Public as the entry point of the `household_import` fuzz target (docs/fuzzing.md).
 pub mod import;
 mod json;
+mod notice_receipts;
+mod notices;
 mod openapi;
 mod org;
 pub mod password;
@@ -30,6 +35,7 @@ mod service_queue;
 mod session;
 pub mod sign_in_guard;
 mod users;
+mod visit_rules;
 mod web;
 mod workflow_write;
 

@@ -115,12 +115,13 @@ pub struct ReferenceView {
     services: Vec<ServiceItem>,
     calendar: gridwalk_shared::calendar::WorkCalendar,
     departments: Vec<gridwalk_shared::model::Department>,
+    visit_rules: gridwalk_shared::model::VisitRules,
 }
 
 /// The new reference version after an edit.
 #[derive(Serialize, specta::Type)]
 pub struct ReferenceVersion {
-    version: u64,
+    pub(super) version: u64,
 }
 
 /// Reads the reference data.
@@ -134,10 +135,11 @@ pub async fn get(caller: Caller) -> ApiJson<ReferenceView> {
         services: r.services.clone(),
         calendar: r.calendar.clone(),
         departments: r.departments.clone(),
+        visit_rules: r.visit_rules.clone(),
     })
 }
 
-async fn replace<S, T, F>(
+pub(super) async fn replace<S, T, F>(
     state: &AppState<S>,
     caller: &Caller,
     action: &str,
@@ -303,7 +305,8 @@ pub struct ChecklistDraft {
     items: Vec<ChecklistItem>,
 }
 
-fn check_items(items: &[ChecklistItem]) -> Result<(), AppError> {
+/// Checks a checklist's items: 1 to 200, keys present and unique, choices with options.
+pub(super) fn check_items(items: &[ChecklistItem]) -> Result<(), AppError> {
     if items.is_empty() || items.len() > 200 {
         return Err(invalid("a checklist has 1 to 200 items"));
     }

@@ -100,9 +100,10 @@ pub fn actor(device: &DeviceAuth) -> Actor {
     }
 }
 
-/// What the caller may see.
+/// What the caller may see: their scope, and what is addressed to them alone (documents
+/// scoped to their user id, such as notice deliveries).
 pub fn visibility(actor: &Actor, reference: &ReferenceData) -> Visibility {
-    match actor.role {
+    let mut visible = match actor.role {
         Role::Department => Visibility {
             units: Vec::new(),
             department: Some(actor.scope_id),
@@ -111,7 +112,9 @@ pub fn visibility(actor: &Actor, reference: &ReferenceData) -> Visibility {
             units: reference.subtree(actor.scope_id),
             department: None,
         },
-    }
+    };
+    visible.units.push(actor.user_id);
+    visible
 }
 
 /// Refuses requests over the per-request limits.

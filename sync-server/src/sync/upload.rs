@@ -86,6 +86,7 @@ pub fn precheck(
 ) -> Result<(), Refusal> {
     let writable = actor.is_system()
         || actor.role == Role::Department
+        || upload.scope == actor.user_id
         || reference.is_within(upload.scope, actor.scope_id);
     if !writable {
         return Err(refuse(

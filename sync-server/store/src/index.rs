@@ -14,9 +14,10 @@ pub struct IndexRow {
     pub category: Option<String>,
     /// Handling level (incidents).
     pub level: Option<String>,
-    /// Who: visit worker, incident reporter, responsible desk worker, work-log writer.
+    /// Who: visit worker, incident reporter, responsible desk worker, work-log writer,
+    /// notice sender or recipient.
     pub actor: Option<Uuid>,
-    /// What about: the visited household.
+    /// What about: the visited household, a delivery's notice.
     pub subject: Option<Uuid>,
     /// When it started: visit start, report time, registration time (epoch ms).
     pub at: Option<i64>,
@@ -54,7 +55,9 @@ pub fn index_row(record: &Record) -> IndexRow {
         Record::Household(_) => {}
         Record::Visit(v) => {
             row.actor = Some(v.worker_id);
-            row.subject = Some(v.household_id);
+            // A building check (a campaign task) is filed under its building: no household.
+            let building_check = v.campaign.as_ref().is_some_and(|c| c.building_id.is_some());
+            row.subject = (!building_check).then_some(v.household_id);
             row.at = Some(v.started_at.millis());
             row.done_at = v.ended_at.map(|t| t.millis());
         }
@@ -81,6 +84,37 @@ pub fn index_row(record: &Record) -> IndexRow {
         }
         Record::WorkLog(w) => {
             row.actor = Some(w.worker_id);
+        }
+        Record::Notice(n) => {
+            row.actor = Some(n.sender_id);
+            row.at = Some(n.sent_at.millis());
+            row.due = n.content.deadline.map(|t| t.millis());
+        }
+        Record::NoticeDelivery(d) => {
+            row.actor = Some(d.recipient_id);
+            row.subject = Some(d.notice_id);
+            row.at = Some(d.sent_at.millis());
+            row.due = d.content.deadline.map(|t| t.millis());
+            row.done_at = d
+                .receipt
+                .replied_at
+                .or(d.receipt.done_at)
+                .map(|t| t.millis());
+        }
+        Record::Patrol(p) => {
+            row.actor = Some(p.worker_id);
+            row.at = Some(p.started_at.millis());
+            row.done_at = p.ended_at.map(|t| t.millis());
+        }
+        Record::Handover(h) => {
+            row.category = Some(h.week.clone());
+        }
+        Record::Campaign(c) => {
+            row.category = Some(c.task_kind.as_str().to_string());
+            row.actor = Some(c.created_by);
+            row.subject = Some(c.campaign_id);
+            row.at = Some(c.created_at.millis());
+            row.due = Some(c.deadline.millis());
         }
     }
     row

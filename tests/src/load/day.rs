@@ -206,6 +206,7 @@ pub fn visit(
         photos: Vec::new(),
         audio: Vec::new(),
         follow_up: rng.unit() < 0.1,
+        campaign: None,
     }
 }
 

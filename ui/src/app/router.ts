@@ -8,11 +8,13 @@ export type Route =
   | { name: 'grid' }
   | { name: 'building'; id: string; title: string }
   | { name: 'household'; id: string }
-  | { name: 'visit'; household: string }
+  | { name: 'visit'; household: string; campaign?: string }
   | { name: 'report' }
   | { name: 'reports' }
   | { name: 'incident'; id: string }
   | { name: 'worklog' }
+  | { name: 'notices' }
+  | { name: 'notice'; id: string }
   | { name: 'settings' }
   // desk
   | { name: 'catalogue' }

@@ -47,6 +47,11 @@ export const commands = {
 	setHouseholdField: (id: string, field: string, value: string) => __TAURI_INVOKE<null>("set_household_field", { id, field, value }),
 	/**  The household's stored draft, or a new one with the current checklist (not stored yet). */
 	openVisitDraft: (household: string) => __TAURI_INVOKE<VisitDraft>("open_visit_draft", { household }),
+	/**
+	 *  The draft of a campaign visit task: the household's draft made the campaign's, or a new
+	 *  one with the campaign's checklist (not stored yet).
+	 */
+	openCampaignDraft: (campaign: string, household: string) => __TAURI_INVOKE<VisitDraft>("open_campaign_draft", { campaign, household }),
 	/**  Stores the draft (its answers are checked against its template). */
 	saveVisitDraft: (draft: VisitDraft) => __TAURI_INVOKE<VisitDraft>("save_visit_draft", { draft }),
 	/**  Throws the household's draft away. */
@@ -68,6 +73,16 @@ export const commands = {
 	workDay: (date: string | null) => __TAURI_INVOKE<WorkDay>("work_day", { date }),
 	/**  Adds a line to today's work log. */
 	addWorkLog: (text: string) => __TAURI_INVOKE<null>("add_work_log", { text }),
+	/**  The notices addressed to the signed-in user, newest first. */
+	notices: () => __TAURI_INVOKE<NoticeItem[]>("notices"),
+	/**  How many notices are not opened yet (the home screen's badge). */
+	unreadNotices: () => __TAURI_INVOKE<number>("unread_notices"),
+	/**  Opens a notice: records the read receipt the first time. */
+	openNotice: (id: string) => __TAURI_INVOKE<NoticeItem>("open_notice", { id }),
+	/**  Replies to an instruction (回复). */
+	replyNotice: (id: string, text: string) => __TAURI_INVOKE<null>("reply_notice", { id, text }),
+	/**  Marks an instruction done (办结). */
+	markNoticeDone: (id: string) => __TAURI_INVOKE<null>("mark_notice_done", { id }),
 	/**  Walk-in requests held, by due time. */
 	serviceRequests: () => __TAURI_INVOKE<ServiceRequestRow[]>("service_requests"),
 	/**
@@ -150,6 +165,19 @@ export type AppInfo = {
 	mobile: boolean,
 };
 
+/**
+ *  Who a notice is addressed to: everyone within the units (only the roles listed, if any),
+ *  and the named users wherever they are.
+ */
+export type Audience = {
+	/**  Grids, communities or streets. */
+	units: string[],
+	/**  Only users of these roles within `units` (empty: every role). */
+	roles: Role[],
+	/**  Named users. */
+	users: string[],
+};
+
 /**  An audio note stored on the device, to attach by its hash. */
 export type AudioInfo = {
 	/**  SHA-256 of the recording (what records reference). */
@@ -180,8 +208,101 @@ export type BuildingOverview = {
 	building: Building,
 	/**  Households held in it. */
 	households: number,
-	/**  Of them, visited within the visit cycle. */
+	/**  Of them, visited within their visit frequency (not due a visit). */
 	visited: number,
+};
+
+/**  A campaign's part in one grid. */
+export type Campaign = {
+	/**  Record id (this grid's document). */
+	id: string,
+	/**  The campaign, the same in every grid's document. */
+	campaign_id: string,
+	/**  Grid (scope), fixed at creation. */
+	grid_id: string,
+	/**  Name, e.g. "春节前独居老人走访". */
+	name: string,
+	/**  What a task is (not `kind`: a [`Record`](super::Record)'s JSON is tagged `kind`). */
+	task_kind: CampaignKind,
+	/**  Every task is due by then. */
+	deadline: Timestamp,
+	/**  Checklist template id of the campaign's form; `None`: the standard visit. */
+	template_id: string | null,
+	/**  Checklist template version. */
+	template_version: number | null,
+	/**  Who made it. */
+	created_by: string,
+	/**  When. */
+	created_at: Timestamp,
+	/**  This grid's targets. */
+	targets: CampaignTarget[],
+};
+
+/**  What doing a campaign's task is. */
+export type CampaignKind = 
+/**  A visit to each target household (入户走访). */
+"visit" | 
+/**  A check of each target building (楼栋排查). */
+"building_check" | 
+/**  A census visit that updates each target household's base data (普查). */
+"census";
+
+/**  One target of a campaign in a grid: a household, or a building for a building check. */
+export type CampaignTarget = {
+	/**  Household or building id. */
+	id: string,
+	/**  Address or building name, for the task list. */
+	label: string,
+	/**
+	 *  Responsible worker (the grid's worker when the campaign was made); `None`: anyone in
+	 *  the grid.
+	 */
+	worker_id: string | null,
+};
+
+/**  One open campaign task of the signed-in worker. */
+export type CampaignTask = {
+	/**  The campaign. */
+	campaign_id: string,
+	/**  Its name. */
+	name: string,
+	/**  What the task is. */
+	kind: CampaignKind,
+	/**  Due by. */
+	deadline: Timestamp,
+	/**  The deadline has passed. */
+	overdue: boolean,
+	/**  Household or building id. */
+	target_id: string,
+	/**  Address or building name. */
+	label: string,
+	/**  The household, for visits and census tasks. */
+	household: HouseholdRow | null,
+	/**  Checklist template id and version of the campaign's form (`None`: the standard visit). */
+	template_id: string | null,
+	/**  Checklist template version. */
+	template_version: number | null,
+};
+
+/**  What a visit did for a campaign. */
+export type CampaignWork = {
+	/**  The campaign ([`Campaign::campaign_id`]). */
+	campaign_id: string,
+	/**
+	 *  For a building check: the building checked (the visit's `household_id` is then the
+	 *  building's id too).
+	 */
+	building_id: string | null,
+	/**  For a census visit: the base data before → after. */
+	census: CensusEdit | null,
+};
+
+/**  A census edit: the household's base data before and after the visit. */
+export type CensusEdit = {
+	/**  As the device held it when the task was done. */
+	before: HouseholdFacts,
+	/**  As the worker recorded it. */
+	after: HouseholdFacts,
 };
 
 /**  One question of a visit checklist. */
@@ -234,6 +355,8 @@ export type DueHousehold = {
 	follow_up: boolean,
 	/**  A visit draft is waiting to be finished. */
 	draft: boolean,
+	/**  Its next visit under the visit rules (due date, overdue). */
+	next: NextVisit | null,
 };
 
 /**  What kind of failure a command met; the UI words each one. */
@@ -269,12 +392,47 @@ export type FieldConflict = {
 	values: string[],
 };
 
+/**  How often a visit is due. */
+export type Frequency = 
+/**  Every week: seven days after the last visit (每周). */
+"weekly" | 
+/**  Twice a month: half a calendar month after the last visit (每半月). */
+"twice_monthly" | 
+/**  Every month: the same day of the next month, or its last day (每月). */
+"monthly" | 
+/**  Every quarter: the same day three months on, or that month's last day (每季度). */
+"quarterly";
+
 /**  A grid in the signed-in user's scope with its buildings. */
 export type GridOverview = {
 	/**  The grid. */
 	grid: OrgUnit,
 	/**  Its buildings, by name. */
 	buildings: BuildingOverview[],
+};
+
+/**  The remarks on one grid's week, written at the hand-over. */
+export type Handover = {
+	/**  Record id. */
+	id: string,
+	/**  Grid (scope), fixed at creation. */
+	grid_id: string,
+	/**  The week's Monday, `YYYY-MM-DD`. */
+	week: string,
+	/**  Remarks in the order written. */
+	remarks: HandoverRemark[],
+};
+
+/**  A remark on a grid's week at the Monday hand-over (交班会). */
+export type HandoverRemark = {
+	/**  Stable id. */
+	id: string,
+	/**  When it was written. */
+	at: Timestamp,
+	/**  Who wrote it (the grid leader). */
+	by: string,
+	/**  The remark. */
+	text: string,
 };
 
 /**  A household in a grid: the unit a grid worker visits. */
@@ -315,6 +473,20 @@ export type HouseholdCard = {
 	grid_open_incidents: IncidentRow[],
 	/**  A visit draft waiting to be finished. */
 	draft: VisitDraft | null,
+};
+
+/**  A household's base data, as a census round edits it. */
+export type HouseholdFacts = {
+	/**  Head of household. */
+	head: string,
+	/**  Contact phone. */
+	phone: string,
+	/**  Address. */
+	address: string,
+	/**  Household-level key-person tags. */
+	tags: string[],
+	/**  Members. */
+	members: Member[],
 };
 
 /**  One household in a list. */
@@ -608,6 +780,116 @@ export type Member = {
 	tags: string[],
 };
 
+/**  A household's next visit. */
+export type NextVisit = {
+	/**  The frequency that applies (the strictest of its tags' rules). */
+	frequency: Frequency,
+	/**  The tag whose rule it is; `None`: the default rule. */
+	tag: string | null,
+	/**  Local date the next visit is due by; `None`: never visited, due now. */
+	due_on: string | null,
+	/**  Due now: never visited, or the due date is today or past. */
+	due: boolean,
+	/**  The due date has passed. */
+	overdue: boolean,
+};
+
+/**
+ *  The sender's record of a notice, scoped to the sender's user id (no phone but the
+ *  sender's own receives it); the admin web counts receipts from the deliveries.
+ */
+export type Notice = {
+	/**  Record id. */
+	id: string,
+	/**  Sender (scope), fixed at creation. */
+	sender_id: string,
+	/**  The sender's org unit at the time of sending. */
+	unit_id: string,
+	/**  When it was sent. */
+	sent_at: Timestamp,
+	/**  What it says. */
+	content: NoticeContent,
+	/**  Who it was addressed to. */
+	audience: Audience,
+	/**  The users the audience expanded to when it was sent. */
+	recipients: string[],
+};
+
+/**  What a notice says, the same in the sender's record and in every delivery. */
+export type NoticeContent = {
+	/**  Notice or instruction. */
+	kind: NoticeKind,
+	/**  Title. */
+	title: string,
+	/**  Text. */
+	text: string,
+	/**  Photo blobs (SHA-256). */
+	photos: string[],
+	/**  One PDF blob (SHA-256), instead of or beside the photos. */
+	pdf: string | null,
+	/**  What an instruction asks for (`None` for a notice). */
+	response: NoticeResponse | null,
+	/**  When an instruction's reply or done mark is due (`None` for a notice). */
+	deadline: Timestamp | null,
+};
+
+/**
+ *  One recipient's copy of a notice, scoped to the recipient's user id; only the recipient
+ *  may change its receipt, and nobody its content.
+ */
+export type NoticeDelivery = {
+	/**  Record id. */
+	id: string,
+	/**  The sender's [`Notice`]. */
+	notice_id: string,
+	/**  Recipient (scope), fixed at creation. */
+	recipient_id: string,
+	/**  The sender's display name. */
+	sender: string,
+	/**  When it was sent. */
+	sent_at: Timestamp,
+	/**  What it says. */
+	content: NoticeContent,
+	/**  The recipient's receipt. */
+	receipt: NoticeReceipt,
+};
+
+/**  A notice as the phone lists it. */
+export type NoticeItem = {
+	/**  The delivery: what the notice says and the receipt. */
+	delivery: NoticeDelivery,
+	/**  Not opened yet. */
+	unread: boolean,
+	/**  An instruction not answered by its deadline. */
+	overdue: boolean,
+};
+
+/**  A notice only informs; an instruction asks each recipient for a reply or a done mark. */
+export type NoticeKind = 
+/**  通知公告 */
+"notice" | 
+/**  信息指令 */
+"instruction";
+
+/**  One recipient's receipt of a notice. */
+export type NoticeReceipt = {
+	/**  When the recipient first opened it. */
+	read_at: Timestamp | null,
+	/**  The recipient's reply (instructions asking for one). */
+	reply: string | null,
+	/**  When the reply was written. */
+	replied_at: Timestamp | null,
+	/**  When the recipient marked it done (instructions asking for that). */
+	done_at: Timestamp | null,
+};
+
+/**  What an instruction asks of each recipient. */
+export type NoticeResponse = 
+/**  回复: a written answer. */
+"reply" | 
+/**  办结: a done mark. */
+"done";
+
 /**  Level of a node in the org tree. */
 export type OrgKind = 
 /**  区 */
@@ -629,6 +911,34 @@ export type OrgUnit = {
 	name: string,
 	/**  Parent node; `None` only for the root. */
 	parent: string | null,
+};
+
+/**  One patrol of a grid (巡查): when it ran, its route, and the visits and reports made on it. */
+export type Patrol = {
+	/**  Record id. */
+	id: string,
+	/**  Grid (scope), fixed at creation. */
+	grid_id: string,
+	/**  Worker patrolling. */
+	worker_id: string,
+	/**  Start. */
+	started_at: Timestamp,
+	/**  End; `None` while the patrol runs. */
+	ended_at: Timestamp | null,
+	/**  The route, oldest fix first (thinned to [`crate::validate::budget::MAX_TRACK`]). */
+	track: TrackPoint[],
+	/**  Visits made during the patrol. */
+	visit_ids: string[],
+	/**  Problems reported during the patrol. */
+	incident_ids: string[],
+};
+
+/**  The deployment's weekly patrol rule (default: 3 half-days of at least 2 hours). */
+export type PatrolRule = {
+	/**  Half-days of patrol a full working week needs. */
+	half_days?: number,
+	/**  Least patrol time in one half-day for it to count, in minutes. */
+	min_minutes?: number,
 };
 
 /**  A photo stored on the device, to attach by its hash. */
@@ -664,7 +974,27 @@ export type Record =
 /**  A work-log day. */
 {
 	kind: "work_log",
-} & WorkLogDay;
+} & WorkLogDay | 
+/**  A notice, as its sender sent it. */
+{
+	kind: "notice",
+} & Notice | 
+/**  A notice's copy for one recipient, with the receipt. */
+{
+	kind: "notice_delivery",
+} & NoticeDelivery | 
+/**  A patrol. */
+{
+	kind: "patrol",
+} & Patrol | 
+/**  A grid's hand-over remarks for a week. */
+{
+	kind: "handover",
+} & Handover | 
+/**  A campaign's part in one grid. */
+{
+	kind: "campaign",
+} & Campaign;
 
 /**  A workflow state folded from a record's events. */
 export type RecordState = 
@@ -705,6 +1035,15 @@ export type ReferenceData = {
 	services: ServiceItem[],
 	/**  Working-day calendar. */
 	calendar: WorkCalendar,
+	/**  The weekly patrol rule (巡查要求). */
+	patrol_rule?: PatrolRule,
+	/**  The scoreboard's weights (效能考核), set by the street. */
+	score_weights?: ScoreWeights,
+	/**
+	 *  Visit frequency by key-person tag (absent in reference data stored before the rules:
+	 *  everyone monthly).
+	 */
+	visit_rules?: VisitRules,
 };
 
 /**  A problem to report (随手拍). */
@@ -763,6 +1102,22 @@ export type Satisfaction =
 "basically" | 
 /**  不满意 */
 "dissatisfied";
+
+/**  Weights and targets of the scoreboard (docs/assessment.md has the formula). */
+export type ScoreWeights = {
+	/**  Weight of information collection (信息采集): reports against the target. */
+	collection?: number | null,
+	/**  Weight of visits and patrols (走访巡查): coverage and the patrol rule. */
+	visits_patrols?: number | null,
+	/**  Weight of incident handling (事件处置): share of the period's reports handled. */
+	handling?: number | null,
+	/**  Reports a grid is expected to raise per week (the collection target). */
+	reports_per_week?: number | null,
+	/**  Weight of a department's acceptance rate (受理率). */
+	acceptance?: number | null,
+	/**  Weight of a department's on-time completion rate (按时办结率). */
+	on_time?: number | null,
+};
 
 /**  What a service request event does. */
 export type ServiceAction = 
@@ -985,7 +1340,11 @@ incident: IncidentRow } |
 /**  A problem the grid handles itself, dispatched or being handled. */
 { kind: "handle"; 
 /**  The incident. */
-incident: IncidentRow };
+incident: IncidentRow } | 
+/**  A campaign task (阶段性任务) to do by its deadline. */
+{ kind: "campaign"; 
+/**  The task. */
+task: CampaignTask };
 
 /**
  *  A UTC instant with millisecond precision; stored in documents as epoch milliseconds and
@@ -999,14 +1358,30 @@ export type Today = {
 	date: string,
 	/**  Own visits today. */
 	visits_today: number,
-	/**  Today's list: drafts first, then follow-ups, never visited, longest ago. */
+	/**  Today's list: drafts first, then follow-ups, never visited, then by due date. */
 	due: DueHousehold[],
 	/**  All households due a visit. */
 	due_total: number,
-	/**  Tasks, drafts first. */
+	/**  Tasks: drafts first, then campaign tasks by deadline, follow-ups, checks, handling. */
 	tasks: Task[],
 	/**  Own reports not closed yet, most recently updated first. */
 	open_reports: IncidentRow[],
+};
+
+/**
+ *  One position of a patrol's route. In the document it is one string scalar,
+ *  `millis,lat,lon,accuracy` ([`TrackPoint::to_text`]): a route holds hundreds of fixes, and a
+ *  map object per fix would cost Automerge four objects' worth each (as with visit answers).
+ */
+export type TrackPoint = {
+	/**  When the fix was taken. */
+	at: Timestamp,
+	/**  Latitude in degrees (WGS-84). */
+	lat: number | null,
+	/**  Longitude in degrees (WGS-84). */
+	lon: number | null,
+	/**  Accuracy radius in metres, if known. */
+	accuracy_m: number | null,
 };
 
 /**  Preferences of the person holding the device. */
@@ -1075,6 +1450,8 @@ export type Visit = {
 	audio: string[],
 	/**  Needs a follow-up visit. */
 	follow_up: boolean,
+	/**  The campaign task this visit did, if any (absent in visits stored before campaigns). */
+	campaign?: CampaignWork | null,
 };
 
 /**  A visit being filled in. */
@@ -1103,6 +1480,27 @@ export type VisitDraft = {
 	follow_up: boolean,
 	/**  Last saved. */
 	saved_at: Timestamp,
+	/**  The campaign whose task this visit does (absent in drafts saved before campaigns). */
+	campaign_id?: string | null,
+};
+
+/**  One rule: households where someone carries `tag` are visited at `frequency`. */
+export type VisitRule = {
+	/**  Key-person tag (household or member), e.g. "独居老人". */
+	tag: string,
+	/**  How often. */
+	frequency: Frequency,
+};
+
+/**
+ *  The deployment's visit rules; a household under several rules follows the strictest
+ *  ([`crate::schedule::next_visit`]).
+ */
+export type VisitRules = {
+	/**  Rules by tag. */
+	by_tag: VisitRule[],
+	/**  Every other household. */
+	default: Frequency,
 };
 
 /**  One past visit on a household card. */

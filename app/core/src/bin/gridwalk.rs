@@ -11,13 +11,22 @@ use gridwalk_client::{Client, NewIncident, NewVisit, SyncReport};
 use gridwalk_shared::model::Location;
 use uuid::Uuid;
 
+#[path = "gridwalk/campaign.rs"]
+mod campaign;
 #[path = "gridwalk/incident.rs"]
 mod incident;
 #[path = "gridwalk/media.rs"]
 mod media;
+#[path = "gridwalk/notice.rs"]
+mod notice;
+#[path = "gridwalk/patrol.rs"]
+mod patrol;
 
+use campaign::CampaignCommand;
 use incident::IncidentCommand;
 use media::Media;
+use notice::NoticeCommand;
+use patrol::{HandoverCommand, PatrolCommand};
 
 /// Gridwalk device client (网格员离线客户端).
 #[derive(Debug, Parser)]
@@ -66,10 +75,30 @@ enum Command {
         #[command(subcommand)]
         command: IncidentCommand,
     },
+    /// Notices and instructions (通知公告 / 信息指令).
+    Notice {
+        #[command(subcommand)]
+        command: NoticeCommand,
+    },
+    /// Campaigns (阶段性任务) and their tasks.
+    Campaign {
+        #[command(subcommand)]
+        command: CampaignCommand,
+    },
     /// Photos and audio notes (blobs).
     Blob {
         #[command(subcommand)]
         command: BlobCommand,
+    },
+    /// Patrols (巡查).
+    Patrol {
+        #[command(subcommand)]
+        command: PatrolCommand,
+    },
+    /// The weekly hand-over (交班会).
+    Handover {
+        #[command(subcommand)]
+        command: HandoverCommand,
     },
     /// Sync with the server.
     Sync,
@@ -276,6 +305,8 @@ async fn run(cli: Cli) -> Result<()> {
             command: HouseholdCommand::Set { id, field, value },
         } => client.set_household_field(id, &field, &value)?,
         Command::Incident { command } => incident::run(&client, command)?,
+        Command::Notice { command } => notice::run(&client, command, &mut out)?,
+        Command::Campaign { command } => campaign::run(&client, command, &mut out)?,
         Command::Blob {
             command:
                 BlobCommand::Get {
@@ -298,6 +329,8 @@ async fn run(cli: Cli) -> Result<()> {
                 writeln!(out, "{} {kind} {}/{}", blob.hash, blob.sent, blob.size)?;
             }
         }
+        Command::Patrol { command } => patrol::run(&client, command, &mut out)?,
+        Command::Handover { command } => patrol::run_handover(&client, command, &mut out)?,
         Command::Sync => print_report(&mut out, &client.sync().await?)?,
         Command::Export => {
             for record in client.export()? {

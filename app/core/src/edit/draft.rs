@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use gridwalk_shared::{
-    model::{Answer, Location, Visit},
+    model::{Answer, CampaignKind, CampaignWork, Location, Visit},
     time::{new_id, Timestamp},
     validate::validate_record,
     Record,
@@ -46,6 +46,9 @@ pub struct VisitDraft {
     pub follow_up: bool,
     /// Last saved.
     pub saved_at: Timestamp,
+    /// The campaign whose task this visit does (absent in drafts saved before campaigns).
+    #[serde(default)]
+    pub campaign_id: Option<Uuid>,
 }
 
 impl VisitDraft {
@@ -66,6 +69,11 @@ impl VisitDraft {
             photos: self.photos.clone(),
             audio: self.audio.clone(),
             follow_up: self.follow_up,
+            campaign: self.campaign_id.map(|campaign_id| CampaignWork {
+                campaign_id,
+                building_id: None,
+                census: None,
+            }),
         }
     }
 }
@@ -96,7 +104,35 @@ impl Client {
             audio: Vec::new(),
             follow_up: false,
             saved_at: now,
+            campaign_id: None,
         })
+    }
+
+    /// The draft of a campaign visit task (阶段性任务) to `household`: its stored draft, made
+    /// the campaign's, or a new one with the campaign's checklist (not stored until saved).
+    /// Building checks and census tasks are done with [`Client::do_campaign_task`].
+    pub fn open_campaign_draft(&self, campaign: Uuid, household: Uuid) -> Result<VisitDraft> {
+        let part = self
+            .campaign_parts()?
+            .into_iter()
+            .find(|p| p.campaign_id == campaign && p.targets.iter().any(|t| t.id == household))
+            .ok_or_else(|| {
+                Error::Usage(format!("campaign {campaign} has no task for {household}"))
+            })?;
+        if part.task_kind != CampaignKind::Visit {
+            return Err(Error::Usage(
+                "only a visit campaign's task is done as a visit draft".into(),
+            ));
+        }
+        let mut draft = self.open_visit_draft(household)?;
+        if draft.campaign_id != Some(campaign) && draft.answers.is_empty() {
+            if let (Some(id), Some(version)) = (part.template_id, part.template_version) {
+                draft.template_id = Some(id);
+                draft.template_version = u32::try_from(version).ok();
+            }
+        }
+        draft.campaign_id = Some(campaign);
+        Ok(draft)
     }
 
     /// Checks the draft's answers against its template and stores it; returns it as stored.

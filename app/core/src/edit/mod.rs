@@ -22,12 +22,18 @@ use crate::store::{meta, outbox, queries, records};
 use crate::{Client, Error, Result};
 
 mod attach;
+mod campaign;
 mod desk;
 mod draft;
+mod notice;
+mod patrol;
 
 pub use attach::Attachments;
+pub use campaign::CampaignVisit;
 pub use desk::NewServiceRequest;
 pub use draft::VisitDraft;
+pub use notice::NoticeItem;
+pub use patrol::{MyFigures, PatrolStatus};
 
 /// A visit to record (入户走访).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -115,6 +121,7 @@ impl Client {
                 photos: media.photos.clone(),
                 audio: media.audio.clone(),
                 follow_up: visit.follow_up,
+                campaign: None,
             }))
         })
     }
@@ -249,19 +256,7 @@ impl Client {
         self.store().write(|tx| {
             let ctx = context(tx)?;
             let record = build(tx, &ctx)?;
-            validate_record(&record, &ctx.reference)?;
-            validate_change(None, &record, &ctx.actor, &ctx.reference)?;
-            let mut stored = records::StoredDoc {
-                id: record.id(),
-                kind: record.kind(),
-                scope: record.scope(),
-                doc: doc::create(&record)?,
-            };
-            let changes = stored.doc.get_changes(&[]);
-            records::save(tx, &mut stored, Some(&ctx.reference), now)?;
-            outbox::push(tx, stored.id, changes.iter())?;
-            tracing::debug!(kind = stored.kind.as_str(), "record created");
-            Ok(stored.id)
+            create_in(tx, &ctx, &record, now)
         })
     }
 
@@ -276,22 +271,52 @@ impl Client {
         let now = self.clock.now();
         self.store().write(|tx| {
             let ctx = context(tx)?;
-            let mut stored = records::load(tx, id)?.ok_or(Error::NotFound(id))?;
-            if let Some(expected) = kind.filter(|k| *k != stored.kind) {
-                return Err(wrong_kind(id, expected, stored.kind));
-            }
-            let old = stored.record()?;
-            let heads = stored.doc.get_heads();
-            change(&mut stored.doc, &old, &ctx)?;
-            let new = stored.record()?;
-            validate_record(&new, &ctx.reference)?;
-            validate_change(Some(&old), &new, &ctx.actor, &ctx.reference)?;
-            let changes = stored.doc.get_changes(&heads);
-            if changes.is_empty() {
-                return Ok(());
-            }
-            records::save(tx, &mut stored, Some(&ctx.reference), now)?;
-            outbox::push(tx, id, changes.iter())
+            edit_in(tx, &ctx, id, kind, change, now)
         })
     }
+}
+
+/// [`Client::create`] inside a transaction: validates `record` and stores its new document,
+/// changes and query rows.
+fn create_in(tx: &Connection, ctx: &Context, record: &Record, now: Timestamp) -> Result<Uuid> {
+    validate_record(record, &ctx.reference)?;
+    validate_change(None, record, &ctx.actor, &ctx.reference)?;
+    let mut stored = records::StoredDoc {
+        id: record.id(),
+        kind: record.kind(),
+        scope: record.scope(),
+        doc: doc::create(record)?,
+    };
+    let changes = stored.doc.get_changes(&[]);
+    records::save(tx, &mut stored, Some(&ctx.reference), now)?;
+    outbox::push(tx, stored.id, changes.iter())?;
+    tracing::debug!(kind = stored.kind.as_str(), "record created");
+    Ok(stored.id)
+}
+
+/// [`Client::edit`] inside a transaction.
+fn edit_in(
+    tx: &Connection,
+    ctx: &Context,
+    id: Uuid,
+    kind: Option<RecordKind>,
+    change: impl FnOnce(&mut AutoCommit, &Record, &Context) -> Result<()>,
+    now: Timestamp,
+) -> Result<()> {
+    let mut stored = records::load(tx, id)?.ok_or(Error::NotFound(id))?;
+    if let Some(expected) = kind.filter(|k| *k != stored.kind) {
+        return Err(wrong_kind(id, expected, stored.kind));
+    }
+    let old = stored.record()?;
+    let heads = stored.doc.get_heads();
+    change(&mut stored.doc, &old, ctx)?;
+    let new = stored.record()?;
+    validate_record(&new, &ctx.reference)?;
+    validate_change(Some(&old), &new, &ctx.actor, &ctx.reference)?;
+    let changes = stored.doc.get_changes(&heads);
+    if changes.is_empty() {
+        return Ok(());
+    }
+    records::save(tx, &mut stored, Some(&ctx.reference), now)?;
+    outbox::push(tx, id, changes.iter())
 }

@@ -3,6 +3,7 @@
 use gridwalk_shared::{
     calendar::WorkCalendar,
     model::{Level, ReferenceData},
+    schedule::household_tags,
     time::Timestamp,
     workflow::{fold_incident, fold_service},
     Record,
@@ -136,8 +137,9 @@ pub(crate) fn derive(
     let id = record.id().to_string();
     match record {
         Record::Household(h) => conn.execute(
-            "INSERT INTO households (id, grid_id, building_id, address, head, phone, has_conflict)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO households (id, grid_id, building_id, address, head, phone, has_conflict,
+                                     tags)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
                 id,
                 h.grid_id.to_string(),
@@ -145,15 +147,17 @@ pub(crate) fn derive(
                 h.address,
                 h.head,
                 h.phone,
-                has_conflict
+                has_conflict,
+                serde_json::to_string(&household_tags(h).collect::<Vec<_>>())?
             ],
         )?,
         Record::Visit(v) => {
             let default = WorkCalendar::default();
             let calendar = reference.map_or(&default, |r| &r.calendar);
             conn.execute(
-                "INSERT INTO visits (id, grid_id, household_id, worker_id, started_at, day, follow_up)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO visits (id, grid_id, household_id, worker_id, started_at, day, follow_up,
+                                     campaign_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
                     id,
                     v.grid_id.to_string(),
@@ -161,7 +165,8 @@ pub(crate) fn derive(
                     v.worker_id.to_string(),
                     v.started_at.millis(),
                     calendar.local_date(v.started_at).to_string(),
-                    v.follow_up
+                    v.follow_up,
+                    v.campaign.as_ref().map(|c| c.campaign_id.to_string())
                 ],
             )?
         }
@@ -200,6 +205,8 @@ pub(crate) fn derive(
                 ],
             )?
         }
+        // Read from their documents (`records::of_kind`): a worker holds few.
+        Record::Patrol(_) | Record::Handover(_) => 0,
         Record::WorkLog(w) => conn.execute(
             "INSERT INTO work_logs (id, scope_id, worker_id, date, entries)
              VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -211,6 +218,10 @@ pub(crate) fn derive(
                 w.entries.len() as i64
             ],
         )?,
+        // Few per device: listed from their documents (`crate::notices`), no query table.
+        Record::Notice(_) | Record::NoticeDelivery(_) => 0,
+        // Campaigns are few: read from their documents.
+        Record::Campaign(_) => 0,
     };
     Ok(())
 }
@@ -337,4 +348,26 @@ pub(crate) fn work_log_of(conn: &Connection, worker: Uuid, date: &str) -> Result
         |row| uuid_at(row, 0),
     )?
     .pop())
+}
+
+/// Each household's tags (its own and its members'); `None` for rows derived before tags were
+/// kept here.
+pub(crate) fn household_tags_all(conn: &Connection) -> Result<Vec<(Uuid, Option<Vec<String>>)>> {
+    let rows = collect(conn, "SELECT id, tags FROM households", [], |row| {
+        Ok((uuid_at(row, 0)?, row.get::<_, Option<String>>(1)?))
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, tags)| (id, tags.and_then(|t| serde_json::from_str(&t).ok())))
+        .collect())
+}
+
+/// Visits made for campaign tasks: `(campaign id, target id, worker)`.
+pub(crate) fn campaign_visits(conn: &Connection) -> Result<Vec<(Uuid, Uuid, Uuid)>> {
+    collect(
+        conn,
+        "SELECT campaign_id, household_id, worker_id FROM visits WHERE campaign_id IS NOT NULL",
+        [],
+        |row| Ok((uuid_at(row, 0)?, uuid_at(row, 1)?, uuid_at(row, 2)?)),
+    )
 }

@@ -64,6 +64,21 @@ pub(crate) fn forget_all(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// The records of `kind` held (documents holding no readable record yet are skipped).
+pub(crate) fn of_kind(conn: &Connection, kind: RecordKind) -> Result<Vec<Record>> {
+    let mut stmt = conn.prepare("SELECT doc_id FROM docs WHERE kind = ?1 ORDER BY doc_id")?;
+    let ids = stmt
+        .query_map([kind.as_str()], |row| uuid_at(row, 0))?
+        .collect::<rusqlite::Result<Vec<Uuid>>>()?;
+    let mut out = Vec::new();
+    for id in ids {
+        if let Some(Ok(record)) = load(conn, id)?.map(|d| d.record()) {
+            out.push(record);
+        }
+    }
+    Ok(out)
+}
+
 pub(crate) fn list(conn: &Connection) -> Result<Vec<(Uuid, RecordKind)>> {
     let mut stmt = conn.prepare("SELECT doc_id, kind FROM docs ORDER BY doc_id")?;
     let rows = stmt.query_map([], |row| Ok((uuid_at(row, 0)?, row.get::<_, String>(1)?)))?;
@@ -72,6 +87,13 @@ pub(crate) fn list(conn: &Connection) -> Result<Vec<(Uuid, RecordKind)>> {
         Ok((id, parse_kind(&kind)?))
     })
     .collect()
+}
+
+/// Ids of the documents of `kind` held.
+pub(crate) fn ids_of_kind(conn: &Connection, kind: RecordKind) -> Result<Vec<Uuid>> {
+    let mut stmt = conn.prepare("SELECT doc_id FROM docs WHERE kind = ?1 ORDER BY doc_id")?;
+    let rows = stmt.query_map([kind.as_str()], |row| uuid_at(row, 0))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<Uuid>>>()?)
 }
 
 /// Writes the document and re-derives its query rows and blob references (query rows are

@@ -128,6 +128,13 @@ CREATE INDEX blob_refs_doc ON blob_refs(doc_id);
     r#"
 ALTER TABLE incidents ADD COLUMN handler_id TEXT;
 "#,
+    // Visit frequency by tag and campaigns: a household's tags (its own and its members', as
+    // JSON; NULL in rows derived before, read from the document then), a visit's campaign.
+    r#"
+ALTER TABLE households ADD COLUMN tags TEXT;
+ALTER TABLE visits ADD COLUMN campaign_id TEXT;
+CREATE INDEX visits_campaign ON visits(campaign_id) WHERE campaign_id IS NOT NULL;
+"#,
 ];
 
 /// The schema version this code writes.

@@ -2,6 +2,7 @@
 //! data, signed-in clients and hand-built sync answers, so rounds can be applied without a
 //! network; the real server is exercised end to end in `tests/tests/`.
 
+mod campaigns;
 mod desk;
 mod edits;
 mod fixture;

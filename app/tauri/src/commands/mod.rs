@@ -6,6 +6,7 @@ pub mod desk;
 pub mod grid;
 pub mod home;
 pub mod media;
+pub mod notices;
 pub mod report;
 pub mod settings;
 pub mod sync;

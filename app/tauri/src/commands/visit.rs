@@ -14,6 +14,18 @@ pub fn open_visit_draft(state: State<'_, AppState>, household: Uuid) -> CommandR
     Ok(state.client.open_visit_draft(household)?)
 }
 
+/// The draft of a campaign visit task: the household's draft made the campaign's, or a new
+/// one with the campaign's checklist (not stored yet).
+#[tauri::command]
+#[specta::specta]
+pub fn open_campaign_draft(
+    state: State<'_, AppState>,
+    campaign: Uuid,
+    household: Uuid,
+) -> CommandResult<VisitDraft> {
+    Ok(state.client.open_campaign_draft(campaign, household)?)
+}
+
 /// Stores the draft (its answers are checked against its template).
 #[tauri::command]
 #[specta::specta]
