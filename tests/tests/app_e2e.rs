@@ -32,6 +32,8 @@ const VISIT_TAP_BUDGET: usize = 6;
 const REPORT_TAP_BUDGET: usize = 5;
 /// The most taps a check on site (核查) may take from the home screen, besides the camera's.
 const VERIFY_TAP_BUDGET: usize = 5;
+/// The most taps a campaign task (阶段性任务) may take from the home screen (issue 16).
+const CAMPAIGN_TAP_BUDGET: usize = 6;
 
 /// Fails when `flow` took more than `budget` taps.
 fn within_budget(flow: &str, taps: usize, budget: usize) -> Result<()> {
@@ -48,8 +50,9 @@ const WAIT: Duration = Duration::from_secs(30);
 
 /// A colleague (worker1b, same grid) reports two problems: the first the department
 /// accepts and reports handled (to be checked on site), the second the street admin
-/// transfers with a due time already past. Returns their ids.
-async fn colleagues_work(deployment: &Deployment, url: &str) -> Result<(Uuid, Uuid)> {
+/// transfers with a due time already past; the street admin also starts a campaign visiting
+/// two households of the grid. Returns the reports' ids and the campaign's.
+async fn colleagues_work(deployment: &Deployment, url: &str) -> Result<(Uuid, Uuid, Uuid)> {
     let colleague = deployment.device(url, "worker1b").await?;
     colleague.client.sync().await?;
     let report = |description: &str| {
@@ -85,7 +88,28 @@ async fn colleagues_work(deployment: &Deployment, url: &str) -> Result<(Uuid, Uu
         .post(&format!("/api/incidents/{overdue}/events"), &late)
         .await?;
     ensure!(answer.status == 200, "{}", answer.json);
-    Ok((to_check, overdue))
+    let grid = colleague.client.my_grids()?;
+    let building = grid
+        .first()
+        .and_then(|g| g.buildings.first())
+        .context("no building")?;
+    let targets: Vec<String> = colleague
+        .client
+        .households_in(building.building.id)?
+        .iter()
+        .take(2)
+        .map(|h| h.id.to_string())
+        .collect();
+    let deadline = (chrono::Utc::now() + chrono::Duration::days(5)).date_naive();
+    let campaign = json!({ "name": "冬季燃气安全入户", "kind": "visit",
+        "deadline": deadline.to_string(), "targets": { "by": "list", "households": targets } });
+    let answer = admin.post("/api/campaigns", &campaign).await?;
+    ensure!(answer.status == 201, "{}", answer.json);
+    let campaign = answer.json["campaign_id"]
+        .as_str()
+        .context("campaign id")?
+        .parse()?;
+    Ok((to_check, overdue, campaign))
 }
 
 fn shots() -> PathBuf {
@@ -144,9 +168,15 @@ async fn a_day_on_the_phone_then_the_hall_tablet_sees_it() -> Result<()> {
         .find("[data-testid=due-list] [data-testid=start-visit]")
         .await?;
 
-    // Offline from here: the server is stopped.
+    // Offline from here: the server is stopped. The morning is a patrol (巡查), started
+    // from home; its route is recorded on the phone.
     server.kill();
     drop(server);
+    phone.tap("[data-testid=patrol-toggle]").await?;
+    phone
+        .find_within("[data-testid=patrol-running]", WAIT)
+        .await
+        .context("the patrol did not start offline")?;
 
     // A visit from home, counting taps: household → checklist → finish.
     let first = "[data-testid=due-list] li:first-child";
@@ -296,6 +326,10 @@ async fn a_day_on_the_phone_then_the_hall_tablet_sees_it() -> Result<()> {
     phone.resize(390, 844).await?;
     phone.find("[data-testid=screen-home]").await?;
     phone
+        .find_within("[data-testid=patrol-running]", WAIT)
+        .await
+        .context("the running patrol was lost with the restart")?;
+    phone
         .wait_text("[data-testid=visits-today]", "1", WAIT)
         .await?;
     phone
@@ -348,7 +382,7 @@ async fn a_day_on_the_phone_then_the_hall_tablet_sees_it() -> Result<()> {
     // colleague's report was handled by the department (the phone has it to check) and
     // another went past its due time.
     let server = Server::start(&deployment.data(), &addr)?;
-    let (to_check, overdue) = colleagues_work(&deployment, &server.url).await?;
+    let (to_check, overdue, campaign) = colleagues_work(&deployment, &server.url).await?;
     phone.tap("[data-testid=tab-home]").await?;
     phone.tap("[data-testid=sync-now]").await?;
     phone
@@ -362,7 +396,49 @@ async fn a_day_on_the_phone_then_the_hall_tablet_sees_it() -> Result<()> {
         !phone.exists("[data-testid=offline-banner]").await?,
         "still shown offline"
     );
+    let task = format!("[data-testid=tasks] [data-task-campaign='{campaign}']");
+    phone
+        .find_within(&task, WAIT)
+        .await
+        .context("the campaign's task is not in today's list")?;
     snap(&phone, "app-phone-home", &mut a11y).await?;
+
+    // The campaign task from home, counting taps: the visit names the campaign.
+    phone.taps = 0;
+    phone.tap(&task).await?;
+    phone.find("[data-testid=location-fix]").await?;
+    phone.tap("[data-testid=fill-usual]").await?;
+    for item in ["visit.met_resident", "residents.count_changed", "safety.gas_leak"] {
+        let answer = if item == "visit.met_resident" { "yes" } else { "no" };
+        phone
+            .tap(&format!("[data-testid='item-{item}'] [data-testid={answer}]"))
+            .await?;
+    }
+    phone.tap("[data-testid=finish-visit]").await?;
+    phone
+        .wait_text("[data-testid=visits-today]", "2", WAIT)
+        .await?;
+    within_budget("a campaign task", phone.taps, CAMPAIGN_TAP_BUDGET)?;
+    ensure!(
+        phone.count(&task).await? == 1,
+        "the campaign should have one task left"
+    );
+
+    // End the patrol: this week's figures count it, short of the rule.
+    phone.tap("[data-testid=patrol-toggle]").await?;
+    phone
+        .wait_true(
+            "return !document.querySelector('[data-testid=patrol-running]');",
+            WAIT,
+        )
+        .await
+        .context("the patrol did not end")?;
+    phone.tap("[data-testid=open-figures]").await?;
+    phone
+        .wait_text("[data-testid=figures-patrol]", "未达标", WAIT)
+        .await?;
+    phone.find("[data-testid=figures-score]").await?;
+    snap(&phone, "app-phone-figures", &mut a11y).await?;
     phone.tap("[data-testid=open-worklog]").await?;
     phone.tap("[data-testid=worklog-visit]").await?;
     phone

@@ -135,7 +135,7 @@ pub async fn run(devices: usize, backend: Backend) -> Result<FieldOpsResult> {
     let sent = admin.post("/api/notices", &notice).await?;
     result.send_notice_ms = started.elapsed().as_secs_f64() * 1000.0;
     ensure!(sent.status == 200, "send notice: {}", sent.json);
-    result.notice_recipients = sent.json["recipients"].as_u64().unwrap_or_default();
+    result.notice_recipients = sent.json["counts"]["recipients"].as_u64().unwrap_or_default();
     let deadline = (chrono::Utc::now() + chrono::Duration::days(14)).date_naive();
     let campaign = json!({
         "name": "冬季独居老人走访（网格一）", "kind": "visit", "deadline": deadline.to_string(),
@@ -144,8 +144,8 @@ pub async fn run(devices: usize, backend: Backend) -> Result<FieldOpsResult> {
     let started = Instant::now();
     let created = admin.post("/api/campaigns", &campaign).await?;
     result.create_campaign_ms = started.elapsed().as_secs_f64() * 1000.0;
-    ensure!(created.status == 200, "create campaign: {}", created.json);
-    result.campaign_targets = created.json["targets"].as_u64().unwrap_or_default();
+    ensure!(created.status == 201, "create campaign: {}", created.json);
+    result.campaign_targets = created.json["total"].as_u64().unwrap_or_default();
     eprintln!("[field-ops] notice and campaign sent; next syncs");
     result.after = next_syncs(&net, &mut fleet).await?;
     Ok(result)

@@ -15,6 +15,7 @@ export type Route =
   | { name: 'worklog' }
   | { name: 'notices' }
   | { name: 'notice'; id: string }
+  | { name: 'figures' }
   | { name: 'settings' }
   // desk
   | { name: 'catalogue' }
@@ -23,7 +24,8 @@ export type Route =
   | { name: 'queue' }
   | { name: 'board' }
   | { name: 'rate'; id: string }
-  | { name: 'residents' };
+  | { name: 'residents' }
+  | { name: 'handover' };
 
 export type RouteName = Route['name'];
 

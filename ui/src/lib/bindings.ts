@@ -83,6 +83,20 @@ export const commands = {
 	replyNotice: (id: string, text: string) => __TAURI_INVOKE<null>("reply_notice", { id, text }),
 	/**  Marks an instruction done (办结). */
 	markNoticeDone: (id: string) => __TAURI_INVOKE<null>("mark_notice_done", { id }),
+	/**  The running patrol, if any, and this week's patrol time against the rule. */
+	patrolStatus: () => __TAURI_INVOKE<PatrolStatus>("patrol_status"),
+	/**  Starts a patrol of the worker's grid at `at` (when there is a fix); returns its id. */
+	startPatrol: (at: Location | null) => __TAURI_INVOKE<string>("start_patrol", { at }),
+	/**  Adds a position fix to the running patrol's route. */
+	patrolFix: (at: Location) => __TAURI_INVOKE<string>("patrol_fix", { at }),
+	/**  Ends the running patrol, attaching the visits and reports made on it. */
+	stopPatrol: () => __TAURI_INVOKE<string>("stop_patrol"),
+	/**  The worker's own figures for the week, month or quarter holding today. */
+	myFigures: (period: PeriodKind) => __TAURI_INVOKE<MyFigures>("my_figures", { period }),
+	/**  A grid's hand-over sheet for the week holding `week` (`None`: last week). */
+	handoverSheet: (grid: string, week: string | null) => __TAURI_INVOKE<HandoverSheet>("handover_sheet", { grid, week }),
+	/**  Adds the grid leader's remark to a grid's hand-over of the week holding `week`. */
+	addHandoverRemark: (grid: string, week: string | null, text: string) => __TAURI_INVOKE<string>("add_handover_remark", { grid, week, text }),
 	/**  Walk-in requests held, by due time. */
 	serviceRequests: () => __TAURI_INVOKE<ServiceRequestRow[]>("service_requests"),
 	/**
@@ -411,6 +425,54 @@ export type GridOverview = {
 	buildings: BuildingOverview[],
 };
 
+/**  A grid's score and the figures behind it. */
+export type GridScore = {
+	/**  Grid. */
+	grid_id: string,
+	/**  Its name. */
+	name: string,
+	/**  Its community. */
+	community_id: string | null,
+	/**  Households in the grid. */
+	households: number,
+	/**  Of them, visited in the period. */
+	households_visited: number,
+	/**  Visits in the period. */
+	visits: number,
+	/**  Problems reported in the period. */
+	reports: number,
+	/**  Reports expected (weights' `reports_per_week` × weeks). */
+	reports_target: number | null,
+	/**  Of the period's reports, handled by now (not open). */
+	reports_handled: number,
+	/**  Worker-weeks the patrol rule applied to (weeks begun by now). */
+	patrol_weeks: number,
+	/**  Of them, meeting the rule. */
+	patrol_weeks_met: number,
+	/**  信息采集, 0–1. */
+	collection: number | null,
+	/**  走访巡查, 0–1. */
+	visits_patrols: number | null,
+	/**  事件处置, 0–1. */
+	handling: number | null,
+	/**  Weighted score, 0–100. */
+	score: number | null,
+	/**  Place in the ranking, from 1. */
+	rank: number,
+};
+
+/**  Patrol time in one half-day. */
+export type HalfDay = {
+	/**  Local date. */
+	date: string,
+	/**  Afternoon (12:00–24:00) rather than morning. */
+	afternoon: boolean,
+	/**  Minutes patrolled in it. */
+	minutes: number,
+	/**  Whether it reaches the rule's minimum. */
+	counts: boolean,
+};
+
 /**  The remarks on one grid's week, written at the hand-over. */
 export type Handover = {
 	/**  Record id. */
@@ -433,6 +495,34 @@ export type HandoverRemark = {
 	by: string,
 	/**  The remark. */
 	text: string,
+};
+
+/**  A grid's week for the hand-over. */
+export type HandoverSheet = {
+	/**  Grid. */
+	grid_id: string,
+	/**  Its name. */
+	grid_name: string,
+	/**  The week's Monday. */
+	week: string,
+	/**  Its Sunday. */
+	week_end: string,
+	/**  Each worker of the grid (and anyone who worked in it that week). */
+	workers: WorkerWeek[],
+	/**  Visits. */
+	visits: SheetLine[],
+	/**  Problems reported, with their status now. */
+	reports: SheetLine[],
+	/**  Checks on site: passed or not. */
+	verifications: SheetLine[],
+	/**  Desk requests, with their status now. */
+	desk_requests: SheetLine[],
+	/**  Patrols: the state is the minutes patrolled. */
+	patrols: SheetLine[],
+	/**  Work-log notes (流水账). */
+	notes: SheetLine[],
+	/**  The grid leader's remarks. */
+	remarks: SheetLine[],
 };
 
 /**  A household in a grid: the unit a grid worker visits. */
@@ -780,6 +870,16 @@ export type Member = {
 	tags: string[],
 };
 
+/**  The worker's own figures (我的指标): their grid's score this period and their patrol week. */
+export type MyFigures = {
+	/**  The period scored. */
+	period: Period,
+	/**  The worker's grid, scored from the records on this device. */
+	grid: GridScore | null,
+	/**  This week's patrols against the rule. */
+	patrol: PatrolWeek,
+};
+
 /**  A household's next visit. */
 export type NextVisit = {
 	/**  The frequency that applies (the strictest of its tags' rules). */
@@ -940,6 +1040,57 @@ export type PatrolRule = {
 	/**  Least patrol time in one half-day for it to count, in minutes. */
 	min_minutes?: number,
 };
+
+/**  The signed-in worker's patrols now. */
+export type PatrolStatus = {
+	/**  The patrol running, if one is. */
+	running: Patrol | null,
+	/**  This week against the rule. */
+	week: PatrolWeek,
+};
+
+/**  A worker's patrol week against the rule. */
+export type PatrolWeek = {
+	/**  Worker. */
+	worker_id: string,
+	/**  The week's Monday. */
+	week: string,
+	/**  Finished patrol time in the week, in minutes. */
+	minutes: number,
+	/**  Patrols finished (or partly) in the week. */
+	patrols: number,
+	/**  Whether a patrol is running (not counted yet). */
+	running: boolean,
+	/**  Half-days with patrol time, in order. */
+	half_days: HalfDay[],
+	/**  Half-days that count. */
+	counted: number,
+	/**  Working days in the week (after holidays and make-up workdays). */
+	working_days: number,
+	/**  Half-days the week needs. */
+	required: number,
+	/**  Whether the rule is met. */
+	met: boolean,
+};
+
+/**  A scoring period: its first and last local day. */
+export type Period = {
+	/**  Week, month or quarter. */
+	kind: PeriodKind,
+	/**  First day. */
+	from: string,
+	/**  Last day. */
+	to: string,
+};
+
+/**  How long a scoring period is. */
+export type PeriodKind = 
+/**  Monday to Sunday. */
+"week" | 
+/**  A calendar month. */
+"month" | 
+/**  A calendar quarter. */
+"quarter";
 
 /**  A photo stored on the device, to attach by its hash. */
 export type PhotoInfo = {
@@ -1260,6 +1411,22 @@ export type ServiceStatus =
 "completed" | 
 /**  已评价 */
 "rated";
+
+/**  One line of the sheet. */
+export type SheetLine = {
+	/**  Record id. */
+	id: string,
+	/**  When. */
+	at: Timestamp,
+	/**  Who (worker, reporter, author). */
+	by: string,
+	/**  Their name. */
+	by_name: string,
+	/**  What, ready to show: the address visited, the category, the note. */
+	text: string,
+	/**  Where it stands (status name) or what came of it. */
+	state: string,
+};
 
 /**  What the device holds and when it last synced. */
 export type Status = {
@@ -1608,6 +1775,26 @@ export type WorkLogEntry = {
 	at: Timestamp,
 	/**  What was done. */
 	text: string,
+};
+
+/**  One worker's week in figures. */
+export type WorkerWeek = {
+	/**  Worker. */
+	worker_id: string,
+	/**  Name. */
+	name: string,
+	/**  Visits made. */
+	visits: number,
+	/**  Of them, done for a campaign (阶段性任务). */
+	campaign_visits: number,
+	/**  Problems reported. */
+	reports: number,
+	/**  Checks on site (核查) made. */
+	verifications: number,
+	/**  Desk requests registered or completed. */
+	desk_requests: number,
+	/**  Patrol time against the rule. */
+	patrol: PatrolWeek,
 };
 
 /* Tauri Specta runtime */

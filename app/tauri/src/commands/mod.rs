@@ -7,6 +7,7 @@ pub mod grid;
 pub mod home;
 pub mod media;
 pub mod notices;
+pub mod patrol;
 pub mod report;
 pub mod settings;
 pub mod sync;

@@ -44,12 +44,15 @@ describe('the i18n table', () => {
       role: ['grid_worker', 'grid_leader', 'desk', 'department', 'admin'],
       error: ['not_enrolled', 'no_reference', 'network', 'server', 'update_required', 'refused', 'not_found', 'invalid', 'media', 'storage', 'internal'],
       title: ['home', 'grid', 'building', 'household', 'visit', 'report', 'reports', 'incident', 'worklog', 'settings',
+        'notices', 'notice', 'figures', 'handover',
         'catalogue', 'service', 'walkin', 'queue', 'board', 'rate', 'residents'],
       'incident.action': ['report', 'self_handle', 'dispatch', 'transfer', 'escalate', 'accept', 'return', 'feedback', 'evaluate', 'reopen', 'urge', 'close', 'comment'],
       satisfaction: ['satisfied', 'basically', 'dissatisfied'],
       'location.reason': ['denied', 'unavailable', 'timeout'],
       field: ['address', 'head', 'phone', 'notes', 'tags'],
       task: ['verify', 'handle'],
+      'figures.period': ['week', 'month', 'quarter'],
+      'handover': ['visits', 'reports', 'verifications', 'desk_requests', 'patrols', 'notes', 'remarks'],
     };
     for (const [prefix, names] of Object.entries(families)) {
       for (const name of names) expect(table, `${prefix}.${name}`).toHaveProperty([`${prefix}.${name}`]);
