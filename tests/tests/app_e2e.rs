@@ -408,10 +408,20 @@ async fn a_day_on_the_phone_then_the_hall_tablet_sees_it() -> Result<()> {
     phone.tap(&task).await?;
     phone.find("[data-testid=location-fix]").await?;
     phone.tap("[data-testid=fill-usual]").await?;
-    for item in ["visit.met_resident", "residents.count_changed", "safety.gas_leak"] {
-        let answer = if item == "visit.met_resident" { "yes" } else { "no" };
+    for item in [
+        "visit.met_resident",
+        "residents.count_changed",
+        "safety.gas_leak",
+    ] {
+        let answer = if item == "visit.met_resident" {
+            "yes"
+        } else {
+            "no"
+        };
         phone
-            .tap(&format!("[data-testid='item-{item}'] [data-testid={answer}]"))
+            .tap(&format!(
+                "[data-testid='item-{item}'] [data-testid={answer}]"
+            ))
             .await?;
     }
     phone.tap("[data-testid=finish-visit]").await?;
@@ -439,6 +449,7 @@ async fn a_day_on_the_phone_then_the_hall_tablet_sees_it() -> Result<()> {
         .await?;
     phone.find("[data-testid=figures-score]").await?;
     snap(&phone, "app-phone-figures", &mut a11y).await?;
+    phone.tap("[data-testid=tab-home]").await?;
     phone.tap("[data-testid=open-worklog]").await?;
     phone.tap("[data-testid=worklog-visit]").await?;
     phone
@@ -559,6 +570,25 @@ async fn a_day_on_the_phone_then_the_hall_tablet_sees_it() -> Result<()> {
         .await
         .context("the tablet does not show the phone's visit")?;
     snap(&tablet, "app-tablet-household", &mut a11y).await?;
+
+    // The Monday hand-over (交班会) of the phone's grid: this week holds the phone's visits.
+    let grid = deployment
+        .users()?
+        .into_iter()
+        .find(|(login, _, _)| login == "worker1")
+        .map(|(_, _, scope)| scope)
+        .context("no worker1")?;
+    tablet.tap("[data-testid=menu-handover]").await?;
+    tablet.find("[data-testid=handover-workers]").await?;
+    tablet.select("[data-testid=handover-grid]", &grid).await?;
+    tablet
+        .tap("[data-testid=screen-handover] .weeks button:nth-child(2)")
+        .await?;
+    tablet
+        .wait_text("[data-testid=handover-visits]", &visited, WAIT)
+        .await
+        .context("the hand-over sheet does not list the phone's visit")?;
+    snap(&tablet, "app-tablet-handover", &mut a11y).await?;
 
     // The desk's own day: catalogue, one-time notice, walk-in, queue, resident rating.
     tablet.tap("[data-testid=menu-catalogue]").await?;

@@ -135,7 +135,9 @@ pub async fn run(devices: usize, backend: Backend) -> Result<FieldOpsResult> {
     let sent = admin.post("/api/notices", &notice).await?;
     result.send_notice_ms = started.elapsed().as_secs_f64() * 1000.0;
     ensure!(sent.status == 200, "send notice: {}", sent.json);
-    result.notice_recipients = sent.json["counts"]["recipients"].as_u64().unwrap_or_default();
+    result.notice_recipients = sent.json["counts"]["recipients"]
+        .as_u64()
+        .unwrap_or_default();
     let deadline = (chrono::Utc::now() + chrono::Duration::days(14)).date_naive();
     let campaign = json!({
         "name": "冬季独居老人走访（网格一）", "kind": "visit", "deadline": deadline.to_string(),
