@@ -307,3 +307,89 @@ async fn patrols_hand_over_and_scores_from_the_records() -> Result<()> {
     ok(gridwalk(cli.path(), &["sync"]));
     Ok(())
 }
+
+/// The admin web's hand-over and scoreboard pages in headless Chromium, over a week in which
+/// worker1 patrolled once with a visit on the way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_web_shows_the_hand_over_and_the_scoreboard() -> Result<()> {
+    let Some((driver, ui)) = gridwalk_tests::admin::admin_browser("handover_web")? else {
+        return Ok(());
+    };
+    let deployment = Deployment::seeded()?;
+    let ui = ui.to_string_lossy().into_owned();
+    let server = gridwalk_tests::Server::start_with(
+        &deployment.data(),
+        "127.0.0.1:0",
+        &["--admin-ui", &ui],
+    )?;
+    let today = (chrono::Utc::now() + Duration::hours(8)).date_naive();
+    let monday = week_of(today) - Duration::days(7);
+    let clock = Arc::new(HandClock(AtomicI64::new(0)));
+    clock.set(monday, 9, 0);
+    let dir = tempfile::tempdir()?;
+    let phone = Client::open_with_clock(dir.path(), clock.clone())?.with_sync_options(TEST_SYNC)?;
+    phone
+        .enroll(&server.url, &deployment.enroll_code("worker1")?, "worker1")
+        .await?;
+    phone.sync().await?;
+    let grid = phone.status()?.account.context("enrolled")?.user.scope_id;
+    let household = phone.households()?.first().context("households")?.clone();
+    phone.start_patrol(Some(fix(&phone, 30.27)))?;
+    clock.set(monday, 10, 0);
+    phone.add_visit(NewVisit {
+        household_id: household.id,
+        note: "巡查途中入户".into(),
+        ..NewVisit::default()
+    })?;
+    clock.set(monday, 11, 30);
+    phone.stop_patrol()?;
+    phone.sync().await?;
+
+    let out = tempfile::tempdir()?;
+    let phase = |name: &str, arg: String| {
+        gridwalk_tests::admin::browser_phase(
+            &driver,
+            "admin",
+            name,
+            &server.url,
+            out.path(),
+            Some(&arg),
+        )
+    };
+    let seen = phase("handover", format!("{grid},{monday}"))?;
+    let visits = seen["visits"].to_string();
+    assert!(visits.contains(&household.address), "{seen}");
+    assert_eq!(
+        seen["navShownInPrint"],
+        json!(false),
+        "print leaves the menu off"
+    );
+    let worker1 = seen["patrols"]
+        .as_array()
+        .context("patrol rows")?
+        .iter()
+        .find(|row| row[2] == json!("150"))
+        .context("worker1's 150 minutes in the patrol table")?;
+    assert_eq!(worker1[3].as_str().map(|s| s.starts_with("1/")), Some(true));
+
+    let seen = phase("scores", monday.to_string())?;
+    let grids = seen["grids"].as_array().context("grid rows")?;
+    let ours = grids
+        .iter()
+        .find(|g| g["id"] == json!(grid))
+        .context("our grid is ranked")?;
+    assert_eq!(ours["visited"], json!("1/300"), "{seen}");
+    assert_eq!(grids[0]["rank"], json!("1"));
+    assert_eq!(seen["xlsxMagic"], json!("PK"), "an XLSX (zip) file");
+    assert!(seen["saved"].as_str().is_some_and(|s| s.contains("已保存")));
+    let admin = AdminSession::sign_in(&server.url, "admin", DEMO_PASSWORD).await?;
+    let board = admin.get("/api/scores?period=week").await?;
+    assert_eq!(board.json["weights"]["reports_per_week"], json!(5.0));
+    if std::env::var("UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
+        let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
+        for name in ["admin-handover.png", "admin-scoreboard.png"] {
+            std::fs::copy(out.path().join(name), docs.join(name))?;
+        }
+    }
+    Ok(())
+}

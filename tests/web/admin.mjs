@@ -292,6 +292,58 @@ const phases = {
     await shot('campaign-progress');
     return { created, progress, perWorker };
   },
+  // The weekly hand-over (ARG: "GRID,MONDAY"): the grid's sheet of that week with its
+  // visits, and every worker's patrol time against the rule; printed to PDF.
+  async handover() {
+    const [grid, monday] = arg.split(',');
+    await signIn();
+    await go('handover');
+    await page.waitForSelector('[data-testid=patrol-week] tbody tr');
+    await page.selectOption('[data-testid=handover-grid]', grid);
+    await page.fill('[data-testid=handover-week]', monday);
+    await page.dispatchEvent('[data-testid=handover-week]', 'change');
+    await page.waitForFunction(
+      (m) => document.querySelector('[data-testid=handover-title]')?.textContent?.includes(m),
+      `${Number(monday.slice(5, 7))}月${Number(monday.slice(8, 10))}日`,
+    );
+    const visits = await page.$$eval('[data-testid=handover-visits] li', (l) => l.map((li) => li.textContent));
+    const patrols = await page.$$eval('[data-testid=patrol-week] tbody tr', (rows) =>
+      rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent.trim())));
+    await shot('handover');
+    await page.emulateMedia({ media: 'print' });
+    const navShownInPrint = await page.isVisible('nav');
+    await page.emulateMedia({ media: 'screen' });
+    return { title: await page.textContent('[data-testid=handover-title]'), visits, patrols, navShownInPrint };
+  },
+  // The scoreboard for the week of ARG (its Monday): grids ranked, the XLSX download, then a weight saved.
+  async scores() {
+    await signIn();
+    await go('scores');
+    await page.selectOption('[data-testid=score-period]', 'week');
+    await page.fill('input[type=date]', arg);
+    await page.dispatchEvent('input[type=date]', 'change');
+    const [y, m, d] = arg.split('-').map(Number);
+    await page.waitForFunction(
+      (from) => document.querySelector('[data-testid=score-period-range]')?.textContent?.includes(from),
+      `${y}年${m}月${d}日`,
+    );
+    await page.waitForSelector('[data-testid=score-grids] tbody tr[data-grid]');
+    const grids = await page.$$eval('[data-testid=score-grids] tbody tr[data-grid]', (rows) =>
+      rows.map((r) => ({
+        id: r.dataset.grid, rank: r.cells[0].textContent, score: r.querySelector('[data-testid=score]').textContent,
+        visited: r.cells[6].textContent,
+      })));
+    await shot('scoreboard');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=score-xlsx]')]);
+    const file = join(out, download.suggestedFilename());
+    await download.saveAs(file);
+    const head = readFileSync(file).subarray(0, 2).toString();
+    await page.fill('[data-testid=score-weights] input[name=reports_per_week]', '5');
+    await page.click('[data-testid=save-weights]');
+    const saved = await page.textContent('[role=status]');
+    const range = await page.textContent('[data-testid=score-period-range]');
+    return { grids, range, xlsx: download.suggestedFilename(), xlsxMagic: head, saved };
+  },
   // The community's board (ADMIN_LOGIN=admin): the overdue box first, with its count.
   async board() {
     await signIn();
