@@ -328,6 +328,19 @@ async fn callers_outside_their_role_or_scope_are_refused() -> Result<()> {
         .await?;
     assert_status(&not_jpeg, 415, "not a JPEG");
     covered.insert((Method::POST, "/api/photos".into()));
+    // Documents attach to notices, which only administrators send (tests/tests/notices.rs).
+    assert_status(
+        &dept
+            .upload(
+                "/api/documents",
+                b"%PDF-1.4\n%%EOF\n".to_vec(),
+                "application/pdf",
+            )
+            .await?,
+        403,
+        "document",
+    );
+    covered.insert((Method::POST, "/api/documents".into()));
     // The week's field work is for administrators: department staff are refused
     // (figures and contents: tests/tests/patrols.rs).
     for path in ["/api/patrols", "/api/handover", "/api/scores"] {

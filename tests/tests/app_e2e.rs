@@ -15,14 +15,16 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{ensure, Context, Result};
-use gridwalk_client::NewIncident;
 use gridwalk_tests::a11y;
 use gridwalk_tests::admin::{AdminSession, DEMO_PASSWORD};
 use gridwalk_tests::media::wav;
 use gridwalk_tests::webview::{app_binary, App, Xvfb};
 use gridwalk_tests::{Deployment, Server};
-use serde_json::{json, Value};
-use uuid::Uuid;
+use serde_json::json;
+
+#[path = "app_e2e/colleagues.rs"]
+mod colleagues;
+use colleagues::{colleagues_work, Colleagues};
 
 /// The most taps a visit may take from the home screen (issue 3; every required answer is
 /// still given by the worker).
@@ -46,71 +48,9 @@ fn within_budget(flow: &str, taps: usize, budget: usize) -> Result<()> {
 }
 const NOTES: &str = "门口堆放纸箱，已提醒住户清理";
 const REPORT: &str = "3号楼楼道堆放杂物，堵塞消防通道";
+/// The phone number the census corrects.
+const CENSUS_PHONE: &str = "13912345678";
 const WAIT: Duration = Duration::from_secs(30);
-
-/// A colleague (worker1b, same grid) reports two problems: the first the department
-/// accepts and reports handled (to be checked on site), the second the street admin
-/// transfers with a due time already past; the street admin also starts a campaign visiting
-/// two households of the grid. Returns the reports' ids and the campaign's.
-async fn colleagues_work(deployment: &Deployment, url: &str) -> Result<(Uuid, Uuid, Uuid)> {
-    let colleague = deployment.device(url, "worker1b").await?;
-    colleague.client.sync().await?;
-    let report = |description: &str| {
-        colleague.client.report_incident(NewIncident {
-            category: "env.garbage".into(),
-            description: description.into(),
-            location: None,
-        })
-    };
-    let to_check = report("垃圾桶满溢，需清运")?;
-    let overdue = report("路边垃圾堆积多日")?;
-    colleague.client.sync().await?;
-    let dept = AdminSession::sign_in(url, "dept1", DEMO_PASSWORD).await?;
-    for action in [json!({ "type": "accept" }), json!({ "type": "feedback" })] {
-        let body = json!({ "action": action, "note": "已清运" });
-        let answer = dept
-            .post(&format!("/api/incidents/{to_check}/events"), &body)
-            .await?;
-        ensure!(answer.status == 200, "{}", answer.json);
-    }
-    let reference = colleague.client.reference()?.context("no reference")?;
-    let city_management = reference
-        .departments
-        .iter()
-        .find(|d| d.name == "城管科")
-        .context("no 城管科")?
-        .id;
-    let admin = AdminSession::sign_in(url, "admin", DEMO_PASSWORD).await?;
-    let late = json!({ "action": { "type": "transfer", "level": "street",
-        "department_id": city_management, "assignee_id": Value::Null,
-        "due": "2026-01-05T15:59:59Z" } });
-    let answer = admin
-        .post(&format!("/api/incidents/{overdue}/events"), &late)
-        .await?;
-    ensure!(answer.status == 200, "{}", answer.json);
-    let grid = colleague.client.my_grids()?;
-    let building = grid
-        .first()
-        .and_then(|g| g.buildings.first())
-        .context("no building")?;
-    let targets: Vec<String> = colleague
-        .client
-        .households_in(building.building.id)?
-        .iter()
-        .take(2)
-        .map(|h| h.id.to_string())
-        .collect();
-    let deadline = (chrono::Utc::now() + chrono::Duration::days(5)).date_naive();
-    let campaign = json!({ "name": "冬季燃气安全入户", "kind": "visit",
-        "deadline": deadline.to_string(), "targets": { "by": "list", "households": targets } });
-    let answer = admin.post("/api/campaigns", &campaign).await?;
-    ensure!(answer.status == 201, "{}", answer.json);
-    let campaign = answer.json["campaign_id"]
-        .as_str()
-        .context("campaign id")?
-        .parse()?;
-    Ok((to_check, overdue, campaign))
-}
 
 fn shots() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots")
@@ -382,7 +322,12 @@ async fn a_day_on_the_phone_then_the_hall_tablet_sees_it() -> Result<()> {
     // colleague's report was handled by the department (the phone has it to check) and
     // another went past its due time.
     let server = Server::start(&deployment.data(), &addr)?;
-    let (to_check, overdue, campaign) = colleagues_work(&deployment, &server.url).await?;
+    let Colleagues {
+        to_check,
+        overdue,
+        campaign,
+        census,
+    } = colleagues_work(&deployment, &server.url).await?;
     phone.tap("[data-testid=tab-home]").await?;
     phone.tap("[data-testid=sync-now]").await?;
     phone
@@ -432,6 +377,44 @@ async fn a_day_on_the_phone_then_the_hall_tablet_sees_it() -> Result<()> {
     ensure!(
         phone.count(&task).await? == 1,
         "the campaign should have one task left"
+    );
+
+    // The census task (普查) from home: the form starts from the household as held; the
+    // corrected phone number reaches the server's census review as before → after.
+    phone
+        .tap(&format!(
+            "[data-testid=tasks] [data-task-campaign='{census}']"
+        ))
+        .await?;
+    phone.find("[data-testid=census-phone]").await?;
+    phone
+        .eval("document.querySelector('[data-testid=census-phone]').value = '';")
+        .await?;
+    phone
+        .type_into("[data-testid=census-phone]", CENSUS_PHONE)
+        .await?;
+    snap(&phone, "app-phone-census", &mut a11y).await?;
+    phone.tap("[data-testid=finish-campaign-task]").await?;
+    phone.find("[data-testid=screen-home]").await?;
+    ensure!(
+        !phone
+            .exists(&format!("[data-task-campaign='{census}']"))
+            .await?,
+        "the census task is done"
+    );
+    phone.tap("[data-testid=sync-now]").await?;
+    phone
+        .wait_text("[data-testid=pending-count]", "待同步 0", WAIT)
+        .await?;
+    let admin = AdminSession::sign_in(&server.url, "admin", DEMO_PASSWORD).await?;
+    let review = admin
+        .get(&format!("/api/campaigns/{census}/census"))
+        .await?
+        .json;
+    ensure!(
+        review[0]["after"]["phone"] == json!(CENSUS_PHONE)
+            && review[0]["changed"] == json!(["phone"]),
+        "census review: {review}"
     );
 
     // End the patrol: this week's figures count it, short of the rule.

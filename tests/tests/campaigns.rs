@@ -468,6 +468,16 @@ async fn a_census_round_changes_base_data_and_the_review_shows_before_and_after(
     ensure!(tasks_of(client, census_id)?.len() == 2);
 
     let target = &chosen[0];
+    // The phone's task screen starts from the household as held.
+    let shown = client.campaign_task_form(census_id, target.id)?;
+    ensure!(shown.census.as_ref() == Some(&target.facts()));
+    ensure!(
+        other
+            .client
+            .campaign_task_form(census_id, target.id)
+            .is_err(),
+        "not the other worker's task"
+    );
     let mut form = target.facts();
     let without = client.do_campaign_task(CampaignVisit {
         campaign_id: census_id,
@@ -501,6 +511,10 @@ async fn a_census_round_changes_base_data_and_the_review_shows_before_and_after(
         anyhow::bail!("household missing");
     };
     ensure!(edited.head == "赵新户主" && edited.phone == "13800001111");
+    ensure!(
+        client.campaign_task_form(census_id, target.id).is_err(),
+        "a done task has no form"
+    );
     ensure!(tasks_of(client, census_id)?.len() == 1);
     client.sync().await?;
 

@@ -309,3 +309,109 @@ async fn an_instruction_reaches_its_audience_and_the_sender_sees_every_receipt()
     assert_status(&hidden, 404, "another scope's notice");
     Ok(())
 }
+
+/// A minimal well-formed PDF (one empty page).
+fn pdf() -> Vec<u8> {
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n".to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notice_carries_photos_and_a_pdf_to_its_audience_only() -> Result<()> {
+    let deployment = Deployment::seeded()?;
+    let server = deployment.start()?;
+    let admin = AdminSession::sign_in(&server.url, "admin", DEMO_PASSWORD).await?;
+    let (_, grid2) = user(&admin, "worker2").await?;
+
+    // Uploads: a photo and a PDF; anything else, or from department staff, is refused.
+    let photo = admin
+        .upload(
+            "/api/photos",
+            gridwalk_tests::media::scene_jpeg(640, 480),
+            "image/jpeg",
+        )
+        .await?;
+    assert_status(&photo, 200, "photo");
+    let document = admin
+        .upload("/api/documents", pdf(), "application/pdf")
+        .await?;
+    assert_status(&document, 200, "pdf");
+    let not_pdf = admin
+        .upload(
+            "/api/documents",
+            b"<html>not a pdf</html>".to_vec(),
+            "application/pdf",
+        )
+        .await?;
+    assert_status(&not_pdf, 415, "a document that is not a PDF");
+    assert_eq!(not_pdf.code(), "not_a_pdf");
+    let empty = admin
+        .upload("/api/documents", Vec::new(), "application/pdf")
+        .await?;
+    assert_status(&empty, 400, "an empty document");
+    let dept = AdminSession::sign_in(&server.url, "dept1", DEMO_PASSWORD).await?;
+    let by_dept = dept
+        .upload("/api/documents", pdf(), "application/pdf")
+        .await?;
+    assert_status(&by_dept, 403, "department staff send no notices");
+
+    let photo_hash = photo.json["hash"]
+        .as_str()
+        .context("photo hash")?
+        .to_string();
+    let pdf_hash = document.json["hash"]
+        .as_str()
+        .context("pdf hash")?
+        .to_string();
+    let mut body = instruction(
+        "冬季消防安全告知书",
+        Some(deadline_in(3600)),
+        json!({ "units": [grid2], "roles": [], "users": [] }),
+    );
+    body["photos"] = json!([photo_hash]);
+    body["pdf"] = json!(pdf_hash);
+    let unknown = {
+        let mut b = body.clone();
+        b["pdf"] = json!("0".repeat(64));
+        b
+    };
+    assert_status(
+        &admin.post("/api/notices", &unknown).await?,
+        422,
+        "a PDF never uploaded",
+    );
+    assert_status(&admin.post("/api/notices", &body).await?, 200, "send");
+
+    // The addressee's phone reads both; a phone elsewhere may not fetch them.
+    let dirs = [tempfile::tempdir()?, tempfile::tempdir()?];
+    let phone = deployment
+        .enrolled_client(&server.url, "worker2", dirs[0].path())
+        .await?;
+    let outsider = deployment
+        .enrolled_client(&server.url, "worker4", dirs[1].path())
+        .await?;
+    phone.sync().await?;
+    outsider.sync().await?;
+    let item = phone.notices()?.into_iter().next().context("the notice")?;
+    assert_eq!(item.delivery.content.photos, vec![photo_hash.clone()]);
+    assert_eq!(
+        item.delivery.content.pdf.as_deref(),
+        Some(pdf_hash.as_str())
+    );
+    let fetched = phone.blob(&pdf_hash, false).await?;
+    assert_eq!(std::fs::read(fetched)?, pdf());
+    phone
+        .blob(&photo_hash, true)
+        .await
+        .context("the photo's thumbnail")?;
+    assert!(
+        outsider.blob(&pdf_hash, false).await.is_err(),
+        "a phone outside the audience may not fetch the PDF"
+    );
+    // The sender's view lists the attachments.
+    let listed = admin.get("/api/notices").await?.json;
+    let id = listed[0]["id"].as_str().context("id")?;
+    let receipts = admin.get(&format!("/api/notices/{id}")).await?.json;
+    assert_eq!(receipts["pdf"], json!(pdf_hash));
+    assert_eq!(receipts["photos"], json!([photo_hash]));
+    Ok(())
+}

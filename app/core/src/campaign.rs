@@ -18,6 +18,16 @@ use crate::{Client, Error, HouseholdRow, Result};
 /// A census form is the household's base data (普查表).
 pub type CensusForm = HouseholdFacts;
 
+/// What the phone's task screen needs to do one campaign task.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct CampaignTaskForm {
+    /// The task.
+    pub task: CampaignTask,
+    /// For a census task: the household's base data as held now (the form starts from it).
+    pub census: Option<CensusForm>,
+}
+
 /// A campaign as the phone shows it, over the grids this device holds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -155,5 +165,30 @@ impl Client {
                 .cmp(&(b.deadline, crate::card::natural_key(&b.label)))
         });
         Ok(tasks)
+    }
+
+    /// One open task of the signed-in worker, with its census form when it is a census task;
+    /// an error when it is done, not theirs or not held.
+    pub fn campaign_task_form(&self, campaign: Uuid, target: Uuid) -> Result<CampaignTaskForm> {
+        let task = self
+            .campaign_tasks()?
+            .into_iter()
+            .find(|t| t.campaign_id == campaign && t.target_id == target)
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "campaign {campaign} has no open task of yours for {target}"
+                ))
+            })?;
+        let census = match task.kind {
+            CampaignKind::Census => match records::load(self.store().conn(), target)?
+                .map(|d| d.record())
+                .transpose()?
+            {
+                Some(Record::Household(h)) => Some(h.facts()),
+                _ => return Err(Error::NotFound(target)),
+            },
+            _ => None,
+        };
+        Ok(CampaignTaskForm { task, census })
     }
 }

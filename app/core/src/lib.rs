@@ -47,7 +47,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use gridwalk_shared::time::{Clock, SystemClock};
 
-pub use campaign::{CampaignTask, CampaignView, CensusForm};
+pub use campaign::{CampaignTask, CampaignTaskForm, CampaignView, CensusForm};
 pub use card::{BuildingOverview, GridOverview, HouseholdCard, VisitSummary};
 pub use edit::{
     Attachments, CampaignVisit, MyFigures, NewIncident, NewServiceRequest, NewVisit, NoticeItem,

@@ -46,6 +46,8 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::grid::set_household_field,
             commands::visit::open_visit_draft,
             commands::visit::open_campaign_draft,
+            commands::campaign::campaign_task_form,
+            commands::campaign::do_campaign_task,
             commands::visit::save_visit_draft,
             commands::visit::discard_visit_draft,
             commands::visit::finish_visit_draft,
@@ -76,6 +78,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::media::photo_full,
             commands::media::add_audio,
             commands::media::audio_source,
+            commands::media::save_document,
             commands::media::discard_media,
         ])
         .events(collect_events![SyncState])

@@ -1,10 +1,11 @@
 //! What the commands share: the device core, the resolved settings and the sync task.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use gridwalk_client::{Client, SyncOptions};
-use tauri::{AppHandle, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 
 use crate::config::AppConfig;
 use crate::sync::{Syncer, Trigger};
@@ -17,6 +18,8 @@ pub struct AppState {
     pub config: AppConfig,
     /// The background sync task.
     pub syncer: Syncer,
+    /// Where documents the user saves go (the platform's Downloads folder).
+    pub downloads: PathBuf,
 }
 
 impl AppState {
@@ -30,11 +33,16 @@ impl AppState {
             timeout: Duration::from_secs(20),
         };
         let client = Arc::new(Client::open(&config.data_dir)?.with_sync_options(options)?);
+        let downloads = app
+            .path()
+            .download_dir()
+            .unwrap_or_else(|_| config.data_dir.join("downloads"));
         let syncer = Syncer::start(client.clone(), app, config.sync_every);
         Ok(Self {
             client,
             config,
             syncer,
+            downloads,
         })
     }
 

@@ -280,6 +280,11 @@ pub fn routes<S: AdminStore>() -> (Router<AppState<S>>, Vec<Operation>) {
         notices::receipts::<S>,
     )
     .upload("/api/photos", photos::UPLOAD, photos::upload::<S>)
+    .upload(
+        "/api/documents",
+        photos::DOCUMENT,
+        photos::upload_document::<S>,
+    )
     .get(
         "/api/blobs/missing",
         evidence::MISSING,

@@ -93,6 +93,31 @@ fn check_audience(caller: &Caller, audience: &Audience) -> Result<(), AppError> 
     Ok(())
 }
 
+/// Refuses attachments the server does not hold whole (they were never uploaded, or not
+/// finished): every phone addressed would wait for them forever.
+async fn check_attachments<S: AdminStore>(
+    state: &AppState<S>,
+    content: &gridwalk_shared::model::NoticeContent,
+) -> Result<(), AppError> {
+    let attached: Vec<&String> = content.photos.iter().chain(&content.pdf).collect();
+    if attached.is_empty() {
+        return Ok(());
+    }
+    let Some(blobs) = state.blobs.as_ref() else {
+        return Err(unprocessable(
+            "this server keeps no files: send the notice without attachments",
+        ));
+    };
+    for hash in attached {
+        if !matches!(blobs.store.held(hash).await?, crate::blobs::Held::Whole(_)) {
+            return Err(unprocessable(format!(
+                "attachment {hash} was not uploaded (POST /api/photos or /api/documents first)"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Sends a notice: checked whole first, then the sender's record and every delivery in one
 /// commit; nothing is written if any part is refused.
 #[tracing::instrument(skip_all, fields(user = %caller.user.id))]
@@ -109,6 +134,7 @@ pub async fn send<S: AdminStore>(
         return Err(unprocessable("the deadline has passed"));
     }
     check_audience(&caller, &audience)?;
+    check_attachments(&state, &content).await?;
     let reference = &caller.reference;
     let recipients = expand_audience(&audience, reference);
     if recipients.is_empty() {

@@ -87,12 +87,64 @@ pub async fn upload<S: AdminStore>(
             ));
         }
     }
+    let stored = store(blobs, body).await?;
+    if let Some(photo) = query.thumbnail_of.as_deref() {
+        blobs.store.set_thumbnail(photo, &stored.hash).await?;
+    }
+    Ok(ApiJson(stored))
+}
+
+/// Documentation of `POST /api/documents`.
+pub const DOCUMENT: Doc = Doc {
+    id: "uploadDocument",
+    summary: "Upload a PDF document (a notice's attachment)",
+    tag: "workflow",
+    public: false,
+    query: &[],
+    body: Some(Body::Upload),
+    reply: Reply::json::<StoredPhoto>(),
+};
+
+/// Stores a PDF sent by the admin web (a notice's attachment); named by its SHA-256 like
+/// every blob, and readable by a device only once a record in its scope references it.
+#[tracing::instrument(skip_all, fields(user = %caller.user.id, bytes = body.len()))]
+pub async fn upload_document<S: AdminStore>(
+    State(state): State<AppState<S>>,
+    caller: Caller,
+    body: Bytes,
+) -> Result<ApiJson<StoredPhoto>, AppError> {
+    caller.require_admin()?;
+    let blobs = state.blobs.as_ref().ok_or_else(|| {
+        AppError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "no_blob_store",
+            "this server keeps no files",
+        )
+    })?;
+    if body.is_empty() || body.len() as u64 > MAX_BLOB_BYTES {
+        return Err(invalid(format!(
+            "a document is 1 byte to {} MiB",
+            MAX_BLOB_BYTES / 1024 / 1024
+        )));
+    }
+    if sniff(&body) != MediaType::Pdf {
+        return Err(AppError::new(
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "not_a_pdf",
+            "attach the document as a PDF",
+        ));
+    }
+    Ok(ApiJson(store(blobs, body).await?))
+}
+
+/// Stores `body` under its SHA-256, continuing a partial of the same bytes.
+async fn store(blobs: &crate::blobs::Blobs, body: Bytes) -> Result<StoredPhoto, AppError> {
     let hash = crate::auth::sha256_hex(&body);
     let Some(_one_upload_at_a_time) = blobs.claim(&hash) else {
         return Err(AppError::new(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             "upload_busy",
-            "another upload of this photo is in progress; try again shortly",
+            "another upload of these bytes is in progress; try again shortly",
         ));
     };
     let size = match blobs.store.held(&hash).await? {
@@ -105,8 +157,5 @@ pub async fn upload<S: AdminStore>(
             blobs.store.finish(&hash).await?
         }
     };
-    if let Some(photo) = query.thumbnail_of.as_deref() {
-        blobs.store.set_thumbnail(photo, &hash).await?;
-    }
-    Ok(ApiJson(StoredPhoto { hash, size }))
+    Ok(StoredPhoto { hash, size })
 }

@@ -71,13 +71,17 @@ fn device_logins(deployment: &Deployment, devices: usize) -> Result<Vec<String>>
         .collect())
 }
 
+/// A device: its enrolment, its cursor and the reference data version it holds.
+type Held = (Enrolled, Option<Cursor>, u64);
+
 /// Every device's next sync from where it is, one device at a time.
-async fn next_syncs(net: &Net, devices: &mut [(Enrolled, Option<Cursor>)]) -> Result<NextSyncs> {
+async fn next_syncs(net: &Net, devices: &mut [Held]) -> Result<NextSyncs> {
     let (mut ms, mut bytes) = (Vec::new(), Vec::new());
     let mut round = NextSyncs::default();
-    for (device, cursor) in devices.iter_mut() {
+    for (device, cursor, reference) in devices.iter_mut() {
         let started = Instant::now();
-        let pulled = net.pull(&device.token, *cursor).await?;
+        let pulled = net.pull_holding(&device.token, *cursor, *reference).await?;
+        *reference = pulled.reference_version().max(*reference);
         ms.push(started.elapsed().as_secs_f64() * 1000.0);
         bytes.push(pulled.wire_bytes as f64);
         round.max_bytes = round.max_bytes.max(pulled.wire_bytes);
@@ -114,7 +118,8 @@ pub async fn run(devices: usize, backend: Backend) -> Result<FieldOpsResult> {
     for (i, code) in codes.iter().enumerate() {
         let device = net.enroll(code, &format!("loadgen field-ops {i}")).await?;
         let pulled = net.pull(&device.token, None).await?;
-        fleet.push((device, pulled.cursor));
+        let reference = pulled.reference_version();
+        fleet.push((device, pulled.cursor, reference));
     }
     eprintln!("[field-ops] {devices} devices synced to the end; baseline next syncs");
     let mut result = FieldOpsResult {

@@ -177,10 +177,21 @@ impl Net {
     }
 
     /// Syncs with no uploads from `cursor` until the server has nothing more.
-    pub async fn pull(&self, token: &str, mut cursor: Option<Cursor>) -> Result<Pulled> {
+    pub async fn pull(&self, token: &str, cursor: Option<Cursor>) -> Result<Pulled> {
+        self.pull_holding(token, cursor, 0).await
+    }
+
+    /// [`Net::pull`] by a device that already holds reference data version `held` (as a
+    /// real device says in every request, so the server sends the reference only if newer).
+    pub async fn pull_holding(
+        &self,
+        token: &str,
+        mut cursor: Option<Cursor>,
+        held: u64,
+    ) -> Result<Pulled> {
         let mut pulled = Pulled::default();
         loop {
-            let held = pulled.reference_version();
+            let held = pulled.reference_version().max(held);
             let reply = self
                 .post(token, body(&request(Vec::new(), cursor, held)))
                 .await?;

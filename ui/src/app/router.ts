@@ -9,6 +9,7 @@ export type Route =
   | { name: 'building'; id: string; title: string }
   | { name: 'household'; id: string }
   | { name: 'visit'; household: string; campaign?: string }
+  | { name: 'campaign_task'; campaign: string; target: string }
   | { name: 'report' }
   | { name: 'reports' }
   | { name: 'incident'; id: string }

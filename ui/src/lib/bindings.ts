@@ -52,6 +52,13 @@ export const commands = {
 	 *  one with the campaign's checklist (not stored yet).
 	 */
 	openCampaignDraft: (campaign: string, household: string) => __TAURI_INVOKE<VisitDraft>("open_campaign_draft", { campaign, household }),
+	/**  One open task of mine, with the household's base data for a census task. */
+	campaignTaskForm: (campaign: string, target: string) => __TAURI_INVOKE<CampaignTaskForm>("campaign_task_form", { campaign, target }),
+	/**
+	 *  Does the task now (the visit or building check, and a census task's household edit, in
+	 *  one transaction); returns the visit's id.
+	 */
+	doCampaignTask: (task: CampaignVisit) => __TAURI_INVOKE<string>("do_campaign_task", { task }),
 	/**  Stores the draft (its answers are checked against its template). */
 	saveVisitDraft: (draft: VisitDraft) => __TAURI_INVOKE<VisitDraft>("save_visit_draft", { draft }),
 	/**  Throws the household's draft away. */
@@ -121,6 +128,12 @@ export const commands = {
 	addAudio: (dataBase64: string, durationMs: number | null) => __TAURI_INVOKE<AudioInfo>("add_audio", { dataBase64, durationMs }),
 	/**  Audio note `hash` as a playable data URL; `None` when offline and not held. */
 	audioSource: (hash: string) => __TAURI_INVOKE<string | null>("audio_source", { hash }),
+	/**
+	 *  Saves document `hash` (a notice's PDF) into the device's Downloads folder as `name`
+	 *  (made a safe file name ending in `.pdf`), fetching it first if needed, so the phone's own
+	 *  PDF viewer opens it; returns the saved path, or `None` when offline and not held.
+	 */
+	saveDocument: (hash: string, name: string) => __TAURI_INVOKE<string | null>("save_document", { hash, name }),
 	/**  Deletes a photo or audio note no record references (added, then removed from the form). */
 	discardMedia: (hash: string) => __TAURI_INVOKE<boolean>("discard_media", { hash }),
 };
@@ -296,6 +309,30 @@ export type CampaignTask = {
 	template_id: string | null,
 	/**  Checklist template version. */
 	template_version: number | null,
+};
+
+/**  What the phone's task screen needs to do one campaign task. */
+export type CampaignTaskForm = {
+	/**  The task. */
+	task: CampaignTask,
+	/**  For a census task: the household's base data as held now (the form starts from it). */
+	census: HouseholdFacts | null,
+};
+
+/**  A campaign task done now by the signed-in worker. */
+export type CampaignVisit = {
+	/**  The campaign. */
+	campaign_id?: string,
+	/**  The target: a household, or a building for a building check. */
+	target_id?: string,
+	/**  Notes. */
+	note?: string,
+	/**  Answers to the campaign's checklist (or the standard visit's). */
+	answers?: { [key in string]: Answer },
+	/**  Where. */
+	location?: Location | null,
+	/**  For a census task: the household's base data as recorded at the door. */
+	census?: HouseholdFacts | null,
 };
 
 /**  What a visit did for a campaign. */

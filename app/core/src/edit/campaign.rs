@@ -12,6 +12,7 @@ use gridwalk_shared::{
     time::new_id,
     Record, RecordKind,
 };
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{context, create_in, edit_in, wrong_kind};
@@ -19,7 +20,9 @@ use crate::store::records;
 use crate::{Client, Error, Result};
 
 /// A campaign task done now by the signed-in worker.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(default)]
 pub struct CampaignVisit {
     /// The campaign.
     pub campaign_id: Uuid,

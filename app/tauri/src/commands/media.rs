@@ -143,6 +143,51 @@ pub async fn audio_source(
     fetched(&state, &hash, false).await
 }
 
+/// Saves document `hash` (a notice's PDF) into the device's Downloads folder as `name`
+/// (made a safe file name ending in `.pdf`), fetching it first if needed, so the phone's own
+/// PDF viewer opens it; returns the saved path, or `None` when offline and not held.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_document(
+    state: State<'_, AppState>,
+    hash: String,
+    name: String,
+) -> CommandResult<Option<String>> {
+    let source = match state.client.blob(&hash, false).await {
+        Ok(path) => path,
+        Err(gridwalk_client::Error::Network { .. }) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let dir = state.downloads.clone();
+    let target = dir.join(document_file_name(&name));
+    blocking(move || {
+        let io = |e: std::io::Error| CommandError::new(ErrorKind::Storage, e.to_string());
+        std::fs::create_dir_all(&dir).map_err(io)?;
+        std::fs::copy(&source, &target).map_err(io)?;
+        Ok(target.display().to_string())
+    })
+    .await
+    .map(Some)
+}
+
+/// A file name from a notice's title: no path separators or control characters, at most 60
+/// characters, ending in `.pdf`.
+fn document_file_name(title: &str) -> String {
+    let stem: String = title
+        .trim()
+        .trim_end_matches(".pdf")
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
+            c if c.is_control() => '_',
+            c => c,
+        })
+        .take(60)
+        .collect();
+    let stem = stem.trim_matches(|c: char| c == '.' || c.is_whitespace());
+    format!("{}.pdf", if stem.is_empty() { "document" } else { stem })
+}
+
 /// Deletes a photo or audio note no record references (added, then removed from the form).
 #[tauri::command]
 #[specta::specta]
@@ -153,6 +198,18 @@ pub fn discard_media(state: State<'_, AppState>, hash: String) -> CommandResult<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn document_names_are_safe_file_names() {
+        assert_eq!(
+            document_file_name("关于燃气安全的通知"),
+            "关于燃气安全的通知.pdf"
+        );
+        assert_eq!(document_file_name("../../etc/passwd"), "_.._etc_passwd.pdf");
+        assert_eq!(document_file_name(" 通知.pdf "), "通知.pdf");
+        assert_eq!(document_file_name("..."), "document.pdf");
+        assert_eq!(document_file_name(&"长".repeat(100)).chars().count(), 64);
+    }
 
     #[test]
     fn data_urls_name_the_type_found_in_the_bytes() {

@@ -2,6 +2,7 @@
 //! `gridwalk_client::Client` returning a typed [`CommandError`](crate::error::CommandError).
 
 pub mod account;
+pub mod campaign;
 pub mod desk;
 pub mod grid;
 pub mod home;

@@ -20,6 +20,8 @@
     "set_household_field",
     "open_visit_draft",
     "open_campaign_draft",
+    "campaign_task_form",
+    "do_campaign_task",
     "save_visit_draft",
     "discard_visit_draft",
     "finish_visit_draft",
@@ -50,5 +52,6 @@
     "photo_full",
     "add_audio",
     "audio_source",
+    "save_document",
     "discard_media",
 ]

@@ -55,6 +55,21 @@ const table: Table = {
   'task.campaign_due': ['{name} · 截止 {date}', '{name} · due {date}'],
   'task.campaign_overdue': ['已逾期', 'Overdue'],
   'task.campaign_do': ['完成任务', 'Done'],
+  'title.campaign_task': ['阶段性任务', 'Campaign task'],
+  'campaign_task.kind.visit': ['入户走访', 'Household visit'],
+  'campaign_task.kind.building_check': ['楼栋检查', 'Building check'],
+  'campaign_task.kind.census': ['入户普查', 'Census visit'],
+  'campaign_task.census': ['普查信息', 'Census form'],
+  'campaign_task.census_hint': ['按上门核实的情况修改；保存后住户信息随之更新，管理员可查看变更前后。', 'Correct what you found at the door; the household is updated and the admin sees before → after.'],
+  'campaign_task.head': ['户主', 'Head of household'],
+  'campaign_task.phone': ['联系电话', 'Phone'],
+  'campaign_task.address': ['地址', 'Address'],
+  'campaign_task.tags': ['重点人群标签', 'Key-person tags'],
+  'campaign_task.tags_placeholder': ['用逗号分隔，如：独居老人，低保户', 'Comma-separated, e.g. 独居老人, 低保户'],
+  'campaign_task.members': ['家庭成员 {n} 人（在住户卡片上修改）', '{n} members (edit them on the household card)'],
+  'campaign_task.saved': ['任务已完成', 'Task done'],
+  'home.more_campaign_tasks': ['还有 {n} 项阶段性任务', '{n} more campaign tasks'],
+  'home.fewer_campaign_tasks': ['收起阶段性任务', 'Show fewer campaign tasks'],
 };
 
 export default table;
