@@ -310,6 +310,13 @@ async fn admin_web_end_to_end() -> Result<()> {
         .context("the notice arrived")?
         .delivery
         .id;
+    // Its PDF, attached in the web, is the phone's to fetch.
+    let link = sent["pdfLink"].as_str().context("the PDF link")?;
+    let pdf_hash = link.trim_start_matches("/api/blobs/");
+    let held = other.notices()?[0].delivery.content.pdf.clone();
+    assert_eq!(held.as_deref(), Some(pdf_hash), "{sent}");
+    let fetched = std::fs::read(other.blob(pdf_hash, false).await?)?;
+    assert!(fetched.starts_with(b"%PDF-"));
     other.open_notice(notice)?;
     other.reply_notice(notice, "已排查，无隐患")?;
     other.sync().await?;

@@ -247,10 +247,15 @@ const phases = {
     await page.fill('input[name=title]', '燃气安全排查');
     await page.fill('textarea[name=text]', '请于明日前完成本网格燃气安全排查，并回复排查情况。');
     await page.selectOption('select[name=units]', [arg]);
+    // A PDF attachment (the leaflet); the send waits for its upload.
+    const pdf = '%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n';
+    await page.setInputFiles('[data-testid=notice-pdf]', { name: '燃气安全告知书.pdf', mimeType: 'application/pdf', buffer: Buffer.from(pdf) });
+    await page.waitForSelector('[data-testid=notice-attachments]');
     await page.click('[data-testid=send-notice]');
     await page.waitForSelector('[data-testid=notice-receipts] tbody tr');
     const rows = await page.locator('[data-testid=notice-receipts] tbody tr').count();
-    return { rows, read: await page.textContent('[data-testid=notices] [data-testid=count-read]') };
+    const pdfLink = await page.getAttribute('[data-testid=notice-pdf-link]', 'href');
+    return { rows, pdfLink, read: await page.textContent('[data-testid=notices] [data-testid=count-read]') };
   },
   // The sent list and the receipts once the phone has read and replied.
   async receipts() {
