@@ -33,6 +33,14 @@ pub const TEST_SYNC: SyncOptions = SyncOptions {
     timeout: Duration::from_secs(30),
 };
 
+/// The local date (China time, the demo deployment's calendar) `days` from today, as the
+/// admin web sends a deadline.
+pub fn china_day_from_today(days: i64) -> String {
+    let china = chrono::FixedOffset::east_opt(8 * 3600).expect("offset");
+    (chrono::Utc::now().with_timezone(&china).date_naive() + chrono::Duration::days(days))
+        .to_string()
+}
+
 /// Runs the device CLI `gridwalk --data DATA ARGS…` and returns what it did.
 pub fn gridwalk(data: impl AsRef<Path>, args: &[&str]) -> std::process::Output {
     Command::new(bin("gridwalk"))
