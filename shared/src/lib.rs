@@ -43,6 +43,7 @@
 //! ```
 
 pub mod calendar;
+pub mod coords;
 pub mod doc;
 pub mod handover;
 pub mod media;
