@@ -279,18 +279,26 @@ pub fn admin_browser(test: &str) -> anyhow::Result<Option<(PathBuf, PathBuf)>> {
     }
 }
 
-/// A seeded deployment with `days` of demo field work (so queues and dashboards have rows),
+/// A seeded deployment served with the built admin UI `ui` on a free loopback port.
+pub fn serve_admin(ui: &Path) -> Result<(crate::Deployment, crate::Server)> {
+    serve_with_activity(ui, 0)
+}
+
+/// A seeded deployment with `days` of demo field work (so queues and dashboards have rows;
+/// none when 0),
 /// served with the built admin UI `ui` on a free loopback port.
 pub fn serve_with_activity(ui: &Path, days: u32) -> Result<(crate::Deployment, crate::Server)> {
     let deployment = crate::Deployment::seeded()?;
     let data = deployment.data();
-    crate::server_cmd(&[
-        "seed-activity",
-        "--data",
-        &data,
-        "--days",
-        &days.to_string(),
-    ])?;
+    if days > 0 {
+        crate::server_cmd(&[
+            "seed-activity",
+            "--data",
+            &data,
+            "--days",
+            &days.to_string(),
+        ])?;
+    }
     let ui = ui.to_string_lossy().into_owned();
     let server = crate::Server::start_with(&data, "127.0.0.1:0", &["--admin-ui", &ui])?;
     Ok((deployment, server))

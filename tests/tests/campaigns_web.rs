@@ -4,20 +4,14 @@
 
 use anyhow::{ensure, Context, Result};
 use gridwalk_client::CampaignVisit;
-use gridwalk_tests::{china_day_from_today, Deployment};
+use gridwalk_tests::china_day_from_today;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_admin_web_creates_a_campaign_and_shows_its_progress_live() -> Result<()> {
     let Some((driver, ui)) = gridwalk_tests::admin::admin_browser("campaign_web")? else {
         return Ok(());
     };
-    let deployment = Deployment::seeded()?;
-    let ui = ui.to_string_lossy().into_owned();
-    let server = gridwalk_tests::Server::start_with(
-        &deployment.data(),
-        "127.0.0.1:0",
-        &["--admin-ui", &ui],
-    )?;
+    let (deployment, server) = gridwalk_tests::admin::serve_admin(&ui)?;
     let phone = deployment.device(&server.url, "worker1").await?;
     phone.client.sync().await?;
     let grid = phone

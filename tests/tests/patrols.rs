@@ -50,23 +50,47 @@ fn lines_have(lines: &Value, id: &str) -> bool {
         .is_some_and(|l| l.iter().any(|line| line["id"] == json!(id)))
 }
 
+/// worker1's phone, enrolled and synced, its clock on last week's Monday at `hour`:00.
+struct LastWeek {
+    phone: Client,
+    clock: Arc<HandClock>,
+    monday: NaiveDate,
+    grid: uuid::Uuid,
+    _dir: tempfile::TempDir,
+}
+
+async fn phone_last_week(deployment: &Deployment, url: &str, hour: u32) -> Result<LastWeek> {
+    let today = (chrono::Utc::now() + Duration::hours(8)).date_naive();
+    let monday = week_of(today) - Duration::days(7);
+    let clock = Arc::new(HandClock(AtomicI64::new(0)));
+    clock.set(monday, hour, 0);
+    let dir = tempfile::tempdir()?;
+    let phone = Client::open_with_clock(dir.path(), clock.clone())?.with_sync_options(TEST_SYNC)?;
+    phone
+        .enroll(url, &deployment.enroll_code("worker1")?, "worker1")
+        .await?;
+    phone.sync().await?;
+    let grid = phone.status()?.account.context("enrolled")?.user.scope_id;
+    Ok(LastWeek {
+        phone,
+        clock,
+        monday,
+        grid,
+        _dir: dir,
+    })
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn patrols_hand_over_and_scores_from_the_records() -> Result<()> {
     let deployment = Deployment::seeded()?;
     let server = deployment.start()?;
-    let today = (chrono::Utc::now() + Duration::hours(8)).date_naive();
-    let monday = week_of(today) - Duration::days(7);
-
-    // The phone, its clock on last week's Monday.
-    let clock = Arc::new(HandClock(AtomicI64::new(0)));
-    clock.set(monday, 8, 0);
-    let dir = tempfile::tempdir()?;
-    let phone = Client::open_with_clock(dir.path(), clock.clone())?.with_sync_options(TEST_SYNC)?;
-    phone
-        .enroll(&server.url, &deployment.enroll_code("worker1")?, "worker1")
-        .await?;
-    phone.sync().await?;
-    let grid = phone.status()?.account.context("enrolled")?.user.scope_id;
+    let LastWeek {
+        phone,
+        clock,
+        monday,
+        grid,
+        _dir,
+    } = phone_last_week(&deployment, &server.url, 8).await?;
     let household = phone.households()?.first().context("households")?.id;
 
     // Monday 08:00–10:10 with fixes, a visit and a report on the way.
@@ -315,24 +339,14 @@ async fn the_admin_web_shows_the_hand_over_and_the_scoreboard() -> Result<()> {
     let Some((driver, ui)) = gridwalk_tests::admin::admin_browser("handover_web")? else {
         return Ok(());
     };
-    let deployment = Deployment::seeded()?;
-    let ui = ui.to_string_lossy().into_owned();
-    let server = gridwalk_tests::Server::start_with(
-        &deployment.data(),
-        "127.0.0.1:0",
-        &["--admin-ui", &ui],
-    )?;
-    let today = (chrono::Utc::now() + Duration::hours(8)).date_naive();
-    let monday = week_of(today) - Duration::days(7);
-    let clock = Arc::new(HandClock(AtomicI64::new(0)));
-    clock.set(monday, 9, 0);
-    let dir = tempfile::tempdir()?;
-    let phone = Client::open_with_clock(dir.path(), clock.clone())?.with_sync_options(TEST_SYNC)?;
-    phone
-        .enroll(&server.url, &deployment.enroll_code("worker1")?, "worker1")
-        .await?;
-    phone.sync().await?;
-    let grid = phone.status()?.account.context("enrolled")?.user.scope_id;
+    let (deployment, server) = gridwalk_tests::admin::serve_admin(&ui)?;
+    let LastWeek {
+        phone,
+        clock,
+        monday,
+        grid,
+        _dir,
+    } = phone_last_week(&deployment, &server.url, 9).await?;
     let household = phone.households()?.first().context("households")?.clone();
     phone.start_patrol(Some(fix(&phone, 30.27)))?;
     clock.set(monday, 10, 0);

@@ -49,19 +49,7 @@ pub async fn upload<S: AdminStore>(
     Query(query): Query<PhotoQuery>,
     body: Bytes,
 ) -> Result<ApiJson<StoredPhoto>, AppError> {
-    let blobs = state.blobs.as_ref().ok_or_else(|| {
-        AppError::new(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            "no_blob_store",
-            "this server keeps no photos",
-        )
-    })?;
-    if body.is_empty() || body.len() as u64 > MAX_BLOB_BYTES {
-        return Err(invalid(format!(
-            "a photo is 1 byte to {} MiB",
-            MAX_BLOB_BYTES / 1024 / 1024
-        )));
-    }
+    let blobs = checked(&state, &body, "photo")?;
     if sniff(&body) != MediaType::Jpeg {
         return Err(AppError::new(
             axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -114,19 +102,7 @@ pub async fn upload_document<S: AdminStore>(
     body: Bytes,
 ) -> Result<ApiJson<StoredPhoto>, AppError> {
     caller.require_admin()?;
-    let blobs = state.blobs.as_ref().ok_or_else(|| {
-        AppError::new(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            "no_blob_store",
-            "this server keeps no files",
-        )
-    })?;
-    if body.is_empty() || body.len() as u64 > MAX_BLOB_BYTES {
-        return Err(invalid(format!(
-            "a document is 1 byte to {} MiB",
-            MAX_BLOB_BYTES / 1024 / 1024
-        )));
-    }
+    let blobs = checked(&state, &body, "document")?;
     if sniff(&body) != MediaType::Pdf {
         return Err(AppError::new(
             axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -135,6 +111,29 @@ pub async fn upload_document<S: AdminStore>(
         ));
     }
     Ok(ApiJson(store(blobs, body).await?))
+}
+
+/// The blob store (503 when the server keeps none), once `body` (a `what`) has a size it
+/// may have.
+fn checked<'a, S: AdminStore>(
+    state: &'a AppState<S>,
+    body: &Bytes,
+    what: &str,
+) -> Result<&'a crate::blobs::Blobs, AppError> {
+    let blobs = state.blobs.as_ref().ok_or_else(|| {
+        AppError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "no_blob_store",
+            "this server keeps no photos or documents",
+        )
+    })?;
+    if body.is_empty() || body.len() as u64 > MAX_BLOB_BYTES {
+        return Err(invalid(format!(
+            "a {what} is 1 byte to {} MiB",
+            MAX_BLOB_BYTES / 1024 / 1024
+        )));
+    }
+    Ok(blobs)
 }
 
 /// Stores `body` under its SHA-256, continuing a partial of the same bytes.

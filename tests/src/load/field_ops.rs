@@ -72,10 +72,10 @@ fn device_logins(deployment: &Deployment, devices: usize) -> Result<Vec<String>>
 }
 
 /// A device: its enrolment, its cursor and the reference data version it holds.
-type Held = (Enrolled, Option<Cursor>, u64);
+type Device = (Enrolled, Option<Cursor>, u64);
 
 /// Every device's next sync from where it is, one device at a time.
-async fn next_syncs(net: &Net, devices: &mut [Held]) -> Result<NextSyncs> {
+async fn next_syncs(net: &Net, devices: &mut [Device]) -> Result<NextSyncs> {
     let (mut ms, mut bytes) = (Vec::new(), Vec::new());
     let mut round = NextSyncs::default();
     for (device, cursor, reference) in devices.iter_mut() {
