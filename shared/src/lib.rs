@@ -48,6 +48,7 @@ pub mod doc;
 pub mod handover;
 pub mod media;
 pub mod model;
+pub mod natural;
 pub mod patrol_week;
 pub mod schedule;
 pub mod scores;

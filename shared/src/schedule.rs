@@ -98,6 +98,18 @@ pub fn next_visit<'a>(
     }
 }
 
+/// Sort key putting the most urgent visit first: overdue (longest overdue first), then due
+/// today, then never visited, then the rest by due date.
+pub fn urgency(next: &NextVisit) -> (u8, Option<NaiveDate>) {
+    let rank = match (next.overdue, next.due, next.due_on) {
+        (true, _, _) => 0,
+        (false, true, Some(_)) => 1,
+        (false, _, None) => 2,
+        (false, false, Some(_)) => 3,
+    };
+    (rank, next.due_on)
+}
+
 /// Every tag of a household: its own and its members'.
 pub fn household_tags(household: &Household) -> impl Iterator<Item = &str> {
     household
@@ -228,6 +240,33 @@ mod tests {
             (Frequency::Quarterly, Some("租户".into()))
         );
         assert_eq!(rule_for(&rules, ["党员"]), (Frequency::Monthly, None));
+    }
+
+    #[test]
+    fn overdue_comes_first_then_due_today_then_never_visited() {
+        let today = date("2026-03-10");
+        let at = |tags: &[&str], last: Option<&str>| {
+            next_visit(&rules(), tags.iter().copied(), last.map(date), today)
+        };
+        let mut visits = [
+            at(&[], Some("2026-03-01")),
+            at(&[], None),
+            at(&["独居老人"], Some("2026-03-03")),
+            at(&["独居老人"], Some("2026-03-01")),
+            at(&["独居老人"], Some("2026-03-02")),
+        ];
+        visits.sort_by_key(urgency);
+        let due: Vec<_> = visits.iter().map(|v| (v.overdue, v.due_on)).collect();
+        assert_eq!(
+            due,
+            [
+                (true, Some(date("2026-03-08"))),
+                (true, Some(date("2026-03-09"))),
+                (false, Some(date("2026-03-10"))),
+                (false, None),
+                (false, Some(date("2026-06-01"))),
+            ]
+        );
     }
 
     #[test]

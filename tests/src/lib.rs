@@ -6,6 +6,7 @@ pub mod admin;
 pub mod blob_contract;
 pub mod blob_http;
 pub mod city;
+pub mod clock;
 pub mod gate;
 pub mod haproxy;
 pub mod load;

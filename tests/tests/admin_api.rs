@@ -343,10 +343,22 @@ async fn callers_outside_their_role_or_scope_are_refused() -> Result<()> {
     covered.insert((Method::POST, "/api/documents".into()));
     // The week's field work is for administrators: department staff are refused
     // (figures and contents: tests/tests/patrols.rs).
-    for path in ["/api/patrols", "/api/handover", "/api/scores"] {
+    for path in [
+        "/api/patrols",
+        "/api/handover",
+        "/api/scores",
+        "/api/visits/due",
+    ] {
         assert_status(&dept.get(path).await?, 403, path);
         covered.insert((Method::GET, path.to_string()));
     }
+    // Households due a visit: only within the caller's scope (contents:
+    // tests/tests/visit_rules.rs).
+    assert_status(
+        &community.get(&format!("/api/visits/due?area={c1}")).await?,
+        403,
+        "due visits of another community",
+    );
     let rules = serde_json::json!({
         "weights": {}, "patrol_rule": { "half_days": 3, "min_minutes": 120 }
     });

@@ -4,7 +4,6 @@
 //! hand-over sheet and the scoreboard (also as XLSX); the grid leader's remark reaches the
 //! hall tablet; bad input is refused and changes nothing; the CLI runs a patrol.
 
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
@@ -12,28 +11,10 @@ use chrono::{Duration, NaiveDate};
 use gridwalk_client::{Client, NewIncident, NewVisit};
 use gridwalk_shared::model::Location;
 use gridwalk_shared::patrol_week::week_of;
-use gridwalk_shared::time::{Clock, Timestamp};
 use gridwalk_tests::admin::{assert_status, AdminSession, DEMO_PASSWORD};
+use gridwalk_tests::clock::HandClock;
 use gridwalk_tests::{gridwalk, ok, Deployment, TEST_SYNC};
 use serde_json::{json, Value};
-
-/// A clock the test moves by hand.
-struct HandClock(AtomicI64);
-
-impl Clock for HandClock {
-    fn now(&self) -> Timestamp {
-        Timestamp::from_millis(self.0.load(Ordering::SeqCst))
-    }
-}
-
-impl HandClock {
-    /// Sets it to `day` at `hh:mm` Beijing time.
-    fn set(&self, day: NaiveDate, hh: u32, mm: u32) {
-        let local = day.and_hms_opt(hh, mm, 0).expect("valid time");
-        let ms = local.and_utc().timestamp_millis() - 8 * 3_600_000;
-        self.0.store(ms, Ordering::SeqCst);
-    }
-}
 
 fn fix(client: &Client, lat: f64) -> Location {
     Location {
@@ -62,8 +43,7 @@ struct LastWeek {
 async fn phone_last_week(deployment: &Deployment, url: &str, hour: u32) -> Result<LastWeek> {
     let today = (chrono::Utc::now() + Duration::hours(8)).date_naive();
     let monday = week_of(today) - Duration::days(7);
-    let clock = Arc::new(HandClock(AtomicI64::new(0)));
-    clock.set(monday, hour, 0);
+    let clock = Arc::new(HandClock::at(monday, hour, 0));
     let dir = tempfile::tempdir()?;
     let phone = Client::open_with_clock(dir.path(), clock.clone())?.with_sync_options(TEST_SYNC)?;
     phone

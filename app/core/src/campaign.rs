@@ -161,8 +161,8 @@ impl Client {
             }
         }
         tasks.sort_by(|a, b| {
-            (a.deadline, crate::card::natural_key(&a.label))
-                .cmp(&(b.deadline, crate::card::natural_key(&b.label)))
+            (a.deadline, gridwalk_shared::natural::natural_key(&a.label))
+                .cmp(&(b.deadline, gridwalk_shared::natural::natural_key(&b.label)))
         });
         Ok(tasks)
     }

@@ -3,12 +3,15 @@
 use std::collections::HashMap;
 
 use gridwalk_shared::{
-    model::Role, schedule::NextVisit, time::Timestamp, workflow::IncidentStatus,
+    model::Role,
+    natural::natural_key,
+    schedule::{urgency, NextVisit},
+    time::Timestamp,
+    workflow::IncidentStatus,
 };
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::card::natural_key;
 use crate::store::{meta, queries};
 use crate::{CampaignTask, Client, Error, HouseholdRow, IncidentRow, Result, VisitRow};
 
@@ -153,7 +156,7 @@ impl Client {
             (
                 !d.draft,
                 !d.follow_up,
-                d.next.as_ref().and_then(|n| n.due_on),
+                d.next.as_ref().map_or((2, None), urgency),
                 d.last_visit,
                 natural_key(&d.household.address),
             )

@@ -10,9 +10,9 @@ use axum::Router;
 
 use super::schema::{self, Schema};
 use super::{
-    assessment, audit, campaign_progress, campaigns, dashboard, devices, evidence, export,
-    households, notices, openapi, org, photos, queue, records, reference, service_queue, session,
-    users, visit_rules,
+    assessment, audit, campaign_progress, campaigns, dashboard, devices, due_visits, evidence,
+    export, households, notices, openapi, org, photos, queue, records, reference, service_queue,
+    session, users, visit_rules,
 };
 use crate::app::AppState;
 use crate::store::AdminStore;
@@ -256,6 +256,7 @@ pub fn routes<S: AdminStore>() -> (Router<AppState<S>>, Vec<Operation>) {
         assessment::handover::<S>,
     )
     .get("/api/scores", assessment::SCORES, assessment::scores::<S>)
+    .get("/api/visits/due", due_visits::DOC, due_visits::list::<S>)
     .put(
         "/api/reference/assessment",
         assessment::PUT_RULES,

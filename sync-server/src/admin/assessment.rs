@@ -134,7 +134,7 @@ pub struct ScoreQuery {
     format: Option<String>,
 }
 
-fn today(caller: &Caller) -> NaiveDate {
+pub(super) fn today(caller: &Caller) -> NaiveDate {
     caller
         .reference
         .calendar
@@ -142,7 +142,7 @@ fn today(caller: &Caller) -> NaiveDate {
 }
 
 /// Every record of these kinds in the filter's units, read from the index.
-async fn records_in<S: AdminStore>(
+pub(super) async fn records_in<S: AdminStore>(
     state: &AppState<S>,
     units: Vec<Uuid>,
     kinds: &[RecordKind],

@@ -15,6 +15,7 @@ mod campaigns;
 mod dashboard;
 pub mod demo;
 mod devices;
+mod due_visits;
 mod evidence;
 mod export;
 mod households;

@@ -375,4 +375,8 @@ impl AdminStore for PostgresStore {
     ) -> StoreResult<VisitCounts> {
         Ok(queries::visit_counts(self, filter, utc_offset_minutes).await?)
     }
+
+    async fn last_visits(&self, filter: IndexFilter) -> StoreResult<Vec<(Uuid, i64)>> {
+        Ok(queries::last_visits(self, filter).await?)
+    }
 }

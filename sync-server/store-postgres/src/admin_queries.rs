@@ -207,3 +207,32 @@ pub(crate) async fn visit_counts(
             .map_or(0, |r| r.get::<_, i64>(0).max(0) as u64),
     })
 }
+
+/// The latest visit start of each household visited, as `(household, at)`.
+pub(crate) async fn last_visits(
+    store: &PostgresStore,
+    filter: IndexFilter,
+) -> DbResult<Vec<(Uuid, i64)>> {
+    let kind = RecordKind::Visit.as_str();
+    let p: [&(dyn ToSql + Sync); 5] = [
+        &kind,
+        &filter.units,
+        &filter.department,
+        &filter.from,
+        &filter.to,
+    ];
+    let rows = store
+        .rows(
+            &format!(
+                "SELECT subject, max(at) FROM record_index
+                 WHERE {INDEX_WHERE} AND subject IS NOT NULL AND at IS NOT NULL
+                 GROUP BY subject"
+            ),
+            &p,
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get::<_, Uuid>(0), r.get::<_, i64>(1)))
+        .collect())
+}

@@ -205,3 +205,22 @@ pub fn visit_counts(
         })
     }
 }
+
+/// The latest visit start of each household visited, as `(household, at)`.
+pub fn last_visits(conn: &Connection, filter: &IndexFilter) -> DbResult<Vec<(Uuid, i64)>> {
+    let (kind, units, department) = index_params(RecordKind::Visit, filter);
+    let mut stmt = conn.prepare(&format!(
+        "SELECT subject, max(at) FROM record_index
+             WHERE {INDEX_WHERE} AND subject IS NOT NULL AND at IS NOT NULL
+             GROUP BY subject"
+    ))?;
+    let rows = stmt
+        .query_map(
+            params![kind, units, department, filter.from, filter.to],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    rows.into_iter()
+        .map(|(id, at)| Ok((parse_uuid(&id)?, at)))
+        .collect()
+}

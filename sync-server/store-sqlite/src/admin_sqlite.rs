@@ -416,4 +416,9 @@ impl AdminStore for SqliteStore {
         self.read(move |conn| queries::visit_counts(conn, &filter, utc_offset_minutes))
             .await
     }
+
+    async fn last_visits(&self, filter: IndexFilter) -> StoreResult<Vec<(Uuid, i64)>> {
+        self.read(move |conn| queries::last_visits(conn, &filter))
+            .await
+    }
 }

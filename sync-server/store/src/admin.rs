@@ -275,4 +275,11 @@ pub trait AdminStore: BlobRefs {
         filter: IndexFilter,
         utc_offset_minutes: i32,
     ) -> impl Future<Output = StoreResult<VisitCounts>> + Send;
+
+    /// The latest visit start (epoch ms) of each household visited, as `(household, at)`
+    /// (grouped in SQL, for the due-visit list).
+    fn last_visits(
+        &self,
+        filter: IndexFilter,
+    ) -> impl Future<Output = StoreResult<Vec<(Uuid, i64)>>> + Send;
 }

@@ -292,6 +292,54 @@ export type DeviceRow = {
 	role: Role,
 } & DeviceInfo;
 
+/**  Counts of households by visit state. */
+export type DueCounts = {
+	/**  Households. */
+	households: number,
+	/**  Due now (including overdue and never visited). */
+	due: number,
+	/**  Past their due date. */
+	overdue: number,
+	/**  Never visited. */
+	never_visited: number,
+};
+
+/**  A household and its next visit. */
+export type DueHousehold = {
+	/**  Household id. */
+	id: string,
+	/**  Grid id. */
+	grid_id: string,
+	/**  Grid name. */
+	grid: string,
+	/**  Address. */
+	address: string,
+	/**  Head of household. */
+	head: string,
+	/**  Phone, masked. */
+	phone: string,
+	/**  Its own and its members' key-person tags. */
+	tags: string[],
+	/**  Local date of the latest visit. */
+	last_visit: string | null,
+	/**  The rule that applies and the due date. */
+	next: NextVisit,
+};
+
+/**  The area's households against the visit rules. */
+export type DueVisits = {
+	/**  The day the list is for. */
+	date: string,
+	/**  Totals over the area. */
+	total: DueCounts,
+	/**  Per grid, by name. */
+	grids: GridDue[],
+	/**  The households asked for, most overdue first, at most [`MAX_ROWS`]. */
+	households: DueHousehold[],
+	/**  How many households matched `show` (may exceed the rows listed). */
+	matched: number,
+};
+
 /**  A new enrolment code. */
 export type EnrollCode = {
 	code: string,
@@ -361,6 +409,16 @@ export type Frequency =
 "monthly" | 
 /**  Every quarter: the same day three months on, or that month's last day (每季度). */
 "quarterly";
+
+/**  One grid's counts. */
+export type GridDue = {
+	/**  Grid id. */
+	grid_id: string,
+	/**  Grid name. */
+	grid: string,
+	/**  Its households by visit state. */
+	counts: DueCounts,
+};
 
 /**  A grid's score and the figures behind it. */
 export type GridScore = {
@@ -727,6 +785,20 @@ export type NewUser = {
 	role: Role,
 	scope_id: string,
 	password?: string | null,
+};
+
+/**  A household's next visit. */
+export type NextVisit = {
+	/**  The frequency that applies (the strictest of its tags' rules). */
+	frequency: Frequency,
+	/**  The tag whose rule it is; `None`: the default rule. */
+	tag: string | null,
+	/**  Local date the next visit is due by; `None`: never visited, due now. */
+	due_on: string | null,
+	/**  Due now: never visited, or the due date is today or past. */
+	due: boolean,
+	/**  The due date has passed. */
+	overdue: boolean,
 };
 
 /**  What a notice says, the same in the sender's record and in every delivery. */

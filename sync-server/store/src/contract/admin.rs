@@ -1,7 +1,8 @@
 //! The [`AdminStore`] contract: accounts and lock-out, sessions, the append-only audit log,
 //! device listings and the dashboard queries.
 
-use gridwalk_shared::model::{Household, Record, RecordKind, ReferenceData, Role, User};
+use gridwalk_shared::model::{Household, Record, RecordKind, ReferenceData, Role, User, Visit};
+use gridwalk_shared::time::Timestamp;
 use uuid::Uuid;
 
 use super::Backend;
@@ -349,4 +350,45 @@ pub async fn devices_and_index_queries<B: Backend>(backend: &B) {
         .unwrap();
     assert_eq!(visits.households_visited, 0);
     assert!(visits.per_day.is_empty());
+
+    let visit = |household: Uuid, at: i64| {
+        Record::Visit(Visit {
+            id: Uuid::now_v7(),
+            grid_id: grid,
+            household_id: household,
+            worker_id: worker.id,
+            started_at: Timestamp::from_millis(at),
+            ended_at: Some(Timestamp::from_millis(at + 600_000)),
+            location: None,
+            template_id: None,
+            template_version: None,
+            answers: Default::default(),
+            notes: String::new(),
+            photos: vec![],
+            audio: vec![],
+            follow_up: false,
+            campaign: None,
+        })
+    };
+    let (a, b) = (homes[0].id(), homes[1].id());
+    let day = 86_400_000;
+    let writes = [visit(a, 10 * day), visit(a, 30 * day), visit(b, 20 * day)]
+        .iter()
+        .map(|r| DocWrite::created(r).unwrap())
+        .collect();
+    store.commit(Uuid::nil(), writes).await.unwrap();
+    let in_grid = |units| IndexFilter {
+        units,
+        ..IndexFilter::default()
+    };
+    let mut last = store.last_visits(in_grid(vec![grid])).await.unwrap();
+    last.sort();
+    let mut expected = vec![(a, 30 * day), (b, 20 * day)];
+    expected.sort();
+    assert_eq!(last, expected, "the latest visit of each household visited");
+    assert!(store
+        .last_visits(in_grid(vec![Uuid::now_v7()]))
+        .await
+        .unwrap()
+        .is_empty());
 }
