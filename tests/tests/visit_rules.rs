@@ -193,3 +193,58 @@ async fn the_admin_due_list_follows_the_visit_rules_by_tag() -> Result<()> {
     }
     Ok(())
 }
+
+/// The admin web's due list shows what the API answers: after two weeks of demo field work,
+/// the overdue households, most overdue first, and the area's totals.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_web_lists_the_overdue_households() -> Result<()> {
+    let Some((driver, ui)) = gridwalk_tests::admin::admin_browser("due_visits_web")? else {
+        return Ok(());
+    };
+    let (_deployment, server) = gridwalk_tests::admin::serve_with_activity(&ui, 14)?;
+    let admin = AdminSession::sign_in(&server.url, "admin", DEMO_PASSWORD).await?;
+    let api = admin.get("/api/visits/due?show=overdue").await?;
+    assert_status(&api, 200, "due list");
+    let api = api.json;
+    assert!(
+        api["matched"].as_u64() > Some(0),
+        "demo work leaves some overdue: {api}"
+    );
+    let out = tempfile::tempdir()?;
+    let shown = gridwalk_tests::admin::browser_phase(
+        &driver,
+        "admin",
+        "visits",
+        &server.url,
+        out.path(),
+        None,
+    )?;
+    let ids: Vec<Value> = api["households"]
+        .as_array()
+        .context("rows")?
+        .iter()
+        .map(|h| h["id"].clone())
+        .collect();
+    assert_eq!(
+        shown["households"],
+        json!(ids),
+        "the same rows in the same order"
+    );
+    let t = &api["total"];
+    let totals = [
+        &t["households"],
+        &t["due"],
+        &t["overdue"],
+        &t["never_visited"],
+    ]
+    .map(|n| n.to_string());
+    assert_eq!(shown["total"], json!(totals));
+    if std::env::var("UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
+        let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
+        std::fs::copy(
+            out.path().join("admin-due-visits.png"),
+            docs.join("admin-due-visits.png"),
+        )?;
+    }
+    Ok(())
+}

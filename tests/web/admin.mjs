@@ -320,6 +320,22 @@ const phases = {
     await page.emulateMedia({ media: 'screen' });
     return { title: await page.textContent('[data-testid=handover-title]'), visits, patrols, navShownInPrint };
   },
+  // Households due a visit: overdue only, the rows and the totals as shown.
+  async visits() {
+    await signIn();
+    await go('visits');
+    await page.waitForSelector('[data-testid=due-total]');
+    await page.selectOption('[data-testid=due-show]', 'overdue');
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('[data-testid=due-households] tbody tr[data-household]')];
+      return rows.length > 0 && rows.every((r) => r.querySelector('.chip.bad'));
+    });
+    const households = await page.$$eval('[data-testid=due-households] tbody tr[data-household]', (rows) =>
+      rows.map((r) => r.dataset.household));
+    const total = await page.$$eval('[data-testid=due-total] td', (cells) => cells.map((c) => c.textContent.trim()));
+    await shot('due-visits');
+    return { households, total };
+  },
   // The scoreboard for the week of ARG (its Monday): grids ranked, the XLSX download, then a weight saved.
   async scores() {
     await signIn();

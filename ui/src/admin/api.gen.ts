@@ -334,7 +334,7 @@ export type DueVisits = {
 	total: DueCounts,
 	/**  Per grid, by name. */
 	grids: GridDue[],
-	/**  The households asked for, most overdue first, at most [`MAX_ROWS`]. */
+	/**  The households asked for, most urgent first ([`urgency`]), at most [`MAX_ROWS`]. */
 	households: DueHousehold[],
 	/**  How many households matched `show` (may exceed the rows listed). */
 	matched: number,

@@ -1,4 +1,5 @@
-// The admin web's hand-over (交班会) and assessment scoreboard (效能考核) pages.
+// The admin web's hand-over (交班会), assessment scoreboard (效能考核) and due-visit (应访提醒)
+// pages.
 import type { Table } from '../index';
 
 const table: Table = {
@@ -46,6 +47,34 @@ const table: Table = {
   'admin.scores.rule_minutes': ['每个半天至少（分钟）', 'Least minutes per half-day'],
   'admin.scores.save': ['保存', 'Save'],
   'admin.scores.saved': ['已保存（基础数据版本 {v}）', 'Saved (reference version {v})'],
+  'admin.nav.visits': ['应访提醒', 'Visits due'],
+  'admin.visits.title': ['应访与逾期未访住户', 'Households due or overdue a visit'],
+  'admin.visits.hint': ['按重点人员标签的走访频次计算（基础数据 → 走访频次），与手机端“今日待走访”一致。', 'From the visit frequency by key-person tag (Reference data → Visit frequency), the same rule as the phone\'s list of visits due.'],
+  'admin.visits.area': ['范围', 'Area'],
+  'admin.visits.whole_scope': ['全部（我的管辖范围）', 'All (my scope)'],
+  'admin.visits.as_of': ['截至日期', 'As of'],
+  'admin.visits.show': ['显示', 'Show'],
+  'admin.visits.show.due': ['到期与逾期', 'Due and overdue'],
+  'admin.visits.show.overdue': ['只看逾期', 'Overdue only'],
+  'admin.visits.show.all': ['全部住户', 'All households'],
+  'admin.visits.grids': ['各网格情况', 'By grid'],
+  'admin.visits.households': ['住户', 'Households'],
+  'admin.visits.due': ['应访', 'Due'],
+  'admin.visits.overdue': ['逾期', 'Overdue'],
+  'admin.visits.never': ['从未走访', 'Never visited'],
+  'admin.visits.not_due': ['未到期', 'Not yet due'],
+  'admin.visits.due_today': ['今日到期', 'Due today'],
+  'admin.visits.status': ['状态', 'Status'],
+  'admin.visits.address': ['地址', 'Address'],
+  'admin.visits.head': ['户主', 'Head'],
+  'admin.visits.tags': ['标签', 'Tags'],
+  'admin.visits.rule': ['走访频次', 'Frequency'],
+  'admin.visits.default_rule': ['（默认）', '(default)'],
+  'admin.visits.last': ['上次走访', 'Last visit'],
+  'admin.visits.due_on': ['应访日期', 'Due by'],
+  'admin.visits.more': ['共 {n} 户，仅列出前 {shown} 户；请缩小范围。', '{n} households; the first {shown} are listed — narrow the area.'],
+  'admin.visits.total': ['合计', 'Total'],
+  'admin.visits.none': ['没有需要走访的住户。', 'No household needs a visit.'],
 };
 
 export default table;
