@@ -24,7 +24,8 @@ pub enum CoordSystem {
 }
 
 /// A position: latitude and longitude in degrees.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct LatLon {
     /// Latitude.
     pub lat: f64,

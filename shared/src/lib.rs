@@ -7,8 +7,10 @@
 //! - [`doc`]: the one mapping between a [`Record`] and its document;
 //! - [`workflow`]: state machines folded from a record's append-only event list;
 //! - [`calendar`]: working days, holidays and make-up workdays, for due times;
+//! - [`geometry`]: distances, and grid boundaries as closed rings (check, contains);
 //! - [`schedule`]: when a household's next visit is due, by its key-person tags;
 //! - [`validate`]: schema, scope, role and workflow checks used by client and server alike;
+//! - [`visit_check`]: the plain authenticity check of a visit (distance, fix, time);
 //! - [`wire`]: the batched sync protocol's bodies;
 //! - [`media`]: blob hashes, size limit and media types sniffed from magic bytes.
 //!
@@ -45,6 +47,7 @@
 pub mod calendar;
 pub mod coords;
 pub mod doc;
+pub mod geometry;
 pub mod handover;
 pub mod media;
 pub mod model;
@@ -54,6 +57,7 @@ pub mod schedule;
 pub mod scores;
 pub mod time;
 pub mod validate;
+pub mod visit_check;
 pub mod wire;
 pub mod workflow;
 

@@ -57,6 +57,7 @@ fn unit(id: Uuid, kind: OrgKind, parent: Option<Uuid>) -> OrgUnit {
         kind,
         name: format!("{kind:?}"),
         parent,
+        boundary: None,
     }
 }
 

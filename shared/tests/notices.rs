@@ -38,6 +38,7 @@ fn unit(id: Uuid, kind: OrgKind, parent: Option<Uuid>) -> OrgUnit {
         kind,
         name: format!("{kind:?}"),
         parent,
+        boundary: None,
     }
 }
 

@@ -3,6 +3,7 @@
 //! users and the 2026 working-day calendar. Pure and deterministic for a given seed.
 
 mod catalogue;
+mod geometry;
 mod households;
 mod names;
 
@@ -79,6 +80,7 @@ fn org_tree(rng: &mut StdRng, reference: &mut ReferenceData) -> Org {
             kind,
             name: name.to_string(),
             parent,
+            boundary: None,
         });
         id
     };
@@ -107,9 +109,11 @@ fn org_tree(rng: &mut StdRng, reference: &mut ReferenceData) -> Org {
                 grid_id,
                 name: format!("{n}号楼"),
                 address: format!("{compound}{n}号楼"),
+                position: None,
             });
         }
     }
+    geometry::place(reference, &communities, &grids, GRID_ORDINALS.len());
     Org {
         district,
         street,
@@ -213,6 +217,47 @@ mod tests {
             .chain(r.buildings.iter().map(|b| b.id))
             .collect();
         assert_eq!(ids.len(), r.units.len() + r.buildings.len());
+    }
+
+    #[test]
+    fn the_demo_street_has_plausible_geometry() {
+        use gridwalk_shared::geometry::{check_ring, contains, distance_m};
+        let r = demo(3).reference;
+        let grids = units(&r, OrgKind::Grid);
+        let rings: Vec<&Vec<_>> = grids.iter().map(|g| g.boundary.as_ref().unwrap()).collect();
+        for unit in units(&r, OrgKind::Community)
+            .into_iter()
+            .chain(grids.iter().copied())
+        {
+            let ring = unit
+                .boundary
+                .as_ref()
+                .expect("every community and grid has a boundary");
+            assert_eq!(check_ring(ring), Ok(()), "{}", unit.name);
+        }
+        for b in &r.buildings {
+            let p = b.position.expect("every building is placed");
+            let holding: Vec<_> = grids
+                .iter()
+                .zip(&rings)
+                .filter(|(_, ring)| contains(ring, p))
+                .collect();
+            assert_eq!(holding.len(), 1, "{} lies in one grid", b.address);
+            assert_eq!(
+                holding[0].0.id, b.grid_id,
+                "{} lies in its own grid",
+                b.address
+            );
+            let community = r
+                .unit(b.grid_id)
+                .and_then(|g| g.parent)
+                .and_then(|c| r.unit(c))
+                .unwrap();
+            assert!(contains(community.boundary.as_ref().unwrap(), p));
+        }
+        // A grid block is a few hundred metres across, as real grids of ~300 households are.
+        let side = distance_m(rings[0][0], rings[0][1]);
+        assert!((200.0..500.0).contains(&side), "{side}");
     }
 
     #[test]

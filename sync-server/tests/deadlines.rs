@@ -49,6 +49,7 @@ fn reference() -> ReferenceData {
         kind,
         name: format!("{kind:?}"),
         parent,
+        boundary: None,
     };
     let mut calendar = WorkCalendar::default();
     for d in 1..=7 {

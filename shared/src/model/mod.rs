@@ -37,7 +37,7 @@ pub use patrol::{Handover, HandoverRemark, Patrol, PatrolRule, TrackPoint};
 pub use reference::ReferenceData;
 pub use service::{ServiceAction, ServiceEvent, ServiceRequest};
 pub use visit::{Answer, Visit};
-pub use visit_rule::{Frequency, VisitRule, VisitRules};
+pub use visit_rule::{Frequency, VisitCheckRule, VisitRule, VisitRules};
 pub use worklog::{WorkLogDay, WorkLogEntry};
 
 /// A resident's rating (满意/基本满意/不满意).

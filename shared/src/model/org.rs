@@ -4,6 +4,8 @@ use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::coords::LatLon;
+
 /// Level of a node in the org tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -31,6 +33,10 @@ pub struct OrgUnit {
     pub name: String,
     /// Parent node; `None` only for the root.
     pub parent: Option<Uuid>,
+    /// Boundary (WGS-84), a closed ring checked by [`crate::geometry::check_ring`]; `None`
+    /// until drawn or imported.
+    #[serde(default)]
+    pub boundary: Option<Vec<LatLon>>,
 }
 
 /// A residential building (楼栋) inside one grid.
@@ -45,6 +51,9 @@ pub struct Building {
     pub name: String,
     /// Street address.
     pub address: String,
+    /// Position (WGS-84); `None` until placed on the map or imported.
+    #[serde(default)]
+    pub position: Option<LatLon>,
 }
 
 /// A department that handles routed incidents (街道科室 or city department).

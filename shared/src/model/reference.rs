@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::{
     Building, ChecklistTemplate, Department, IncidentCategory, OrgUnit, PatrolRule, RoutingRule,
-    ScoreWeights, ServiceItem, User, VisitRules,
+    ScoreWeights, ServiceItem, User, VisitCheckRule, VisitRules,
 };
 use crate::calendar::WorkCalendar;
 
@@ -43,6 +43,9 @@ pub struct ReferenceData {
     /// everyone monthly).
     #[serde(default)]
     pub visit_rules: VisitRules,
+    /// The visit authenticity check's thresholds (defaults where stored before them).
+    #[serde(default)]
+    pub visit_check: VisitCheckRule,
 }
 
 impl ReferenceData {
@@ -117,6 +120,12 @@ impl ReferenceData {
     /// The service catalogue item with this id.
     pub fn service(&self, id: Uuid) -> Option<&ServiceItem> {
         self.services.iter().find(|s| s.id == id)
+    }
+
+    /// The position of a building, when it has one.
+    pub fn building_position(&self, building: Option<Uuid>) -> Option<crate::coords::LatLon> {
+        let id = building?;
+        self.buildings.iter().find(|b| b.id == id)?.position
     }
 
     /// Buildings in a grid.

@@ -85,3 +85,27 @@ impl VisitRules {
         }
     }
 }
+
+/// The plain authenticity check of a visit (走访核验, [`crate::visit_check`]): thresholds the
+/// street sets. A visit outside them is flagged in the admin web and exports, never refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct VisitCheckRule {
+    /// Farthest a visit's fix may be from its building, metres.
+    pub max_distance_m: u32,
+    /// Largest accuracy radius a fix may have, metres.
+    pub max_accuracy_m: u32,
+    /// Shortest plausible visit, seconds (from opening the form to saving it).
+    pub min_duration_s: u32,
+}
+
+impl Default for VisitCheckRule {
+    /// 150 m from the building, a fix to 100 m, at least two minutes at the door.
+    fn default() -> Self {
+        VisitCheckRule {
+            max_distance_m: 150,
+            max_accuracy_m: 100,
+            min_duration_s: 120,
+        }
+    }
+}

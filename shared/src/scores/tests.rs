@@ -32,6 +32,7 @@ fn reference() -> ReferenceData {
         kind,
         name: name.into(),
         parent,
+        boundary: None,
     };
     let user = |id, scope_id| User {
         id,

@@ -11,8 +11,8 @@ use axum::Router;
 use super::schema::{self, Schema};
 use super::{
     assessment, audit, campaign_progress, campaigns, dashboard, devices, due_visits, evidence,
-    export, households, notices, openapi, org, photos, queue, records, reference, service_queue,
-    session, users, visit_rules,
+    export, geometry, households, notices, openapi, org, photos, queue, records, reference,
+    service_queue, session, users, visit_rules,
 };
 use crate::app::AppState;
 use crate::store::AdminStore;
@@ -172,6 +172,7 @@ pub fn routes<S: AdminStore>() -> (Router<AppState<S>>, Vec<Operation>) {
         org::ADD_BUILDING,
         org::add_building::<S>,
     )
+    .put("/api/org/geometry", geometry::PUT, geometry::put::<S>)
     .get("/api/households", households::LIST, households::list::<S>)
     .upload(
         "/api/households/import",
@@ -221,6 +222,11 @@ pub fn routes<S: AdminStore>() -> (Router<AppState<S>>, Vec<Operation>) {
         "/api/reference/visit-rules",
         visit_rules::PUT,
         visit_rules::put::<S>,
+    )
+    .put(
+        "/api/reference/visit-check",
+        visit_rules::PUT_CHECK,
+        visit_rules::put_check::<S>,
     )
     .post(
         "/api/checklists/{id}/versions",

@@ -8,6 +8,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use gridwalk_shared::model::{Record, RecordKind};
 use gridwalk_shared::time::Timestamp;
+use gridwalk_shared::visit_check;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use serde::Deserialize;
 use serde_json::json;
@@ -285,10 +286,10 @@ async fn sheet<S: AdminStore>(
                     },
                 )
                 .await?;
-            let homes: HashMap<Uuid, (String, String)> = homes
+            let homes: HashMap<Uuid, (String, String, Uuid)> = homes
                 .into_iter()
                 .filter_map(|h| match serde_json::from_str::<Record>(&h.row.json) {
-                    Ok(Record::Household(h)) => Some((h.id, (h.address, h.head))),
+                    Ok(Record::Household(h)) => Some((h.id, (h.address, h.head, h.building_id))),
                     _ => None,
                 })
                 .collect();
@@ -298,7 +299,14 @@ async fn sheet<S: AdminStore>(
             });
             let mut out: Vec<Vec<String>> = visit_rows
                 .map(|(row, v)| {
-                    let (address, head) = homes.get(&v.household_id).cloned().unwrap_or_default();
+                    let (address, head, building) =
+                        homes.get(&v.household_id).cloned().unwrap_or_default();
+                    let flags =
+                        visit_check::check(&v, r.building_position(Some(building)), &r.visit_check)
+                            .iter()
+                            .map(|f| f.label_zh())
+                            .collect::<Vec<_>>()
+                            .join("；");
                     let template = match (v.template_id, v.template_version) {
                         (Some(id), Some(ver)) => r
                             .checklist(id, ver as u32)
@@ -318,6 +326,7 @@ async fn sheet<S: AdminStore>(
                         yes(v.follow_up),
                         v.photos.len().to_string(),
                         v.notes,
+                        flags,
                     ]
                 })
                 .collect();
@@ -342,6 +351,7 @@ async fn sheet<S: AdminStore>(
                     "需回访",
                     "照片",
                     "备注",
+                    "核验",
                 ],
                 rows: out,
             }

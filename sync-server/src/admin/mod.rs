@@ -18,6 +18,7 @@ mod devices;
 mod due_visits;
 mod evidence;
 mod export;
+mod geometry;
 mod households;
 // Public as the entry point of the `household_import` fuzz target (docs/fuzzing.md).
 pub mod import;

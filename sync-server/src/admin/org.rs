@@ -139,6 +139,7 @@ pub async fn add_unit<S: AdminStore>(
             kind,
             name,
             parent: Some(form.parent),
+            boundary: None,
         };
         data.units.push(unit.clone());
         Ok(unit)
@@ -179,6 +180,7 @@ pub async fn add_building<S: AdminStore>(
             grid_id: form.grid_id,
             name,
             address,
+            position: None,
         };
         data.buildings.push(building.clone());
         Ok(building)

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use axum::extract::{Query, State};
 use chrono::Days;
-use gridwalk_shared::model::{Answer, Record, RecordKind};
+use gridwalk_shared::model::{Answer, Record, RecordKind, Visit};
+use gridwalk_shared::visit_check::{self, VisitFlag};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -16,7 +17,7 @@ use super::json::{invalid, ApiJson};
 use crate::app::AppState;
 use crate::blobs::{Blobs, Held};
 use crate::error::AppError;
-use crate::store::{AdminStore, IndexFilter, IndexedRecord};
+use crate::store::{AdminStore, HouseholdPlace, IndexFilter, IndexedRecord};
 
 /// Documentation of `GET /api/records`.
 pub const DOC: Doc = Doc {
@@ -86,6 +87,8 @@ pub struct EvidenceRecord {
     status: Option<String>,
     photos: Vec<Media>,
     audio: Vec<Media>,
+    /// A visit's authenticity flags (走访核验): too far, no fix, implausibly short.
+    flags: Vec<VisitFlag>,
 }
 
 /// What a record says beyond its index row: text, household, photos and audio.
@@ -94,6 +97,8 @@ struct Content {
     household: Option<Uuid>,
     photos: Vec<String>,
     audio: Vec<String>,
+    /// The visit itself, for its authenticity check.
+    visit: Option<Visit>,
 }
 
 fn content(json: &str) -> Option<Content> {
@@ -107,8 +112,10 @@ fn content(json: &str) -> Option<Content> {
             ]
             .concat(),
             audio: i.audio,
+            visit: None,
         },
         Record::Visit(v) => Content {
+            visit: Some(v.clone()),
             text: v.notes,
             household: Some(v.household_id),
             photos: [
@@ -198,11 +205,12 @@ pub async fn list<S: AdminStore>(
         .filter_map(|row| content(&row.row.json).map(|c| (row, c)))
         .collect();
     let households: Vec<Uuid> = contents.iter().filter_map(|(_, c)| c.household).collect();
-    let addresses: HashMap<Uuid, String> = state
+    let places: HashMap<Uuid, HouseholdPlace> = state
         .store
         .addresses_of(households)
         .await?
         .into_iter()
+        .map(|p| (p.household, p))
         .collect();
     let r = &caller.reference;
     let mut out = Vec::with_capacity(contents.len());
@@ -229,7 +237,14 @@ pub async fn list<S: AdminStore>(
                 .map(|c| c.name.clone()),
             category: row.row.category,
             household_id: c.household,
-            address: c.household.and_then(|h| addresses.get(&h).cloned()),
+            address: c
+                .household
+                .and_then(|h| places.get(&h))
+                .map(|p| p.address.clone()),
+            flags: c.visit.as_ref().map_or_else(Vec::new, |v| {
+                let building = places.get(&v.household_id).and_then(|p| p.building);
+                visit_check::check(v, r.building_position(building), &r.visit_check)
+            }),
             text: c.text,
             actor: row
                 .row

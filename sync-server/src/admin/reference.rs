@@ -116,6 +116,7 @@ pub struct ReferenceView {
     calendar: gridwalk_shared::calendar::WorkCalendar,
     departments: Vec<gridwalk_shared::model::Department>,
     visit_rules: gridwalk_shared::model::VisitRules,
+    visit_check: gridwalk_shared::model::VisitCheckRule,
 }
 
 /// The new reference version after an edit.
@@ -136,6 +137,7 @@ pub async fn get(caller: Caller) -> ApiJson<ReferenceView> {
         calendar: r.calendar.clone(),
         departments: r.departments.clone(),
         visit_rules: r.visit_rules.clone(),
+        visit_check: r.visit_check,
     })
 }
 

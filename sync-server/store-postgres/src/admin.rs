@@ -4,8 +4,8 @@
 
 use gridwalk_shared::model::RecordKind;
 use gridwalk_store::{
-    Account, AdminStore, Attempt, AuditEntry, AuditQuery, DeviceInfo, IndexFilter, IndexedRecord,
-    Session, StoreResult, VisitCounts,
+    Account, AdminStore, Attempt, AuditEntry, AuditQuery, DeviceInfo, HouseholdPlace, IndexFilter,
+    IndexedRecord, Session, StoreResult, VisitCounts,
 };
 use tokio_postgres::Row;
 use uuid::Uuid;
@@ -352,7 +352,7 @@ impl AdminStore for PostgresStore {
         Ok(queries::household_addresses(self, grids).await?)
     }
 
-    async fn addresses_of(&self, households: Vec<Uuid>) -> StoreResult<Vec<(Uuid, String)>> {
+    async fn addresses_of(&self, households: Vec<Uuid>) -> StoreResult<Vec<HouseholdPlace>> {
         Ok(queries::addresses_of(self, households).await?)
     }
 

@@ -3,7 +3,7 @@
 
 use gridwalk_shared::model::RecordKind;
 use gridwalk_shared::workflow::IncidentStatus;
-use gridwalk_store::{IndexFilter, IndexRow, IndexedRecord, VisitCounts};
+use gridwalk_store::{HouseholdPlace, IndexFilter, IndexRow, IndexedRecord, VisitCounts};
 use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
@@ -57,17 +57,24 @@ pub(crate) async fn household_addresses(
 pub(crate) async fn addresses_of(
     store: &PostgresStore,
     households: Vec<Uuid>,
-) -> DbResult<Vec<(Uuid, String)>> {
+) -> DbResult<Vec<HouseholdPlace>> {
     let rows = store
         .rows(
-            "SELECT doc_id, json::jsonb ->> 'address' FROM record_index
+            "SELECT doc_id, json::jsonb ->> 'address', json::jsonb ->> 'building_id'
+               FROM record_index
               WHERE kind = 'household' AND doc_id = ANY($1)",
             &[&households],
         )
         .await?;
     Ok(rows
         .iter()
-        .map(|r| (r.get(0), r.get::<_, Option<String>>(1).unwrap_or_default()))
+        .map(|r| HouseholdPlace {
+            household: r.get(0),
+            address: r.get::<_, Option<String>>(1).unwrap_or_default(),
+            building: r
+                .get::<_, Option<String>>(2)
+                .and_then(|b| Uuid::parse_str(&b).ok()),
+        })
         .collect())
 }
 

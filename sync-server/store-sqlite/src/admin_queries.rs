@@ -4,7 +4,7 @@ use gridwalk_shared::model::RecordKind;
 use rusqlite::{params, Connection, Row};
 use uuid::Uuid;
 
-use gridwalk_store::{IndexFilter, IndexRow, IndexedRecord, VisitCounts};
+use gridwalk_store::{HouseholdPlace, IndexFilter, IndexRow, IndexedRecord, VisitCounts};
 
 use crate::admin_sqlite::{ids_json, opt_uuid};
 use crate::{parse_uuid, DbResult};
@@ -69,18 +69,29 @@ pub fn household_addresses(conn: &Connection, grids: &[Uuid]) -> DbResult<Vec<(U
 }
 
 /// Addresses of these households.
-pub fn addresses_of(conn: &Connection, households: &[Uuid]) -> DbResult<Vec<(Uuid, String)>> {
+pub fn addresses_of(conn: &Connection, households: &[Uuid]) -> DbResult<Vec<HouseholdPlace>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT doc_id, json_extract(json, '$.address') FROM record_index
+        "SELECT doc_id, json_extract(json, '$.address'), json_extract(json, '$.building_id')
+             FROM record_index
              WHERE kind = 'household' AND doc_id IN (SELECT value FROM json_each(?1))",
     )?;
     let raw = stmt
         .query_map([ids_json(households)], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     raw.into_iter()
-        .map(|(h, a)| Ok((parse_uuid(&h)?, a.unwrap_or_default())))
+        .map(|(h, a, b)| {
+            Ok(HouseholdPlace {
+                household: parse_uuid(&h)?,
+                address: a.unwrap_or_default(),
+                building: b.and_then(|b| Uuid::parse_str(&b).ok()),
+            })
+        })
         .collect()
 }
 

@@ -5,8 +5,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
 use gridwalk_store::{
-    Account, AdminStore, Attempt, AuditEntry, AuditQuery, DeviceInfo, IndexFilter, IndexedRecord,
-    Session, StoreResult, VisitCounts,
+    Account, AdminStore, Attempt, AuditEntry, AuditQuery, DeviceInfo, HouseholdPlace, IndexFilter,
+    IndexedRecord, Session, StoreResult, VisitCounts,
 };
 
 use crate::admin_queries as queries;
@@ -389,7 +389,7 @@ impl AdminStore for SqliteStore {
             .await
     }
 
-    async fn addresses_of(&self, households: Vec<Uuid>) -> StoreResult<Vec<(Uuid, String)>> {
+    async fn addresses_of(&self, households: Vec<Uuid>) -> StoreResult<Vec<HouseholdPlace>> {
         self.read(move |conn| queries::addresses_of(conn, &households))
             .await
     }

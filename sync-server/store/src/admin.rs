@@ -97,6 +97,17 @@ pub struct AuditQuery {
     pub limit: usize,
 }
 
+/// Where a household lives: its address and building, read from its index row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HouseholdPlace {
+    /// Household id.
+    pub household: Uuid,
+    /// Its address.
+    pub address: String,
+    /// Its building (absent only in a malformed row).
+    pub building: Option<Uuid>,
+}
+
 /// An enrolled device as the admin web lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
 pub struct DeviceInfo {
@@ -253,11 +264,11 @@ pub trait AdminStore: BlobRefs {
         grids: Vec<Uuid>,
     ) -> impl Future<Output = StoreResult<Vec<(Uuid, String)>>> + Send;
 
-    /// Addresses of these households, as `(household, address)` (unknown ids are skipped).
+    /// Addresses and buildings of these households (unknown ids are skipped).
     fn addresses_of(
         &self,
         households: Vec<Uuid>,
-    ) -> impl Future<Output = StoreResult<Vec<(Uuid, String)>>> + Send;
+    ) -> impl Future<Output = StoreResult<Vec<HouseholdPlace>>> + Send;
 
     /// Number of households in these units.
     fn household_count(&self, units: Vec<Uuid>) -> impl Future<Output = StoreResult<u64>> + Send;

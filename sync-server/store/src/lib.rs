@@ -22,8 +22,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub use admin::{
-    Account, AdminStore, Attempt, AuditEntry, AuditQuery, DeviceInfo, IndexFilter, IndexedRecord,
-    Session, VisitCounts,
+    Account, AdminStore, Attempt, AuditEntry, AuditQuery, DeviceInfo, HouseholdPlace, IndexFilter,
+    IndexedRecord, Session, VisitCounts,
 };
 pub use blob_refs::{BlobDoc, BlobRefs, RefOrigin};
 pub use index::{index_row, IndexRow};

@@ -59,6 +59,7 @@ pub async fn wide_street(grids: usize) -> Result<(Deployment, Vec<String>)> {
             kind: OrgKind::Grid,
             name: format!("{}（副本{}）", template.name, n / 6),
             parent: template.parent,
+            boundary: None,
         };
         let mut buildings: HashMap<Uuid, Uuid> = HashMap::new();
         let copies: Vec<_> = reference

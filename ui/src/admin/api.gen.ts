@@ -57,6 +57,8 @@ export type Building = {
 	name: string,
 	/**  Street address. */
 	address: string,
+	/**  Position (WGS-84); `None` until placed on the map or imported. */
+	position?: LatLon | null,
 };
 
 /**  Holidays and make-up workdays. */
@@ -187,6 +189,17 @@ export type CommunityScore = {
 	/**  Place in the ranking, from 1. */
 	rank: number,
 };
+
+/**  GeoJSON coordinates at any depth: a position `[lon, lat]`, a line, rings, polygons. */
+export type Coordinates = 
+/**  A Point's `[lon, lat]` (an altitude is ignored). */
+(number | null)[] | 
+/**  A LineString's positions. */
+((number | null)[])[] | 
+/**  A Polygon's rings (only the outer one is accepted: no holes). */
+(((number | null)[])[])[] | 
+/**  A MultiPolygon's polygons (refused). */
+((((number | null)[])[])[])[];
 
 /**  A count with its key and display name. */
 export type Count = {
@@ -397,7 +410,34 @@ export type EvidenceRecord = {
 	status: string | null,
 	photos: Media[],
 	audio: Media[],
+	/**  A visit's authenticity flags (走访核验): too far, no fix, implausibly short. */
+	flags: VisitFlag[],
 };
+
+/**  One GeoJSON Feature. */
+export type Feature = {
+	/**  `Feature`. */
+	type: string,
+	/**  The feature's own id, used when `properties` has none. */
+	id?: FeatureId | null,
+	properties?: Properties | null,
+	/**  `null` clears the target's position or boundary. */
+	geometry: Geometry | null,
+};
+
+/**  A GeoJSON FeatureCollection (RFC 7946; coordinates are `[longitude, latitude]`). */
+export type FeatureCollection = {
+	/**  `FeatureCollection`. */
+	type: string,
+	features: Feature[],
+};
+
+/**  A Feature's own id: GeoJSON allows a string or a number (only a string can name a target). */
+export type FeatureId = 
+/**  A building or unit id. */
+string | 
+/**  Some other numbering, ignored. */
+number | null;
 
 /**  How often a visit is due. */
 export type Frequency = 
@@ -409,6 +449,27 @@ export type Frequency =
 "monthly" | 
 /**  Every quarter: the same day three months on, or that month's last day (每季度). */
 "quarterly";
+
+/**
+ *  A GeoJSON geometry: a Point for a building, a Polygon (one outer ring) for a unit; any
+ *  other type is refused with a clear message.
+ */
+export type Geometry = {
+	/**  `Point` or `Polygon`. */
+	type: string,
+	coordinates: Coordinates,
+};
+
+/**  What an import changed, and what looks wrong but was stored. */
+export type GeometryReport = {
+	/**  Buildings placed (or cleared). */
+	buildings: number,
+	/**  Grid and community boundaries drawn (or cleared). */
+	units: number,
+	/**  E.g. a building outside its grid's boundary. */
+	warnings: string[],
+	reference_version: number,
+};
 
 /**  One grid's counts. */
 export type GridDue = {
@@ -703,6 +764,14 @@ options: string[] } |
 /**  One or more photos (blob hashes). */
 { kind: "photo" };
 
+/**  A position: latitude and longitude in degrees. */
+export type LatLon = {
+	/**  Latitude. */
+	lat: number | null,
+	/**  Longitude. */
+	lon: number | null,
+};
+
 /**  Handling level of an incident, lowest first. */
 export type Level = 
 /**  Handled by the grid itself. */
@@ -903,6 +972,11 @@ export type OrgUnit = {
 	name: string,
 	/**  Parent node; `None` only for the root. */
 	parent: string | null,
+	/**
+	 *  Boundary (WGS-84), a closed ring checked by [`crate::geometry::check_ring`]; `None`
+	 *  until drawn or imported.
+	 */
+	boundary?: LatLon[] | null,
 };
 
 /**  An overdue incident. */
@@ -981,6 +1055,16 @@ export type PeriodKind =
 "month" | 
 /**  A calendar quarter. */
 "quarter";
+
+/**  What names a feature's target; other properties are ignored. */
+export type Properties = {
+	/**  Building or org unit id. */
+	id?: string | null,
+	/**  Building or org unit name, when unique in your scope. */
+	name?: string | null,
+	/**  The building's grid name, to tell apart buildings of the same name. */
+	grid?: string | null,
+};
 
 /**  The queue: its items and how many are in each box. */
 export type Queue = {
@@ -1088,6 +1172,7 @@ export type ReferenceView = {
 	calendar: WorkCalendar,
 	departments: Department[],
 	visit_rules: VisitRules,
+	visit_check: VisitCheckRule,
 };
 
 /**  What a user may do. */
@@ -1417,6 +1502,36 @@ export type UserRow = {
 	/**  Name of the org unit or department. */
 	scope_name: string,
 } & User;
+
+/**
+ *  The plain authenticity check of a visit (走访核验, [`crate::visit_check`]): thresholds the
+ *  street sets. A visit outside them is flagged in the admin web and exports, never refused.
+ */
+export type VisitCheckRule = {
+	/**  Farthest a visit's fix may be from its building, metres. */
+	max_distance_m: number,
+	/**  Largest accuracy radius a fix may have, metres. */
+	max_accuracy_m: number,
+	/**  Shortest plausible visit, seconds (from opening the form to saving it). */
+	min_duration_s: number,
+};
+
+/**  One reason a visit looks doubtful. */
+export type VisitFlag = 
+/**  Logged with no position fix (无定位). */
+{ flag: "no_fix" } | 
+/**  The fix was this many metres from the building (距楼栋过远). */
+{ flag: "too_far"; 
+/**  Distance, metres. */
+metres: number } | 
+/**  The fix's accuracy radius was this many metres (定位精度差). */
+{ flag: "poor_fix"; 
+/**  Accuracy radius, metres. */
+accuracy_m: number } | 
+/**  The visit took this many seconds (用时过短). */
+{ flag: "too_short"; 
+/**  From opening the visit to saving it. */
+seconds: number };
 
 /**  One rule: households where someone carries `tag` are visited at `frequency`. */
 export type VisitRule = {

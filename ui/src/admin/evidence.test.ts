@@ -1,6 +1,6 @@
 // The records-and-evidence page's helpers.
 import { describe, expect, it } from 'vitest';
-import { blobPath, byteText, defaultRange, previewPath, recordsPath, recordTitle, shortHash, waitsForUploads, type EvidenceRecord } from './evidence';
+import { blobPath, flagText, byteText, defaultRange, previewPath, recordsPath, recordTitle, shortHash, waitsForUploads, type EvidenceRecord } from './evidence';
 
 const hash = 'ab'.repeat(32);
 
@@ -8,11 +8,18 @@ function record(over: Partial<EvidenceRecord>): EvidenceRecord {
   return {
     id: 'r1', kind: 'visit', at: 0, grid_id: 'g', grid: '第一网格', category: null, category_name: null,
     household_id: 'h', address: '幸福路18号1号楼101', text: '', actor_id: null, actor: '', status: null,
-    photos: [], audio: [], ...over,
+    photos: [], audio: [], flags: [], ...over,
   };
 }
 
 describe('evidence helpers', () => {
+  it('names each visit check flag with its figure', () => {
+    expect(flagText({ flag: 'no_fix' })).toEqual(['check.no_fix', {}]);
+    expect(flagText({ flag: 'too_far', metres: 445 })).toEqual(['check.too_far', { n: 445 }]);
+    expect(flagText({ flag: 'poor_fix', accuracy_m: 250 })).toEqual(['check.poor_fix', { n: 250 }]);
+    expect(flagText({ flag: 'too_short', seconds: 60 })).toEqual(['check.too_short', { n: 60 }]);
+  });
+
   it('builds the records path without empty filters', () => {
     expect(recordsPath({})).toBe('/api/records');
     expect(recordsPath({ kind: 'incident', from: '', to: '2026-03-02', limit: 50 })).toBe(

@@ -1,7 +1,7 @@
 // The records-and-evidence page's pure helpers: API paths, which picture to show, and how
 // missing uploads are described.
 
-import type { EvidenceRecord, Media } from './api.gen';
+import type { EvidenceRecord, Media, VisitFlag } from './api.gen';
 
 export type { EvidenceRecord, Media, MissingBlob } from './api.gen';
 
@@ -68,4 +68,18 @@ export function recordTitle(record: EvidenceRecord): string {
 /** Whether any of the record's evidence is still waiting for its upload. */
 export function waitsForUploads(record: EvidenceRecord): boolean {
   return [...record.photos, ...record.audio].some((m) => !m.uploaded);
+}
+
+/** A visit check flag as an i18n key and its parameters (走访核验). */
+export function flagText(flag: VisitFlag): [key: string, params: Record<string, number>] {
+  switch (flag.flag) {
+    case 'no_fix':
+      return ['check.no_fix', {}];
+    case 'too_far':
+      return ['check.too_far', { n: flag.metres }];
+    case 'poor_fix':
+      return ['check.poor_fix', { n: flag.accuracy_m }];
+    case 'too_short':
+      return ['check.too_short', { n: flag.seconds }];
+  }
 }

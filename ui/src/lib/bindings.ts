@@ -227,6 +227,8 @@ export type Building = {
 	name: string,
 	/**  Street address. */
 	address: string,
+	/**  Position (WGS-84); `None` until placed on the map or imported. */
+	position?: LatLon | null,
 };
 
 /**  A building in the grid list, with its counts. */
@@ -854,6 +856,14 @@ options: string[] } |
 /**  One or more photos (blob hashes). */
 { kind: "photo" };
 
+/**  A position: latitude and longitude in degrees. */
+export type LatLon = {
+	/**  Latitude. */
+	lat: number | null,
+	/**  Longitude. */
+	lon: number | null,
+};
+
 /**  Handling level of an incident, lowest first. */
 export type Level = 
 /**  Handled by the grid itself. */
@@ -1048,6 +1058,11 @@ export type OrgUnit = {
 	name: string,
 	/**  Parent node; `None` only for the root. */
 	parent: string | null,
+	/**
+	 *  Boundary (WGS-84), a closed ring checked by [`crate::geometry::check_ring`]; `None`
+	 *  until drawn or imported.
+	 */
+	boundary?: LatLon[] | null,
 };
 
 /**  One patrol of a grid (巡查): when it ran, its route, and the visits and reports made on it. */
@@ -1232,6 +1247,8 @@ export type ReferenceData = {
 	 *  everyone monthly).
 	 */
 	visit_rules?: VisitRules,
+	/**  The visit authenticity check's thresholds (defaults where stored before them). */
+	visit_check?: VisitCheckRule,
 };
 
 /**  A problem to report (随手拍). */
@@ -1656,6 +1673,19 @@ export type Visit = {
 	follow_up: boolean,
 	/**  The campaign task this visit did, if any (absent in visits stored before campaigns). */
 	campaign?: CampaignWork | null,
+};
+
+/**
+ *  The plain authenticity check of a visit (走访核验, [`crate::visit_check`]): thresholds the
+ *  street sets. A visit outside them is flagged in the admin web and exports, never refused.
+ */
+export type VisitCheckRule = {
+	/**  Farthest a visit's fix may be from its building, metres. */
+	max_distance_m: number,
+	/**  Largest accuracy radius a fix may have, metres. */
+	max_accuracy_m: number,
+	/**  Shortest plausible visit, seconds (from opening the form to saving it). */
+	min_duration_s: number,
 };
 
 /**  A visit being filled in. */

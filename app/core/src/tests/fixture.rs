@@ -56,6 +56,7 @@ fn unit(id: Uuid, kind: OrgKind, name: &str, parent: Option<Uuid>) -> OrgUnit {
         kind,
         name: name.into(),
         parent,
+        boundary: None,
     }
 }
 
@@ -104,12 +105,14 @@ pub fn reference() -> ReferenceData {
                 grid_id: GRID1,
                 name: "1号楼".into(),
                 address: "幸福路1号".into(),
+                position: None,
             },
             Building {
                 id: BUILDING2,
                 grid_id: GRID2,
                 name: "2号楼".into(),
                 address: "幸福路2号".into(),
+                position: None,
             },
         ],
         users: vec![worker1(), worker1b(), worker2(), leader1(), desk1()],

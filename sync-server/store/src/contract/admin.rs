@@ -6,7 +6,10 @@ use gridwalk_shared::time::Timestamp;
 use uuid::Uuid;
 
 use super::Backend;
-use crate::{AdminStore, Attempt, AuditEntry, AuditQuery, DocWrite, IndexFilter, Session, Store};
+use crate::{
+    AdminStore, Attempt, AuditEntry, AuditQuery, DocWrite, HouseholdPlace, IndexFilter, Session,
+    Store,
+};
 
 fn now() -> i64 {
     chrono::Utc::now().timestamp_millis()
@@ -371,6 +374,24 @@ pub async fn devices_and_index_queries<B: Backend>(backend: &B) {
         })
     };
     let (a, b) = (homes[0].id(), homes[1].id());
+    let mut places = store
+        .addresses_of(vec![a, Uuid::now_v7(), b])
+        .await
+        .unwrap();
+    places.sort_by_key(|p| p.household);
+    let mut expected: Vec<HouseholdPlace> = homes[..2]
+        .iter()
+        .map(|r| match r {
+            Record::Household(h) => HouseholdPlace {
+                household: h.id,
+                address: h.address.clone(),
+                building: Some(h.building_id),
+            },
+            other => panic!("not a household: {other:?}"),
+        })
+        .collect();
+    expected.sort_by_key(|p| p.household);
+    assert_eq!(places, expected, "unknown ids are skipped");
     let day = 86_400_000;
     let writes = [visit(a, 10 * day), visit(a, 30 * day), visit(b, 20 * day)]
         .iter()
