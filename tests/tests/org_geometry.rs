@@ -343,6 +343,38 @@ async fn doubtful_visits_are_flagged_in_the_records_and_the_ledger() -> Result<(
     );
     assert!(csv.contains("无定位"));
 
+    // The worker's day as a track: the two fixes in time order, the visit without one counted.
+    let worker = phone.status()?.account.context("enrolled")?.user.id;
+    let day = today - Duration::days(1);
+    let track = admin
+        .get(&format!("/api/tracks?worker={worker}&date={day}"))
+        .await?;
+    assert_status(&track, 200, "track");
+    let stops = track.json["stops"].as_array().context("stops")?;
+    let records: Vec<&Value> = stops.iter().map(|s| &s["record"]).collect();
+    assert_eq!(
+        records,
+        [&json!(ids[0].to_string()), &json!(ids[1].to_string())]
+    );
+    assert!(stops
+        .iter()
+        .all(|s| s["kind"] == "visit" && s["gap_before"] == false));
+    assert_eq!(track.json["visits_without_fix"], 1);
+    assert_eq!(track.json["gaps"], 0);
+    let walked = track.json["distance_m"].as_f64().context("distance")?;
+    assert!(walked > 400.0 && walked < 2_000.0, "{walked}");
+    let other_day = admin
+        .get(&format!(
+            "/api/tracks?worker={worker}&date={}",
+            today - Duration::days(5)
+        ))
+        .await?;
+    assert_eq!(other_day.json["stops"], json!([]));
+    let nobody = admin
+        .get(&format!("/api/tracks?worker={}", Uuid::now_v7()))
+        .await?;
+    assert_status(&nobody, 400, "unknown worker");
+
     // The street loosens the thresholds: the far, vague, quick visit passes.
     let loose = json!({ "max_distance_m": 1000, "max_accuracy_m": 500, "min_duration_s": 30 });
     assert_status(

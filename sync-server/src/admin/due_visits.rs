@@ -60,6 +60,8 @@ pub struct DueVisits {
     total: DueCounts,
     /// Per grid, by name.
     grids: Vec<GridDue>,
+    /// Per building (every building with households; the coverage map's colours).
+    buildings: Vec<BuildingDue>,
     /// The households asked for, most urgent first ([`urgency`]), at most [`MAX_ROWS`].
     households: Vec<DueHousehold>,
     /// How many households matched `show` (may exceed the rows listed).
@@ -77,6 +79,15 @@ pub struct DueCounts {
     overdue: usize,
     /// Never visited.
     never_visited: usize,
+}
+
+/// One building's counts.
+#[derive(Serialize, specta::Type)]
+pub struct BuildingDue {
+    /// Building id.
+    building_id: Uuid,
+    /// Its households by visit state.
+    counts: DueCounts,
 }
 
 /// One grid's counts.
@@ -193,12 +204,14 @@ fn due_visits(
     let r = &caller.reference;
     let mut total = DueCounts::default();
     let mut grids: HashMap<Uuid, DueCounts> = HashMap::new();
+    let mut buildings: HashMap<Uuid, DueCounts> = HashMap::new();
     let mut rows = Vec::new();
     for h in households {
         let last_visit = last.get(&h.id).copied();
         let next = next_visit(&r.visit_rules, household_tags(&h), last_visit, date);
         total.add(&next);
         grids.entry(h.grid_id).or_default().add(&next);
+        buildings.entry(h.building_id).or_default().add(&next);
         if !show.wants(&next) {
             continue;
         }
@@ -236,10 +249,19 @@ fn due_visits(
         })
         .collect();
     grids.sort_by_cached_key(|g| natural_key(&g.grid));
+    let mut buildings: Vec<BuildingDue> = buildings
+        .into_iter()
+        .map(|(building_id, counts)| BuildingDue {
+            building_id,
+            counts,
+        })
+        .collect();
+    buildings.sort_by_key(|b| b.building_id);
     DueVisits {
         date,
         total,
         grids,
+        buildings,
         households: rows,
         matched,
     }

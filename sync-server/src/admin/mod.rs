@@ -36,6 +36,7 @@ mod schema;
 mod service_queue;
 mod session;
 pub mod sign_in_guard;
+mod tracks;
 mod users;
 mod visit_rules;
 mod web;

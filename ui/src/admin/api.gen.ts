@@ -61,6 +61,14 @@ export type Building = {
 	position?: LatLon | null,
 };
 
+/**  One building's counts. */
+export type BuildingDue = {
+	/**  Building id. */
+	building_id: string,
+	/**  Its households by visit state. */
+	counts: DueCounts,
+};
+
 /**  Holidays and make-up workdays. */
 export type CalendarForm = {
 	holidays: string[],
@@ -347,6 +355,8 @@ export type DueVisits = {
 	total: DueCounts,
 	/**  Per grid, by name. */
 	grids: GridDue[],
+	/**  Per building (every building with households; the coverage map's colours). */
+	buildings: BuildingDue[],
 	/**  The households asked for, most urgent first ([`urgency`]), at most [`MAX_ROWS`]. */
 	households: DueHousehold[],
 	/**  How many households matched `show` (may exceed the rows listed). */
@@ -1413,6 +1423,15 @@ export type SignIn = {
 	password: string,
 };
 
+/**  What a track point was recorded with. */
+export type StopKind = 
+/**  A visit's fix. */
+"visit" | 
+/**  A report's fix. */
+"incident" | 
+/**  A patrol's recorded position. */
+"patrol";
+
 /**  A stored photo. */
 export type StoredPhoto = {
 	hash: string,
@@ -1482,6 +1501,37 @@ export type TaskRow = {
  *  serialised as RFC 3339 text.
  */
 export type Timestamp = string;
+
+/**  A worker's day. */
+export type Track = {
+	worker: string,
+	name: string,
+	date: string,
+	/**  By time. */
+	stops: TrackStop[],
+	/**  Along the track, gaps left out, metres. */
+	distance_m: number | null,
+	/**  Gaps longer than [`GAP_MINUTES`]. */
+	gaps: number,
+	/**  Visits that day without any fix (not on the track). */
+	visits_without_fix: number,
+};
+
+/**  One point of the track. */
+export type TrackStop = {
+	/**  When (epoch ms). */
+	at: number,
+	/**  WGS-84. */
+	lat: number | null,
+	lon: number | null,
+	/**  Accuracy radius, metres. */
+	accuracy_m: number | null,
+	kind: StopKind,
+	/**  The visit, report or patrol. */
+	record: string,
+	/**  More than [`GAP_MINUTES`] since the point before: the line is broken here. */
+	gap_before: boolean,
+};
 
 /**  A person who signs in on a device or the admin web. */
 export type User = {
