@@ -410,3 +410,97 @@ async fn doubtful_visits_are_flagged_in_the_records_and_the_ledger() -> Result<(
     );
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_map_draws_the_street_imports_a_boundary_and_shows_a_track() -> Result<()> {
+    let Some((driver, ui)) = gridwalk_tests::admin::admin_browser("admin_map")? else {
+        return Ok(());
+    };
+    let (_deployment, server) = gridwalk_tests::admin::serve_with_activity(&ui, 7)?;
+    let admin = AdminSession::sign_in(&server.url, "admin", DEMO_PASSWORD).await?;
+    let users = admin.get("/api/users").await?.json;
+    let worker = users
+        .as_array()
+        .context("users")?
+        .iter()
+        .find(|u| u["login"] == "worker1")
+        .and_then(|u| u["id"].as_str())
+        .context("worker1")?
+        .to_string();
+    // The latest day of the demo week with worker1's visits on it.
+    let today = (chrono::Utc::now() + Duration::hours(8)).date_naive();
+    let mut track = Value::Null;
+    for back in 0..7 {
+        let day = today - Duration::days(back);
+        let answer = admin
+            .get(&format!("/api/tracks?worker={worker}&date={day}"))
+            .await?
+            .json;
+        if answer["stops"].as_array().is_some_and(|s| s.len() > 1) {
+            track = answer;
+            break;
+        }
+    }
+    let day = track["date"]
+        .as_str()
+        .context("a day with a track")?
+        .to_string();
+    let org = admin.get("/api/org").await?.json;
+    let grid = org["units"]
+        .as_array()
+        .context("units")?
+        .iter()
+        .find(|u| u["name"] == "光明社区第二网格")
+        .context("grid")?;
+    let ring: Vec<Value> = grid["boundary"]
+        .as_array()
+        .context("ring")?
+        .iter()
+        .map(|p| json!([p["lon"], p["lat"]]))
+        .collect();
+    let geojson = collection(json!([{ "type": "Feature",
+        "properties": { "name": "光明社区第二网格" },
+        "geometry": { "type": "Polygon", "coordinates": [ring] } }]));
+    let arg = json!({ "geojson": geojson.to_string(), "worker": worker, "day": day });
+    let out = tempfile::tempdir()?;
+    let shown = gridwalk_tests::admin::browser_phase(
+        &driver,
+        "admin",
+        "map",
+        &server.url,
+        out.path(),
+        Some(&arg.to_string()),
+    )?;
+    assert_eq!(shown["errors"], json!([]), "{shown}");
+    assert_eq!(shown["grids"], 6, "{shown}");
+    assert_eq!(shown["buildings"], 60, "{shown}");
+    let coverage = &shown["coverage"];
+    let sum: u64 = ["visited", "due", "overdue", "none"]
+        .iter()
+        .filter_map(|c| coverage[c].as_u64())
+        .sum();
+    assert_eq!(sum, 60, "every building coloured: {coverage}");
+    assert!(
+        coverage["overdue"].as_u64() < Some(60),
+        "a week of demo visits covers some buildings: {coverage}"
+    );
+    assert!(shown["labels"]
+        .as_array()
+        .is_some_and(|l| l.iter().any(|x| x == "幸福社区第一网格")));
+    assert!(
+        shown["report"]
+            .as_str()
+            .is_some_and(|r| r.contains("1 条边界")),
+        "{shown}"
+    );
+    let stops = track["stops"].as_array().map(Vec::len).unwrap_or_default();
+    assert_eq!(shown["stops"], json!(stops), "every point of the day drawn");
+    assert_eq!(shown["gaps"], track["gaps"], "each gap drawn dashed");
+    if std::env::var("UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
+        let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
+        for name in ["admin-map-coverage.png", "admin-map-track.png"] {
+            std::fs::copy(out.path().join(name), docs.join(name))?;
+        }
+    }
+    Ok(())
+}

@@ -336,6 +336,35 @@ const phases = {
     await shot('due-visits');
     return { households, total };
   },
+  // The map: the street's boundaries and buildings coloured by coverage; ARG (JSON) gives a
+  // GeoJSON file to import and the worker and day whose track to show.
+  async map() {
+    const { geojson, worker, day } = JSON.parse(arg);
+    await signIn();
+    await go('map');
+    await page.waitForSelector('[data-testid=map-legend][data-loaded=true]');
+    const count = (sel) => page.$$eval(sel, (l) => l.length);
+    const grids = await count('path.gw-grid');
+    const buildings = await count('path.gw-building');
+    const coverage = {};
+    for (const c of ['visited', 'due', 'overdue', 'none']) coverage[c] = await count(`path.gw-building.gw-${c}`);
+    const labels = await page.$$eval('.gw-label', (l) => l.map((e) => e.textContent));
+    await shot('map-coverage');
+    await page.setInputFiles('[data-testid=map-import]', {
+      name: 'grid.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(geojson),
+    });
+    const report = (await page.textContent('[data-testid=map-report]')).trim();
+    await page.selectOption('[data-testid=map-worker]', worker);
+    await page.fill('[data-testid=map-day]', day);
+    await page.dispatchEvent('[data-testid=map-day]', 'change');
+    await page.waitForSelector('[data-testid=map-track]');
+    await page.waitForFunction(() => document.querySelectorAll('path.gw-track').length > 0);
+    const stops = await count('path.gw-stop');
+    const gaps = await count('path.gw-gap');
+    const summary = (await page.textContent('[data-testid=map-track]')).trim();
+    await shot('map-track');
+    return { grids, buildings, coverage, labels, report, stops, gaps, summary, errors };
+  },
   // The scoreboard for the week of ARG (its Monday): grids ranked, the XLSX download, then a weight saved.
   async scores() {
     await signIn();

@@ -7,6 +7,31 @@ const table: Table = {
   'check.poor_fix': ['定位精度 {n} 米', 'Fix accurate to {n} m'],
   'check.too_short': ['用时 {n} 秒', 'Took {n} s'],
   'check.title': ['走访核验', 'Visit check'],
+  'admin.nav.map': ['地图', 'Map'],
+  'map.title': ['网格地图', 'Grid map'],
+  'map.hint': [
+    '网格与社区边界、按本周期走访情况着色的楼栋、网格员一天的轨迹（走访与上报定位、巡查轨迹，按时间连线，间断处虚线）。导入 GeoJSON（WGS-84）可放置楼栋、绘制边界。',
+    'Grid and community boundaries, buildings coloured by visits this cycle, and a worker’s day as a track (visit and report fixes and patrol points joined by time, dashed across gaps). Import GeoJSON (WGS-84) to place buildings and draw boundaries.',
+  ],
+  'map.worker': ['轨迹', 'Track of'],
+  'map.no_track': ['（不显示）', '(none)'],
+  'map.day': ['日期', 'Day'],
+  'map.import': ['导入 GeoJSON', 'Import GeoJSON'],
+  'map.import.done': ['已放置 {buildings} 栋楼，绘制 {units} 条边界', 'Placed {buildings} buildings, drew {units} boundaries'],
+  'map.import.not_json': ['文件不是 JSON（GeoJSON FeatureCollection）', 'The file is not JSON (a GeoJSON FeatureCollection)'],
+  'map.coverage.visited': ['已走访', 'Visited'],
+  'map.coverage.due': ['应访', 'Due'],
+  'map.coverage.overdue': ['已超期', 'Overdue'],
+  'map.coverage.none': ['无住户', 'No households'],
+  'map.unplaced': ['{n} 栋楼未定位', '{n} buildings not placed'],
+  'map.stop.visit': ['走访', 'Visit'],
+  'map.stop.incident': ['上报', 'Report'],
+  'map.stop.patrol': ['巡查', 'Patrol'],
+  'map.track.title': ['{name} · {day}', '{name} · {day}'],
+  'map.track.summary': [
+    '{n} 个定位点，约 {m} 米，{gaps} 处间断（超过 30 分钟），{blind} 次走访无定位',
+    '{n} points, about {m} m, {gaps} gaps (over 30 minutes), {blind} visits without a fix',
+  ],
 };
 
 export default table;

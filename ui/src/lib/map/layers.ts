@@ -1,0 +1,83 @@
+// What the map draws, as plain data (the one Leaflet wrapper is GeoMap.svelte): boundaries,
+// buildings coloured by visit coverage, a worker's track split at its gaps. Positions are
+// WGS-84 as stored; with no basemap configured nothing needs converting for display.
+
+export interface LatLon {
+  lat: number;
+  lon: number;
+}
+
+/** A grid's or community's boundary. */
+export interface Shape {
+  id: string;
+  kind: 'grid' | 'community';
+  label: string;
+  ring: LatLon[];
+}
+
+/** Visit coverage of a building this cycle (or none when it has no households). */
+export type Coverage = 'visited' | 'due' | 'overdue' | 'none';
+
+/** A building (or any point) drawn as a dot. */
+export interface Spot {
+  id: string;
+  at: LatLon;
+  label: string;
+  coverage: Coverage;
+}
+
+/** One point of a track. */
+export interface TrackPoint extends LatLon {
+  gap_before: boolean;
+}
+
+/** Counts of a building's households by visit state (as the due list gives them). */
+export interface CoverageCounts {
+  households: number;
+  due: number;
+  overdue: number;
+}
+
+/** Colours with at least 3:1 contrast against the map's light background. */
+export const COVERAGE_COLOURS: Record<Coverage, string> = {
+  visited: '#1b7a3a',
+  due: '#a15c00',
+  overdue: '#b3261e',
+  none: '#5f6b76',
+};
+
+/** A building's coverage: overdue if any household is, due if any is, else visited. */
+export function coverageOf(counts: CoverageCounts | undefined): Coverage {
+  if (!counts || counts.households === 0) return 'none';
+  if (counts.overdue > 0) return 'overdue';
+  if (counts.due > 0) return 'due';
+  return 'visited';
+}
+
+/** The track as lines: a new line starts after each gap; single points stay (as a dot). */
+export function trackLines(points: TrackPoint[]): LatLon[][] {
+  const lines: LatLon[][] = [];
+  for (const p of points) {
+    if (p.gap_before || lines.length === 0) lines.push([]);
+    lines[lines.length - 1].push({ lat: p.lat, lon: p.lon });
+  }
+  return lines;
+}
+
+/** South-west and north-east corners around everything given, or null when nothing is. */
+export function bounds(points: LatLon[]): [LatLon, LatLon] | null {
+  if (points.length === 0) return null;
+  let [s, w, n, e] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const p of points) {
+    s = Math.min(s, p.lat);
+    n = Math.max(n, p.lat);
+    w = Math.min(w, p.lon);
+    e = Math.max(e, p.lon);
+  }
+  return [{ lat: s, lon: w }, { lat: n, lon: e }];
+}
+
+/** A position whose coordinates are both numbers (the generated types allow null for NaN). */
+export function known(p: { lat: number | null; lon: number | null } | null | undefined): LatLon | null {
+  return p && typeof p.lat === 'number' && typeof p.lon === 'number' ? { lat: p.lat, lon: p.lon } : null;
+}
