@@ -59,7 +59,7 @@ echo "  $server admin-password --data $data --user admin --password NEW)"
 echo "The app:"
 echo "  phone (worker1):  GRIDWALK_DATA=$phone $app"
 echo "  tablet (desk1):   GRIDWALK_DATA=$tablet GRIDWALK_WINDOW=1024x768 $app"
-echo "  (a test position instead of the webview's: GRIDWALK_FAKE_LOCATION=39.9087,116.3975,8)"
+echo "  (a test position instead of the webview's: GRIDWALK_FAKE_LOCATION=39.1225,117.1895,8, in the demo street)"
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   GRIDWALK_DATA="$phone" "$app" &
   echo "Started the phone app (pid $!). Ctrl-C stops the server."

@@ -24,7 +24,10 @@ use serde_json::json;
 
 #[path = "app_e2e/colleagues.rs"]
 mod colleagues;
+#[path = "app_e2e/map.rs"]
+mod map;
 use colleagues::{colleagues_work, Colleagues};
+use map::{the_grid_map_offline, DEMO_STREET_FIX};
 
 /// The most taps a visit may take from the home screen (issue 3; every required answer is
 /// still given by the worker).
@@ -60,7 +63,7 @@ fn app_env(data: &Path, server: &str, window: &str) -> Vec<(&'static str, String
     vec![
         ("GRIDWALK_DATA", data.display().to_string()),
         ("GRIDWALK_SERVER", server.to_string()),
-        ("GRIDWALK_FAKE_LOCATION", "39.90872,116.39748,6".to_string()),
+        ("GRIDWALK_FAKE_LOCATION", DEMO_STREET_FIX.to_string()),
         ("GRIDWALK_SYNC_SECS", "3600".to_string()),
         ("GRIDWALK_WINDOW", window.to_string()),
     ]
@@ -146,6 +149,7 @@ async fn a_day_on_the_phone_then_the_hall_tablet_sees_it() -> Result<()> {
         .wait_text("[data-testid=visits-today]", "1", WAIT)
         .await?;
     within_budget("a visit from home", phone.taps, VISIT_TAP_BUDGET)?;
+    the_grid_map_offline(&mut phone, &mut a11y).await?;
 
     // Snap and report, counting taps from home (the audio note is extra, not counted).
     phone.taps = 0;

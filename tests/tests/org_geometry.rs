@@ -475,7 +475,7 @@ async fn the_admin_map_draws_the_street_imports_a_boundary_and_shows_a_track() -
     assert_eq!(shown["grids"], 6, "{shown}");
     assert_eq!(shown["buildings"], 60, "{shown}");
     let coverage = &shown["coverage"];
-    let sum: u64 = ["visited", "due", "overdue", "none"]
+    let sum: u64 = ["visited", "partly", "due", "overdue", "none"]
         .iter()
         .filter_map(|c| coverage[c].as_u64())
         .sum();

@@ -347,7 +347,7 @@ const phases = {
     const grids = await count('path.gw-grid');
     const buildings = await count('path.gw-building');
     const coverage = {};
-    for (const c of ['visited', 'due', 'overdue', 'none']) coverage[c] = await count(`path.gw-building.gw-${c}`);
+    for (const c of ['visited', 'partly', 'due', 'overdue', 'none']) coverage[c] = await count(`path.gw-building.gw-${c}`);
     const labels = await page.$$eval('.gw-label', (l) => l.map((e) => e.textContent));
     await shot('map-coverage');
     await page.setInputFiles('[data-testid=map-import]', {

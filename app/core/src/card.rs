@@ -27,6 +27,8 @@ pub struct BuildingOverview {
     pub households: usize,
     /// Of them, visited within their visit frequency (not due a visit).
     pub visited: usize,
+    /// Of them, past their due date.
+    pub overdue: usize,
 }
 
 /// A grid in the signed-in user's scope with its buildings.
@@ -97,9 +99,14 @@ impl Client {
         let today = reference.calendar.local_date(self.clock.now());
         let next = crate::due::next_visits(self.store().conn(), &reference, &visits, today)?;
         let recent: std::collections::HashSet<Uuid> = next
-            .into_iter()
+            .iter()
             .filter(|(_, n)| !n.due)
-            .map(|(id, _)| id)
+            .map(|(id, _)| *id)
+            .collect();
+        let overdue: std::collections::HashSet<Uuid> = next
+            .iter()
+            .filter(|(_, n)| n.overdue)
+            .map(|(id, _)| *id)
             .collect();
         let scope = reference.subtree(user.scope_id);
         let mut grids: Vec<GridOverview> = reference
@@ -114,7 +121,8 @@ impl Client {
                         BuildingOverview {
                             building: b.clone(),
                             households: here.clone().count(),
-                            visited: here.filter(|h| recent.contains(&h.id)).count(),
+                            visited: here.clone().filter(|h| recent.contains(&h.id)).count(),
+                            overdue: here.filter(|h| overdue.contains(&h.id)).count(),
                         }
                     })
                     .collect();

@@ -31,6 +31,7 @@ mod edit;
 mod enrol;
 mod error;
 mod export;
+mod grid_map;
 mod http;
 pub mod media;
 mod store;
@@ -55,6 +56,7 @@ pub use edit::{
 };
 pub use enrol::Account;
 pub use error::{Error, Result};
+pub use grid_map::MapIncident;
 pub use media::{AudioNote, MediaError, Photo, UploadProgress};
 pub use store::blobs::{BlobKind, BlobRow};
 pub use store::queries::{HouseholdRow, IncidentRow, ServiceRequestRow, VisitRow};

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use gridwalk_shared::{
-    model::Role,
+    model::{Role, User},
     natural::natural_key,
     schedule::{urgency, NextVisit},
     time::Timestamp,
@@ -97,6 +97,16 @@ fn latest_visits(visits: &[VisitRow]) -> HashMap<Uuid, &VisitRow> {
     latest
 }
 
+/// Whether `incident` waits for `user` to check it on site (待核查): handled by someone else
+/// in a grid of theirs, and they walk grids.
+pub(crate) fn awaits_my_check(user: &User, scope: &[Uuid], incident: &IncidentRow) -> bool {
+    let mine = incident.reporter_id == user.id || incident.handler_id == Some(user.id);
+    matches!(user.role, Role::GridWorker | Role::GridLeader)
+        && !mine
+        && scope.contains(&incident.grid_id)
+        && incident.status == IncidentStatus::Handled.as_str()
+}
+
 impl Client {
     /// Today's list, tasks and open reports of the signed-in user.
     pub fn today(&self) -> Result<Today> {
@@ -172,13 +182,7 @@ impl Client {
         let scope = reference.subtree(user.scope_id);
         for incident in &incidents {
             let status = incident.status.as_str();
-            let mine = incident.reporter_id == user.id || incident.handler_id == Some(user.id);
-            let grid_worker = matches!(user.role, Role::GridWorker | Role::GridLeader);
-            if grid_worker
-                && !mine
-                && scope.contains(&incident.grid_id)
-                && status == IncidentStatus::Handled.as_str()
-            {
+            if awaits_my_check(&user, &scope, incident) {
                 tasks.push(Task::Verify {
                     incident: incident.clone(),
                 });

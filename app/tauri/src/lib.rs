@@ -39,6 +39,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::home::today,
             commands::home::fake_fix,
             commands::grid::my_grids,
+            commands::grid::map_incidents,
             commands::grid::households_in,
             commands::grid::search_households,
             commands::grid::household_card,

@@ -35,6 +35,8 @@ export const commands = {
 	fakeFix: () => __TAURI_INVOKE<Location | null>("fake_fix"),
 	/**  Grids in scope with their buildings and counts. */
 	myGrids: () => __TAURI_INVOKE<GridOverview[]>("my_grids"),
+	/**  Open incidents in scope at their fixes, for the grid map (those to check on site first). */
+	mapIncidents: () => __TAURI_INVOKE<MapIncident[]>("map_incidents"),
 	/**  Households in a building. */
 	householdsIn: (building: string) => __TAURI_INVOKE<HouseholdRow[]>("households_in", { building }),
 	/**  Households whose head, phone or address contains `query`. */
@@ -239,6 +241,8 @@ export type BuildingOverview = {
 	households: number,
 	/**  Of them, visited within their visit frequency (not due a visit). */
 	visited: number,
+	/**  Of them, past their due date. */
+	overdue: number,
 };
 
 /**  A campaign's part in one grid. */
@@ -902,6 +906,16 @@ lat: number | null;
 lon: number | null; 
 /**  Accuracy radius in metres. */
 accuracy_m: number | null };
+
+/**  An open incident with a fix, as the map draws it. */
+export type MapIncident = {
+	/**  The incident. */
+	incident: IncidentRow,
+	/**  Where it was reported. */
+	location: Location,
+	/**  Handled by someone else: for me to check on site (待核查). */
+	to_verify: boolean,
+};
 
 /**  One person living in a household. */
 export type Member = {

@@ -255,3 +255,48 @@ fn the_work_day_merges_notes_visits_and_reports_in_time_order() {
         Err(Error::Usage(_))
     ));
 }
+
+#[test]
+fn the_grid_map_shows_open_reports_at_their_fixes_and_overdue_buildings() {
+    let dir = TempDir::new().unwrap();
+    let clock = MovingClock::new();
+    let (client, homes) = with_households(dir.path(), clock.clone(), 2);
+    client
+        .add_visit(NewVisit {
+            household_id: homes[0],
+            ..NewVisit::default()
+        })
+        .unwrap();
+    let fix = Location {
+        lat: 39.1200,
+        lon: 117.1900,
+        accuracy_m: Some(8.0),
+        at: clock.now(),
+    };
+    for location in [Some(fix.clone()), None] {
+        client
+            .report_incident(NewIncident {
+                category: "env.garbage".into(),
+                description: "楼道堆放杂物".into(),
+                location,
+            })
+            .unwrap();
+    }
+    let on_map = client.map_incidents().unwrap();
+    assert_eq!(on_map.len(), 1, "only the report with a fix is drawn");
+    assert_eq!(on_map[0].location, fix);
+    assert!(!on_map[0].to_verify, "my own report is not mine to check");
+
+    let building = |c: &Client| c.my_grids().unwrap()[0].buildings[0].clone();
+    assert_eq!(
+        (building(&client).visited, building(&client).overdue),
+        (1, 0)
+    );
+    clock.advance_days(40);
+    let later = building(&client);
+    assert_eq!(
+        (later.visited, later.overdue),
+        (0, 1),
+        "the monthly visit is past due"
+    );
+}

@@ -1,6 +1,6 @@
 //! My grid → buildings → households → household card; resident lookup at the desk.
 
-use gridwalk_client::{GridOverview, HouseholdCard, HouseholdRow};
+use gridwalk_client::{GridOverview, HouseholdCard, HouseholdRow, MapIncident};
 use tauri::State;
 use uuid::Uuid;
 
@@ -12,6 +12,13 @@ use crate::state::AppState;
 #[specta::specta]
 pub fn my_grids(state: State<'_, AppState>) -> CommandResult<Vec<GridOverview>> {
     Ok(state.client.my_grids()?)
+}
+
+/// Open incidents in scope at their fixes, for the grid map (those to check on site first).
+#[tauri::command]
+#[specta::specta]
+pub fn map_incidents(state: State<'_, AppState>) -> CommandResult<Vec<MapIncident>> {
+    Ok(state.client.map_incidents()?)
 }
 
 /// Households in a building.

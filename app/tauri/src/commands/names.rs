@@ -13,6 +13,7 @@
     "today",
     "fake_fix",
     "my_grids",
+    "map_incidents",
     "households_in",
     "search_households",
     "household_card",

@@ -7,7 +7,8 @@ describe('map layers', () => {
     expect(coverageOf(undefined)).toBe('none');
     expect(coverageOf({ households: 0, due: 0, overdue: 0 })).toBe('none');
     expect(coverageOf({ households: 30, due: 0, overdue: 0 })).toBe('visited');
-    expect(coverageOf({ households: 30, due: 2, overdue: 0 })).toBe('due');
+    expect(coverageOf({ households: 30, due: 2, overdue: 0 })).toBe('partly');
+    expect(coverageOf({ households: 30, due: 30, overdue: 0 })).toBe('due');
     expect(coverageOf({ households: 30, due: 2, overdue: 1 })).toBe('overdue');
   });
 

@@ -15,8 +15,10 @@ export interface Shape {
   ring: LatLon[];
 }
 
-/** Visit coverage of a building this cycle (or none when it has no households). */
-export type Coverage = 'visited' | 'due' | 'overdue' | 'none';
+/** Visit coverage of a building this cycle: every household visited within its frequency,
+ *  some, none yet, some past due (or none when it has no households). */
+export type Coverage = 'visited' | 'partly' | 'due' | 'overdue' | 'none';
+export const COVERAGES: readonly Coverage[] = ['visited', 'partly', 'due', 'overdue', 'none'];
 
 /** A building (or any point) drawn as a dot. */
 export interface Spot {
@@ -24,6 +26,20 @@ export interface Spot {
   at: LatLon;
   label: string;
   coverage: Coverage;
+}
+
+/** An incident at its fix; `verify` when it waits for my check on site. */
+export interface Mark {
+  id: string;
+  at: LatLon;
+  label: string;
+  tone: 'incident' | 'verify';
+}
+
+/** My position and its accuracy radius (metres). */
+export interface Me {
+  at: LatLon;
+  accuracy_m: number | null;
 }
 
 /** One point of a track. */
@@ -41,17 +57,22 @@ export interface CoverageCounts {
 /** Colours with at least 3:1 contrast against the map's light background. */
 export const COVERAGE_COLOURS: Record<Coverage, string> = {
   visited: '#1b7a3a',
+  partly: '#4d7c0f',
   due: '#a15c00',
   overdue: '#b3261e',
   none: '#5f6b76',
 };
 
-/** A building's coverage: overdue if any household is, due if any is, else visited. */
+/** Incident colours: an open report, one to check on site. */
+export const MARK_COLOURS: Record<Mark['tone'], string> = { incident: '#8e24aa', verify: '#c2185b' };
+
+/** A building's coverage: overdue if any household is; visited if none is due; partly if
+ *  some were visited within their frequency; due if none was. */
 export function coverageOf(counts: CoverageCounts | undefined): Coverage {
   if (!counts || counts.households === 0) return 'none';
   if (counts.overdue > 0) return 'overdue';
-  if (counts.due > 0) return 'due';
-  return 'visited';
+  if (counts.due === 0) return 'visited';
+  return counts.due < counts.households ? 'partly' : 'due';
 }
 
 /** The track as lines: a new line starts after each gap; single points stay (as a dot). */

@@ -1,0 +1,34 @@
+//! The phone's grid map in the app's end-to-end test (issue 15): offline, drawn from the
+//! phone's own data.
+
+use anyhow::{ensure, Result};
+use gridwalk_tests::webview::App;
+
+use super::{snap, WAIT};
+
+/// The fake fix the phone reports: in grid 1 of the demo street (its boundary spans
+/// 39.1210–39.1240 N, 117.1880–117.1915 E), accurate to 6 m.
+pub const DEMO_STREET_FIX: &str = "39.1225,117.1895,6";
+
+/// With the server stopped and one visit made, the grid tab's map draws the grid's boundary,
+/// its ten buildings, the visited one coloured as partly visited, and my position.
+pub async fn the_grid_map_offline(phone: &mut App, a11y: &mut Vec<String>) -> Result<()> {
+    phone.tap("[data-testid=tab-grid]").await?;
+    phone.tap("[data-testid=grid-map]").await?;
+    phone
+        .wait_true(
+            "return document.querySelectorAll('path.gw-building').length === 10 \
+             && !!document.querySelector('path.gw-me')",
+            WAIT,
+        )
+        .await?;
+    let boundaries = phone.count("path.gw-grid").await?;
+    ensure!(boundaries == 1, "the grid's boundary: {boundaries}");
+    let partly = phone.count("path.gw-building.gw-partly").await?;
+    ensure!(partly == 1, "the visited building stands out: {partly}");
+    let due = phone.count("path.gw-building.gw-due").await?;
+    ensure!(due == 9, "the other nine wait for visits: {due}");
+    snap(phone, "app-phone-map", a11y).await?;
+    phone.tap("[data-testid=tab-home]").await?;
+    Ok(())
+}
