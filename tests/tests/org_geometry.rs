@@ -493,12 +493,30 @@ async fn the_admin_map_draws_the_street_imports_a_boundary_and_shows_a_track() -
             .is_some_and(|r| r.contains("1 条边界")),
         "{shown}"
     );
+    // The month's incidents, as many per tone as the API says, clustered on screen.
+    let pins = admin.get("/api/incidents/map").await?.json;
+    let pins = pins.as_array().context("pins")?;
+    assert!(!pins.is_empty(), "demo reports carry fixes");
+    for tone in ["overdue", "verify", "open", "closed"] {
+        let n = pins.iter().filter(|p| p["tone"] == tone).count();
+        assert_eq!(shown["incidents"][tone], json!(n), "{tone}: {shown}");
+    }
+    let drawn = shown["clusters"].as_u64().unwrap_or(0) + shown["singles"].as_u64().unwrap_or(0);
+    assert!(
+        drawn >= 1 && drawn <= pins.len() as u64,
+        "{drawn} dots for {} incidents",
+        pins.len()
+    );
     let stops = track["stops"].as_array().map(Vec::len).unwrap_or_default();
     assert_eq!(shown["stops"], json!(stops), "every point of the day drawn");
     assert_eq!(shown["gaps"], track["gaps"], "each gap drawn dashed");
     if std::env::var("UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
         let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
-        for name in ["admin-map-coverage.png", "admin-map-track.png"] {
+        for name in [
+            "admin-map-coverage.png",
+            "admin-map-incidents.png",
+            "admin-map-track.png",
+        ] {
             std::fs::copy(out.path().join(name), docs.join(name))?;
         }
     }

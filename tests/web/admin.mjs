@@ -350,6 +350,16 @@ const phases = {
     for (const c of ['visited', 'partly', 'due', 'overdue', 'none']) coverage[c] = await count(`path.gw-building.gw-${c}`);
     const labels = await page.$$eval('.gw-label', (l) => l.map((e) => e.textContent));
     await shot('map-coverage');
+    await page.check('[data-testid=map-incidents]');
+    await page.waitForFunction(() => document.querySelectorAll('.gw-cluster, path.gw-incident').length > 0);
+    const incidents = {};
+    for (const tone of ['overdue', 'verify', 'open', 'closed']) {
+      incidents[tone] = Number((await page.textContent(`[data-testid=map-legend] [data-tone=${tone}]`)).match(/\d+\s*$/)[0]);
+    }
+    const clusters = await count('.gw-cluster');
+    const singles = await count('path.gw-incident');
+    await shot('map-incidents');
+    await page.uncheck('[data-testid=map-incidents]');
     await page.setInputFiles('[data-testid=map-import]', {
       name: 'grid.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(geojson),
     });
@@ -363,7 +373,7 @@ const phases = {
     const gaps = await count('path.gw-gap');
     const summary = (await page.textContent('[data-testid=map-track]')).trim();
     await shot('map-track');
-    return { grids, buildings, coverage, labels, report, stops, gaps, summary, errors };
+    return { grids, buildings, coverage, labels, incidents, clusters, singles, report, stops, gaps, summary, errors };
   },
   // The scoreboard for the week of ARG (its Monday): grids ranked, the XLSX download, then a weight saved.
   async scores() {

@@ -11,8 +11,8 @@ use axum::Router;
 use super::schema::{self, Schema};
 use super::{
     assessment, audit, campaign_progress, campaigns, dashboard, devices, due_visits, evidence,
-    export, geometry, households, notices, openapi, org, photos, queue, records, reference,
-    service_queue, session, tracks, users, visit_rules,
+    export, geometry, households, incident_map, notices, openapi, org, photos, queue, records,
+    reference, service_queue, session, tracks, users, visit_rules,
 };
 use crate::app::AppState;
 use crate::store::AdminStore;
@@ -264,6 +264,11 @@ pub fn routes<S: AdminStore>() -> (Router<AppState<S>>, Vec<Operation>) {
     .get("/api/scores", assessment::SCORES, assessment::scores::<S>)
     .get("/api/visits/due", due_visits::DOC, due_visits::list::<S>)
     .get("/api/tracks", tracks::DOC, tracks::get::<S>)
+    .get(
+        "/api/incidents/map",
+        incident_map::DOC,
+        incident_map::list::<S>,
+    )
     .put(
         "/api/reference/assessment",
         assessment::PUT_RULES,

@@ -388,9 +388,17 @@ pub async fn seed_activity<S: AdminStore>(
                     for _ in 0..rng.gen_range(0..3) {
                         let at = morning + rng.gen_range(0..8 * HOUR);
                         if at < now {
-                            if let Some(i) =
+                            if let Some(mut i) =
                                 incident(&reference, &mut rng, user.scope_id, user.id, at, now)
                             {
+                                let near: Vec<LatLon> = reference
+                                    .buildings_in(user.scope_id)
+                                    .filter_map(|b| b.position)
+                                    .collect();
+                                if !near.is_empty() {
+                                    let b = near[places.gen_range(0..near.len())];
+                                    i.location = Some(fix_near(b, at, &mut places));
+                                }
                                 records.push(Record::Incident(i));
                                 counts.incidents += 1;
                             }

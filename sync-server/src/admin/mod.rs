@@ -20,6 +20,7 @@ mod evidence;
 mod export;
 mod geometry;
 mod households;
+mod incident_map;
 // Public as the entry point of the `household_import` fuzz target (docs/fuzzing.md).
 pub mod import;
 mod json;

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::api::{Doc, Reply};
 use super::assessment::today;
 use super::caller::Caller;
+use super::dashboard::{day_end, day_start};
 use super::json::{forbidden, invalid, ApiJson};
 use crate::app::AppState;
 use crate::error::AppError;
@@ -107,12 +108,8 @@ pub async fn get<S: AdminStore>(
         return Err(forbidden("that worker is outside your scope"));
     }
     let date = query.date.unwrap_or_else(|| today(&caller));
-    let offset = i64::from(caller.reference.calendar.utc_offset_minutes) * 60_000;
-    let midnight = date
-        .and_hms_opt(0, 0, 0)
-        .map(|t| t.and_utc().timestamp_millis() - offset)
-        .ok_or_else(|| invalid("bad date"))?;
-    let day = midnight..midnight + 86_400_000;
+    let offset = caller.reference.calendar.utc_offset_minutes;
+    let day = day_start(date, offset)..day_end(date, offset);
     let filter = IndexFilter {
         from: Some(day.start - 86_400_000),
         to: Some(day.end),

@@ -732,6 +732,23 @@ export type IncidentEvent = {
 	location?: Location | null,
 };
 
+/**  An incident on the map. */
+export type IncidentPin = {
+	id: string,
+	category: string,
+	category_name: string,
+	status: string,
+	tone: Tone,
+	grid: string,
+	/**  Reported at (epoch ms). */
+	reported_at: number | null,
+	/**  Due (epoch ms). */
+	due: number | null,
+	/**  WGS-84. */
+	lat: number | null,
+	lon: number | null,
+};
+
 /**  Where an incident is in the closed loop. */
 export type IncidentStatus = 
 /**  No events yet (never stored: every incident starts with `Report`). */
@@ -1501,6 +1518,17 @@ export type TaskRow = {
  *  serialised as RFC 3339 text.
  */
 export type Timestamp = string;
+
+/**  How an incident is drawn. */
+export type Tone = 
+/**  Open past its due time. */
+"overdue" | 
+/**  Waiting for a handler. */
+"open" | 
+/**  Reported handled: waiting for the check on site. */
+"verify" | 
+/**  Verified, evaluated or closed. */
+"closed";
 
 /**  A worker's day. */
 export type Track = {

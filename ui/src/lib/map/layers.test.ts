@@ -1,6 +1,6 @@
 // The map's data helpers.
 import { describe, expect, it } from 'vitest';
-import { bounds, coverageOf, trackLines } from './layers';
+import { bounds, cluster, coverageOf, trackLines, type Mark } from './layers';
 
 describe('map layers', () => {
   it('colours a building by its most urgent household', () => {
@@ -17,6 +17,16 @@ describe('map layers', () => {
     expect(trackLines([])).toEqual([]);
     const lines = trackLines([p(1), p(2), p(3, true), p(4, true), p(5)]);
     expect(lines.map((l) => l.map((q) => q.lat))).toEqual([[1, 2], [3], [4, 5]]);
+  });
+
+  it('clusters marks that share a screen cell, most urgent tone on top', () => {
+    const mark = (id: string, x: number, tone: Mark['tone']): Mark => ({ id, at: { lat: 0, lon: x }, label: id, tone });
+    const flat = (p: { lat: number; lon: number }) => ({ x: p.lon, y: p.lat });
+    const groups = cluster([mark('a', 1, 'open'), mark('b', 10, 'overdue'), mark('c', 100, 'closed'), mark('d', 47, 'verify')], flat, 48);
+    expect(groups.map((g) => g.marks.map((m) => m.id))).toEqual([['c'], ['a', 'b', 'd']]);
+    expect(groups.map((g) => g.tone)).toEqual(['closed', 'overdue']);
+    expect(groups[1].at.lon).toBeCloseTo(58 / 3);
+    expect(cluster([], flat)).toEqual([]);
   });
 
   it('bounds everything drawn', () => {

@@ -28,12 +28,24 @@ export interface Spot {
   coverage: Coverage;
 }
 
-/** An incident at its fix; `verify` when it waits for my check on site. */
+/** How an incident is drawn, most urgent first: open past its due time, waiting for the
+ *  check on site, waiting for a handler, closed. */
+export type Tone = 'overdue' | 'verify' | 'open' | 'closed';
+export const TONES: readonly Tone[] = ['overdue', 'verify', 'open', 'closed'];
+
+/** An incident at its fix. */
 export interface Mark {
   id: string;
   at: LatLon;
   label: string;
-  tone: 'incident' | 'verify';
+  tone: Tone;
+}
+
+/** Marks drawn as one: where they are on screen, the most urgent tone among them. */
+export interface Cluster {
+  at: LatLon;
+  marks: Mark[];
+  tone: Tone;
 }
 
 /** My position and its accuracy radius (metres). */
@@ -63,8 +75,31 @@ export const COVERAGE_COLOURS: Record<Coverage, string> = {
   none: '#5f6b76',
 };
 
-/** Incident colours: an open report, one to check on site. */
-export const MARK_COLOURS: Record<Mark['tone'], string> = { incident: '#8e24aa', verify: '#c2185b' };
+/** Incident colours. */
+export const MARK_COLOURS: Record<Tone, string> = { overdue: '#b3261e', verify: '#c2185b', open: '#6a1b9a', closed: '#5f6b76' };
+
+/** Groups marks that fall in the same `cell`-pixel square on screen (`project` gives a mark's
+ *  screen position at the current zoom); a group's tone is its most urgent, the groups most
+ *  urgent first (drawn last, on top). */
+export function cluster(marks: Mark[], project: (p: LatLon) => { x: number; y: number }, cell = 48): Cluster[] {
+  const cells = new Map<string, Mark[]>();
+  for (const m of marks) {
+    const p = project(m.at);
+    const key = `${Math.floor(p.x / cell)}:${Math.floor(p.y / cell)}`;
+    cells.set(key, [...(cells.get(key) ?? []), m]);
+  }
+  const rank = (t: Tone) => TONES.indexOf(t);
+  return [...cells.values()]
+    .map((group) => ({
+      at: {
+        lat: group.reduce((s, m) => s + m.at.lat, 0) / group.length,
+        lon: group.reduce((s, m) => s + m.at.lon, 0) / group.length,
+      },
+      marks: group,
+      tone: group.map((m) => m.tone).reduce((a, b) => (rank(b) < rank(a) ? b : a)),
+    }))
+    .sort((a, b) => rank(b.tone) - rank(a.tone));
+}
 
 /** A building's coverage: overdue if any household is; visited if none is due; partly if
  *  some were visited within their frequency; due if none was. */
