@@ -25,6 +25,11 @@ pub enum VisitFlag {
         /// Accuracy radius, metres.
         accuracy_m: u32,
     },
+    /// The worker moved the position this many metres from the phone's fix (位置已调整).
+    Adjusted {
+        /// From the fix to the position stored.
+        metres: u32,
+    },
     /// The visit took this many seconds (用时过短).
     TooShort {
         /// From opening the visit to saving it.
@@ -39,6 +44,7 @@ impl VisitFlag {
             VisitFlag::NoFix => "无定位".to_string(),
             VisitFlag::TooFar { metres } => format!("距楼栋{metres}米"),
             VisitFlag::PoorFix { accuracy_m } => format!("定位精度{accuracy_m}米"),
+            VisitFlag::Adjusted { metres } => format!("位置手动调整{metres}米"),
             VisitFlag::TooShort { seconds } => format!("用时{seconds}秒"),
         }
     }
@@ -65,12 +71,26 @@ pub fn check(visit: &Visit, building: Option<LatLon>, rule: &VisitCheckRule) -> 
                     });
                 }
             }
-            if let Some(accuracy) = fix.accuracy_m {
+            // A moved position is judged on the phone's own fix's accuracy.
+            let accuracy = fix.adjusted_from.map_or(fix.accuracy_m, |g| g.accuracy_m);
+            if let Some(accuracy) = accuracy {
                 if accuracy > f64::from(rule.max_accuracy_m) {
                     flags.push(VisitFlag::PoorFix {
                         accuracy_m: accuracy.round().min(f64::from(u32::MAX)) as u32,
                     });
                 }
+            }
+            if let Some(gps) = fix.adjusted_from {
+                let moved = distance_m(
+                    LatLon {
+                        lat: gps.lat,
+                        lon: gps.lon,
+                    },
+                    at,
+                );
+                flags.push(VisitFlag::Adjusted {
+                    metres: moved.round().min(f64::from(u32::MAX)) as u32,
+                });
             }
         }
     }
@@ -106,6 +126,7 @@ mod tests {
                 lon,
                 accuracy_m,
                 at: Timestamp::from_millis(START),
+                adjusted_from: None,
             }),
             template_id: None,
             template_version: None,
@@ -162,6 +183,32 @@ mod tests {
         );
         let all = visit(Some((31.24, 121.47, Some(500.0))), Some(0));
         assert_eq!(check(&all, Some(BUILDING), &rule).len(), 3);
+    }
+
+    #[test]
+    fn a_dragged_position_is_judged_where_it_was_put_and_flagged_as_moved() {
+        use crate::model::GpsFix;
+        // GPS put the phone 0.003° (334 m) south with 300 m accuracy; the worker dragged the
+        // pin to the door.
+        let mut v = visit(Some((31.2302, 121.47, Some(300.0))), Some(300));
+        if let Some(fix) = v.location.as_mut() {
+            fix.adjusted_from = Some(GpsFix {
+                lat: 31.2272,
+                lon: 121.47,
+                accuracy_m: Some(300.0),
+            });
+        }
+        assert_eq!(
+            check(&v, Some(BUILDING), &VisitCheckRule::default()),
+            vec![
+                VisitFlag::PoorFix { accuracy_m: 300 },
+                VisitFlag::Adjusted { metres: 334 }
+            ]
+        );
+        assert_eq!(
+            VisitFlag::Adjusted { metres: 334 }.label_zh(),
+            "位置手动调整334米"
+        );
     }
 
     #[test]

@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 use automerge::{transaction::Transactable, AutoCommit, ROOT};
 use gridwalk_shared::doc;
 use gridwalk_shared::model::{
-    Answer, Audience, Campaign, CampaignKind, CampaignTarget, CampaignWork, CensusEdit, Handover,
-    HandoverRemark, Household, HouseholdFacts, Incident, IncidentAction, IncidentEvent, Level,
-    Location, Member, Notice, NoticeContent, NoticeDelivery, NoticeKind, NoticeReceipt,
+    Answer, Audience, Campaign, CampaignKind, CampaignTarget, CampaignWork, CensusEdit, GpsFix,
+    Handover, HandoverRemark, Household, HouseholdFacts, Incident, IncidentAction, IncidentEvent,
+    Level, Location, Member, Notice, NoticeContent, NoticeDelivery, NoticeKind, NoticeReceipt,
     NoticeResponse, Patrol, Role, Satisfaction, ServiceAction, ServiceEvent, ServiceRequest,
     TrackPoint, Visit, WorkLogDay, WorkLogEntry,
 };
@@ -75,14 +75,26 @@ fn number() -> impl Strategy<Value = f64> {
 }
 
 fn location() -> impl Strategy<Value = Location> {
-    (number(), number(), option::of(number()), time()).prop_map(|(lat, lon, accuracy_m, at)| {
-        Location {
+    let gps =
+        (number(), number(), option::of(number())).prop_map(|(lat, lon, accuracy_m)| GpsFix {
+            lat,
+            lon,
+            accuracy_m,
+        });
+    (
+        number(),
+        number(),
+        option::of(number()),
+        time(),
+        option::of(gps),
+    )
+        .prop_map(|(lat, lon, accuracy_m, at, adjusted_from)| Location {
             lat,
             lon,
             accuracy_m,
             at,
-        }
-    })
+            adjusted_from,
+        })
 }
 
 fn satisfaction() -> impl Strategy<Value = Satisfaction> {

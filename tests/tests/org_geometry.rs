@@ -254,6 +254,7 @@ fn fix(lat: f64, lon: f64, north_m: f64, accuracy_m: f64, at: Timestamp) -> Loca
         lon,
         accuracy_m: Some(accuracy_m),
         at,
+        adjusted_from: None,
     }
 }
 

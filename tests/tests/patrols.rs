@@ -22,6 +22,7 @@ fn fix(client: &Client, lat: f64) -> Location {
         lon: 120.15,
         accuracy_m: Some(8.0),
         at: client.now(),
+        adjusted_from: None,
     }
 }
 

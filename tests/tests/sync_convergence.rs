@@ -65,6 +65,7 @@ fn location() -> Option<Location> {
         lon: 116.4074,
         accuracy_m: Some(8.0),
         at: gridwalk_shared::time::Timestamp::from_millis(1_790_000_000_000),
+        adjusted_from: None,
     })
 }
 

@@ -53,6 +53,7 @@ impl LocationSource {
                 lon,
                 accuracy_m: Some(accuracy_m),
                 at,
+                adjusted_from: None,
             }),
         }
     }

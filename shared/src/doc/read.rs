@@ -18,9 +18,9 @@ use automerge::{ObjId, ObjType, ReadDoc, ScalarValueRef, ValueRef, ROOT};
 use uuid::Uuid;
 
 use crate::model::{
-    Answer, Audience, Campaign, CampaignKind, CampaignTarget, CampaignWork, CensusEdit, Handover,
-    HandoverRemark, Household, HouseholdFacts, Incident, IncidentAction, IncidentEvent, Level,
-    Location, Member, Notice, NoticeContent, NoticeDelivery, NoticeKind, NoticeReceipt,
+    Answer, Audience, Campaign, CampaignKind, CampaignTarget, CampaignWork, CensusEdit, GpsFix,
+    Handover, HandoverRemark, Household, HouseholdFacts, Incident, IncidentAction, IncidentEvent,
+    Level, Location, Member, Notice, NoticeContent, NoticeDelivery, NoticeKind, NoticeReceipt,
     NoticeResponse, Patrol, Role, Satisfaction, ServiceAction, ServiceEvent, ServiceRequest,
     TrackPoint, Visit, WorkLogDay, WorkLogEntry,
 };
@@ -296,7 +296,8 @@ from_map! {
         id, grid_id, household_id, worker_id, started_at, ended_at, location, template_id,
         template_version, answers, notes, photos, audio, follow_up; campaign
     }
-    Location { lat, lon, accuracy_m, at }
+    Location { lat, lon, accuracy_m, at; adjusted_from }
+    GpsFix { lat, lon, accuracy_m }
     Incident {
         id, grid_id, category, description, location, photos, audio, reporter_id, events;
         received

@@ -17,4 +17,21 @@ pub struct Location {
     pub accuracy_m: Option<f64>,
     /// When the fix was taken.
     pub at: Timestamp,
+    /// The phone's own fix when the worker dragged the position on the map (GPS was poor):
+    /// kept as it was, for the visit check. `None` when the position is the fix itself.
+    #[autosurgeon(missing = "Option::default")]
+    #[serde(default)]
+    pub adjusted_from: Option<GpsFix>,
+}
+
+/// A position fix as the phone gave it, before the worker moved it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct GpsFix {
+    /// Latitude in degrees (WGS-84).
+    pub lat: f64,
+    /// Longitude in degrees (WGS-84).
+    pub lon: f64,
+    /// Accuracy radius in metres.
+    pub accuracy_m: Option<f64>,
 }

@@ -28,7 +28,7 @@ pub use catalogue::{
 };
 pub use household::{Household, Member, EDITABLE_FIELDS as HOUSEHOLD_EDITABLE_FIELDS};
 pub use incident::{Assignment, Incident, IncidentAction, IncidentEvent};
-pub use location::Location;
+pub use location::{GpsFix, Location};
 pub use notice::{
     Audience, Notice, NoticeContent, NoticeDelivery, NoticeKind, NoticeReceipt, NoticeResponse,
 };

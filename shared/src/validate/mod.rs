@@ -6,6 +6,8 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::coords::LatLon;
+use crate::geometry::{distance_m, valid_position};
 use crate::model::{
     Answer, Incident, ItemKind, Location, OrgKind, Record, RecordKind, ReferenceData, Role,
     ServiceRequest, Visit,
@@ -122,8 +124,35 @@ fn check_location(location: &Option<Location>) -> Result {
             "location accuracy must be a positive number of metres",
         ));
     }
+    if let Some(gps) = &loc.adjusted_from {
+        let from = LatLon {
+            lat: gps.lat,
+            lon: gps.lon,
+        };
+        if !valid_position(from) || gps.accuracy_m.is_some_and(|a| !a.is_finite() || a < 0.0) {
+            return Err(invalid(
+                "the fix a position was moved from is not a valid fix",
+            ));
+        }
+        let moved = distance_m(
+            from,
+            LatLon {
+                lat: loc.lat,
+                lon: loc.lon,
+            },
+        );
+        if moved > MAX_ADJUSTMENT_M {
+            return Err(invalid(format!(
+                "a position may be moved at most {MAX_ADJUSTMENT_M} m from its fix (moved {moved:.0} m)"
+            )));
+        }
+    }
     Ok(())
 }
+
+/// Farthest a worker may drag a position from the phone's fix, metres: a correction of poor
+/// GPS, not a different place.
+pub const MAX_ADJUSTMENT_M: f64 = 1_000.0;
 
 fn check_unit(reference: &ReferenceData, id: Uuid, kind: OrgKind) -> Result {
     match reference.unit(id) {

@@ -296,6 +296,7 @@ fn fix_near(b: LatLon, at: i64, rng: &mut StdRng) -> Location {
         lon: b.lon + metres * bearing.sin() / (per_degree * b.lat.to_radians().cos()),
         accuracy_m: Some(rng.gen_range(5.0..25.0)),
         at: Timestamp::from_millis(at),
+        adjusted_from: None,
     }
 }
 

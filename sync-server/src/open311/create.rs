@@ -124,6 +124,7 @@ fn incident(
             lon,
             accuracy_m: None,
             at: now,
+            adjusted_from: None,
         }),
         (None, None) if address.is_some() => None,
         (None, None) => {

@@ -179,6 +179,7 @@ pub fn location(rng: &mut Mix, at: Timestamp) -> Location {
         lon: 117.19 + rng.unit() * 0.02,
         accuracy_m: Some((3 + rng.below(28)) as f64),
         at,
+        adjusted_from: None,
     }
 }
 

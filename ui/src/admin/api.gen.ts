@@ -481,6 +481,16 @@ export type GeometryReport = {
 	reference_version: number,
 };
 
+/**  A position fix as the phone gave it, before the worker moved it. */
+export type GpsFix = {
+	/**  Latitude in degrees (WGS-84). */
+	lat: number | null,
+	/**  Longitude in degrees (WGS-84). */
+	lon: number | null,
+	/**  Accuracy radius in metres. */
+	accuracy_m: number | null,
+};
+
 /**  One grid's counts. */
 export type GridDue = {
 	/**  Grid id. */
@@ -820,6 +830,11 @@ export type Location = {
 	accuracy_m: number | null,
 	/**  When the fix was taken. */
 	at: Timestamp,
+	/**
+	 *  The phone's own fix when the worker dragged the position on the map (GPS was poor):
+	 *  kept as it was, for the visit check. `None` when the position is the fix itself.
+	 */
+	adjusted_from?: GpsFix | null,
 };
 
 /**  A photo or audio note a record references. */
@@ -1606,6 +1621,10 @@ metres: number } |
 { flag: "poor_fix"; 
 /**  Accuracy radius, metres. */
 accuracy_m: number } | 
+/**  The worker moved the position this many metres from the phone's fix (位置已调整). */
+{ flag: "adjusted"; 
+/**  From the fix to the position stored. */
+metres: number } | 
 /**  The visit took this many seconds (用时过短). */
 { flag: "too_short"; 
 /**  From opening the visit to saving it. */

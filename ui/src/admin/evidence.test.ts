@@ -18,6 +18,7 @@ describe('evidence helpers', () => {
     expect(flagText({ flag: 'too_far', metres: 445 })).toEqual(['check.too_far', { n: 445 }]);
     expect(flagText({ flag: 'poor_fix', accuracy_m: 250 })).toEqual(['check.poor_fix', { n: 250 }]);
     expect(flagText({ flag: 'too_short', seconds: 60 })).toEqual(['check.too_short', { n: 60 }]);
+    expect(flagText({ flag: 'adjusted', metres: 334 })).toEqual(['check.adjusted', { n: 334 }]);
   });
 
   it('builds the records path without empty filters', () => {

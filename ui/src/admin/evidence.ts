@@ -79,6 +79,8 @@ export function flagText(flag: VisitFlag): [key: string, params: Record<string, 
       return ['check.too_far', { n: flag.metres }];
     case 'poor_fix':
       return ['check.poor_fix', { n: flag.accuracy_m }];
+    case 'adjusted':
+      return ['check.adjusted', { n: flag.metres }];
     case 'too_short':
       return ['check.too_short', { n: flag.seconds }];
   }

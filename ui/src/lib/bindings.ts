@@ -460,6 +460,16 @@ export type Frequency =
 /**  Every quarter: the same day three months on, or that month's last day (每季度). */
 "quarterly";
 
+/**  A position fix as the phone gave it, before the worker moved it. */
+export type GpsFix = {
+	/**  Latitude in degrees (WGS-84). */
+	lat: number | null,
+	/**  Longitude in degrees (WGS-84). */
+	lon: number | null,
+	/**  Accuracy radius in metres. */
+	accuracy_m: number | null,
+};
+
 /**  A grid in the signed-in user's scope with its buildings. */
 export type GridOverview = {
 	/**  The grid. */
@@ -889,6 +899,11 @@ export type Location = {
 	accuracy_m: number | null,
 	/**  When the fix was taken. */
 	at: Timestamp,
+	/**
+	 *  The phone's own fix when the worker dragged the position on the map (GPS was poor):
+	 *  kept as it was, for the visit check. `None` when the position is the fix itself.
+	 */
+	adjusted_from?: GpsFix | null,
 };
 
 /**  How the app gets a position fix. */

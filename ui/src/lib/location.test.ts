@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { chooseProvider, FakeProvider, manualFix, WebviewProvider } from './location';
+import { adjusted, chooseProvider, distanceM, FakeProvider, manualFix, movedBy, WebviewProvider } from './location';
 
 function geolocation(result: { coords?: GeolocationCoordinates; code?: number }): Geolocation {
   return {
@@ -52,5 +52,24 @@ describe('position providers', () => {
     expect(chooseProvider({ kind: 'fake' }, false, none).kind).toBe('fake');
     expect(chooseProvider({ kind: 'device' }, true, none).kind).toBe('plugin');
     expect(chooseProvider({ kind: 'device' }, false, none).kind).toBe('webview');
+  });
+});
+
+describe('a position moved by hand', () => {
+  const gps = { lat: 39.1225, lon: 117.1895, accuracy_m: 250, at: '2026-03-02T01:00:00Z', adjusted_from: null };
+
+  it('keeps the phone fix, the first one however often it is moved', () => {
+    const once = adjusted(gps, { lat: 39.1245, lon: 117.1895 });
+    expect(once).toMatchObject({ lat: 39.1245, lon: 117.1895, accuracy_m: null, at: gps.at });
+    expect(once.adjusted_from).toEqual({ lat: 39.1225, lon: 117.1895, accuracy_m: 250 });
+    const twice = adjusted(once, { lat: 39.1235, lon: 117.1895 });
+    expect(twice.adjusted_from).toEqual(once.adjusted_from);
+    expect(movedBy(twice)).toBeCloseTo(111.2, 1);
+    expect(movedBy(gps)).toBeNull();
+  });
+
+  it('measures along the sphere', () => {
+    expect(distanceM({ lat: 30, lon: 120 }, { lat: 31, lon: 120 })).toBeCloseTo(111_195, 0);
+    expect(distanceM({ lat: 30, lon: 120 }, { lat: 30, lon: 120 })).toBe(0);
   });
 });

@@ -101,6 +101,29 @@ export function manualFix(lat: number, lon: number, now: Date = new Date()): Loc
   return { lat, lon, accuracy_m: null, at: now.toISOString() };
 }
 
+/** Great-circle distance in metres (for display; the check itself runs in Rust). */
+export function distanceM(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
+  const rad = Math.PI / 180;
+  const h =
+    Math.sin(((b.lat - a.lat) * rad) / 2) ** 2 +
+    Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(((b.lon - a.lon) * rad) / 2) ** 2;
+  return 2 * 6_371_008.8 * Math.asin(Math.min(1, Math.sqrt(h)));
+}
+
+/** The fix moved by hand to `to` (GPS was poor): placed by hand (no accuracy), with the
+ *  phone's own fix kept — the first one, however often the pin is moved. */
+export function adjusted(fix: Location, to: { lat: number; lon: number }): Location {
+  const original = fix.adjusted_from ?? { lat: fix.lat, lon: fix.lon, accuracy_m: fix.accuracy_m };
+  return { ...fix, lat: to.lat, lon: to.lon, accuracy_m: null, adjusted_from: original };
+}
+
+/** How far a moved position is from the phone's own fix, in metres (null when not moved). */
+export function movedBy(fix: Location): number | null {
+  const from = fix.adjusted_from;
+  if (!from || from.lat === null || from.lon === null || fix.lat === null || fix.lon === null) return null;
+  return distanceM({ lat: from.lat, lon: from.lon }, { lat: fix.lat, lon: fix.lon });
+}
+
 /** The provider for this build: fake when the shell says so, the plugin on phones, else
  * the webview. */
 export function chooseProvider(

@@ -199,6 +199,7 @@ impl Position {
             lon,
             accuracy_m: None,
             at: client.now(),
+            adjusted_from: None,
         })
     }
 }

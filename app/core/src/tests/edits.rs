@@ -31,6 +31,7 @@ fn visit_is_stored_with_outbox_and_query_rows() {
         lon: 116.4,
         accuracy_m: None,
         at: clock.now_ts(),
+        adjusted_from: None,
     };
     let id = client
         .add_visit(NewVisit {
@@ -60,6 +61,42 @@ fn visit_is_stored_with_outbox_and_query_rows() {
     assert_eq!(rows[0].id, id);
     assert_eq!(rows[0].day, "2026-03-02");
     assert!(rows[0].follow_up);
+}
+
+#[test]
+fn a_dragged_position_keeps_its_fix_and_may_not_move_far() {
+    use gridwalk_shared::model::GpsFix;
+    let dir = TempDir::new().unwrap();
+    let clock = TestClock::new();
+    let client = signed_in(dir.path(), &worker1(), clock.clone());
+    let home = household(GRID1, "幸福路1号101");
+    deliver(&client, &[Record::Household(home.clone())]);
+    // GPS put the phone 0.002° (222 m) south, to 250 m; the worker moved it to the door.
+    let moved = |south: f64| Location {
+        lat: 39.9,
+        lon: 116.4,
+        accuracy_m: None,
+        at: clock.now_ts(),
+        adjusted_from: Some(GpsFix {
+            lat: 39.9 - south,
+            lon: 116.4,
+            accuracy_m: Some(250.0),
+        }),
+    };
+    let visit = |location| NewVisit {
+        household_id: home.id,
+        location: Some(location),
+        ..NewVisit::default()
+    };
+    let id = client.add_visit(visit(moved(0.002))).unwrap();
+    let Record::Visit(stored) = client.record(id).unwrap().unwrap().record else {
+        panic!("not a visit")
+    };
+    assert_eq!(stored.location, Some(moved(0.002)), "the fix is kept");
+    // 0.02° is 2.2 km: not a correction but another place.
+    let far = client.add_visit(visit(moved(0.02))).unwrap_err();
+    assert!(far.to_string().contains("at most 1000 m"), "{far}");
+    assert_eq!(client.visits(Some(home.id)).unwrap().len(), 1);
 }
 
 #[test]

@@ -68,6 +68,7 @@ fn a_visit_draft_survives_a_restart_and_finishes_once() {
         lon: 116.4,
         accuracy_m: Some(8.0),
         at: clock.now(),
+        adjusted_from: None,
     });
     let note = client.add_audio(wav(1), None).unwrap();
     draft.audio = vec![note.hash.clone()];
@@ -272,6 +273,7 @@ fn the_grid_map_shows_open_reports_at_their_fixes_and_overdue_buildings() {
         lon: 117.1900,
         accuracy_m: Some(8.0),
         at: clock.now(),
+        adjusted_from: None,
     };
     for location in [Some(fix.clone()), None] {
         client

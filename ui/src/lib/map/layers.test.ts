@@ -1,6 +1,6 @@
 // The map's data helpers.
 import { describe, expect, it } from 'vitest';
-import { bounds, cluster, coverageOf, trackLines, type Mark } from './layers';
+import { bounds, cluster, coverageOf, shapesOf, trackLines, type Mark } from './layers';
 
 describe('map layers', () => {
   it('colours a building by its most urgent household', () => {
@@ -27,6 +27,17 @@ describe('map layers', () => {
     expect(groups.map((g) => g.tone)).toEqual(['closed', 'overdue']);
     expect(groups[1].at.lon).toBeCloseTo(58 / 3);
     expect(cluster([], flat)).toEqual([]);
+  });
+
+  it('draws the boundaries of grids and communities that have one', () => {
+    const ring = [{ lat: 0, lon: 0 }, { lat: 0, lon: 1 }, { lat: 1, lon: 1 }, { lat: 0, lon: 0 }];
+    const shapes = shapesOf([
+      { id: 'g', kind: 'grid', name: '第一网格', boundary: ring },
+      { id: 'c', kind: 'community', name: '幸福社区', boundary: null },
+      { id: 's', kind: 'street', name: '新华街道', boundary: ring },
+      { id: 'h', kind: 'grid', name: '半截', boundary: [{ lat: null, lon: 1 }, ...ring.slice(1)] },
+    ]);
+    expect(shapes).toEqual([{ id: 'g', kind: 'grid', label: '第一网格', ring }]);
   });
 
   it('bounds everything drawn', () => {

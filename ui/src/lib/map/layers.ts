@@ -137,3 +137,14 @@ export function bounds(points: LatLon[]): [LatLon, LatLon] | null {
 export function known(p: { lat: number | null; lon: number | null } | null | undefined): LatLon | null {
   return p && typeof p.lat === 'number' && typeof p.lon === 'number' ? { lat: p.lat, lon: p.lon } : null;
 }
+
+/** The boundaries of grids and communities among `units` (those drawn or imported). */
+export function shapesOf(
+  units: { id: string; kind: string; name: string; boundary?: { lat: number | null; lon: number | null }[] | null }[],
+): Shape[] {
+  return units.flatMap((u) => {
+    const ring = (u.boundary ?? []).map(known).filter((p) => p !== null);
+    if (ring.length < 4 || (u.kind !== 'grid' && u.kind !== 'community')) return [];
+    return [{ id: u.id, kind: u.kind, label: u.name, ring }];
+  });
+}

@@ -68,6 +68,7 @@ pub fn run(client: &Client, command: PatrolCommand, out: &mut impl Write) -> Res
                 lon,
                 accuracy_m: accuracy,
                 at: client.now(),
+                adjusted_from: None,
             };
             writeln!(out, "{}", client.patrol_fix(fix)?)?;
         }
