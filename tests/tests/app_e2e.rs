@@ -27,7 +27,7 @@ mod colleagues;
 #[path = "app_e2e/map.rs"]
 mod map;
 use colleagues::{colleagues_work, Colleagues};
-use map::{the_grid_map_offline, DEMO_STREET_FIX};
+use map::{the_board_map, the_grid_map_offline, DEMO_STREET_FIX};
 
 /// The most taps a visit may take from the home screen (issue 3; every required answer is
 /// still given by the worker).
@@ -508,6 +508,7 @@ async fn a_day_on_the_phone_then_the_hall_tablet_sees_it() -> Result<()> {
         .await
         .context("the overdue item is not first on the board, marked")?;
     snap(&tablet, "app-tablet-board", &mut a11y).await?;
+    the_board_map(&mut tablet, &mut a11y).await?;
     let own = format!(
         "[data-testid=board-row]:not([data-incident='{overdue}']):not([data-incident='{to_check}']) \
          [data-testid=board-open]"

@@ -32,3 +32,24 @@ pub async fn the_grid_map_offline(phone: &mut App, a11y: &mut Vec<String>) -> Re
     phone.tap("[data-testid=tab-home]").await?;
     Ok(())
 }
+
+/// The hall tablet's board as a map: the community's three grids and the phone's report at
+/// its fix (the colleagues' reports have none).
+pub async fn the_board_map(tablet: &mut App, a11y: &mut Vec<String>) -> Result<()> {
+    tablet.tap("[data-testid=board-view-map]").await?;
+    tablet
+        .wait_true(
+            "return document.querySelectorAll('path.gw-grid').length === 3 \
+             && document.querySelectorAll('path.gw-incident, .gw-cluster').length > 0",
+            WAIT,
+        )
+        .await?;
+    let shown = tablet.text("[data-testid=board-map-count]").await?;
+    ensure!(
+        shown.contains("地图上 1 件"),
+        "the phone's report on the map: {shown}"
+    );
+    snap(tablet, "app-tablet-map", a11y).await?;
+    tablet.tap("[data-testid=board-view-list]").await?;
+    Ok(())
+}

@@ -21,6 +21,7 @@ const table: Table = {
   'map.mine': ['我的网格地图', 'My grid on a map'],
   'map.list': ['列表', 'List'],
   'map.map': ['地图', 'Map'],
+  'map.on_map': ['地图上 {n} 件（共 {total} 件，其余无定位或已办结）', '{n} of {total} on the map (the rest have no fix or are done)'],
   'map.open_reports': ['{n} 件未办结', '{n} open reports'],
   'map.no_position': ['暂无定位', 'No position yet'],
   'map.worker': ['轨迹', 'Track of'],
