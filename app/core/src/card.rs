@@ -135,7 +135,7 @@ impl Client {
                 }
             })
             .collect();
-        grids.sort_by(|a, b| a.grid.name.cmp(&b.grid.name));
+        grids.sort_by_cached_key(|g| natural_key(&g.grid.name));
         Ok(grids)
     }
 
