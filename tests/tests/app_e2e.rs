@@ -24,9 +24,12 @@ use serde_json::json;
 
 #[path = "app_e2e/colleagues.rs"]
 mod colleagues;
+#[path = "app_e2e/desk.rs"]
+mod desk;
 #[path = "app_e2e/map.rs"]
 mod map;
 use colleagues::{colleagues_work, Colleagues};
+use desk::the_desks_own_day;
 use map::{the_board_map, the_grid_map_offline, DEMO_STREET_FIX};
 
 /// The most taps a visit may take from the home screen (issue 3; every required answer is
@@ -578,38 +581,7 @@ async fn a_day_on_the_phone_then_the_hall_tablet_sees_it() -> Result<()> {
         .context("the hand-over sheet does not list the phone's visit")?;
     snap(&tablet, "app-tablet-handover", &mut a11y).await?;
 
-    // The desk's own day: catalogue, one-time notice, walk-in, queue, resident rating.
-    tablet.tap("[data-testid=menu-catalogue]").await?;
-    tablet
-        .type_into("[data-testid=catalogue-search]", "保障卡")
-        .await?;
-    snap(&tablet, "app-tablet-catalogue", &mut a11y).await?;
-    tablet.tap("[data-testid=catalogue-list] .row").await?;
-    tablet.find("[data-testid=one-time-notice]").await?;
-    snap(&tablet, "app-tablet-notice", &mut a11y).await?;
-    tablet.tap("[data-testid=service-register]").await?;
-    tablet
-        .type_into("[data-testid=walkin-name]", "刘桂英")
-        .await?;
-    tablet
-        .type_into("[data-testid=walkin-phone]", "13912345678")
-        .await?;
-    tablet
-        .tap("[data-testid=screen-walkin] .check input")
-        .await?;
-    snap(&tablet, "app-tablet-walkin", &mut a11y).await?;
-    tablet.tap("[data-testid=walkin-submit]").await?;
-    tablet.find("[data-testid=queue-row]").await?;
-    snap(&tablet, "app-tablet-queue", &mut a11y).await?;
-    tablet.tap("[data-testid=queue-complete]").await?;
-    tablet.tap("[data-testid=queue-done]").await?;
-    tablet.tap("[data-testid=queue-rate]").await?;
-    tablet.find("[data-testid=rate-satisfied]").await?;
-    snap(&tablet, "app-tablet-rate", &mut a11y).await?;
-    tablet.tap("[data-testid=rate-satisfied]").await?;
-    tablet
-        .wait_text("[data-testid=screen-rate]", "谢谢", WAIT)
-        .await?;
+    the_desks_own_day(&mut tablet, &mut a11y).await?;
     tablet.close().await?;
     println!(
         "accessibility: {} findings on the scanned screens",
