@@ -462,7 +462,17 @@ async fn the_admin_map_draws_the_street_imports_a_boundary_and_shows_a_track() -
     let geojson = collection(json!([{ "type": "Feature",
         "properties": { "name": "光明社区第二网格" },
         "geometry": { "type": "Polygon", "coordinates": [ring] } }]));
-    let arg = json!({ "geojson": geojson.to_string(), "worker": worker, "day": day });
+    let edit_grid = org["units"]
+        .as_array()
+        .context("units")?
+        .iter()
+        .find(|u| u["name"] == "光明社区第三网格")
+        .context("grid to draw")?
+        .clone();
+    let arg = json!({
+        "geojson": geojson.to_string(), "worker": worker, "day": day,
+        "edit_grid": edit_grid["id"]
+    });
     let out = tempfile::tempdir()?;
     let shown = gridwalk_tests::admin::browser_phase(
         &driver,
@@ -511,9 +521,35 @@ async fn the_admin_map_draws_the_street_imports_a_boundary_and_shows_a_track() -
     let stops = track["stops"].as_array().map(Vec::len).unwrap_or_default();
     assert_eq!(shown["stops"], json!(stops), "every point of the day drawn");
     assert_eq!(shown["gaps"], track["gaps"], "each gap drawn dashed");
+    // The dragged building moved east, the others stayed; the drawn boundary replaced the old.
+    let after = admin.get("/api/org").await?.json;
+    let dragged = shown["dragged"].as_str().context("dragged")?;
+    let moved: Vec<&Value> = after["buildings"]
+        .as_array()
+        .context("buildings")?
+        .iter()
+        .filter(|b| {
+            let before = find(&org, "buildings", b["id"].as_str().unwrap_or_default());
+            before.is_some_and(|x| x["position"] != b["position"])
+        })
+        .collect();
+    assert_eq!(moved.len(), 1, "one building moved: {moved:?}");
+    assert!(
+        dragged.contains(moved[0]["address"].as_str().unwrap_or("?")),
+        "{dragged}: {moved:?}"
+    );
+    let id = edit_grid["id"].as_str().context("id")?;
+    let drawn = &find(&after, "units", id).context("grid")?["boundary"];
+    assert_eq!(
+        drawn.as_array().map(Vec::len),
+        Some(5),
+        "four corners, closed"
+    );
+    assert_ne!(drawn, &edit_grid["boundary"]);
     if std::env::var("UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
         let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
         for name in [
+            "admin-map-edit.png",
             "admin-map-coverage.png",
             "admin-map-incidents.png",
             "admin-map-track.png",

@@ -339,7 +339,7 @@ const phases = {
   // The map: the street's boundaries and buildings coloured by coverage; ARG (JSON) gives a
   // GeoJSON file to import and the worker and day whose track to show.
   async map() {
-    const { geojson, worker, day } = JSON.parse(arg);
+    const { geojson, worker, day, edit_grid: editGrid } = JSON.parse(arg);
     await signIn();
     await go('map');
     await page.waitForSelector('[data-testid=map-legend][data-loaded=true]');
@@ -373,7 +373,34 @@ const phases = {
     const gaps = await count('path.gw-gap');
     const summary = (await page.textContent('[data-testid=map-track]')).trim();
     await shot('map-track');
-    return { grids, buildings, coverage, labels, incidents, clusters, singles, report, stops, gaps, summary, errors };
+
+    // Editing: drag the first building 60 px east, then draw EDIT_GRID's boundary by four taps.
+    await page.selectOption('[data-testid=map-worker]', '');
+    await page.check('[data-testid=map-edit]');
+    const marker = await page.waitForSelector('.gw-building-edit');
+    const b = await marker.boundingBox();
+    const [x0, y0] = [b.x + b.width / 2, b.y + b.height / 2];
+    // The building under the pointer (icons may overlap when zoomed out).
+    const dragged = await page.evaluate(([x, y]) => document.elementFromPoint(x, y)?.closest('.gw-building-edit')?.title, [x0, y0]);
+    await page.mouse.move(x0, y0);
+    await page.mouse.down();
+    await page.mouse.move(x0 + 30, y0, { steps: 5 });
+    await page.mouse.move(x0 + 60, y0, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForFunction(() => document.querySelector('[data-testid=map-report]')?.textContent.includes('已放置 1 栋楼'));
+    await page.uncheck('[data-testid=map-edit]');
+    await page.selectOption('[data-testid=map-area]', editGrid);
+    await page.waitForSelector('[data-testid=map-legend][data-loaded=true]');
+    await page.waitForTimeout(300);
+    await page.check('[data-testid=map-edit]');
+    await page.click('[data-testid=map-draw]');
+    const m = await (await page.$('[data-testid=geo-map]')).boundingBox();
+    const [cx, cy] = [m.x + m.width / 2, m.y + m.height / 2];
+    for (const [dx, dy] of [[-40, -150], [40, -150], [40, 150], [-40, 150]]) await page.mouse.click(cx + dx, cy + dy);
+    await shot('map-edit');
+    await page.click('[data-testid=map-draw-finish]');
+    await page.waitForFunction(() => document.querySelector('[data-testid=map-report]')?.textContent.includes('绘制 1 条边界'));
+    return { grids, buildings, coverage, labels, incidents, clusters, singles, report, stops, gaps, summary, dragged, errors };
   },
   // The scoreboard for the week of ARG (its Monday): grids ranked, the XLSX download, then a weight saved.
   async scores() {
