@@ -55,6 +55,7 @@ pub mod natural;
 pub mod patrol_week;
 pub mod schedule;
 pub mod scores;
+pub mod tiles;
 pub mod time;
 pub mod validate;
 pub mod visit_check;

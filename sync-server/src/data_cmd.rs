@@ -1,5 +1,5 @@
-//! The data commands: `seed-demo`, `seed-activity`, `missing-blobs`, `gc-blobs`, `backup`,
-//! `restore`.
+//! The data commands: `seed-demo`, `seed-activity`, `tile-package`, `missing-blobs`,
+//! `gc-blobs`, `backup`, `restore`.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -7,8 +7,9 @@ use std::time::Duration;
 use anyhow::{bail, Result};
 use gridwalk_server::blobs::{gc, Blobs};
 use gridwalk_server::store::{BlobRefs, ServerStore};
-use gridwalk_server::{admin, backup, populate, seed};
+use gridwalk_server::{admin, backup, populate, seed, tiles};
 use gridwalk_shared::model::Record;
+use uuid::Uuid;
 
 use crate::accounts_cmd::set_password;
 use crate::storage_cmd::StorageArgs;
@@ -41,6 +42,42 @@ pub async fn seed_demo<S: ServerStore>(store: &S, storage: &StorageArgs, seed: u
         "  admin web: /admin, login admin / {DEMO_PASSWORD} (street admin; dept1, dept2 alike)"
     );
     println!("Demo admin login: admin {DEMO_PASSWORD}");
+    Ok(())
+}
+
+/// `tile-package`: draws the tile package of `community`, or of every community, into `out`
+/// (default `DATA/tiles`), one line per package.
+pub fn tile_package<S: ServerStore>(
+    store: &S,
+    storage: &StorageArgs,
+    community: Option<Uuid>,
+    out: Option<PathBuf>,
+) -> Result<()> {
+    let dir = match (out, &storage.data) {
+        (Some(dir), _) => dir,
+        (None, Some(data)) => data.join("tiles"),
+        (None, None) => bail!("say where the packages go: --out DIR (or --data DIR for DIR/tiles)"),
+    };
+    let reference = store.reference();
+    let communities: Vec<Uuid> = match community {
+        Some(id) => vec![id],
+        None => reference
+            .units
+            .iter()
+            .filter(|u| u.kind == gridwalk_shared::model::OrgKind::Community)
+            .map(|u| u.id)
+            .collect(),
+    };
+    for id in communities {
+        let path = tiles::package_path(&dir, id);
+        let drawn = tiles::draw_package(&reference, id, &path)?;
+        println!(
+            "{} {} tiles {} bytes",
+            path.display(),
+            drawn.tiles,
+            drawn.bytes
+        );
+    }
     Ok(())
 }
 

@@ -20,6 +20,7 @@ pub mod populate;
 pub mod routes;
 pub mod seed;
 pub mod sync;
+pub mod tiles;
 
 /// The storage contract (re-exported: `crate::store::Store` and the rest).
 pub use gridwalk_store as store;

@@ -68,6 +68,18 @@ enum Command {
         #[arg(long, default_value_t = 72)]
         ttl_hours: i64,
     },
+    /// Draw the offline basemap's tile package (MBTiles) of each community, or of one, from
+    /// the org's own geometry: `DATA/tiles/COMMUNITY_ID.mbtiles`, or under `--out`.
+    TilePackage {
+        #[command(flatten)]
+        storage: StorageArgs,
+        /// One community (default: every community).
+        #[arg(long)]
+        community: Option<uuid::Uuid>,
+        /// Folder for the packages (default: the data directory's `tiles`).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
     /// Set a user's admin-web password (argon2id): first start and recovery.
     AdminPassword {
         #[command(flatten)]
@@ -186,6 +198,7 @@ impl Command {
             | Command::Users { storage }
             | Command::EnrollCode { storage, .. }
             | Command::AdminPassword { storage, .. }
+            | Command::TilePackage { storage, .. }
             | Command::ApiToken { storage, .. }
             | Command::Open311Key { storage, .. }
             | Command::MissingBlobs { storage, .. }
@@ -269,6 +282,9 @@ async fn run_on<S: ServerStore>(store: S, storage: &StorageArgs, command: Comman
         Command::EnrollCode {
             user, ttl_hours, ..
         } => accounts_cmd::enroll_code(&store, storage, user, ttl_hours).await,
+        Command::TilePackage { community, out, .. } => {
+            data_cmd::tile_package(&store, storage, community, out)
+        }
         Command::AdminPassword { user, password, .. } => {
             accounts_cmd::admin_password(&store, &user, &password).await
         }
