@@ -45,19 +45,28 @@ pub async fn seed_demo<S: ServerStore>(store: &S, storage: &StorageArgs, seed: u
     Ok(())
 }
 
-/// `tile-package`: draws the tile package of `community`, or of every community, into `out`
-/// (default `DATA/tiles`), one line per package.
-pub fn tile_package<S: ServerStore>(
+/// `tile-package`: stores the tile package of `community`, or of every community, where its
+/// devices fetch it — `file` when given (a package made elsewhere), else one drawn from the
+/// org's geometry (kept under `out` too when given). One line per package.
+pub async fn tile_package<S: ServerStore>(
     store: &S,
     storage: &StorageArgs,
     community: Option<Uuid>,
+    file: Option<PathBuf>,
     out: Option<PathBuf>,
 ) -> Result<()> {
-    let dir = match (out, &storage.data) {
-        (Some(dir), _) => dir,
-        (None, Some(data)) => data.join("tiles"),
-        (None, None) => bail!("say where the packages go: --out DIR (or --data DIR for DIR/tiles)"),
-    };
+    let blobs = storage.open_blobs()?;
+    if let Some(file) = file {
+        let Some(unit) = community else {
+            bail!("say whose package it is: --community ID with --file");
+        };
+        let p = tiles::publish(store, &blobs, unit, &file).await?;
+        println!(
+            "{} {} {} bytes z{}-{}",
+            p.unit_id, p.sha256, p.bytes, p.min_zoom, p.max_zoom
+        );
+        return Ok(());
+    }
     let reference = store.reference();
     let communities: Vec<Uuid> = match community {
         Some(id) => vec![id],
@@ -68,14 +77,15 @@ pub fn tile_package<S: ServerStore>(
             .map(|u| u.id)
             .collect(),
     };
+    let scratch = tempfile::tempdir()?;
+    let dir = out.unwrap_or_else(|| scratch.path().to_path_buf());
     for id in communities {
         let path = tiles::package_path(&dir, id);
-        let drawn = tiles::draw_package(&reference, id, &path)?;
+        let drawn = tiles::draw_package(&store.reference(), id, &path)?;
+        let p = tiles::publish(store, &blobs, id, &path).await?;
         println!(
-            "{} {} tiles {} bytes",
-            path.display(),
-            drawn.tiles,
-            drawn.bytes
+            "{} {} {} tiles {} bytes",
+            p.unit_id, p.sha256, drawn.tiles, p.bytes
         );
     }
     Ok(())

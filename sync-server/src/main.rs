@@ -68,15 +68,19 @@ enum Command {
         #[arg(long, default_value_t = 72)]
         ttl_hours: i64,
     },
-    /// Draw the offline basemap's tile package (MBTiles) of each community, or of one, from
-    /// the org's own geometry: `DATA/tiles/COMMUNITY_ID.mbtiles`, or under `--out`.
+    /// Store each community's offline basemap (an MBTiles tile package) where its devices
+    /// fetch it: `--file` (made with GDAL, tippecanoe, QGIS…; with `--community`), or one
+    /// drawn from the org's own geometry. Prints `COMMUNITY SHA256 … BYTES` per package.
     TilePackage {
         #[command(flatten)]
         storage: StorageArgs,
         /// One community (default: every community).
         #[arg(long)]
         community: Option<uuid::Uuid>,
-        /// Folder for the packages (default: the data directory's `tiles`).
+        /// A package made elsewhere, to store instead of drawing one.
+        #[arg(long)]
+        file: Option<std::path::PathBuf>,
+        /// Also keep the drawn packages in this folder.
         #[arg(long)]
         out: Option<std::path::PathBuf>,
     },
@@ -282,9 +286,12 @@ async fn run_on<S: ServerStore>(store: S, storage: &StorageArgs, command: Comman
         Command::EnrollCode {
             user, ttl_hours, ..
         } => accounts_cmd::enroll_code(&store, storage, user, ttl_hours).await,
-        Command::TilePackage { community, out, .. } => {
-            data_cmd::tile_package(&store, storage, community, out)
-        }
+        Command::TilePackage {
+            community,
+            file,
+            out,
+            ..
+        } => data_cmd::tile_package(&store, storage, community, file, out).await,
         Command::AdminPassword { user, password, .. } => {
             accounts_cmd::admin_password(&store, &user, &password).await
         }

@@ -1,5 +1,5 @@
 //! A loopback TCP proxy that cuts connections after a random number of client-to-server
-//! bytes, and reads the HTTP requests passing through so a test can tell which blob bytes
+//! bytes (or, armed for downloads, server-to-client bytes), and reads the HTTP requests passing through so a test can tell which blob bytes
 //! were sent how often.
 
 use std::collections::BTreeMap;
@@ -63,6 +63,9 @@ struct Shared {
     cuts: AtomicUsize,
     severed: AtomicUsize,
     plan: Mutex<Option<(CutPlan, StdRng)>>,
+    /// The same for server-to-client bytes (cutting downloads).
+    down_plan: Mutex<Option<(CutPlan, StdRng)>>,
+    down_cuts: AtomicUsize,
 }
 
 impl CutProxy {
@@ -76,6 +79,8 @@ impl CutProxy {
             cuts: AtomicUsize::new(0),
             severed: AtomicUsize::new(0),
             plan: Mutex::new(None),
+            down_plan: Mutex::new(None),
+            down_cuts: AtomicUsize::new(0),
         });
         let accept = shared.clone();
         let task = tokio::spawn(async move {
@@ -94,6 +99,19 @@ impl CutProxy {
         if let Ok(mut slot) = self.shared.plan.lock() {
             *slot = Some((plan, StdRng::seed_from_u64(plan.seed)));
         }
+    }
+
+    /// Starts cutting the answers of connections opened from now on (downloads) after a
+    /// random number of server-to-client bytes, as `plan` says.
+    pub fn arm_downstream(&self, plan: CutPlan) {
+        if let Ok(mut slot) = self.shared.down_plan.lock() {
+            *slot = Some((plan, StdRng::seed_from_u64(plan.seed)));
+        }
+    }
+
+    /// Answers cut so far.
+    pub fn down_cuts(&self) -> usize {
+        self.shared.down_cuts.load(Ordering::SeqCst)
     }
 
     /// Stops giving connections opened from now on a cut.
@@ -145,11 +163,45 @@ impl Shared {
         Some(rng.gen_range(1..=plan.max_bytes))
     }
 
+    /// Server bytes a connection may pass to the client before it is cut (like [`budget`]).
+    fn down_budget(&self) -> Option<u64> {
+        let mut slot = self.down_plan.lock().ok()?;
+        let (plan, rng) = slot.as_mut()?;
+        if self.down_cuts.load(Ordering::SeqCst) >= plan.cuts {
+            return Some(u64::MAX);
+        }
+        self.down_cuts.fetch_add(1, Ordering::SeqCst);
+        Some(rng.gen_range(1..=plan.max_bytes))
+    }
+
     async fn relay(&self, mut client: TcpStream) -> Result<()> {
         let mut server = TcpStream::connect(&self.upstream).await?;
         let (mut client_read, mut client_write) = client.split();
         let (mut server_read, mut server_write) = server.split();
-        let down = tokio::io::copy(&mut server_read, &mut client_write);
+        let down = async {
+            let (mut budget, mut sent) = (None, 0u64);
+            let mut buf = vec![0u8; 16 * 1024];
+            loop {
+                let n = server_read.read(&mut buf).await?;
+                if n == 0 {
+                    return Ok::<_, std::io::Error>(());
+                }
+                // Kept-alive connections opened before the proxy was armed are cut too.
+                if budget.is_none() {
+                    budget = self.down_budget();
+                    sent = 0;
+                }
+                let left = budget.map_or(u64::MAX, |b| b - sent);
+                let allowed = (n as u64).min(left) as usize;
+                client_write.write_all(&buf[..allowed]).await?;
+                sent += allowed as u64;
+                if budget.is_some_and(|b| sent >= b) {
+                    self.severed.fetch_add(1, Ordering::SeqCst);
+                    client_write.flush().await?;
+                    return Ok(());
+                }
+            }
+        };
         let up = async {
             let mut parser = Parser::default();
             // Connections opened before the proxy was armed (kept alive) are cut too.

@@ -407,6 +407,65 @@ async fn callers_outside_their_role_or_scope_are_refused() -> Result<()> {
         );
     }
     covered.insert((Method::PUT, "/api/reference/visit-rules".into()));
+    let check = json!({ "max_distance_m": 100, "max_accuracy_m": 100, "min_duration_s": 60 });
+    for caller in [&dept, &community] {
+        assert_status(
+            &caller.put("/api/reference/visit-check", &check).await?,
+            403,
+            "visit check",
+        );
+    }
+    covered.insert((Method::PUT, "/api/reference/visit-check".into()));
+    // Maps (contents: tests/tests/org_geometry.rs). Geometry is drawn by administrators, on
+    // units of their own scope: another community's grid is not found for them.
+    let org = admin.get("/api/org").await?.json;
+    let grid_of_c1 = org["units"]
+        .as_array()
+        .and_then(|u| {
+            u.iter()
+                .find(|u| u["kind"] == "grid" && u["parent"] == json!(c1))
+        })
+        .and_then(|u| u["id"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    let boundary = json!({ "type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": { "id": grid_of_c1 },
+        "geometry": { "type": "Polygon", "coordinates":
+            [[[117.2, 39.1], [117.21, 39.1], [117.21, 39.11], [117.2, 39.1]]] } }] });
+    assert_status(
+        &dept.put("/api/org/geometry", &boundary).await?,
+        403,
+        "geometry",
+    );
+    let refused = community.put("/api/org/geometry", &boundary).await?;
+    assert_status(&refused, 400, "another community's grid");
+    assert!(refused.json["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("in your scope")));
+    covered.insert((Method::PUT, "/api/org/geometry".into()));
+    let users = admin.get("/api/users").await?.json;
+    let worker1 = users
+        .as_array()
+        .and_then(|u| u.iter().find(|u| u["login"] == "worker1"))
+        .and_then(|u| u["id"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    let track = format!("/api/tracks?worker={worker1}");
+    assert_status(&dept.get(&track).await?, 403, "dept track");
+    assert_status(
+        &community.get(&track).await?,
+        403,
+        "another community's worker",
+    );
+    covered.insert((Method::GET, "/api/tracks".into()));
+    assert_status(
+        &community
+            .get(&format!("/api/incidents/map?area={c1}"))
+            .await?,
+        403,
+        "another community's incidents",
+    );
+    covered.insert((Method::GET, "/api/incidents/map".into()));
     // Narrowed to what the caller sees: tests/tests/closed_loop.rs (live nudges).
     covered.insert((Method::GET, "/api/events".into()));
     for path in [

@@ -36,6 +36,7 @@ mod http;
 pub mod media;
 mod store;
 mod sync;
+mod tiles;
 mod today;
 mod view;
 mod workday;
@@ -63,6 +64,7 @@ pub use store::queries::{HouseholdRow, IncidentRow, ServiceRequestRow, VisitRow}
 pub use store::records::ConflictCopy;
 pub use store::{FILE_NAME, SCHEMA_VERSION};
 pub use sync::{PreparedRound, RoundOutcome, SyncOptions, SyncReport};
+pub use tiles::TilePackageState;
 pub use today::{DueHousehold, Task, Today};
 pub use view::{RecordState, RecordView, Status};
 pub use workday::{WorkDay, WorkItem};

@@ -126,3 +126,24 @@ pub struct User {
     /// Scope: an org unit id (grid, community, street) or, for department staff, a department id.
     pub scope_id: Uuid,
 }
+
+/// A community's offline basemap: an MBTiles file kept in the blob store (issue 15).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct TilePackage {
+    /// The community (or other org unit) it covers; devices under it may fetch it.
+    pub unit_id: Uuid,
+    /// Display name.
+    pub name: String,
+    /// SHA-256 of the file (its blob name).
+    pub sha256: String,
+    /// Size, bytes.
+    pub bytes: u64,
+    /// Zoom levels held.
+    pub min_zoom: u8,
+    pub max_zoom: u8,
+    /// `[west, south, east, north]`, WGS-84 degrees.
+    pub bounds: [f64; 4],
+    /// The system its pixels are drawn in; the org's geometry is converted to it for display.
+    pub coordinate_system: crate::coords::CoordSystem,
+}

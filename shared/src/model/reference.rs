@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::{
     Building, ChecklistTemplate, Department, IncidentCategory, OrgUnit, PatrolRule, RoutingRule,
-    ScoreWeights, ServiceItem, User, VisitCheckRule, VisitRules,
+    ScoreWeights, ServiceItem, TilePackage, User, VisitCheckRule, VisitRules,
 };
 use crate::calendar::WorkCalendar;
 
@@ -46,6 +46,9 @@ pub struct ReferenceData {
     /// The visit authenticity check's thresholds (defaults where stored before them).
     #[serde(default)]
     pub visit_check: VisitCheckRule,
+    /// Offline basemaps, one per community at most.
+    #[serde(default)]
+    pub tile_packages: Vec<TilePackage>,
 }
 
 impl ReferenceData {
@@ -126,6 +129,14 @@ impl ReferenceData {
     pub fn building_position(&self, building: Option<Uuid>) -> Option<crate::coords::LatLon> {
         let id = building?;
         self.buildings.iter().find(|b| b.id == id)?.position
+    }
+
+    /// The tile package a device scoped to `unit` may fetch: the one of the nearest unit in
+    /// its lineage that has one.
+    pub fn tile_package_for(&self, unit: Uuid) -> Option<&TilePackage> {
+        self.lineage(unit)
+            .into_iter()
+            .find_map(|u| self.tile_packages.iter().find(|p| p.unit_id == u))
     }
 
     /// Buildings in a grid.

@@ -8,9 +8,16 @@ use uuid::Uuid;
 
 use crate::store::{BlobDoc, BlobRefs, StoreResult};
 
-/// Whether `actor` may see some record that references blob `hash`.
+/// Whether `actor` may see some record that references blob `hash`, or `hash` is the tile
+/// package of their community.
 pub async fn may_read_blob<S: BlobRefs>(store: &S, actor: &Actor, hash: &str) -> StoreResult<bool> {
     let reference = store.reference();
+    if reference
+        .tile_package_for(actor.scope_id)
+        .is_some_and(|p| p.sha256 == hash)
+    {
+        return Ok(true);
+    }
     let docs = store.blob_docs(vec![hash.to_string()]).await?;
     Ok(sees_one(actor, &docs, &reference))
 }

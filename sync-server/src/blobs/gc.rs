@@ -40,12 +40,18 @@ pub struct Collectable {
     pub why: Garbage,
 }
 
-/// Blobs that records reference, and the thumbnails of those photos.
+/// Blobs that records reference, the thumbnails of those photos, and the tile packages the
+/// reference data names.
 pub async fn needed<S: BlobRefs>(
     store: &S,
     blobs: &dyn BlobStore,
 ) -> Result<HashSet<String>, BlobError> {
-    let mut needed = HashSet::new();
+    let mut needed: HashSet<String> = store
+        .reference()
+        .tile_packages
+        .iter()
+        .map(|p| p.sha256.clone())
+        .collect();
     let mut after = None;
     loop {
         let page = store.referenced_blobs(after.clone(), PAGE, None).await?;

@@ -1,13 +1,16 @@
-//! The offline basemap's tile packages (issue 15): one MBTiles file per community, kept in
-//! the deployment's tiles folder (`DATA/tiles/COMMUNITY_ID.mbtiles`). A real deployment drops
-//! in its own package made with ordinary tools; `gridwalk-server tile-package` draws one from
-//! the org's own geometry (the demo's, since no map data can be downloaded here).
+//! The offline basemap's tile packages (issue 15): one MBTiles file per community. A real
+//! deployment brings its own package made with ordinary tools (`tile-package --file`);
+//! `gridwalk-server tile-package` otherwise draws one from the org's own geometry (the
+//! demo's, since no map data can be downloaded here).
 //!
-//! Not built yet: serving the package to devices, the device's resumable download and the
-//! map drawing it (README, "Maps").
+//! [`publish`] stores a package in the blob store and names it in the reference data, so
+//! devices under the community fetch it like a blob (`GET /v1/blobs/{sha256}`, ranged).
 
 mod mbtiles;
+mod publish;
 mod render;
+
+pub use publish::publish;
 
 use std::path::{Path, PathBuf};
 

@@ -392,6 +392,15 @@ export type CommandError = {
 	message: string,
 };
 
+/**  A map coordinate system. */
+export type CoordSystem = 
+/**  WGS-84 (GPS; also CGCS2000 / Tianditu, the same to within centimetres). */
+"wgs84" | 
+/**  GCJ-02 (AMap, Tencent). */
+"gcj02" | 
+/**  BD-09 (Baidu). */
+"bd09";
+
 /**  A department that handles routed incidents (街道科室 or city department). */
 export type Department = {
 	/**  Stable id. */
@@ -1278,6 +1287,8 @@ export type ReferenceData = {
 	visit_rules?: VisitRules,
 	/**  The visit authenticity check's thresholds (defaults where stored before them). */
 	visit_check?: VisitCheckRule,
+	/**  Offline basemaps, one per community at most. */
+	tile_packages?: TilePackage[],
 };
 
 /**  A problem to report (随手拍). */
@@ -1595,6 +1606,25 @@ incident: IncidentRow } |
 { kind: "campaign"; 
 /**  The task. */
 task: CampaignTask };
+
+/**  A community's offline basemap: an MBTiles file kept in the blob store (issue 15). */
+export type TilePackage = {
+	/**  The community (or other org unit) it covers; devices under it may fetch it. */
+	unit_id: string,
+	/**  Display name. */
+	name: string,
+	/**  SHA-256 of the file (its blob name). */
+	sha256: string,
+	/**  Size, bytes. */
+	bytes: number,
+	/**  Zoom levels held. */
+	min_zoom: number,
+	max_zoom: number,
+	/**  `[west, south, east, north]`, WGS-84 degrees. */
+	bounds: [(number | null), (number | null), (number | null), (number | null)],
+	/**  The system its pixels are drawn in; the org's geometry is converted to it for display. */
+	coordinate_system: CoordSystem,
+};
 
 /**
  *  A UTC instant with millisecond precision; stored in documents as epoch milliseconds and
