@@ -30,7 +30,7 @@ mod desk;
 mod map;
 use colleagues::{colleagues_work, Colleagues};
 use desk::the_desks_own_day;
-use map::{the_board_map, the_grid_map_offline, DEMO_STREET_FIX};
+use map::{download_the_offline_map, the_board_map, the_grid_map_offline, DEMO_STREET_FIX};
 
 /// The most taps a visit may take from the home screen (issue 3; every required answer is
 /// still given by the worker).
@@ -92,6 +92,7 @@ async fn enrol(app: &mut App, code: &str, shot: &str, found: &mut Vec<String>) -
 async fn a_day_on_the_phone_then_the_hall_tablet_sees_it() -> Result<()> {
     let binary = app_binary()?;
     let deployment = Deployment::seeded()?;
+    deployment.command(&["tile-package"])?;
     let mut server = deployment.start()?;
     let addr = server.addr.clone();
     let xvfb = Xvfb::start()?;
@@ -110,6 +111,7 @@ async fn a_day_on_the_phone_then_the_hall_tablet_sees_it() -> Result<()> {
     )
     .await?;
     phone.find("[data-testid=screen-home]").await?;
+    download_the_offline_map(&mut phone).await?;
     phone
         .find("[data-testid=due-list] [data-testid=start-visit]")
         .await?;

@@ -10,8 +10,20 @@ use super::{snap, WAIT};
 /// 39.1210–39.1240 N, 117.1880–117.1915 E), accurate to 6 m.
 pub const DEMO_STREET_FIX: &str = "39.1225,117.1895,6";
 
-/// With the server stopped and one visit made, the grid tab's map draws the grid's boundary,
-/// its ten buildings, the visited one coloured as partly visited, and my position.
+/// While online, the phone downloads its community's offline map from the settings screen.
+pub async fn download_the_offline_map(phone: &mut App) -> Result<()> {
+    phone.tap("[data-testid=tab-settings]").await?;
+    phone.tap("[data-testid=offline-map-download]").await?;
+    phone
+        .find_within("[data-testid=offline-map-ready]", WAIT)
+        .await?;
+    phone.tap("[data-testid=tab-home]").await?;
+    Ok(())
+}
+
+/// With the server stopped and one visit made, the grid tab's map draws the downloaded
+/// basemap, the grid's boundary, its ten buildings, the visited one coloured as partly
+/// visited, and my position.
 pub async fn the_grid_map_offline(phone: &mut App, a11y: &mut Vec<String>) -> Result<()> {
     phone.tap("[data-testid=tab-grid]").await?;
     phone.tap("[data-testid=grid-map]").await?;
@@ -19,6 +31,12 @@ pub async fn the_grid_map_offline(phone: &mut App, a11y: &mut Vec<String>) -> Re
         .wait_true(
             "return document.querySelectorAll('path.gw-building').length === 10 \
              && !!document.querySelector('path.gw-me')",
+            WAIT,
+        )
+        .await?;
+    phone
+        .wait_true(
+            "return [...document.querySelectorAll('.gw-basemap img')]              .some((i) => i.src.startsWith('data:image/png') && i.complete && i.naturalWidth === 256)",
             WAIT,
         )
         .await?;

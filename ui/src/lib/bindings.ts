@@ -37,6 +37,12 @@ export const commands = {
 	myGrids: () => __TAURI_INVOKE<GridOverview[]>("my_grids"),
 	/**  Open incidents in scope at their fixes, for the grid map (those to check on site first). */
 	mapIncidents: () => __TAURI_INVOKE<MapIncident[]>("map_incidents"),
+	/**  What the server offers and how much of it this device holds. */
+	tilePackageStatus: () => __TAURI_INVOKE<TilePackageState>("tile_package_status"),
+	/**  Downloads (or resumes) the offline map; the screen polls `tile_package_status` meanwhile. */
+	downloadTilePackage: () => __TAURI_INVOKE<TilePackageState>("download_tile_package"),
+	/**  One basemap tile (XYZ) as a data URL; `None` where the package has none. */
+	mapTile: (z: number, x: number, y: number) => __TAURI_INVOKE<string | null>("map_tile", { z, x, y }),
 	/**  Households in a building. */
 	householdsIn: (building: string) => __TAURI_INVOKE<HouseholdRow[]>("households_in", { building }),
 	/**  Households whose head, phone or address contains `query`. */
@@ -1624,6 +1630,16 @@ export type TilePackage = {
 	bounds: [(number | null), (number | null), (number | null), (number | null)],
 	/**  The system its pixels are drawn in; the org's geometry is converted to it for display. */
 	coordinate_system: CoordSystem,
+};
+
+/**  The device's tile package: what the server offers and how much of it is held. */
+export type TilePackageState = {
+	/**  The package of my community, if the server has one. */
+	package: TilePackage | null,
+	/**  Bytes held of it. */
+	held_bytes: number,
+	/**  Held whole and checked: the map can draw it offline. */
+	complete: boolean,
 };
 
 /**

@@ -38,7 +38,7 @@ pub struct AudioInfo {
 }
 
 /// A blob file as a `data:` URL whose MIME type comes from its bytes.
-fn data_url(bytes: &[u8]) -> String {
+pub(crate) fn data_url(bytes: &[u8]) -> String {
     let mime = gridwalk_shared::media::sniff(bytes).mime();
     let text = base64::engine::general_purpose::STANDARD.encode(bytes);
     format!("data:{mime};base64,{text}")
@@ -51,7 +51,7 @@ fn decode(what: &str, data_base64: &str) -> CommandResult<Vec<u8>> {
 }
 
 /// Runs CPU or file work off the UI thread.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> CommandResult<T> + Send + 'static,
 ) -> CommandResult<T> {
     tauri::async_runtime::spawn_blocking(work)

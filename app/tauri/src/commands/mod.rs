@@ -6,6 +6,7 @@ pub mod campaign;
 pub mod desk;
 pub mod grid;
 pub mod home;
+pub mod map;
 pub mod media;
 pub mod notices;
 pub mod patrol;
