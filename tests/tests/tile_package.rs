@@ -118,6 +118,29 @@ async fn a_phone_downloads_its_communitys_map_resumably_and_reads_it_offline() -
         "a grid of the same community may"
     );
     assert_eq!(&head.bytes().await?[..], b"SQLite format 3\0");
+    // The device CLI says the same and downloads it too.
+    let cli = tempfile::tempdir()?;
+    let code = deployment.enroll_code("worker3")?;
+    gridwalk_tests::ok(gridwalk_tests::gridwalk(
+        cli.path(),
+        &["enroll", "--server", &server.url, "--code", &code],
+    ));
+    let before = gridwalk_tests::ok(gridwalk_tests::gridwalk(cli.path(), &["offline-map"]));
+    assert!(
+        before
+            .trim()
+            .ends_with(&format!("0/{} partial", package.bytes)),
+        "{before}"
+    );
+    let fetched = gridwalk_tests::ok(gridwalk_tests::gridwalk(
+        cli.path(),
+        &["offline-map", "--download"],
+    ));
+    assert!(
+        fetched.contains(&format!("{0}/{0} complete", package.bytes)),
+        "{fetched}"
+    );
+    assert!(fetched.contains("downloaded_in_ms "), "{fetched}");
     drop(server);
     let gc = deployment.command(&["gc-blobs", "--grace-hours", "0"])?;
     assert!(

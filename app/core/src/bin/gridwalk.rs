@@ -19,6 +19,8 @@ mod incident;
 mod media;
 #[path = "gridwalk/notice.rs"]
 mod notice;
+#[path = "gridwalk/offline_map.rs"]
+mod offline_map;
 #[path = "gridwalk/patrol.rs"]
 mod patrol;
 
@@ -99,6 +101,12 @@ enum Command {
     Handover {
         #[command(subcommand)]
         command: HandoverCommand,
+    },
+    /// The community's offline map: `SHA256 NAME HELD/BYTES complete|partial`, or `none`.
+    OfflineMap {
+        /// Download it (or resume the download) first.
+        #[arg(long)]
+        download: bool,
     },
     /// Sync with the server.
     Sync,
@@ -332,6 +340,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Patrol { command } => patrol::run(&client, command, &mut out)?,
         Command::Handover { command } => patrol::run_handover(&client, command, &mut out)?,
+        Command::OfflineMap { download } => offline_map::run(&client, download, &mut out).await?,
         Command::Sync => print_report(&mut out, &client.sync().await?)?,
         Command::Export => {
             for record in client.export()? {
