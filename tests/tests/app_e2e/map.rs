@@ -51,10 +51,24 @@ pub async fn the_grid_map_offline(phone: &mut App, a11y: &mut Vec<String>) -> Re
     Ok(())
 }
 
-/// The hall tablet's board as a map: the community's three grids and the phone's report at
-/// its fix (the colleagues' reports have none).
+/// The hall tablet's board as a map: the community's offline map downloaded first (the
+/// tablet is online), then its three grids over the basemap and the phone's report at its
+/// fix (the colleagues' reports have none).
 pub async fn the_board_map(tablet: &mut App, a11y: &mut Vec<String>) -> Result<()> {
+    tablet.tap("[data-testid=menu-settings]").await?;
+    tablet.tap("[data-testid=offline-map-download]").await?;
+    tablet
+        .find_within("[data-testid=offline-map-ready]", WAIT)
+        .await?;
+    tablet.tap("[data-testid=menu-board]").await?;
     tablet.tap("[data-testid=board-view-map]").await?;
+    tablet
+        .wait_true(
+            "return [...document.querySelectorAll('.gw-basemap img')] \
+             .some((i) => i.src.startsWith('data:image/png') && i.complete)",
+            WAIT,
+        )
+        .await?;
     tablet
         .wait_true(
             "return document.querySelectorAll('path.gw-grid').length === 3 \
