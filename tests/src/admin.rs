@@ -108,6 +108,17 @@ impl AdminSession {
         self.info["user"]["id"].as_str().unwrap_or("").to_string()
     }
 
+    /// The id of the user with this login, as `GET /api/users` lists it.
+    pub async fn id_of(&self, login: &str) -> Result<String> {
+        let users = self.get("/api/users").await?.json;
+        users
+            .as_array()
+            .and_then(|u| u.iter().find(|u| u["login"] == login))
+            .and_then(|u| u["id"].as_str())
+            .map(str::to_string)
+            .with_context(|| format!("no user {login}"))
+    }
+
     /// Sends a request with the cookie and (unless `csrf` is false) the CSRF token.
     pub async fn request(
         &self,

@@ -443,13 +443,7 @@ async fn callers_outside_their_role_or_scope_are_refused() -> Result<()> {
         .as_str()
         .is_some_and(|m| m.contains("in your scope")));
     covered.insert((Method::PUT, "/api/org/geometry".into()));
-    let users = admin.get("/api/users").await?.json;
-    let worker1 = users
-        .as_array()
-        .and_then(|u| u.iter().find(|u| u["login"] == "worker1"))
-        .and_then(|u| u["id"].as_str())
-        .unwrap_or_default()
-        .to_string();
+    let worker1 = user_id("worker1");
     let track = format!("/api/tracks?worker={worker1}");
     assert_status(&dept.get(&track).await?, 403, "dept track");
     assert_status(

@@ -419,15 +419,7 @@ async fn the_admin_map_draws_the_street_imports_a_boundary_and_shows_a_track() -
     };
     let (_deployment, server) = gridwalk_tests::admin::serve_with_activity(&ui, 7)?;
     let admin = AdminSession::sign_in(&server.url, "admin", DEMO_PASSWORD).await?;
-    let users = admin.get("/api/users").await?.json;
-    let worker = users
-        .as_array()
-        .context("users")?
-        .iter()
-        .find(|u| u["login"] == "worker1")
-        .and_then(|u| u["id"].as_str())
-        .context("worker1")?
-        .to_string();
+    let worker = admin.id_of("worker1").await?;
     // The latest day of the demo week with worker1's visits on it.
     let today = (chrono::Utc::now() + Duration::hours(8)).date_naive();
     let mut track = Value::Null;

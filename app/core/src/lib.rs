@@ -81,6 +81,8 @@ pub struct Client {
     http: http::Http,
     sync_lock: tokio::sync::Mutex<()>,
     progress: tokio::sync::watch::Sender<UploadProgress>,
+    /// The held tile package, opened once for the map's many tile reads.
+    basemap: Mutex<Option<rusqlite::Connection>>,
 }
 
 impl Client {
@@ -100,6 +102,7 @@ impl Client {
             http: http::Http::new(SyncOptions::default())?,
             sync_lock: tokio::sync::Mutex::new(()),
             progress: tokio::sync::watch::Sender::new(UploadProgress::default()),
+            basemap: Mutex::new(None),
         })
     }
 

@@ -82,8 +82,9 @@ impl Client {
         let package = self.offered_package()?.ok_or_else(|| {
             Error::Usage("the server has no offline map for this community".into())
         })?;
-        if self.tile_package()?.complete {
-            return self.tile_package();
+        let now = self.tile_package()?;
+        if now.complete {
+            return Ok(now);
         }
         std::fs::create_dir_all(self.tiles_dir())?;
         let credentials = meta::credentials(self.store().conn())?.ok_or(Error::NotEnrolled)?;
@@ -104,6 +105,9 @@ impl Client {
             }
         }
         std::fs::rename(&part, self.package_path(&package, false))?;
+        if let Ok(mut held) = self.basemap.lock() {
+            *held = None;
+        }
         self.remove_other_packages(&package)?;
         self.tile_package()
     }
@@ -193,24 +197,47 @@ impl Client {
     }
 
     /// One tile (XYZ numbering) of the held package, if it has it; `None` also when no
-    /// package is held whole.
+    /// package is held whole. The package's file is opened once and kept open (a new one
+    /// replaces it when its download completes).
     pub fn tile(&self, z: u8, x: u32, y: u32) -> Result<Option<Vec<u8>>> {
-        let Some(package) = self.offered_package()? else {
-            return Ok(None);
-        };
-        let path = self.package_path(&package, false);
-        if !path.is_file() || z > 30 || u64::from(y) >= 1u64 << z || u64::from(x) >= 1u64 << z {
+        if z > 30 || u64::from(y) >= 1u64 << z || u64::from(x) >= 1u64 << z {
             return Ok(None);
         }
-        let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let mut held = self
+            .basemap
+            .lock()
+            .map_err(|_| Error::Corrupt("basemap lock poisoned".into()))?;
+        if held.is_none() {
+            *held = self
+                .held_package_file()?
+                .map(|path| Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY))
+                .transpose()?;
+        }
+        let Some(conn) = held.as_ref() else {
+            return Ok(None);
+        };
         let tile = Tile { z, x, y };
-        Ok(conn
-            .query_row(
-                "SELECT tile_data FROM tiles WHERE zoom_level = ?1 AND tile_column = ?2 AND tile_row = ?3",
-                rusqlite::params![z, x, tile.tms_row()],
-                |r| r.get(0),
-            )
-            .optional()?)
+        let mut query = conn.prepare_cached(
+            "SELECT tile_data FROM tiles WHERE zoom_level = ?1 AND tile_column = ?2 AND tile_row = ?3",
+        )?;
+        let png = query
+            .query_row(rusqlite::params![z, x, tile.tms_row()], |r| r.get(0))
+            .optional()?;
+        Ok(png)
+    }
+
+    /// The package file held whole (after a download there is one), if any.
+    fn held_package_file(&self) -> Result<Option<PathBuf>> {
+        let Ok(entries) = std::fs::read_dir(self.tiles_dir()) else {
+            return Ok(None);
+        };
+        for entry in entries {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "mbtiles") {
+                return Ok(Some(path));
+            }
+        }
+        Ok(None)
     }
 }
 

@@ -110,10 +110,13 @@ pub async fn get<S: AdminStore>(
     let date = query.date.unwrap_or_else(|| today(&caller));
     let offset = caller.reference.calendar.utc_offset_minutes;
     let day = day_start(date, offset)..day_end(date, offset);
+    // The worker's records lie in their own scope (from the day before: a patrol that began
+    // then may run into this day).
     let filter = IndexFilter {
+        units: caller.reference.subtree(worker.scope_id),
         from: Some(day.start - 86_400_000),
         to: Some(day.end),
-        ..caller.filter(None)?
+        ..IndexFilter::default()
     };
     let mut stops = Vec::new();
     let mut visits_without_fix = 0;

@@ -22,7 +22,7 @@ pub struct Metadata<'a> {
 
 /// Writes `tiles` (PNG bytes each) to a new MBTiles file at `path`, replacing any there, in
 /// one transaction; written beside it first and renamed, so a reader never sees half a file.
-pub fn write(path: &Path, meta: &Metadata, tiles: &[(Tile, Vec<u8>)]) -> rusqlite::Result<()> {
+pub fn write(path: &Path, meta: &Metadata, tiles: &[(Tile, Vec<u8>)]) -> anyhow::Result<()> {
     let part = path.with_extension("mbtiles.part");
     let _ = std::fs::remove_file(&part);
     let mut conn = Connection::open(&part)?;
@@ -61,7 +61,6 @@ pub fn write(path: &Path, meta: &Metadata, tiles: &[(Tile, Vec<u8>)]) -> rusqlit
     }
     tx.commit()?;
     drop(conn);
-    std::fs::rename(&part, path)
-        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    std::fs::rename(&part, path)?;
     Ok(())
 }

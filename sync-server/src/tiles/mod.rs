@@ -79,10 +79,10 @@ pub fn draw_package(
         lat: fold(f64::max, |p| p.lat) + MARGIN,
         lon: fold(f64::max, |p| p.lon) + MARGIN,
     };
-    let tiles: Vec<_> = ZOOMS
+    let tiles = ZOOMS
         .flat_map(|z| covering(south_west, north_east, z))
-        .map(|t| (t, render::tile_png(reference, &units, t)))
-        .collect();
+        .map(|t| Ok((t, render::tile_png(reference, &units, t)?)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let meta = mbtiles::Metadata {
         name: &unit.name,
         bounds: [

@@ -19,7 +19,11 @@ const BUILDING_EDGE: Rgba<u8> = Rgba([180, 160, 135, 255]);
 const FOOTPRINT_M: (f64, f64) = (48.0, 14.0);
 
 /// The tile's pixels, PNG-encoded.
-pub fn tile_png(reference: &ReferenceData, units: &[uuid::Uuid], tile: Tile) -> Vec<u8> {
+pub fn tile_png(
+    reference: &ReferenceData,
+    units: &[uuid::Uuid],
+    tile: Tile,
+) -> image::ImageResult<Vec<u8>> {
     let mut img = RgbaImage::from_pixel(TILE_SIZE, TILE_SIZE, GROUND);
     let origin = (f64::from(tile.x * TILE_SIZE), f64::from(tile.y * TILE_SIZE));
     let local = |p: LatLon| {
@@ -65,9 +69,8 @@ pub fn tile_png(reference: &ReferenceData, units: &[uuid::Uuid], tile: Tile) -> 
     }
     let mut png = Vec::new();
     image::DynamicImage::ImageRgba8(img)
-        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-        .expect("encoding a PNG into memory");
-    png
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)?;
+    Ok(png)
 }
 
 fn put(img: &mut RgbaImage, x: f64, y: f64, colour: Rgba<u8>) {

@@ -1,5 +1,6 @@
 // Names for ids and codes from the reference data, and how statuses look.
 import type { ReferenceData } from '$lib/bindings';
+import type { Tone } from '$lib/map/layers';
 
 export function categoryName(reference: ReferenceData | null, code: string): string {
   return reference?.categories.find((c) => c.code === code)?.name ?? code;
@@ -43,4 +44,14 @@ export function incidentIsOpen(status: string): boolean {
 /** Past its due time and not done. */
 export function isOverdue(due: string | null, open: boolean, now: Date = new Date()): boolean {
   return open && due !== null && new Date(due).getTime() < now.getTime();
+}
+
+/** How the maps draw an incident in `status`, due at `due` (as the server's incident map
+ *  does): overdue when open past its due time, verify when handled (or `toVerify`: mine to
+ *  check on site), closed when done, else open. */
+export function mapTone(status: string, due: string | null, toVerify = false, now: Date = new Date()): Tone {
+  if (isOverdue(due, incidentIsOpen(status), now)) return 'overdue';
+  if (toVerify || status === 'handled') return 'verify';
+  if (['verified', 'evaluated', 'closed'].includes(status)) return 'closed';
+  return 'open';
 }

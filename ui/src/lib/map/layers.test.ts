@@ -1,6 +1,6 @@
 // The map's data helpers.
 import { describe, expect, it } from 'vitest';
-import { bounds, cluster, coverageOf, shapesOf, toneOf, trackLines, type Mark } from './layers';
+import { bounds, cluster, coverageOf, shapesOf, trackLines, type Mark } from './layers';
 
 describe('map layers', () => {
   it('colours a building by its most urgent household', () => {
@@ -38,16 +38,6 @@ describe('map layers', () => {
       { id: 'h', kind: 'grid', name: '半截', boundary: [{ lat: null, lon: 1 }, ...ring.slice(1)] },
     ]);
     expect(shapes).toEqual([{ id: 'g', kind: 'grid', label: '第一网格', ring }]);
-  });
-
-  it('tones an incident by its state and due time', () => {
-    const now = new Date('2026-03-02T00:00:00Z');
-    expect(toneOf('handling', '2026-03-01T00:00:00Z', false, now)).toBe('overdue');
-    expect(toneOf('handling', '2026-03-03T00:00:00Z', false, now)).toBe('open');
-    expect(toneOf('reported', null, false, now)).toBe('open');
-    expect(toneOf('handled', '2026-03-01T00:00:00Z', false, now)).toBe('verify');
-    expect(toneOf('dispatched', null, true, now)).toBe('verify');
-    expect(toneOf('closed', '2026-03-01T00:00:00Z', false, now)).toBe('closed');
   });
 
   it('bounds everything drawn', () => {

@@ -148,14 +148,3 @@ export function shapesOf(
     return [{ id: u.id, kind: u.kind, label: u.name, ring }];
   });
 }
-
-/** The tone of an incident in `status`, due at `due`: overdue when open past its due time,
- *  verify when handled (or `toVerify`), closed when done, else open — as the server's
- *  incident map says. */
-export function toneOf(status: string, due: string | null, toVerify = false, now: Date = new Date()): Tone {
-  const open = ['new', 'reported', 'dispatched', 'handling', 'returned', 'verify_failed'].includes(status);
-  if (open && due !== null && Date.parse(due) < now.getTime()) return 'overdue';
-  if (toVerify || status === 'handled') return 'verify';
-  if (['verified', 'evaluated', 'closed'].includes(status)) return 'closed';
-  return 'open';
-}
