@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod migrate;
 pub mod open311;
 pub mod populate;
+pub mod regrid;
 pub mod routes;
 pub mod seed;
 pub mod sync;

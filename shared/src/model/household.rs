@@ -27,7 +27,7 @@ pub struct Member {
 pub struct Household {
     /// Record id.
     pub id: Uuid,
-    /// Grid (scope), fixed at creation.
+    /// Grid (scope), fixed at creation (the server moves it when re-gridding).
     pub grid_id: Uuid,
     /// Building.
     pub building_id: Uuid,

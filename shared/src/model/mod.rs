@@ -179,8 +179,27 @@ impl Record {
         }
     }
 
+    /// The same record in another grid, for the kinds that belong to a grid (`None` for the
+    /// others): the server's re-gridding is the only writer of a new grid.
+    pub fn in_grid(&self, grid: Uuid) -> Option<Record> {
+        let mut moved = self.clone();
+        match &mut moved {
+            Record::Household(r) => r.grid_id = grid,
+            Record::Visit(r) => r.grid_id = grid,
+            Record::Incident(r) => r.grid_id = grid,
+            Record::Patrol(r) => r.grid_id = grid,
+            Record::Handover(r) => r.grid_id = grid,
+            Record::Campaign(r) => r.grid_id = grid,
+            Record::ServiceRequest(_)
+            | Record::WorkLog(_)
+            | Record::Notice(_)
+            | Record::NoticeDelivery(_) => return None,
+        }
+        Some(moved)
+    }
+
     /// The org unit the record belongs to (for notices and deliveries, the sender's or
-    /// recipient's user id); fixed at creation.
+    /// recipient's user id); fixed at creation, changed only by the server's re-gridding.
     pub fn scope(&self) -> Uuid {
         match self {
             Record::Household(r) => r.grid_id,

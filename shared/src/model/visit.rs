@@ -63,7 +63,7 @@ impl Hydrate for Answer {
 pub struct Visit {
     /// Record id.
     pub id: Uuid,
-    /// Grid (scope), fixed at creation.
+    /// Grid (scope), fixed at creation (the server moves it when re-gridding).
     pub grid_id: Uuid,
     /// Household visited.
     pub household_id: Uuid,

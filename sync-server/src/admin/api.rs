@@ -12,7 +12,7 @@ use super::schema::{self, Schema};
 use super::{
     assessment, audit, campaign_progress, campaigns, dashboard, devices, due_visits, evidence,
     export, geometry, households, incident_map, notices, openapi, org, photos, queue, records,
-    reference, service_queue, session, tracks, users, visit_rules,
+    reference, regrid, service_queue, session, tracks, users, visit_rules,
 };
 use crate::app::AppState;
 use crate::store::AdminStore;
@@ -171,6 +171,11 @@ pub fn routes<S: AdminStore>() -> (Router<AppState<S>>, Vec<Operation>) {
         "/api/org/buildings",
         org::ADD_BUILDING,
         org::add_building::<S>,
+    )
+    .post(
+        "/api/org/buildings/{id}/grid",
+        regrid::MOVE,
+        regrid::move_building::<S>,
     )
     .put("/api/org/geometry", geometry::PUT, geometry::put::<S>)
     .get("/api/households", households::LIST, households::list::<S>)

@@ -33,6 +33,7 @@ mod photos;
 mod queue;
 mod records;
 mod reference;
+mod regrid;
 mod schema;
 mod service_queue;
 mod session;

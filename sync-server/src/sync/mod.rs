@@ -27,8 +27,8 @@ pub use overdue::{run_overdue_reminders, urge_overdue};
 pub use rate::RoundLimit;
 pub use recovery::WINDOW_MS as RECOVERY_WINDOW_MS;
 pub use server_events::{
-    add as add_server_events, after_upload, write_as_server, Addition, ServerChange,
-    ServerEventError,
+    add as add_server_events, after_upload, write_as_server, write_as_server_with, Addition,
+    ServerChange, ServerEventError,
 };
 pub use upload::{check_upload, precheck, stored_write, Receipt, Refusal};
 

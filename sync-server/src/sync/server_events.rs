@@ -4,6 +4,7 @@
 //! event of an incident or a service request (deadlines and on-time figures are accounted
 //! with it), and the 督办 when an item goes overdue.
 
+use automerge::transaction::CommitOptions;
 use automerge::{ActorId, Automerge, ReadDoc};
 use gridwalk_shared::model::{
     Incident, IncidentAction, IncidentEvent, Record, ReferenceData, ServiceRequest,
@@ -148,11 +149,21 @@ pub fn write_as_server(
     record: &Record,
     server_actor: Uuid,
 ) -> Result<Vec<u8>, ServerEventError> {
+    write_as_server_with(document, record, server_actor, CommitOptions::default())
+}
+
+/// [`write_as_server`] with the change's message and time set (e.g. a re-gridding move).
+pub fn write_as_server_with(
+    document: &mut Automerge,
+    record: &Record,
+    server_actor: Uuid,
+    options: CommitOptions,
+) -> Result<Vec<u8>, ServerEventError> {
     let failed = |e: &dyn std::fmt::Display| ServerEventError::Document(e.to_string());
     document.set_actor(ActorId::from(server_actor.as_bytes().as_slice()));
     let mut tx = document.transaction();
     let hash = match doc::write(&mut tx, record) {
-        Ok(()) => tx.commit().0,
+        Ok(()) => tx.commit_with(options).0,
         Err(e) => {
             tx.rollback();
             return Err(failed(&e));

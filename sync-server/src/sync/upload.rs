@@ -15,6 +15,7 @@ use gridwalk_shared::{doc, workflow};
 use uuid::Uuid;
 
 use super::server_events;
+use crate::regrid::{self, Standing};
 use crate::store::{DocWrite, StoredDoc};
 
 /// The server's side of a check: its actor, and the time it received the upload.
@@ -116,9 +117,6 @@ pub(super) fn check_prechecked(
         if stored.kind != upload.kind {
             return Err(refuse("immutable_field", "a record's kind cannot change"));
         }
-        if stored.scope != upload.scope {
-            return Err(refuse("immutable_field", "a record's scope cannot change"));
-        }
     }
     let changes = upload
         .changes
@@ -179,17 +177,39 @@ pub(super) fn check_prechecked(
             "the record's id is not the document id",
         ));
     }
-    if record.scope() != upload.scope {
+    // A stored record's scope is the stored one; a device of a grid it moved out of may
+    // still declare that grid (`regrid::standing`).
+    if record.scope() != stored.map_or(upload.scope, |s| s.scope) {
         return Err(refuse(
             "invalid_record",
             "the record's scope is not the declared scope",
         ));
     }
     validate_record(&record, reference)?;
-    let checked = if receipt.recovering {
-        validate_recovered(old.as_ref(), &record, actor, reference)
-    } else {
-        validate_change(old.as_ref(), &record, actor, reference)
+    let standing = match stored {
+        Some(_) => regrid::standing(
+            &document,
+            &new,
+            &record,
+            upload.scope,
+            actor,
+            reference,
+            receipt.now,
+        )?,
+        None => Standing::Current,
+    };
+    let checked = match standing {
+        Standing::Current => check_change(old.as_ref(), &record, actor, reference, receipt),
+        left => {
+            let old = old.map(|o| left.view(o));
+            check_change(
+                old.as_ref(),
+                &left.view(record.clone()),
+                actor,
+                reference,
+                receipt,
+            )
+        }
     };
     checked?;
 
@@ -212,6 +232,22 @@ pub(super) fn check_prechecked(
     );
     budget::check_document(changes_after, write.doc.snapshot.len())?;
     Ok(Some(write))
+}
+
+/// The shared validation of `old` becoming `new` (the recovery rules for a re-send after a
+/// restore).
+fn check_change(
+    old: Option<&Record>,
+    new: &Record,
+    actor: &Actor,
+    reference: &ReferenceData,
+    receipt: Receipt,
+) -> Result<(), ValidationError> {
+    if receipt.recovering {
+        validate_recovered(old, new, actor, reference)
+    } else {
+        validate_change(old, new, actor, reference)
+    }
 }
 
 /// What to store for `document`, which now holds `record`, worked out from the stored

@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 
 use deadpool_postgres::Transaction;
-use gridwalk_store::{Changed, DocWrite, StoreError};
+use gridwalk_store::{Changed, DocWrite, LogEntry, StoreError};
 use uuid::Uuid;
 
 use crate::{now_ms, DbError, DbResult, PostgresStore};
@@ -73,10 +73,7 @@ async fn append_changes(
     device_id: Uuid,
     writes: &[DocWrite],
 ) -> DbResult<u64> {
-    let count: usize = writes
-        .iter()
-        .map(|w| w.changes.len() + w.server_changes.len())
-        .sum();
+    let count: usize = writes.iter().map(|w| w.log_entries().count()).sum();
     if count == 0 {
         return crate::log::top_seq(&**tx).await;
     }
@@ -91,11 +88,10 @@ async fn append_changes(
     let mut rows = ChangeRows::default();
     let mut revisions: HashMap<Uuid, i64> = HashMap::new();
     for write in writes {
-        let own = write.changes.iter().map(|c| (device_id, c));
-        let server = write.server_changes.iter().map(|c| (SERVER, c));
-        for (origin, change) in own.chain(server) {
+        for entry in write.log_entries() {
             seq += 1;
-            rows.push(seq, write, origin, change);
+            let origin = if entry.from_server { SERVER } else { device_id };
+            rows.push(seq, write, origin, entry);
             revisions.insert(write.doc.doc_id, seq);
         }
     }
@@ -135,12 +131,12 @@ struct ChangeRows<'a> {
 }
 
 impl<'a> ChangeRows<'a> {
-    fn push(&mut self, seq: i64, write: &DocWrite, device_id: Uuid, data: &'a [u8]) {
+    fn push(&mut self, seq: i64, write: &DocWrite, device_id: Uuid, entry: LogEntry<'a>) {
         self.seq.push(seq);
         self.doc_id.push(write.doc.doc_id);
         self.device_id.push(device_id);
-        self.data.push(data);
+        self.data.push(entry.data);
         self.kind.push(write.doc.kind.as_str());
-        self.scope.push(write.doc.scope);
+        self.scope.push(entry.scope);
     }
 }

@@ -23,8 +23,8 @@ pub(crate) async fn store_docs(tx: &Transaction<'_>, writes: &[&DocWrite]) -> Db
             "INSERT INTO docs (doc_id, kind, scope, department, snapshot, seq, updated_at)
              SELECT *, $7::bigint FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[],
                                               $5::bytea[], $6::bigint[])
-             ON CONFLICT (doc_id) DO UPDATE SET department = excluded.department,
-                snapshot = excluded.snapshot, updated_at = excluded.updated_at
+             ON CONFLICT (doc_id) DO UPDATE SET scope = excluded.scope,
+                department = excluded.department, snapshot = excluded.snapshot, updated_at = excluded.updated_at
              WHERE docs.seq = excluded.seq
              RETURNING doc_id",
         )

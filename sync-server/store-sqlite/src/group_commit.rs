@@ -105,13 +105,15 @@ fn now_ms() -> i64 {
 /// Stores one round's documents, index rows, blob references and change-log rows.
 fn write_round(conn: &Connection, device_id: Uuid, writes: &[DocWrite]) -> DbResult<()> {
     let device = device_id.to_string();
+    let server = Uuid::nil().to_string();
     let mut insert_change = conn.prepare_cached(
         "INSERT INTO changes (doc_id, device_id, data, kind, scope) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     let mut upsert_doc = conn.prepare_cached(
         "INSERT INTO docs (doc_id, kind, scope, department, snapshot, seq, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (doc_id) DO UPDATE SET department = excluded.department,
+         ON CONFLICT (doc_id) DO UPDATE SET scope = excluded.scope,
+            department = excluded.department,
             snapshot = excluded.snapshot, updated_at = excluded.updated_at,
             seq = CASE WHEN excluded.seq = 0 THEN docs.seq ELSE excluded.seq END
          WHERE docs.seq = ?8",
@@ -135,16 +137,14 @@ fn write_round(conn: &Connection, device_id: Uuid, writes: &[DocWrite]) -> DbRes
     for write in writes {
         let doc_id = write.doc.doc_id.to_string();
         let mut seq = 0;
-        let origins = write.changes.iter().map(|c| (&device, c));
-        let server = Uuid::nil().to_string();
-        let from_server = write.server_changes.iter().map(|c| (&server, c));
-        for (origin, change) in origins.chain(from_server) {
+        for entry in write.log_entries() {
+            let origin = if entry.from_server { &server } else { &device };
             insert_change.execute(params![
                 doc_id,
                 origin,
-                change,
+                entry.data,
                 write.doc.kind.as_str(),
-                write.doc.scope.to_string()
+                entry.scope.to_string()
             ])?;
             seq = conn.last_insert_rowid();
         }

@@ -89,6 +89,22 @@ pub struct DocWrite {
     /// writer, e.g. another server node, got there first) fails with
     /// [`StoreError::Conflict`] and stores nothing.
     pub base: Option<u64>,
+    /// The org unit the record leaves when the server moves it to another (re-gridding,
+    /// `docs/decisions.md`): the server's changes are then logged under that unit, so its
+    /// devices learn that the record left, and the whole document under the new one, so its
+    /// devices receive it whole. `None` for every other write.
+    pub moved_from: Option<Uuid>,
+}
+
+/// One change-log row a write appends ([`DocWrite::log_entries`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogEntry<'a> {
+    /// Written by the server itself (logged as from no device), not the uploading device.
+    pub from_server: bool,
+    /// The org unit whose devices receive the row.
+    pub scope: Uuid,
+    /// A raw change, or (for a moved record) the whole document.
+    pub data: &'a [u8],
 }
 
 impl DocWrite {
@@ -107,7 +123,32 @@ impl DocWrite {
             row: index_row(record),
             blobs: record.blob_refs(),
             base,
+            moved_from: None,
         }
+    }
+
+    /// The change-log rows this write appends, in order: the device's changes, then the
+    /// server's, under the record's scope; for a moved record the server's changes under the
+    /// scope it left and the whole document under the new one.
+    pub fn log_entries(&self) -> impl Iterator<Item = LogEntry<'_>> {
+        let scope = self.doc.scope;
+        let own = self.changes.iter().map(move |c| LogEntry {
+            from_server: false,
+            scope,
+            data: c,
+        });
+        let server_scope = self.moved_from.unwrap_or(scope);
+        let server = self.server_changes.iter().map(move |c| LogEntry {
+            from_server: true,
+            scope: server_scope,
+            data: c,
+        });
+        let whole = self.moved_from.map(|_| LogEntry {
+            from_server: true,
+            scope,
+            data: &self.doc.snapshot,
+        });
+        own.chain(server).chain(whole)
     }
 }
 
@@ -233,7 +274,10 @@ impl Changed {
     /// What `writes` change.
     pub fn of(writes: &[DocWrite]) -> Changed {
         Changed {
-            scopes: writes.iter().map(|w| w.doc.scope).collect(),
+            scopes: writes
+                .iter()
+                .flat_map(|w| std::iter::once(w.doc.scope).chain(w.moved_from))
+                .collect(),
             departments: writes.iter().filter_map(|w| w.doc.department).collect(),
         }
     }

@@ -69,6 +69,17 @@ export type BuildingDue = {
 	counts: DueCounts,
 };
 
+/**  What moved. */
+export type BuildingMoved = {
+	/**  The grid the building was in. */
+	from_grid: string,
+	/**  The grid it is in now. */
+	grid_id: string,
+	/**  Records that went with it. */
+	moved: Moved,
+	reference_version: number,
+};
+
 /**  Holidays and make-up workdays. */
 export type CalendarForm = {
 	holidays: string[],
@@ -626,7 +637,7 @@ export type ImportReport = {
 export type Incident = {
 	/**  Record id. */
 	id: string,
-	/**  Grid (scope), fixed at creation. */
+	/**  Grid (scope), fixed at creation (the server moves it when re-gridding). */
 	grid_id: string,
 	/**  Category code. */
 	category: string,
@@ -874,6 +885,20 @@ export type MissingBlob = {
 	user_name: string | null,
 	login: string | null,
 	since: number | null,
+};
+
+/**  The grid a building moves to. */
+export type MoveBuilding = {
+	/**  The new grid. */
+	grid_id: string,
+};
+
+/**  What a move took with it. */
+export type Moved = {
+	/**  Households moved. */
+	households: number,
+	/**  Open visits moved with them. */
+	visits: number,
 };
 
 /**  A new building. */

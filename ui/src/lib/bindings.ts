@@ -597,7 +597,7 @@ export type HandoverSheet = {
 export type Household = {
 	/**  Record id. */
 	id: string,
-	/**  Grid (scope), fixed at creation. */
+	/**  Grid (scope), fixed at creation (the server moves it when re-gridding). */
 	grid_id: string,
 	/**  Building. */
 	building_id: string,
@@ -1556,6 +1556,8 @@ export type SyncReport = {
 	rejected: ([string, string, string])[],
 	/**  Local versions kept aside as conflict copies. */
 	conflict_copies: number,
+	/**  Records dropped because the server moved them to a grid this device does not see. */
+	moved_out: number,
 	/**  Requests made. */
 	rounds: number,
 	/**  Request bytes on the wire (after compression). */
@@ -1720,7 +1722,7 @@ export type User = {
 export type Visit = {
 	/**  Record id. */
 	id: string,
-	/**  Grid (scope), fixed at creation. */
+	/**  Grid (scope), fixed at creation (the server moves it when re-gridding). */
 	grid_id: string,
 	/**  Household visited. */
 	household_id: string,

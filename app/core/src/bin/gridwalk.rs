@@ -369,6 +369,13 @@ fn print_report(out: &mut impl Write, report: &SyncReport) -> Result<()> {
         report.bytes_sent,
         report.bytes_received
     )?;
+    if report.moved_out > 0 {
+        writeln!(
+            out,
+            "已移交其他网格 / moved to other grids: {} record(s) dropped from this device",
+            report.moved_out
+        )?;
+    }
     Ok(())
 }
 

@@ -109,6 +109,16 @@ pub(crate) fn ack(conn: &Connection, doc_id: Uuid, max_id: i64) -> Result<()> {
     Ok(())
 }
 
+/// Whether the device holds unsent changes of a document.
+pub(crate) fn holds_unsent(conn: &Connection, doc_id: Uuid) -> Result<bool> {
+    let rows: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM outbox WHERE doc_id = ?1",
+        [doc_id.to_string()],
+        |row| row.get(0),
+    )?;
+    Ok(rows > 0)
+}
+
 /// Deletes every row of a document.
 pub(crate) fn drop_doc(conn: &Connection, doc_id: Uuid) -> Result<()> {
     conn.execute("DELETE FROM outbox WHERE doc_id = ?1", [doc_id.to_string()])?;

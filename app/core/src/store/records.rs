@@ -97,13 +97,13 @@ pub(crate) fn ids_of_kind(conn: &Connection, kind: RecordKind) -> Result<Vec<Uui
 }
 
 /// Writes the document and re-derives its query rows and blob references (query rows are
-/// cleared if it holds no valid record).
+/// cleared if it holds no valid record); the record it holds, if any.
 pub(crate) fn save(
     conn: &Connection,
     stored: &mut StoredDoc,
     reference: Option<&ReferenceData>,
     now: Timestamp,
-) -> Result<()> {
+) -> Result<Option<Record>> {
     let content = Content {
         // Uncompressed: DEFLATE on every save was ~15% of a fresh device's CPU.
         data: &stored.doc.save_nocompress(),
@@ -131,7 +131,9 @@ pub(crate) struct Content<'a> {
     pub has_conflict: bool,
 }
 
-/// Writes a document already read (see [`save`]), e.g. one decoded on another thread.
+/// Writes a document already read (see [`save`]), e.g. one decoded on another thread; the
+/// record it holds, if any. The stored scope stays the one it came with: uploads declare it
+/// (a record the server moved to another grid is still written as from the grid it left).
 pub(crate) fn save_content(
     conn: &Connection,
     id: Uuid,
@@ -140,7 +142,7 @@ pub(crate) fn save_content(
     content: Content<'_>,
     reference: Option<&ReferenceData>,
     now: Timestamp,
-) -> Result<()> {
+) -> Result<Option<Record>> {
     conn.execute(
         "INSERT INTO docs (doc_id, kind, scope, data, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (doc_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
@@ -156,11 +158,12 @@ pub(crate) fn save_content(
     match content.record {
         Ok(record) => {
             blobs::refresh_refs(conn, id, &record)?;
-            queries::derive(conn, &record, content.has_conflict, reference)
+            queries::derive(conn, &record, content.has_conflict, reference)?;
+            Ok(Some(record))
         }
         Err(e) => {
             tracing::warn!(doc = %id, error = %e, "document holds no readable record yet");
-            Ok(())
+            Ok(None)
         }
     }
 }

@@ -14,6 +14,7 @@ use rusqlite::Connection;
 use uuid::Uuid;
 
 use super::decode::{decode_new, Decoded};
+use super::moved::Leaving;
 use super::{PreparedRound, RoundOutcome};
 use crate::store::{meta, outbox, records, want_full};
 use crate::{Client, Error, Result};
@@ -45,6 +46,7 @@ fn apply(
     }
     let reference = meta::reference(tx)?;
     let mut outcome = RoundOutcome::default();
+    let mut leaving = Leaving::new(tx)?;
 
     // Refused without the server's copy: asked for whole next round (the server says `more`
     // when it left a copy out for room; otherwise it has none this device may see).
@@ -66,6 +68,7 @@ fn apply(
         if let Some(max_id) = prepared.sent.get(id) {
             outbox::ack(tx, *id, *max_id)?;
             outcome.accepted += 1;
+            leaving.note_stored(tx, *id, reference.as_ref())?;
         }
     }
 
@@ -73,13 +76,13 @@ fn apply(
     let (new, held) = split_new(tx, &response.docs)?;
     for (download, decoded) in new.iter().zip(decode_new(&new)) {
         outcome.downloaded_docs += 1;
-        if !store_new(tx, download, decoded, reference.as_ref(), now)? {
+        if !store_new(tx, download, decoded, reference.as_ref(), now, &mut leaving)? {
             incomplete.insert(download.doc_id);
         }
     }
     for download in held {
         outcome.downloaded_docs += 1;
-        if !apply_download(tx, download, reference.as_ref(), now)? {
+        if !apply_download(tx, download, reference.as_ref(), now, &mut leaving)? {
             incomplete.insert(download.doc_id);
         }
     }
@@ -92,6 +95,8 @@ fn apply(
     for id in incomplete.iter().chain(&ask_whole) {
         want_full::mark(tx, *id)?;
     }
+
+    outcome.moved_out = leaving.drop_settled(tx)?;
 
     let previous = meta::cursor(tx)?;
     outcome.epoch_changed = previous.is_some_and(|c| c.epoch != response.cursor.epoch);
@@ -196,6 +201,7 @@ fn store_new(
     decoded: Option<Decoded>,
     reference: Option<&ReferenceData>,
     now: Timestamp,
+    leaving: &mut Leaving,
 ) -> Result<bool> {
     let Some(Decoded {
         record,
@@ -210,7 +216,7 @@ fn store_new(
         record,
         has_conflict,
     };
-    records::save_content(
+    let saved = records::save_content(
         tx,
         download.doc_id,
         download.kind,
@@ -219,6 +225,7 @@ fn store_new(
         reference,
         now,
     )?;
+    leaving.note(download.doc_id, saved.as_ref(), reference);
     Ok(true)
 }
 
@@ -229,6 +236,7 @@ fn apply_download(
     download: &DocDownload,
     reference: Option<&ReferenceData>,
     now: Timestamp,
+    leaving: &mut Leaving,
 ) -> Result<bool> {
     let existing = load_or_discard(tx, download.doc_id)?;
     let is_new = existing.is_none();
@@ -247,7 +255,8 @@ fn apply_download(
         // Nothing usable yet: fetch it whole next round rather than store a fragment.
         return Ok(false);
     }
-    records::save(tx, &mut stored, reference, now)?;
+    let saved = records::save(tx, &mut stored, reference, now)?;
+    leaving.note(download.doc_id, saved.as_ref(), reference);
     Ok(complete)
 }
 

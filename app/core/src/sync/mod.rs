@@ -6,6 +6,7 @@
 mod apply;
 mod decode;
 mod live;
+mod moved;
 mod round;
 
 use std::time::Duration;
@@ -59,6 +60,8 @@ pub struct SyncReport {
     pub rejected: Vec<(Uuid, String, String)>,
     /// Local versions kept aside as conflict copies.
     pub conflict_copies: usize,
+    /// Records dropped because the server moved them to a grid this device does not see.
+    pub moved_out: usize,
     /// Requests made.
     pub rounds: u32,
     /// Request bytes on the wire (after compression).
@@ -86,6 +89,7 @@ impl SyncReport {
         self.downloaded_docs += outcome.downloaded_docs;
         self.rejected.extend(outcome.rejected);
         self.conflict_copies += outcome.conflict_copies;
+        self.moved_out += outcome.moved_out;
         self.rounds += 1;
         self.bytes_sent += sent;
         self.bytes_received += received;

@@ -50,6 +50,8 @@ pub struct RoundOutcome {
     pub conflict_copies: usize,
     /// Documents still missing dependencies (asked for whole next round).
     pub incomplete: Vec<Uuid>,
+    /// Records dropped because the server moved them to a grid this device does not see.
+    pub moved_out: usize,
     /// The server's epoch changed: every document is queued for upload again.
     pub epoch_changed: bool,
     /// Another round should follow at once.

@@ -11,6 +11,7 @@
 
 mod admin;
 mod blob_refs;
+mod moves;
 mod open311;
 mod sync;
 
@@ -22,6 +23,7 @@ pub use admin::{
     the_audit_log_is_searchable_and_append_only,
 };
 pub use blob_refs::blob_refs_contract;
+pub use moves::a_moved_record_changes_scope_and_goes_whole_to_its_new_unit;
 pub use open311::open311_contract;
 pub use sync::sync_contract;
 
@@ -62,6 +64,7 @@ macro_rules! contract_tests {
     ($backend:expr, skip_unless = $ready:expr) => {
         $crate::contract_tests!(@each $backend, $ready;
             sync_contract,
+            a_moved_record_changes_scope_and_goes_whole_to_its_new_unit,
             blob_refs_contract,
             open311_contract,
             passwords_attempts_and_lock_out,

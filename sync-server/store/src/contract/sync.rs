@@ -6,7 +6,7 @@ use crate::{DocWrite, PageSize, Store, StoreError, StoredDoc, Visibility};
 use gridwalk_shared::model::{Incident, Record, RecordKind, ReferenceData, Role, User};
 use uuid::Uuid;
 
-fn doc(scope: Uuid, department: Option<Uuid>) -> StoredDoc {
+pub(super) fn doc(scope: Uuid, department: Option<Uuid>) -> StoredDoc {
     StoredDoc {
         doc_id: Uuid::now_v7(),
         kind: RecordKind::Incident,
@@ -17,7 +17,7 @@ fn doc(scope: Uuid, department: Option<Uuid>) -> StoredDoc {
     }
 }
 
-fn write(doc: StoredDoc, changes: usize) -> DocWrite {
+pub(super) fn write(doc: StoredDoc, changes: usize) -> DocWrite {
     let base = (doc.seq > 0).then_some(doc.seq);
     let record = Record::Incident(Incident {
         id: doc.doc_id,
