@@ -443,6 +443,38 @@ async fn callers_outside_their_role_or_scope_are_refused() -> Result<()> {
         .as_str()
         .is_some_and(|m| m.contains("in your scope")));
     covered.insert((Method::PUT, "/api/org/geometry".into()));
+    // Re-gridding (contents: tests/tests/regrid.rs): only within the caller's own scope.
+    let building_in = |grid: &str| {
+        org["buildings"]
+            .as_array()
+            .and_then(|b| b.iter().find(|b| b["grid_id"] == grid))
+            .and_then(|b| b["id"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let grid_of_c2 = org["units"]
+        .as_array()
+        .and_then(|u| {
+            u.iter()
+                .find(|u| u["kind"] == "grid" && u["parent"] != json!(c1))
+        })
+        .and_then(|u| u["id"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    let (b1, b2) = (building_in(&grid_of_c1), building_in(&grid_of_c2));
+    let to_c1 = json!({ "grid_id": grid_of_c1 });
+    let move_b1 = format!("/api/org/buildings/{b1}/grid");
+    assert_status(&dept.post(&move_b1, &to_c1).await?, 403, "dept move");
+    assert_status(
+        &community.post(&move_b1, &to_c1).await?,
+        404,
+        "another community's building",
+    );
+    let into_c1 = community
+        .post(&format!("/api/org/buildings/{b2}/grid"), &to_c1)
+        .await?;
+    assert_status(&into_c1, 400, "into another community's grid");
+    covered.insert((Method::POST, "/api/org/buildings/{id}/grid".into()));
     let worker1 = user_id("worker1");
     let track = format!("/api/tracks?worker={worker1}");
     assert_status(&dept.get(&track).await?, 403, "dept track");

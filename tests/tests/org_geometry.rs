@@ -461,9 +461,16 @@ async fn the_admin_map_draws_the_street_imports_a_boundary_and_shows_a_track() -
         .find(|u| u["name"] == "光明社区第三网格")
         .context("grid to draw")?
         .clone();
+    let regrid_to = org["units"]
+        .as_array()
+        .context("units")?
+        .iter()
+        .find(|u| u["name"] == "光明社区第一网格")
+        .context("grid to move to")?
+        .clone();
     let arg = json!({
         "geojson": geojson.to_string(), "worker": worker, "day": day,
-        "edit_grid": edit_grid["id"]
+        "edit_grid": edit_grid["id"], "regrid_to": regrid_to["id"]
     });
     let out = tempfile::tempdir()?;
     let shown = gridwalk_tests::admin::browser_phase(
@@ -538,6 +545,26 @@ async fn the_admin_map_draws_the_street_imports_a_boundary_and_shows_a_track() -
         "four corners, closed"
     );
     assert_ne!(drawn, &edit_grid["boundary"]);
+    // The building picked on the map moved to the grid chosen on its card, with its households.
+    let regridded = shown["regridded"].as_str().context("regridded")?;
+    let now_in = after["buildings"]
+        .as_array()
+        .context("buildings")?
+        .iter()
+        .find(|b| {
+            format!(
+                "{} · {}",
+                b["name"].as_str().unwrap_or(""),
+                b["address"].as_str().unwrap_or("")
+            ) == regridded
+        })
+        .with_context(|| format!("no building {regridded}"))?;
+    assert_eq!(now_in["grid_id"], regrid_to["id"], "{regridded}");
+    let note = shown["movedNote"].as_str().unwrap_or_default();
+    assert!(
+        note.contains("光明社区第一网格") && note.contains("户"),
+        "{note}"
+    );
     if std::env::var("UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
         let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
         for name in [

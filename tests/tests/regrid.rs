@@ -1,5 +1,6 @@
 //! Re-gridding over real processes (issue 15 point 7): the street admin moves a building of
-//! 幸福社区第一网格 to the second grid. Its households and their open visit go with it: the
+//! 幸福社区第一网格 to the second grid, as the geometry import suggests once the building's
+//! position lies inside the second grid's boundary. Its households and their open visit go with it: the
 //! first grid's phone uploads an edit it made offline before it heard (the edit lands and
 //! reaches the new grid), then drops them; the second grid's phone receives them whole; a
 //! first-grid device can no longer read them, nor write on top of the move; past visits stay
@@ -105,12 +106,38 @@ async fn a_moved_building_takes_its_households_from_the_old_grids_phones_to_the_
     let (cursor, _) = pull_docs(&raw, None, &mut held).await?;
     assert!(held.contains_key(&household));
 
-    // Offline, the first grid's phone edits the household; then the building moves.
+    // Offline, the first grid's phone edits the household. The building's position is
+    // corrected onto the other side of the road, inside the second grid's boundary: the
+    // import suggests the move, and the admin makes it.
     old.set_household_field(household, "phone", "13900001111")?;
+    let ring = org["units"]
+        .as_array()
+        .and_then(|u| u.iter().find(|u| u["id"] == new_grid.to_string()))
+        .and_then(|u| u["boundary"].as_array())
+        .context("the second grid's boundary")?;
+    let mean = |key: &str| {
+        let corners = &ring[..ring.len() - 1];
+        corners.iter().filter_map(|p| p[key].as_f64()).sum::<f64>() / corners.len() as f64
+    };
+    let placed = admin
+        .put(
+            "/api/org/geometry",
+            &json!({ "type": "FeatureCollection", "features": [{ "type": "Feature",
+                "properties": { "id": building },
+                "geometry": { "type": "Point", "coordinates": [mean("lon"), mean("lat")] } }] }),
+        )
+        .await?;
+    assert_status(&placed, 200, "place the building");
+    let suggested = placed.json["relocations"]
+        .as_array()
+        .context("relocations")?;
+    assert_eq!(suggested.len(), 1, "{}", placed.json);
+    assert_eq!(suggested[0]["building_id"], building.to_string());
+    assert_eq!(suggested[0]["to_grid"], new_grid.to_string());
     let answer = admin
         .post(
             &format!("/api/org/buildings/{building}/grid"),
-            &json!({ "grid_id": new_grid }),
+            &json!({ "grid_id": suggested[0]["to_grid"] }),
         )
         .await?;
     assert_status(&answer, 200, "move the building");

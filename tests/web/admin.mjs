@@ -337,9 +337,10 @@ const phases = {
     return { households, total };
   },
   // The map: the street's boundaries and buildings coloured by coverage; ARG (JSON) gives a
-  // GeoJSON file to import and the worker and day whose track to show.
+  // GeoJSON file to import, the worker and day whose track to show, the grid whose boundary
+  // to draw and the grid to move one of its buildings to.
   async map() {
-    const { geojson, worker, day, edit_grid: editGrid } = JSON.parse(arg);
+    const { geojson, worker, day, edit_grid: editGrid, regrid_to: regridTo } = JSON.parse(arg);
     await signIn();
     await go('map');
     await page.waitForSelector('[data-testid=map-legend][data-loaded=true]');
@@ -400,7 +401,20 @@ const phases = {
     await shot('map-edit');
     await page.click('[data-testid=map-draw-finish]');
     await page.waitForFunction(() => document.querySelector('[data-testid=map-report]')?.textContent.includes('绘制 1 条边界'));
-    return { grids, buildings, coverage, labels, incidents, clusters, singles, report, stops, gaps, summary, dragged, errors };
+
+    // Re-gridding: a building of the drawn grid picked on the map, moved to REGRID_TO from its card.
+    await page.uncheck('[data-testid=map-edit]');
+    await page.evaluate(() => document.querySelector('path.gw-building')
+      .dispatchEvent(new MouseEvent('click', { bubbles: true })));
+    const card = await page.waitForSelector('[data-testid=map-building]');
+    const regridded = (await (await card.$('h3')).textContent()).trim();
+    await page.selectOption('[data-testid=map-regrid-grid]', regridTo);
+    await page.click('[data-testid=map-regrid]');
+    const movedNote = (await (await page.waitForSelector('[data-testid=map-moved]')).textContent()).trim();
+    return {
+      grids, buildings, coverage, labels, incidents, clusters, singles, report, stops, gaps, summary, dragged,
+      regridded, movedNote, errors,
+    };
   },
   // The scoreboard for the week of ARG (its Monday): grids ranked, the XLSX download, then a weight saved.
   async scores() {

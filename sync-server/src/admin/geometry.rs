@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use axum::extract::State;
 use gridwalk_shared::coords::LatLon;
 use gridwalk_shared::geometry::{check_ring, contains, valid_position};
-use gridwalk_shared::model::{OrgKind, ReferenceData};
+use gridwalk_shared::model::{OrgKind, OrgUnit, ReferenceData};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
@@ -115,7 +115,21 @@ pub struct GeometryReport {
     units: usize,
     /// E.g. a building outside its grid's boundary.
     warnings: Vec<String>,
+    /// Buildings now inside another grid's boundary: candidates for a move to it
+    /// (`POST /api/org/buildings/{id}/grid`), which is never made without asking.
+    relocations: Vec<Relocation>,
     reference_version: u64,
+}
+
+/// A building whose position lies in another grid of the caller's scope than its own.
+#[derive(Serialize, specta::Type)]
+pub struct Relocation {
+    building_id: Uuid,
+    /// `name · address`.
+    building: String,
+    from_grid: Uuid,
+    to_grid: Uuid,
+    to_grid_name: String,
 }
 
 /// What one feature does once resolved.
@@ -139,7 +153,7 @@ pub async fn put<S: AdminStore>(
         return Err(invalid(format!("at most {MAX_FEATURES} features at once")));
     }
     let scope = caller.units();
-    let ((buildings, units, warnings), version) = edit(&state, move |data| {
+    let ((buildings, units, warnings, relocations), version) = edit(&state, move |data| {
         let changes = collection
             .features
             .iter()
@@ -165,7 +179,13 @@ pub async fn put<S: AdminStore>(
                 }
             }
         }
-        Ok((buildings, units, outside_their_grid(data, &scope)))
+        let relocations = inside_another_grid(data, &scope);
+        Ok((
+            buildings,
+            units,
+            outside_their_grid(data, &scope),
+            relocations,
+        ))
     })
     .await?;
     caller
@@ -180,6 +200,7 @@ pub async fn put<S: AdminStore>(
         buildings,
         units,
         warnings,
+        relocations,
         reference_version: version,
     }))
 }
@@ -306,6 +327,42 @@ fn outside_their_grid(data: &ReferenceData, scope: &[Uuid]) -> Vec<String> {
                     "{} ({}) 不在{grid}边界内 / lies outside the boundary of {grid}",
                     b.name, b.address
                 )
+            })
+        })
+        .collect()
+}
+
+/// Placed buildings of the caller's scope outside their grid's boundary and inside another
+/// grid's (the first such grid).
+fn inside_another_grid(data: &ReferenceData, scope: &[Uuid]) -> Vec<Relocation> {
+    let grids: Vec<(&OrgUnit, &Vec<LatLon>)> = data
+        .units
+        .iter()
+        .filter(|u| u.kind == OrgKind::Grid && scope.contains(&u.id))
+        .filter_map(|u| u.boundary.as_ref().map(|b| (u, b)))
+        .collect();
+    let inside = |grid: Uuid, p: LatLon| {
+        grids
+            .iter()
+            .any(|(u, ring)| u.id == grid && contains(ring, p))
+    };
+    data.buildings
+        .iter()
+        .filter(|b| scope.contains(&b.grid_id))
+        .filter_map(|b| {
+            let p = b.position?;
+            if inside(b.grid_id, p) {
+                return None;
+            }
+            let (to, _) = grids
+                .iter()
+                .find(|(u, ring)| u.id != b.grid_id && contains(ring, p))?;
+            Some(Relocation {
+                building_id: b.id,
+                building: format!("{} · {}", b.name, b.address),
+                from_grid: b.grid_id,
+                to_grid: to.id,
+                to_grid_name: to.name.clone(),
             })
         })
         .collect()

@@ -170,3 +170,6 @@ fn moved(
         .map_err(|e| e.to_string())?;
     Ok((document, next, change))
 }
+
+#[cfg(test)]
+mod tests;

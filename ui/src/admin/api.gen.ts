@@ -489,6 +489,11 @@ export type GeometryReport = {
 	units: number,
 	/**  E.g. a building outside its grid's boundary. */
 	warnings: string[],
+	/**
+	 *  Buildings now inside another grid's boundary: candidates for a move to it
+	 *  (`POST /api/org/buildings/{id}/grid`), which is never made without asking.
+	 */
+	relocations: Relocation[],
 	reference_version: number,
 };
 
@@ -637,7 +642,7 @@ export type ImportReport = {
 export type Incident = {
 	/**  Record id. */
 	id: string,
-	/**  Grid (scope), fixed at creation (the server moves it when re-gridding). */
+	/**  Grid (scope), fixed at creation. */
 	grid_id: string,
 	/**  Category code. */
 	category: string,
@@ -1240,6 +1245,16 @@ export type ReferenceView = {
 	departments: Department[],
 	visit_rules: VisitRules,
 	visit_check: VisitCheckRule,
+};
+
+/**  A building whose position lies in another grid of the caller's scope than its own. */
+export type Relocation = {
+	building_id: string,
+	/**  `name · address`. */
+	building: string,
+	from_grid: string,
+	to_grid: string,
+	to_grid_name: string,
 };
 
 /**  What a user may do. */
