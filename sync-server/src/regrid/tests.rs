@@ -67,7 +67,8 @@ fn an_edit_the_old_grid_made_before_the_move_counts_and_one_made_after_does_not(
     )
     .expect("moves");
     assert_eq!(record.scope(), to);
-    server.apply_changes([offline.clone()]).expect("applies");
+    let offline = [offline];
+    server.apply_changes(offline.clone()).expect("applies");
     let merged = doc::read(&server, RecordKind::Household).expect("reads");
     assert_eq!(merged.scope(), to, "the edit does not undo the move");
     let now = Timestamp::from(chrono::Utc::now());
@@ -76,17 +77,17 @@ fn an_edit_the_old_grid_made_before_the_move_counts_and_one_made_after_does_not(
         standing(&server, changes, &merged, from, actor, &reference, now)
     };
     assert_eq!(
-        judged(&[offline.clone()], &old_worker, now),
+        judged(&offline, &old_worker, now),
         Ok(Standing::LeftBehind { from })
     );
     assert_eq!(
-        judged(&[offline.clone()], &worker_of(to), now),
+        judged(&offline, &worker_of(to), now),
         Ok(Standing::Current),
         "a new-grid device with a copy from before the move writes as usual"
     );
     let late = Timestamp::from_millis(now.millis() + GRACE_MS + 60_000);
     assert_eq!(
-        judged(&[offline], &old_worker, late).map_err(|e| e.code),
+        judged(&offline, &old_worker, late).map_err(|e| e.code),
         Err("moved".to_string()),
         "past the grace period"
     );
