@@ -16,6 +16,7 @@ pub mod proxy;
 pub mod raw;
 pub mod s3;
 pub mod soak;
+pub mod tile_server;
 pub mod webview;
 
 use std::io::{BufRead, BufReader};

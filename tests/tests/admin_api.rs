@@ -475,6 +475,29 @@ async fn callers_outside_their_role_or_scope_are_refused() -> Result<()> {
         .await?;
     assert_status(&into_c1, 400, "into another community's grid");
     covered.insert((Method::POST, "/api/org/buildings/{id}/grid".into()));
+    // The online basemap is deployment configuration (contents: tests/tests/tile_source.rs).
+    let source = json!({ "unit_id": c2, "name": "底图", "url": "https://example.cn/{z}/{x}/{y}.png",
+        "max_zoom": 18, "coordinate_system": "gcj02" });
+    for caller in [&dept, &community] {
+        assert_status(
+            &caller.put("/api/reference/tile-source", &source).await?,
+            403,
+            "tile source",
+        );
+        assert_status(
+            &caller
+                .send(
+                    Method::DELETE,
+                    &format!("/api/reference/tile-source/{c2}"),
+                    &json!(null),
+                )
+                .await?,
+            403,
+            "remove a tile source",
+        );
+    }
+    covered.insert((Method::PUT, "/api/reference/tile-source".into()));
+    covered.insert((Method::DELETE, "/api/reference/tile-source/{unit}".into()));
     let worker1 = user_id("worker1");
     let track = format!("/api/tracks?worker={worker1}");
     assert_status(&dept.get(&track).await?, 403, "dept track");

@@ -416,6 +416,17 @@ const phases = {
       regridded, movedNote, errors,
     };
   },
+  // The map over the street's online basemap: its tiles requested from the source, its attribution shown.
+  async basemap() {
+    await signIn();
+    await go('map');
+    await page.waitForSelector('[data-testid=map-legend][data-loaded=true]');
+    await page.waitForFunction(() => [...document.querySelectorAll('.gw-basemap img')].some((i) => i.complete && i.naturalWidth > 0));
+    const tiles = await page.$$eval('.gw-basemap img', (l) => l.filter((i) => i.complete && i.naturalWidth > 0).map((i) => i.src));
+    const attribution = (await page.textContent('[data-testid=map-attribution]')).trim();
+    await shot('map-basemap');
+    return { tiles, attribution, errors };
+  },
   // The scoreboard for the week of ARG (its Monday): grids ranked, the XLSX download, then a weight saved.
   async scores() {
     await signIn();

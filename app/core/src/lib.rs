@@ -24,6 +24,7 @@
 
 #![warn(missing_docs)]
 
+mod basemap;
 mod campaign;
 mod card;
 mod due;
@@ -49,6 +50,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use gridwalk_shared::time::{Clock, SystemClock};
 
+pub use basemap::{Basemap, BasemapKind, CACHE_TILES};
 pub use campaign::{CampaignTask, CampaignTaskForm, CampaignView, CensusForm};
 pub use card::{BuildingOverview, GridOverview, HouseholdCard, VisitSummary};
 pub use edit::{

@@ -226,6 +226,17 @@ impl Client {
         Ok(png)
     }
 
+    /// Whether a package is held whole (its file open for the map, or on disk), without
+    /// reading the reference data: the map asks this for every tile.
+    pub(crate) fn holds_package(&self) -> Result<bool> {
+        let open = self
+            .basemap
+            .lock()
+            .map_err(|_| Error::Corrupt("basemap lock poisoned".into()))?
+            .is_some();
+        Ok(open || self.held_package_file()?.is_some())
+    }
+
     /// The package file held whole (after a download there is one), if any.
     fn held_package_file(&self) -> Result<Option<PathBuf>> {
         let Ok(entries) = std::fs::read_dir(self.tiles_dir()) else {

@@ -43,6 +43,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::map::tile_package_status,
             commands::map::download_tile_package,
             commands::map::map_tile,
+            commands::map::basemap_status,
             commands::grid::households_in,
             commands::grid::search_households,
             commands::grid::household_card,

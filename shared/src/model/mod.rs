@@ -32,7 +32,7 @@ pub use location::{GpsFix, Location};
 pub use notice::{
     Audience, Notice, NoticeContent, NoticeDelivery, NoticeKind, NoticeReceipt, NoticeResponse,
 };
-pub use org::{Building, Department, OrgKind, OrgUnit, Role, TilePackage, User};
+pub use org::{Building, Department, OrgKind, OrgUnit, Role, TilePackage, TileSource, User};
 pub use patrol::{Handover, HandoverRemark, Patrol, PatrolRule, TrackPoint};
 pub use reference::ReferenceData;
 pub use service::{ServiceAction, ServiceEvent, ServiceRequest};

@@ -147,3 +147,65 @@ pub struct TilePackage {
     /// The system its pixels are drawn in; the org's geometry is converted to it for display.
     pub coordinate_system: crate::coords::CoordSystem,
 }
+
+/// An online XYZ basemap (e.g. Tianditu with the deployment's key) for the devices and the
+/// admin web under an org unit, used where no tile package is held (issue 15). Devices keep
+/// the tiles they fetched, so an area once seen is drawn offline too.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct TileSource {
+    /// The org unit (street, community) whose devices and admins use it.
+    pub unit_id: Uuid,
+    /// Display name, e.g. "天地图".
+    pub name: String,
+    /// URL template with `{z}`, `{x}` and `{y}` (and `{s}` for one of `subdomains`),
+    /// `http://` or `https://`.
+    pub url: String,
+    /// Letters or digits `{s}` cycles through, e.g. "01234567"; empty: no `{s}`.
+    #[serde(default)]
+    pub subdomains: String,
+    /// Highest zoom it serves.
+    pub max_zoom: u8,
+    /// The system its pixels are drawn in; the org's geometry is converted to it for display.
+    pub coordinate_system: crate::coords::CoordSystem,
+    /// Attribution shown on the map, e.g. "© 天地图".
+    #[serde(default)]
+    pub attribution: String,
+}
+
+impl TileSource {
+    /// The URL of one tile.
+    pub fn tile_url(&self, z: u8, x: u32, y: u32) -> String {
+        let subdomains: Vec<char> = self.subdomains.chars().collect();
+        let s = match subdomains.len() {
+            0 => String::new(),
+            n => subdomains[(x as usize + y as usize) % n].to_string(),
+        };
+        self.url
+            .replace("{z}", &z.to_string())
+            .replace("{x}", &x.to_string())
+            .replace("{y}", &y.to_string())
+            .replace("{s}", &s)
+    }
+
+    /// Why the source cannot be used, if it cannot.
+    pub fn problem(&self) -> Option<&'static str> {
+        let url = self.url.trim();
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Some("the URL must start with https:// or http://");
+        }
+        if !["{z}", "{x}", "{y}"].iter().all(|p| url.contains(p)) {
+            return Some("the URL must hold {z}, {x} and {y}");
+        }
+        if url.contains("{s}") && self.subdomains.is_empty() {
+            return Some("the URL holds {s}: give the subdomains");
+        }
+        if self.max_zoom == 0 || self.max_zoom > 22 {
+            return Some("the highest zoom is 1 to 22");
+        }
+        if url.len() > 1000 || self.name.chars().count() > 100 || self.attribution.len() > 300 {
+            return Some("the URL, name or attribution is too long");
+        }
+        None
+    }
+}

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::{
     Building, ChecklistTemplate, Department, IncidentCategory, OrgUnit, PatrolRule, RoutingRule,
-    ScoreWeights, ServiceItem, TilePackage, User, VisitCheckRule, VisitRules,
+    ScoreWeights, ServiceItem, TilePackage, TileSource, User, VisitCheckRule, VisitRules,
 };
 use crate::calendar::WorkCalendar;
 
@@ -49,6 +49,9 @@ pub struct ReferenceData {
     /// Offline basemaps, one per community at most.
     #[serde(default)]
     pub tile_packages: Vec<TilePackage>,
+    /// Online basemaps, one per org unit at most.
+    #[serde(default)]
+    pub tile_sources: Vec<TileSource>,
 }
 
 impl ReferenceData {
@@ -137,6 +140,13 @@ impl ReferenceData {
         self.lineage(unit)
             .into_iter()
             .find_map(|u| self.tile_packages.iter().find(|p| p.unit_id == u))
+    }
+
+    /// The online basemap for `unit`: the one of the nearest unit in its lineage that has one.
+    pub fn tile_source_for(&self, unit: Uuid) -> Option<&TileSource> {
+        self.lineage(unit)
+            .into_iter()
+            .find_map(|u| self.tile_sources.iter().find(|s| s.unit_id == u))
     }
 
     /// Buildings in a grid.

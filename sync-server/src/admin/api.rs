@@ -12,7 +12,7 @@ use super::schema::{self, Schema};
 use super::{
     assessment, audit, campaign_progress, campaigns, dashboard, devices, due_visits, evidence,
     export, geometry, households, incident_map, notices, openapi, org, photos, queue, records,
-    reference, regrid, service_queue, session, tracks, users, visit_rules,
+    reference, regrid, service_queue, session, tile_sources, tracks, users, visit_rules,
 };
 use crate::app::AppState;
 use crate::store::AdminStore;
@@ -227,6 +227,16 @@ pub fn routes<S: AdminStore>() -> (Router<AppState<S>>, Vec<Operation>) {
         "/api/reference/visit-rules",
         visit_rules::PUT,
         visit_rules::put::<S>,
+    )
+    .put(
+        "/api/reference/tile-source",
+        tile_sources::PUT,
+        tile_sources::put::<S>,
+    )
+    .delete(
+        "/api/reference/tile-source/{unit}",
+        tile_sources::DELETE,
+        tile_sources::delete::<S>,
     )
     .put(
         "/api/reference/visit-check",

@@ -38,6 +38,7 @@ mod schema;
 mod service_queue;
 mod session;
 pub mod sign_in_guard;
+mod tile_sources;
 mod tracks;
 mod users;
 mod visit_rules;

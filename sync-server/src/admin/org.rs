@@ -52,6 +52,8 @@ pub struct OrgTree {
     units: Vec<OrgUnit>,
     buildings: Vec<Building>,
     departments: Vec<Department>,
+    /// Online basemaps of the caller's units and of the units above them.
+    tile_sources: Vec<gridwalk_shared::model::TileSource>,
 }
 
 /// A new org unit.
@@ -105,6 +107,14 @@ pub async fn tree(caller: Caller) -> ApiJson<OrgTree> {
             .cloned()
             .collect(),
         departments,
+        tile_sources: r
+            .tile_sources
+            .iter()
+            .filter(|s| {
+                units.contains(&s.unit_id) || r.lineage(caller.user.scope_id).contains(&s.unit_id)
+            })
+            .cloned()
+            .collect(),
     })
 }
 

@@ -209,6 +209,15 @@ export type CommunityScore = {
 	rank: number,
 };
 
+/**  A map coordinate system. */
+export type CoordSystem = 
+/**  WGS-84 (GPS; also CGCS2000 / Tianditu, the same to within centimetres). */
+"wgs84" | 
+/**  GCJ-02 (AMap, Tencent). */
+"gcj02" | 
+/**  BD-09 (Baidu). */
+"bd09";
+
 /**  GeoJSON coordinates at any depth: a position `[lon, lat]`, a line, rings, polygons. */
 export type Coordinates = 
 /**  A Point's `[lon, lat]` (an altitude is ignored). */
@@ -1032,6 +1041,8 @@ export type OrgTree = {
 	units: OrgUnit[],
 	buildings: Building[],
 	departments: Department[],
+	/**  Online basemaps of the caller's units and of the units above them. */
+	tile_sources: TileSource[],
 };
 
 /**  One node of the org tree district → street → community → grid. */
@@ -1566,6 +1577,31 @@ export type TaskRow = {
 	done_at: number | null,
 	/**  Not done and past the deadline. */
 	overdue: boolean,
+};
+
+/**
+ *  An online XYZ basemap (e.g. Tianditu with the deployment's key) for the devices and the
+ *  admin web under an org unit, used where no tile package is held (issue 15). Devices keep
+ *  the tiles they fetched, so an area once seen is drawn offline too.
+ */
+export type TileSource = {
+	/**  The org unit (street, community) whose devices and admins use it. */
+	unit_id: string,
+	/**  Display name, e.g. "天地图". */
+	name: string,
+	/**
+	 *  URL template with `{z}`, `{x}` and `{y}` (and `{s}` for one of `subdomains`),
+	 *  `http://` or `https://`.
+	 */
+	url: string,
+	/**  Letters or digits `{s}` cycles through, e.g. "01234567"; empty: no `{s}`. */
+	subdomains?: string,
+	/**  Highest zoom it serves. */
+	max_zoom: number,
+	/**  The system its pixels are drawn in; the org's geometry is converted to it for display. */
+	coordinate_system: CoordSystem,
+	/**  Attribution shown on the map, e.g. "© 天地图". */
+	attribution?: string,
 };
 
 /**

@@ -41,8 +41,13 @@ export const commands = {
 	tilePackageStatus: () => __TAURI_INVOKE<TilePackageState>("tile_package_status"),
 	/**  Downloads (or resumes) the offline map; the screen polls `tile_package_status` meanwhile. */
 	downloadTilePackage: () => __TAURI_INVOKE<TilePackageState>("download_tile_package"),
-	/**  One basemap tile (XYZ) as a data URL; `None` where the package has none. */
+	/**
+	 *  One basemap tile (XYZ) as a data URL; `None` where the basemap has none (or the online
+	 *  source cannot be reached and the tile was never fetched).
+	 */
 	mapTile: (z: number, x: number, y: number) => __TAURI_INVOKE<string | null>("map_tile", { z, x, y }),
+	/**  The basemap the maps draw (package or online source), with its coordinate system. */
+	basemapStatus: () => __TAURI_INVOKE<Basemap | null>("basemap_status"),
 	/**  Households in a building. */
 	householdsIn: (building: string) => __TAURI_INVOKE<HouseholdRow[]>("households_in", { building }),
 	/**  Households whose head, phone or address contains `query`. */
@@ -224,6 +229,27 @@ export type AudioInfo = {
 	/**  Length, from the file or else the recorder; `None` when neither knows it. */
 	duration_ms: number | null,
 };
+
+/**  The basemap the device's maps draw. */
+export type Basemap = {
+	/**  Package or online source. */
+	kind: BasemapKind,
+	/**  Display name. */
+	name: string,
+	/**  Highest zoom with tiles of its own (the map scales beyond). */
+	max_zoom: number,
+	/**  The system its pixels are drawn in: the map converts the geometry for display. */
+	coordinate_system: CoordSystem,
+	/**  Attribution to show on the map. */
+	attribution: string,
+};
+
+/**  Where the map's basemap comes from. */
+export type BasemapKind = 
+/**  The downloaded tile package (离线地图). */
+"package" | 
+/**  The online source, with the tiles fetched so far kept on the device. */
+"online";
 
 /**  A residential building (楼栋) inside one grid. */
 export type Building = {
@@ -1295,6 +1321,8 @@ export type ReferenceData = {
 	visit_check?: VisitCheckRule,
 	/**  Offline basemaps, one per community at most. */
 	tile_packages?: TilePackage[],
+	/**  Online basemaps, one per org unit at most. */
+	tile_sources?: TileSource[],
 };
 
 /**  A problem to report (随手拍). */
@@ -1642,6 +1670,31 @@ export type TilePackageState = {
 	held_bytes: number,
 	/**  Held whole and checked: the map can draw it offline. */
 	complete: boolean,
+};
+
+/**
+ *  An online XYZ basemap (e.g. Tianditu with the deployment's key) for the devices and the
+ *  admin web under an org unit, used where no tile package is held (issue 15). Devices keep
+ *  the tiles they fetched, so an area once seen is drawn offline too.
+ */
+export type TileSource = {
+	/**  The org unit (street, community) whose devices and admins use it. */
+	unit_id: string,
+	/**  Display name, e.g. "天地图". */
+	name: string,
+	/**
+	 *  URL template with `{z}`, `{x}` and `{y}` (and `{s}` for one of `subdomains`),
+	 *  `http://` or `https://`.
+	 */
+	url: string,
+	/**  Letters or digits `{s}` cycles through, e.g. "01234567"; empty: no `{s}`. */
+	subdomains?: string,
+	/**  Highest zoom it serves. */
+	max_zoom: number,
+	/**  The system its pixels are drawn in; the org's geometry is converted to it for display. */
+	coordinate_system: CoordSystem,
+	/**  Attribution shown on the map, e.g. "© 天地图". */
+	attribution?: string,
 };
 
 /**

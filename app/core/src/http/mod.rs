@@ -86,6 +86,11 @@ impl Http {
         self.options
     }
 
+    /// A plain GET to another server (an online basemap): no protocol header, no token.
+    pub fn external_get(&self, url: &str, timeout: Duration) -> RequestBuilder {
+        self.client.get(url).timeout(timeout)
+    }
+
     /// A request with the protocol header, the device token (if any) and `timeout` (the
     /// per-attempt one when `None`).
     pub fn request(

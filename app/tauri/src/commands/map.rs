@@ -1,6 +1,7 @@
-//! The offline basemap: my community's tile package, its download, and its tiles for the map.
+//! The basemap: my community's tile package and its download, the online source where no
+//! package is held, and their tiles for the map.
 
-use gridwalk_client::TilePackageState;
+use gridwalk_client::{Basemap, TilePackageState};
 use tauri::State;
 
 use super::media::{blocking, data_url};
@@ -21,7 +22,16 @@ pub async fn download_tile_package(state: State<'_, AppState>) -> CommandResult<
     Ok(state.client.download_tile_package(|_, _| {}).await?)
 }
 
-/// One basemap tile (XYZ) as a data URL; `None` where the package has none.
+/// The basemap the maps draw (package or online source), with its coordinate system.
+#[tauri::command]
+#[specta::specta]
+pub async fn basemap_status(state: State<'_, AppState>) -> CommandResult<Option<Basemap>> {
+    let client = state.client.clone();
+    blocking(move || Ok(client.basemap()?)).await
+}
+
+/// One basemap tile (XYZ) as a data URL; `None` where the basemap has none (or the online
+/// source cannot be reached and the tile was never fetched).
 #[tauri::command]
 #[specta::specta]
 pub async fn map_tile(
@@ -30,6 +40,6 @@ pub async fn map_tile(
     x: u32,
     y: u32,
 ) -> CommandResult<Option<String>> {
-    let client = state.client.clone();
-    blocking(move || Ok(client.tile(z, x, y)?.map(|png| data_url(&png)))).await
+    let png = state.client.basemap_tile(z, x, y).await?;
+    Ok(png.map(|png| data_url(&png)))
 }

@@ -17,6 +17,7 @@
     "tile_package_status",
     "download_tile_package",
     "map_tile",
+    "basemap_status",
     "households_in",
     "search_households",
     "household_card",

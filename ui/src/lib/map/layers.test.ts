@@ -1,6 +1,6 @@
 // The map's data helpers.
 import { describe, expect, it } from 'vitest';
-import { bounds, cluster, coverageOf, shapesOf, trackLines, type Mark } from './layers';
+import { bounds, cluster, coverageOf, shapesOf, tileUrl, trackLines, type Mark } from './layers';
 
 describe('map layers', () => {
   it('colours a building by its most urgent household', () => {
@@ -46,5 +46,13 @@ describe('map layers', () => {
       { lat: 39.0, lon: 117.1 },
       { lat: 39.1, lon: 117.3 },
     ]);
+  });
+});
+
+describe('tileUrl', () => {
+  it('fills in the tile and picks a subdomain by it', () => {
+    const source = { url: 'https://t{s}.example.cn/{z}/{x}/{y}.png?tk=KEY', subdomains: '0123' };
+    expect(tileUrl(source, 16, 54101, 25017)).toBe('https://t2.example.cn/16/54101/25017.png?tk=KEY');
+    expect(tileUrl({ url: 'http://127.0.0.1:9/{z}-{x}-{y}', subdomains: '' }, 3, 1, 2)).toBe('http://127.0.0.1:9/3-1-2');
   });
 });

@@ -148,3 +148,17 @@ export function shapesOf(
     return [{ id: u.id, kind: u.kind, label: u.name, ring }];
   });
 }
+
+/** An online XYZ basemap as the admin API describes it (`TileSource`). */
+export interface XyzSource {
+  url: string;
+  subdomains?: string;
+}
+
+/** The URL of one tile of an online source: `{z}/{x}/{y}` filled in, `{s}` one of its
+ *  subdomains (chosen by the tile, as the server and devices choose it). */
+export function tileUrl(source: XyzSource, z: number, x: number, y: number): string {
+  const subs = [...(source.subdomains ?? '')];
+  const s = subs.length ? subs[(x + y) % subs.length] : '';
+  return source.url.replaceAll('{z}', String(z)).replaceAll('{x}', String(x)).replaceAll('{y}', String(y)).replaceAll('{s}', s);
+}
