@@ -348,6 +348,7 @@ async fn callers_outside_their_role_or_scope_are_refused() -> Result<()> {
         "/api/handover",
         "/api/scores",
         "/api/visits/due",
+        "/api/visits/coverage",
     ] {
         assert_status(&dept.get(path).await?, 403, path);
         covered.insert((Method::GET, path.to_string()));
@@ -358,6 +359,13 @@ async fn callers_outside_their_role_or_scope_are_refused() -> Result<()> {
         &community.get(&format!("/api/visits/due?area={c1}")).await?,
         403,
         "due visits of another community",
+    );
+    assert_status(
+        &community
+            .get(&format!("/api/visits/coverage?area={c1}"))
+            .await?,
+        403,
+        "coverage of another community",
     );
     let rules = serde_json::json!({
         "weights": {}, "patrol_rule": { "half_days": 3, "min_minutes": 120 }

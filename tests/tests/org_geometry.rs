@@ -545,6 +545,15 @@ async fn the_admin_map_draws_the_street_imports_a_boundary_and_shows_a_track() -
         "four corners, closed"
     );
     assert_ne!(drawn, &edit_grid["boundary"]);
+    // Coverage for a date range: one line per grid, and the not-visited colour named so.
+    let lines = shown["rangeGrids"].as_array().context("range grids")?;
+    assert_eq!(lines.len(), 6, "{shown}");
+    assert!(lines
+        .iter()
+        .all(|l| l.as_str().is_some_and(|l| l.contains("户已走访"))));
+    assert!(shown["rangeUnvisited"]
+        .as_str()
+        .is_some_and(|l| l.contains("期间未走访")));
     // The building picked on the map moved to the grid chosen on its card, with its households.
     let regridded = shown["regridded"].as_str().context("regridded")?;
     let now_in = after["buildings"]

@@ -228,6 +228,31 @@ async fn a_moved_building_takes_its_households_from_the_old_grids_phones_to_the_
         .await?;
     assert_status(&records, 200, "records");
     assert!(records.json.to_string().contains(&history.to_string()));
+    // Coverage for today: the moved household counts as visited in its new grid and its
+    // building, by the visits made before the move; so does the due list.
+    let coverage = admin
+        .get(&format!("/api/visits/coverage?area={new_grid}"))
+        .await?;
+    assert_status(&coverage, 200, "coverage");
+    let counts_of = |list: &str, id: Uuid| {
+        coverage.json[list]
+            .as_array()
+            .and_then(|l| l.iter().find(|u| u["id"] == id.to_string()))
+            .map(|u| u["counts"].clone())
+    };
+    let building_counts = counts_of("buildings", building).context("the building")?;
+    assert_eq!(building_counts["households"], moving.len());
+    assert_eq!(building_counts["visited"], 1, "{building_counts}");
+    let grid_counts = counts_of("grids", new_grid).context("the grid")?;
+    assert!(grid_counts["visited"].as_u64() >= Some(1), "{grid_counts}");
+    let due = admin
+        .get(&format!("/api/visits/due?area={new_grid}&show=all"))
+        .await?;
+    let row = due.json["households"]
+        .as_array()
+        .and_then(|l| l.iter().find(|h| h["id"] == household.to_string()))
+        .context("the household in the new grid's list")?;
+    assert!(row["last_visit"].is_string(), "{row}");
     let audit = admin.get("/api/audit?action=org.building_grid").await?;
     assert_status(&audit, 200, "audit");
     assert!(audit.json.to_string().contains(&building.to_string()));

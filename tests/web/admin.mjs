@@ -351,6 +351,13 @@ const phases = {
     for (const c of ['visited', 'partly', 'due', 'overdue', 'none']) coverage[c] = await count(`path.gw-building.gw-${c}`);
     const labels = await page.$$eval('.gw-label', (l) => l.map((e) => e.textContent));
     await shot('map-coverage');
+    // The same map for a date range (this month so far): every grid's share of households visited.
+    await page.selectOption('[data-testid=map-period]', 'range');
+    await page.waitForSelector('[data-testid=map-range-grids] li');
+    const rangeGrids = await page.$$eval('[data-testid=map-range-grids] li', (l) => l.map((e) => e.textContent.trim()));
+    const rangeUnvisited = (await page.textContent('[data-testid=map-legend] [data-coverage=due]')).trim();
+    await page.selectOption('[data-testid=map-period]', 'cycle');
+    await page.waitForSelector('[data-testid=map-legend][data-loaded=true]');
     await page.check('[data-testid=map-incidents]');
     await page.waitForFunction(() => document.querySelectorAll('.gw-cluster, path.gw-incident').length > 0);
     const incidents = {};
@@ -413,7 +420,7 @@ const phases = {
     const movedNote = (await (await page.waitForSelector('[data-testid=map-moved]')).textContent()).trim();
     return {
       grids, buildings, coverage, labels, incidents, clusters, singles, report, stops, gaps, summary, dragged,
-      regridded, movedNote, errors,
+      regridded, movedNote, rangeGrids, rangeUnvisited, errors,
     };
   },
   // The map over the street's online basemap: its tiles requested from the source, its attribution shown.

@@ -10,9 +10,9 @@ use axum::Router;
 
 use super::schema::{self, Schema};
 use super::{
-    assessment, audit, campaign_progress, campaigns, dashboard, devices, due_visits, evidence,
-    export, geometry, households, incident_map, notices, openapi, org, photos, queue, records,
-    reference, regrid, service_queue, session, tile_sources, tracks, users, visit_rules,
+    assessment, audit, campaign_progress, campaigns, coverage, dashboard, devices, due_visits,
+    evidence, export, geometry, households, incident_map, notices, openapi, org, photos, queue,
+    records, reference, regrid, service_queue, session, tile_sources, tracks, users, visit_rules,
 };
 use crate::app::AppState;
 use crate::store::AdminStore;
@@ -278,6 +278,11 @@ pub fn routes<S: AdminStore>() -> (Router<AppState<S>>, Vec<Operation>) {
     )
     .get("/api/scores", assessment::SCORES, assessment::scores::<S>)
     .get("/api/visits/due", due_visits::DOC, due_visits::list::<S>)
+    .get(
+        "/api/visits/coverage",
+        coverage::DOC,
+        coverage::coverage::<S>,
+    )
     .get("/api/tracks", tracks::DOC, tracks::get::<S>)
     .get(
         "/api/incidents/map",

@@ -172,9 +172,11 @@ pub async fn list<S: AdminStore>(
     let show = Show::parse(query.show.as_deref())?;
     let filter = caller.filter(query.area)?;
     let date = query.date.unwrap_or_else(|| today(&caller));
+    // Visits anywhere in the caller's scope: a household moved to another grid (re-gridding)
+    // keeps the visits made in its old one.
     let last: HashMap<Uuid, NaiveDate> = state
         .store
-        .last_visits(filter.clone())
+        .last_visits(caller.filter(None)?)
         .await?
         .into_iter()
         .map(|(id, at)| {

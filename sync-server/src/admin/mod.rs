@@ -12,6 +12,7 @@ mod bindings;
 mod caller;
 mod campaign_progress;
 mod campaigns;
+mod coverage;
 mod dashboard;
 pub mod demo;
 mod devices;

@@ -236,6 +236,28 @@ export type Count = {
 	count: number,
 };
 
+/**  An area's coverage over a range. */
+export type Coverage = {
+	/**  First day. */
+	from: string,
+	/**  Last day. */
+	to: string,
+	/**  Over the area. */
+	total: CoverageCounts,
+	/**  Per grid (by id). */
+	grids: UnitCoverage[],
+	/**  Per building with households (by id). */
+	buildings: UnitCoverage[],
+};
+
+/**  Households and how many were visited. */
+export type CoverageCounts = {
+	/**  Households. */
+	households: number,
+	/**  Of them, visited at least once in the range. */
+	visited: number,
+};
+
 /**  Everything the dashboard shows. */
 export type Dashboard = {
 	from: string,
@@ -1650,6 +1672,14 @@ export type TrackStop = {
 	record: string,
 	/**  More than [`GAP_MINUTES`] since the point before: the line is broken here. */
 	gap_before: boolean,
+};
+
+/**  One grid's or building's coverage. */
+export type UnitCoverage = {
+	/**  Grid or building id. */
+	id: string,
+	/**  Its households and the visited ones. */
+	counts: CoverageCounts,
 };
 
 /**  A person who signs in on a device or the admin web. */

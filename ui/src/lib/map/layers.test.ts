@@ -1,6 +1,6 @@
 // The map's data helpers.
 import { describe, expect, it } from 'vitest';
-import { bounds, cluster, coverageOf, shapesOf, tileUrl, trackLines, type Mark } from './layers';
+import { bounds, cluster, coverageOf, rangeCoverageOf, shapesOf, tileUrl, trackLines, type Mark } from './layers';
 
 describe('map layers', () => {
   it('colours a building by its most urgent household', () => {
@@ -54,5 +54,15 @@ describe('tileUrl', () => {
     const source = { url: 'https://t{s}.example.cn/{z}/{x}/{y}.png?tk=KEY', subdomains: '0123' };
     expect(tileUrl(source, 16, 54101, 25017)).toBe('https://t2.example.cn/16/54101/25017.png?tk=KEY');
     expect(tileUrl({ url: 'http://127.0.0.1:9/{z}-{x}-{y}', subdomains: '' }, 3, 1, 2)).toBe('http://127.0.0.1:9/3-1-2');
+  });
+});
+
+describe('rangeCoverageOf', () => {
+  it('colours a building by the share of its households visited in the range', () => {
+    expect(rangeCoverageOf({ households: 4, visited: 4 })).toBe('visited');
+    expect(rangeCoverageOf({ households: 4, visited: 1 })).toBe('partly');
+    expect(rangeCoverageOf({ households: 4, visited: 0 })).toBe('due');
+    expect(rangeCoverageOf({ households: 0, visited: 0 })).toBe('none');
+    expect(rangeCoverageOf(undefined)).toBe('none');
   });
 });

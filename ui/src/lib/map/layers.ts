@@ -110,6 +110,14 @@ export function coverageOf(counts: CoverageCounts | undefined): Coverage {
   return counts.due < counts.households ? 'partly' : 'due';
 }
 
+/** A building's colour for a date range: every household visited in it, some, none (drawn
+ *  as 应访), or no households. */
+export function rangeCoverageOf(counts: { households: number; visited: number } | undefined): Coverage {
+  if (!counts || counts.households === 0) return 'none';
+  if (counts.visited >= counts.households) return 'visited';
+  return counts.visited > 0 ? 'partly' : 'due';
+}
+
 /** The track as lines: a new line starts after each gap; single points stay (as a dot). */
 export function trackLines(points: TrackPoint[]): LatLon[][] {
   const lines: LatLon[][] = [];

@@ -51,6 +51,12 @@ const table: Table = {
   'map.import': ['导入 GeoJSON', 'Import GeoJSON'],
   'map.import.done': ['已放置 {buildings} 栋楼，绘制 {units} 条边界', 'Placed {buildings} buildings, drew {units} boundaries'],
   'map.import.not_json': ['文件不是 JSON（GeoJSON FeatureCollection）', 'The file is not JSON (a GeoJSON FeatureCollection)'],
+  'map.period': ['覆盖', 'Coverage'],
+  'map.period.cycle': ['本周期（按走访规则）', 'This cycle (visit rules)'],
+  'map.period.range': ['日期范围', 'Date range'],
+  'map.period.show': ['查看', 'Show'],
+  'map.coverage.unvisited': ['期间未走访', 'Not visited in the range'],
+  'map.period.grid': ['{grid}：{visited}/{households} 户已走访', '{grid}: {visited} of {households} households visited'],
   'map.regrid.to': ['移至网格', 'Move to grid'],
   'map.regrid.go': ['移交', 'Move'],
   'map.regrid.confirm': [
