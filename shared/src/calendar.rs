@@ -51,6 +51,17 @@ impl WorkCalendar {
         at.0.with_timezone(&self.offset()).date_naive()
     }
 
+    /// A local day as epoch milliseconds, from its midnight to the next.
+    pub fn day_millis(&self, date: NaiveDate) -> std::ops::Range<i64> {
+        let midnight = |d: NaiveDate| {
+            d.and_hms_opt(0, 0, 0)
+                .map(|t| t.and_utc().timestamp_millis())
+                .unwrap_or_default()
+                - i64::from(self.utc_offset_minutes) * 60_000
+        };
+        midnight(date)..midnight(date + Duration::days(1))
+    }
+
     /// The due time for work started at `start` with `days` working days allowed: the end
     /// (23:59:59 local) of the `days`-th working day after the start's day. With `days == 0`
     /// it is the end of the start day, or of the next working day if that is not one.

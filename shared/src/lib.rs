@@ -57,6 +57,7 @@ pub mod schedule;
 pub mod scores;
 pub mod tiles;
 pub mod time;
+pub mod track;
 pub mod validate;
 pub mod visit_check;
 pub mod wire;

@@ -59,7 +59,7 @@ pub use edit::{
 };
 pub use enrol::Account;
 pub use error::{Error, Result};
-pub use grid_map::MapIncident;
+pub use grid_map::{BuildingCoverage, MapIncident};
 pub use media::{AudioNote, MediaError, Photo, UploadProgress};
 pub use store::blobs::{BlobKind, BlobRow};
 pub use store::queries::{HouseholdRow, IncidentRow, ServiceRequestRow, VisitRow};

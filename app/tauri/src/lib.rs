@@ -40,6 +40,8 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::home::fake_fix,
             commands::grid::my_grids,
             commands::grid::map_incidents,
+            commands::grid::coverage,
+            commands::grid::day_track,
             commands::map::tile_package_status,
             commands::map::download_tile_package,
             commands::map::map_tile,

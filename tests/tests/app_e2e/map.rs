@@ -53,7 +53,8 @@ pub async fn the_grid_map_offline(phone: &mut App, a11y: &mut Vec<String>) -> Re
 
 /// The hall tablet's board as a map: the community's offline map downloaded first (the
 /// tablet is online), then its three grids over the basemap and the phone's report at its
-/// fix (the colleagues' reports have none).
+/// fix (the colleagues' reports have none); then this month's visit coverage per building
+/// and a worker's day as a track.
 pub async fn the_board_map(tablet: &mut App, a11y: &mut Vec<String>) -> Result<()> {
     tablet.tap("[data-testid=menu-settings]").await?;
     tablet.tap("[data-testid=offline-map-download]").await?;
@@ -82,6 +83,52 @@ pub async fn the_board_map(tablet: &mut App, a11y: &mut Vec<String>) -> Result<(
         "the phone's report on the map: {shown}"
     );
     snap(tablet, "app-tablet-map", a11y).await?;
+
+    // Visit coverage for this month: every building of the three grids coloured, the
+    // phone's visited one among the partly visited.
+    tablet.tap("[data-testid=board-layer-coverage]").await?;
+    tablet
+        .wait_true(
+            "return document.querySelectorAll('path.gw-building').length === 30",
+            WAIT,
+        )
+        .await?;
+    let legend = tablet.text("[data-testid=board-coverage]").await?;
+    let visited = tablet
+        .count("path.gw-building.gw-partly, path.gw-building.gw-visited")
+        .await?;
+    let problem = tablet
+        .eval("return document.querySelector('.notice.bad')?.textContent ?? ''")
+        .await?;
+    ensure!(
+        legend.contains("期间未走访") && visited >= 1,
+        "{visited} visited: {legend} {problem}"
+    );
+    // A worker's day: the first worker whose day has points on the map.
+    tablet.tap("[data-testid=board-layer-track]").await?;
+    let found = tablet
+        .eval_async(
+            "const done = arguments[arguments.length - 1];
+             (async () => {
+               const select = document.querySelector('[data-testid=board-worker]');
+               for (const option of [...select.options].filter((o) => o.value)) {
+                 select.value = option.value;
+                 select.dispatchEvent(new Event('change'));
+                 await new Promise((r) => setTimeout(r, 400));
+                 const text = document.querySelector('[data-testid=board-track]')?.textContent ?? '';
+                 if (document.querySelectorAll('path.gw-stop').length > 0) return text;
+               }
+               return '';
+             })().then(done);",
+        )
+        .await?;
+    let summary = found.as_str().unwrap_or_default();
+    ensure!(
+        summary.contains("个定位点"),
+        "a worker's day on the tablet: {found}"
+    );
+    snap(tablet, "app-tablet-track", a11y).await?;
+    tablet.tap("[data-testid=board-layer-incidents]").await?;
     tablet.tap("[data-testid=board-view-list]").await?;
     Ok(())
 }

@@ -1652,7 +1652,7 @@ export type Track = {
 	stops: TrackStop[],
 	/**  Along the track, gaps left out, metres. */
 	distance_m: number | null,
-	/**  Gaps longer than [`GAP_MINUTES`]. */
+	/**  Gaps longer than [`gridwalk_shared::track::GAP_MINUTES`]. */
 	gaps: number,
 	/**  Visits that day without any fix (not on the track). */
 	visits_without_fix: number,
@@ -1664,9 +1664,11 @@ export type TrackStop = {
 	at: number,
 	/**  WGS-84. */
 	lat: number | null,
+	/**  WGS-84. */
 	lon: number | null,
 	/**  Accuracy radius, metres. */
 	accuracy_m: number | null,
+	/**  What recorded it. */
 	kind: StopKind,
 	/**  The visit, report or patrol. */
 	record: string,

@@ -37,6 +37,10 @@ export const commands = {
 	myGrids: () => __TAURI_INVOKE<GridOverview[]>("my_grids"),
 	/**  Open incidents in scope at their fixes, for the grid map (those to check on site first). */
 	mapIncidents: () => __TAURI_INVOKE<MapIncident[]>("map_incidents"),
+	/**  Per building: households held and how many were visited from `from` to `to`. */
+	coverage: (from: string, to: string) => __TAURI_INVOKE<BuildingCoverage[]>("coverage", { from, to }),
+	/**  A worker's day as a track, from the visits, reports and patrols held. */
+	dayTrack: (worker: string, date: string) => __TAURI_INVOKE<DayTrack>("day_track", { worker, date }),
 	/**  What the server offers and how much of it this device holds. */
 	tilePackageStatus: () => __TAURI_INVOKE<TilePackageState>("tile_package_status"),
 	/**  Downloads (or resumes) the offline map; the screen polls `tile_package_status` meanwhile. */
@@ -265,6 +269,18 @@ export type Building = {
 	position?: LatLon | null,
 };
 
+/**  A building's households and how many were visited in a date range. */
+export type BuildingCoverage = {
+	/**  The building. */
+	building_id: string,
+	/**  Its grid. */
+	grid_id: string,
+	/**  Households held. */
+	households: number,
+	/**  Of them, visited at least once from `from` to `to`. */
+	visited: number,
+};
+
 /**  A building in the grid list, with its counts. */
 export type BuildingOverview = {
 	/**  The building. */
@@ -432,6 +448,18 @@ export type CoordSystem =
 "gcj02" | 
 /**  BD-09 (Baidu). */
 "bd09";
+
+/**  A day's track. */
+export type DayTrack = {
+	/**  By time. */
+	stops: TrackStop[],
+	/**  Along the track, gaps left out, metres. */
+	distance_m: number | null,
+	/**  Gaps longer than [`GAP_MINUTES`]. */
+	gaps: number,
+	/**  Visits that day without any fix (not on the track). */
+	visits_without_fix: number,
+};
 
 /**  A department that handles routed incidents (街道科室 or city department). */
 export type Department = {
@@ -1572,6 +1600,15 @@ export type Status = {
 	conflict_copies: number,
 };
 
+/**  What a track point was recorded with. */
+export type StopKind = 
+/**  A visit's fix. */
+"visit" | 
+/**  A report's fix. */
+"incident" | 
+/**  A patrol's recorded position. */
+"patrol";
+
 /**  What one [`Client::sync`] did. */
 export type SyncReport = {
 	/**  Documents whose changes were sent. */
@@ -1733,6 +1770,24 @@ export type TrackPoint = {
 	lon: number | null,
 	/**  Accuracy radius in metres, if known. */
 	accuracy_m: number | null,
+};
+
+/**  One point of the track. */
+export type TrackStop = {
+	/**  When (epoch ms). */
+	at: number,
+	/**  WGS-84. */
+	lat: number | null,
+	/**  WGS-84. */
+	lon: number | null,
+	/**  Accuracy radius, metres. */
+	accuracy_m: number | null,
+	/**  What recorded it. */
+	kind: StopKind,
+	/**  The visit, report or patrol. */
+	record: string,
+	/**  More than [`GAP_MINUTES`] since the point before: the line is broken here. */
+	gap_before: boolean,
 };
 
 /**  Preferences of the person holding the device. */

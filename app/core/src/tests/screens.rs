@@ -302,3 +302,53 @@ fn the_grid_map_shows_open_reports_at_their_fixes_and_overdue_buildings() {
         "the monthly visit is past due"
     );
 }
+
+#[test]
+fn the_tablet_map_reads_coverage_for_a_range_and_a_workers_day_as_a_track() {
+    use chrono::NaiveDate;
+    use gridwalk_shared::track::StopKind;
+    let dir = TempDir::new().unwrap();
+    let clock = MovingClock::new();
+    let (client, homes) = with_households(dir.path(), clock.clone(), 2);
+    let fix = |lat: f64| Location {
+        lat,
+        lon: 117.1900,
+        accuracy_m: Some(8.0),
+        at: clock.now(),
+        adjusted_from: None,
+    };
+    client
+        .add_visit(NewVisit {
+            household_id: homes[0],
+            location: Some(fix(39.1200)),
+            ..NewVisit::default()
+        })
+        .unwrap();
+    clock.0.fetch_add(20 * 60_000, Ordering::SeqCst);
+    client
+        .report_incident(NewIncident {
+            category: "env.garbage".into(),
+            description: "楼道堆放杂物".into(),
+            location: Some(fix(39.1210)),
+        })
+        .unwrap();
+    let day = |d: u32| NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+
+    let march = client.coverage(day(1), day(2)).unwrap();
+    assert_eq!(march.len(), 1, "one building");
+    assert_eq!((march[0].households, march[0].visited), (2, 1));
+    let before = client.coverage(day(1), day(1)).unwrap();
+    assert_eq!(before[0].visited, 0, "nothing visited on the 1st");
+
+    let worker = worker1().id;
+    let track = client.day_track(worker, day(2)).unwrap();
+    let kinds: Vec<StopKind> = track.stops.iter().map(|s| s.kind).collect();
+    assert_eq!(kinds, vec![StopKind::Visit, StopKind::Incident]);
+    assert_eq!(track.gaps, 0);
+    assert!(
+        (track.distance_m - 111.0).abs() < 2.0,
+        "{}",
+        track.distance_m
+    );
+    assert!(client.day_track(worker, day(3)).unwrap().stops.is_empty());
+}

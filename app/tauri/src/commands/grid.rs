@@ -1,6 +1,8 @@
 //! My grid → buildings → households → household card; resident lookup at the desk.
 
-use gridwalk_client::{GridOverview, HouseholdCard, HouseholdRow, MapIncident};
+use chrono::NaiveDate;
+use gridwalk_client::{BuildingCoverage, GridOverview, HouseholdCard, HouseholdRow, MapIncident};
+use gridwalk_shared::track::DayTrack;
 use tauri::State;
 use uuid::Uuid;
 
@@ -19,6 +21,28 @@ pub fn my_grids(state: State<'_, AppState>) -> CommandResult<Vec<GridOverview>> 
 #[specta::specta]
 pub fn map_incidents(state: State<'_, AppState>) -> CommandResult<Vec<MapIncident>> {
     Ok(state.client.map_incidents()?)
+}
+
+/// Per building: households held and how many were visited from `from` to `to`.
+#[tauri::command]
+#[specta::specta]
+pub fn coverage(
+    state: State<'_, AppState>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> CommandResult<Vec<BuildingCoverage>> {
+    Ok(state.client.coverage(from, to)?)
+}
+
+/// A worker's day as a track, from the visits, reports and patrols held.
+#[tauri::command]
+#[specta::specta]
+pub fn day_track(
+    state: State<'_, AppState>,
+    worker: Uuid,
+    date: NaiveDate,
+) -> CommandResult<DayTrack> {
+    Ok(state.client.day_track(worker, date)?)
 }
 
 /// Households in a building.

@@ -14,6 +14,8 @@
     "fake_fix",
     "my_grids",
     "map_incidents",
+    "coverage",
+    "day_track",
     "tile_package_status",
     "download_tile_package",
     "map_tile",
