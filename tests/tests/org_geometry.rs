@@ -545,6 +545,17 @@ async fn the_admin_map_draws_the_street_imports_a_boundary_and_shows_a_track() -
         "four corners, closed"
     );
     assert_ne!(drawn, &edit_grid["boundary"]);
+    // Dragging one corner of the drawn boundary moved that corner only (with the ring's
+    // closing copy when it is the first).
+    assert_eq!(shown["corners"], 4, "one handle per corner: {shown}");
+    let (ring_before, ring_after) = (&shown["ringBefore"], &shown["ringAfter"]);
+    let changed = (0..5).filter(|&i| ring_before[i] != ring_after[i]).count();
+    assert!(
+        changed == 1
+            || (changed == 2 && ring_before[0] != ring_after[0] && ring_before[4] != ring_after[4]),
+        "{ring_before} → {ring_after}"
+    );
+    assert_eq!(ring_after[0], ring_after[4], "still closed");
     // Coverage for a date range: one line per grid, and the not-visited colour named so.
     let lines = shown["rangeGrids"].as_array().context("range grids")?;
     assert_eq!(lines.len(), 6, "{shown}");

@@ -408,6 +408,23 @@ const phases = {
     await shot('map-edit');
     await page.click('[data-testid=map-draw-finish]');
     await page.waitForFunction(() => document.querySelector('[data-testid=map-report]')?.textContent.includes('绘制 1 条边界'));
+    // One corner of the drawn boundary dragged 40 px east: only that corner moves.
+    const ringOf = () => page.evaluate(async (id) =>
+      (await (await fetch('/api/org')).json()).units.find((u) => u.id === id).boundary, editGrid);
+    const ringBefore = await ringOf();
+    const corners = await count('.gw-corner');
+    const handle = await (await page.waitForSelector('.gw-corner')).boundingBox();
+    const [hx, hy] = [handle.x + handle.width / 2, handle.y + handle.height / 2];
+    await page.mouse.move(hx, hy);
+    await page.mouse.down();
+    await page.mouse.move(hx + 20, hy, { steps: 5 });
+    await page.mouse.move(hx + 40, hy, { steps: 5 });
+    await page.mouse.up();
+    let ringAfter = ringBefore;
+    for (let i = 0; i < 50 && JSON.stringify(ringAfter) === JSON.stringify(ringBefore); i++) {
+      await page.waitForTimeout(100);
+      ringAfter = await ringOf();
+    }
 
     // Re-gridding: a building of the drawn grid picked on the map, moved to REGRID_TO from its card.
     await page.uncheck('[data-testid=map-edit]');
@@ -420,7 +437,7 @@ const phases = {
     const movedNote = (await (await page.waitForSelector('[data-testid=map-moved]')).textContent()).trim();
     return {
       grids, buildings, coverage, labels, incidents, clusters, singles, report, stops, gaps, summary, dragged,
-      regridded, movedNote, rangeGrids, rangeUnvisited, errors,
+      regridded, movedNote, rangeGrids, rangeUnvisited, corners, ringBefore, ringAfter, errors,
     };
   },
   // The map over the street's online basemap: its tiles requested from the source, its attribution shown.

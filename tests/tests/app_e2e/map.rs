@@ -47,7 +47,58 @@ pub async fn the_grid_map_offline(phone: &mut App, a11y: &mut Vec<String>) -> Re
     let due = phone.count("path.gw-building.gw-due").await?;
     ensure!(due == 9, "the other nine wait for visits: {due}");
     snap(phone, "app-phone-map", a11y).await?;
+    if let Ok(out) = std::env::var("GRIDWALK_MAP_FRAMES") {
+        measure_frames(phone, &out).await?;
+    }
     phone.tap("[data-testid=tab-home]").await?;
+    Ok(())
+}
+
+/// With `GRIDWALK_MAP_FRAMES=FILE` (a benchmark run, not CI): the webview's frame intervals
+/// for two seconds with the grid map still (its own pace under Xvfb), then while the map is
+/// panned 24 times and zoomed in and out with the keyboard as fast as Leaflet animates (p50,
+/// p95, the longest, frames over 50 ms), written to FILE as JSON (docs/benchmarks.md, "Maps").
+async fn measure_frames(phone: &App, out: &str) -> Result<()> {
+    let frames = phone
+        .eval_async(
+            "const done = arguments[arguments.length - 1];
+             const map = document.querySelector('[data-testid=geo-map]');
+             map.focus();
+             const key = (k, code) => map.dispatchEvent(new KeyboardEvent('keydown', { key: k, keyCode: code, bubbles: true }));
+             const sample = (ms) => new Promise((resolve) => {
+               const seen = []; const end = performance.now() + ms;
+               const step = (t) => { seen.push(t); if (t < end) requestAnimationFrame(step); else resolve(seen); };
+               requestAnimationFrame(step);
+             });
+             const stats = (times) => {
+               const gaps = times.slice(1).map((t, i) => t - times[i]).sort((a, b) => a - b);
+               const at = (p) => gaps[Math.min(gaps.length - 1, Math.round((gaps.length - 1) * p))];
+               return { frames: gaps.length, p50_ms: at(0.5), p95_ms: at(0.95), max_ms: gaps[gaps.length - 1],
+                        over_50ms: gaps.filter((g) => g > 50).length };
+             };
+             const times = [];
+             let running = true;
+             const tick = (t) => { times.push(t); if (running) requestAnimationFrame(tick); };
+             (async () => {
+               const idle = stats(await sample(2000));
+               requestAnimationFrame(tick);
+               const keys = [['ArrowRight', 39], ['ArrowDown', 40], ['ArrowLeft', 37], ['ArrowUp', 38]];
+               for (let i = 0; i < 24; i++) {
+                 key(...keys[i % 4]);
+                 await new Promise((r) => setTimeout(r, 160));
+               }
+               for (const [k, code] of [['+', 187], ['-', 189], ['+', 187], ['-', 189]]) {
+                 key(k, code);
+                 await new Promise((r) => setTimeout(r, 400));
+               }
+               running = false;
+               return { idle, panning: stats(times),
+                        buildings: document.querySelectorAll('path.gw-building').length,
+                        tiles: document.querySelectorAll('.gw-basemap img').length };
+             })().then(done);",
+        )
+        .await?;
+    std::fs::write(out, serde_json::to_string_pretty(&frames)?)?;
     Ok(())
 }
 

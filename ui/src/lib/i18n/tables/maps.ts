@@ -42,7 +42,7 @@ const table: Table = {
   'map.tone.open': ['办理中', 'Open'],
   'map.tone.closed': ['已办结', 'Closed'],
   'map.edit': ['编辑地图', 'Edit the map'],
-  'map.edit.hint': ['拖动楼栋可移动其位置；在“范围”中选一个网格或社区后可绘制其边界。', 'Drag a building to move it; choose a grid or community under Area to draw its boundary.'],
+  'map.edit.hint': ['拖动楼栋可移动其位置；在“范围”中选一个网格或社区后，可拖动其边界的角点，或重新绘制边界。', 'Drag a building to move it; choose a grid or community under Area to drag its boundary\'s corners or draw it anew.'],
   'map.edit.drawing': ['在地图上依次点击边界的各个角点，至少三个，然后点“完成”。', 'Tap the corners of the boundary in turn, at least three, then Finish.'],
   'map.edit.draw': ['绘制“{name}”的边界', 'Draw the boundary of {name}'],
   'map.edit.undo': ['撤销一点', 'Undo a corner'],
