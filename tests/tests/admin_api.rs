@@ -505,6 +505,18 @@ async fn callers_outside_their_role_or_scope_are_refused() -> Result<()> {
         );
     }
     covered.insert((Method::PUT, "/api/reference/tile-source".into()));
+    for caller in [&dept, &community] {
+        let upload = caller
+            .request(
+                Method::PUT,
+                &format!("/api/tile-packages/{c2}"),
+                Some((b"SQLite format 3".to_vec(), "application/vnd.sqlite3")),
+                true,
+            )
+            .await?;
+        assert_status(&upload, 403, "tile package upload");
+    }
+    covered.insert((Method::PUT, "/api/tile-packages/{unit}".into()));
     covered.insert((Method::DELETE, "/api/reference/tile-source/{unit}".into()));
     let worker1 = user_id("worker1");
     let track = format!("/api/tracks?worker={worker1}");

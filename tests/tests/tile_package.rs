@@ -149,3 +149,65 @@ async fn a_phone_downloads_its_communitys_map_resumably_and_reads_it_offline() -
     );
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_street_admin_uploads_a_package_and_the_communitys_phones_get_it() -> Result<()> {
+    use gridwalk_tests::admin::{assert_status, AdminSession, DemoIds, DEMO_PASSWORD};
+    use reqwest::Method;
+    let deployment = Deployment::seeded()?;
+    let made = tempfile::tempdir()?;
+    let out = made.path().to_string_lossy().to_string();
+    // A package file as a deployment would bring one (drawn here for the first community).
+    deployment.command(&["tile-package", "--out", &out])?;
+    let file = std::fs::read_dir(made.path())?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|e| e == "mbtiles"))
+        .context("a drawn package")?;
+    let bytes = std::fs::read(&file)?;
+    let server = deployment.start()?;
+    let admin = AdminSession::sign_in(&server.url, "admin", DEMO_PASSWORD).await?;
+    let ids = DemoIds::read(&admin).await?;
+    let second = &ids.communities[1];
+
+    let put = |body: Vec<u8>, unit: String| {
+        let admin = &admin;
+        async move {
+            admin
+                .request(
+                    Method::PUT,
+                    &format!("/api/tile-packages/{unit}"),
+                    Some((body, "application/vnd.sqlite3")),
+                    true,
+                )
+                .await
+        }
+    };
+    let refused = put(b"not an mbtiles file".to_vec(), second.clone()).await?;
+    assert_status(&refused, 400, "garbage");
+    assert!(refused.json["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("not a usable tile package")));
+    // Refused before the body is read (a small one, so the client sees the answer).
+    let grid = put(bytes[..1024].to_vec(), ids.grids[0].clone()).await?;
+    assert_status(&grid, 400, "a grid is not a community");
+
+    let stored = put(bytes.clone(), second.clone()).await?;
+    assert_status(&stored, 200, "upload");
+    assert_eq!(stored.json["unit_id"], second.as_str());
+    assert_eq!(stored.json["bytes"], bytes.len());
+
+    // A phone of that community learns of it at once and downloads it whole.
+    let dir = tempfile::tempdir()?;
+    let phone = gridwalk_client::Client::open(dir.path())?.with_sync_options(TEST_SYNC)?;
+    phone
+        .enroll(&server.url, &deployment.enroll_code("worker4")?, "worker4")
+        .await?;
+    phone.sync().await?;
+    let offered = phone.tile_package()?.package.context("offered")?;
+    assert_eq!(
+        offered.sha256,
+        stored.json["sha256"].as_str().unwrap_or("?")
+    );
+    assert!(phone.download_tile_package(|_, _| {}).await?.complete);
+    Ok(())
+}

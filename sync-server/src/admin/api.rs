@@ -12,7 +12,8 @@ use super::schema::{self, Schema};
 use super::{
     assessment, audit, campaign_progress, campaigns, coverage, dashboard, devices, due_visits,
     evidence, export, geometry, households, incident_map, notices, openapi, org, photos, queue,
-    records, reference, regrid, service_queue, session, tile_sources, tracks, users, visit_rules,
+    records, reference, regrid, service_queue, session, tile_packages, tile_sources, tracks, users,
+    visit_rules,
 };
 use crate::app::AppState;
 use crate::store::AdminStore;
@@ -24,6 +25,9 @@ pub enum Body {
     Json(Schema),
     /// A CSV or XLSX file, sent as the raw body.
     Upload,
+    /// A binary file of this media type, sent as the raw body (streamed, no size limit
+    /// but the handler's own).
+    File(&'static str),
 }
 
 /// A successful answer.
@@ -144,6 +148,17 @@ impl<S: AdminStore> Book<S> {
         self.route(Method::DELETE, path, doc, routing::delete(h))
     }
 
+    /// A PUT whose body the handler streams and limits itself (large files).
+    fn put_stream<H: Handler<T, AppState<S>>, T: 'static>(
+        self,
+        path: &'static str,
+        doc: Doc,
+        h: H,
+    ) -> Self {
+        let mr = routing::put(h).layer(DefaultBodyLimit::disable());
+        self.route(Method::PUT, path, doc, mr)
+    }
+
     fn upload<H: Handler<T, AppState<S>>, T: 'static>(
         self,
         path: &'static str,
@@ -227,6 +242,11 @@ pub fn routes<S: AdminStore>() -> (Router<AppState<S>>, Vec<Operation>) {
         "/api/reference/visit-rules",
         visit_rules::PUT,
         visit_rules::put::<S>,
+    )
+    .put_stream(
+        "/api/tile-packages/{unit}",
+        tile_packages::PUT,
+        tile_packages::put::<S>,
     )
     .put(
         "/api/reference/tile-source",

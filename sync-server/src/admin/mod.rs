@@ -39,6 +39,7 @@ mod schema;
 mod service_queue;
 mod session;
 pub mod sign_in_guard;
+mod tile_packages;
 mod tile_sources;
 mod tracks;
 mod users;

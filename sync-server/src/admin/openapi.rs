@@ -119,6 +119,10 @@ fn operation(types: &mut Catalogue, op: &Operation) -> Value {
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
                     { "schema": { "type": "string", "format": "binary" } } } });
         }
+        Some(Body::File(media_type)) => {
+            out["requestBody"] = json!({ "required": true, "content": {
+                media_type: { "schema": { "type": "string", "format": "binary" } } } });
+        }
         None => {}
     }
     out

@@ -1601,6 +1601,25 @@ export type TaskRow = {
 	overdue: boolean,
 };
 
+/**  A community's offline basemap: an MBTiles file kept in the blob store (issue 15). */
+export type TilePackage = {
+	/**  The community (or other org unit) it covers; devices under it may fetch it. */
+	unit_id: string,
+	/**  Display name. */
+	name: string,
+	/**  SHA-256 of the file (its blob name). */
+	sha256: string,
+	/**  Size, bytes. */
+	bytes: number,
+	/**  Zoom levels held. */
+	min_zoom: number,
+	max_zoom: number,
+	/**  `[west, south, east, north]`, WGS-84 degrees. */
+	bounds: [(number | null), (number | null), (number | null), (number | null)],
+	/**  The system its pixels are drawn in; the org's geometry is converted to it for display. */
+	coordinate_system: CoordSystem,
+};
+
 /**
  *  An online XYZ basemap (e.g. Tianditu with the deployment's key) for the devices and the
  *  admin web under an org unit, used where no tile package is held (issue 15). Devices keep

@@ -41,6 +41,8 @@ export const api = {
   put: <T>(path: string, body: unknown) => call<T>('PUT', path, JSON.stringify(body), 'application/json'),
   del: <T>(path: string) => call<T>('DELETE', path),
   upload: <T>(path: string, file: Blob) => call<T>('POST', path, file, file.type || 'application/octet-stream'),
+  /** A file as the raw body of a PUT (a tile package). */
+  putFile: <T>(path: string, file: Blob, type: string) => call<T>('PUT', path, file, type),
 };
 
 function remember(info: SessionInfo) {

@@ -65,6 +65,9 @@ const table: Table = {
   'desk.map.to': ['结束日期', 'To'],
   'desk.map.last_week': ['近7天', 'Last 7 days'],
   'desk.map.visited': ['{visited}/{households} 户已走访', '{visited} of {households} households visited'],
+  'map.package.upload': ['上传“{name}”的离线底图', 'Upload the offline basemap of {name}'],
+  'map.package.hint': ['MBTiles 文件（栅格瓦片），替换原有底图；社区的手机同步后即可下载。', 'An MBTiles file (raster tiles), replacing the one before; the community\'s phones can download it after their next sync.'],
+  'map.package.done': ['已上传“{name}”的离线底图：{mb} MB，缩放级别 {min}–{max}', 'Uploaded the offline basemap of {name}: {mb} MB, zoom {min}–{max}'],
   'map.regrid.to': ['移至网格', 'Move to grid'],
   'map.regrid.go': ['移交', 'Move'],
   'map.regrid.confirm': [
