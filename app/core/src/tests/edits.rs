@@ -260,14 +260,27 @@ fn records_outside_the_scope_are_refused() {
     let client = signed_in(dir.path(), &worker1(), TestClock::new());
     let elsewhere = household(GRID2, "幸福路2号202");
     deliver(&client, &[Record::Household(elsewhere.clone())]);
+    assert!(
+        client.record(elsewhere.id).unwrap().is_none(),
+        "a record of another grid is not kept"
+    );
+    // One the device holds inside its grid, then given to grid 2 while an edit is unsent
+    // (re-gridding): it stays until that edit is acknowledged, and takes no new work.
+    let home = household(GRID1, "幸福路1号101");
+    let servers = super::sync::hold(&client, &Record::Household(home.clone()));
+    client
+        .set_household_field(home.id, "notes", "独居")
+        .unwrap();
+    let moved = super::sync::move_to_grid(&client, &servers, &home, GRID2);
+    assert_eq!(moved.moved_out, 0, "kept while its edit is unsent");
     let visit = NewVisit {
-        household_id: elsewhere.id,
+        household_id: home.id,
         ..NewVisit::default()
     };
     assert_eq!(refused_code(client.add_visit(visit)), "out_of_scope");
-    let edit = client.set_household_field(elsewhere.id, "head", "李四");
+    let edit = client.set_household_field(home.id, "head", "李四");
     assert_eq!(refused_code(edit), "out_of_scope");
-    assert_eq!(client.pending_changes().unwrap(), 0);
+    assert_eq!(client.pending_changes().unwrap(), 1, "only the first edit");
 }
 
 #[test]

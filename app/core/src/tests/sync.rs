@@ -5,6 +5,7 @@
 
 use gridwalk_shared::{
     doc,
+    model::Household,
     wire::{DocDownload, Rejection, SyncResponse},
     Record,
 };
@@ -13,7 +14,7 @@ use tempfile::TempDir;
 use uuid::Uuid;
 
 use super::fixture::*;
-use crate::{Client, NewIncident};
+use crate::{Client, NewIncident, RoundOutcome};
 
 fn device(dir: &TempDir, name: &str) -> Client {
     signed_in(&dir.path().join(name), &worker1(), TestClock::new())
@@ -61,13 +62,66 @@ fn download(record: &Record, data: Vec<u8>) -> DocDownload {
 }
 
 /// Delivers `record` to `client` as the server's document; returns that document's bytes.
-fn hold(client: &Client, record: &Record) -> ByteBuf {
+pub(super) fn hold(client: &Client, record: &Record) -> ByteBuf {
     let data = doc::create(record).unwrap().save();
     let mut response = delivery(&[], 1);
     response.docs.push(download(record, data.clone()));
     let prepared = client.prepare_round().unwrap();
     client.apply_round(&prepared, response).unwrap();
     ByteBuf::from(data)
+}
+
+/// Sends `client` the server's document `servers` of `home` with the household given to
+/// `grid` (re-gridding; the fixture's reference already has that grid's building), in a
+/// round that acknowledges nothing.
+pub(super) fn move_to_grid(
+    client: &Client,
+    servers: &ByteBuf,
+    home: &Household,
+    grid: Uuid,
+) -> RoundOutcome {
+    let mut moved = doc::load(servers).unwrap();
+    let record = Record::Household(Household {
+        id: home.id,
+        ..household(grid, &home.address)
+    });
+    doc::write(&mut moved, &record).unwrap();
+    let mut response = delivery(&[], 2);
+    response.docs.push(download(&record, moved.save()));
+    let prepared = client.prepare_round().unwrap();
+    client.apply_round(&prepared, response).unwrap()
+}
+
+#[test]
+fn a_record_moved_to_another_grid_leaves_once_nothing_of_it_is_unsent() {
+    let dir = TempDir::new().unwrap();
+    let a = device(&dir, "a");
+    let (kept, settled) = (
+        household(GRID1, "幸福路1号101"),
+        household(GRID1, "幸福路1号102"),
+    );
+    let kept_doc = hold(&a, &Record::Household(kept.clone()));
+    let settled_doc = hold(&a, &Record::Household(settled.clone()));
+    a.set_household_field(kept.id, "head", "王五").unwrap();
+
+    assert_eq!(move_to_grid(&a, &settled_doc, &settled, GRID2).moved_out, 1);
+    assert!(
+        a.record(settled.id).unwrap().is_none(),
+        "nothing unsent: dropped"
+    );
+    assert_eq!(move_to_grid(&a, &kept_doc, &kept, GRID2).moved_out, 0);
+    assert!(
+        a.record(kept.id).unwrap().is_some(),
+        "its edit is still unsent"
+    );
+    assert_eq!(a.households().unwrap().len(), 0, "neither is listed");
+
+    let prepared = a.prepare_round().unwrap();
+    assert_eq!(prepared.changes(), 1, "the edit still uploads");
+    let outcome = a.apply_round(&prepared, acknowledging(&[kept.id])).unwrap();
+    assert_eq!((outcome.accepted, outcome.moved_out), (1, 1));
+    assert!(a.record(kept.id).unwrap().is_none());
+    assert_eq!(a.pending_changes().unwrap(), 0);
 }
 
 #[test]
