@@ -141,6 +141,16 @@ pub fn households(docs: &[DocDownload]) -> Result<Vec<HouseholdDoc>> {
     Ok(out)
 }
 
+/// The records of downloaded documents as one gzip-compressed JSON array, in bytes: what the
+/// same download would weigh as JSON.
+pub fn json_gzip_len(docs: &[DocDownload]) -> Result<usize> {
+    let mut records = Vec::with_capacity(docs.len());
+    for d in docs {
+        records.push(doc::read(&doc::load(&d.data)?, d.kind)?);
+    }
+    Ok(gridwalk_shared::wire::gzip(&serde_json::to_vec(&records)?).len())
+}
+
 fn fake_hash(rng: &mut Mix) -> String {
     (0..4).map(|_| format!("{:016x}", rng.next_u64())).collect()
 }

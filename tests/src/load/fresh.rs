@@ -51,6 +51,13 @@ pub struct FreshResult {
     pub raw_rounds: usize,
     /// Response bytes of the raw pull on the wire.
     pub raw_wire_bytes: usize,
+    /// The load generator's RSS when the client started syncing, KiB (the client lives in it).
+    pub client_start_kib: u64,
+    /// The load generator's peak RSS during the client's sync, KiB (peak reset just before).
+    pub client_peak_kib: u64,
+    /// The raw pull's records as one gzip-compressed JSON array, bytes (against
+    /// `raw_wire_bytes`).
+    pub raw_json_gzip_bytes: usize,
     /// Server VmRSS after the phase, KiB.
     pub server_rss_kib: u64,
     /// Server VmHWM after the phase, KiB.
@@ -108,6 +115,7 @@ pub async fn run(records: usize, seed: u64, backend: Backend) -> Result<FreshRes
     eprintln!("[fresh] fresh client syncing");
     let ticks = stats::clk_tck();
     let me = std::process::id();
+    stats::reset_own_peak()?;
     let (server0, self0) = (server.sample(ticks)?, stats::sample(me, ticks)?);
     let started = Instant::now();
     let report = client.sync().await?;
@@ -120,6 +128,8 @@ pub async fn run(records: usize, seed: u64, backend: Backend) -> Result<FreshRes
     result.client_server_cpu = stats::cpu_use(&server0.nodes, &server1.nodes, wall);
     result.client_database_cpu = stats::cpu_use(&server0.database, &server1.database, wall);
     result.client_cpu = stats::cpu_use(&self0, &self1, wall);
+    result.client_start_kib = self0.rss_kib;
+    result.client_peak_kib = self1.hwm_kib;
     result.client_records = client.status()?.records;
 
     let raw = net.enroll(&codes[2], "loadgen raw fresh device").await?;
@@ -129,6 +139,7 @@ pub async fn run(records: usize, seed: u64, backend: Backend) -> Result<FreshRes
     result.raw_docs = pulled.docs.len();
     result.raw_rounds = pulled.rounds;
     result.raw_wire_bytes = pulled.wire_bytes;
+    result.raw_json_gzip_bytes = day::json_gzip_len(&pulled.docs)?;
     let end = server.sample(ticks)?;
     result.server_rss_kib = end.nodes.rss_kib;
     result.server_hwm_kib = end.nodes.hwm_kib;

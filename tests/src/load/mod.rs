@@ -10,4 +10,5 @@ pub mod nodes;
 pub mod peer;
 pub mod report;
 pub mod setup;
+pub mod side_by_side;
 pub mod stats;

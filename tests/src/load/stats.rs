@@ -127,6 +127,12 @@ pub fn sample(pid: u32, ticks_per_sec: f64) -> Result<ProcSample> {
     })
 }
 
+/// Resets this process's peak resident set size (VmHWM) to its current RSS, so that a later
+/// [`sample`] reports the peak of what ran since (`/proc/self/clear_refs`, Linux ≥ 4.0).
+pub fn reset_own_peak() -> Result<()> {
+    std::fs::write("/proc/self/clear_refs", "5").context("reset VmHWM via /proc/self/clear_refs")
+}
+
 /// CPU a process used between two samples.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct CpuUse {
@@ -171,5 +177,19 @@ mod tests {
     fn reads_this_process() {
         let me = sample(std::process::id(), clk_tck()).unwrap();
         assert!(me.rss_kib > 0 && me.hwm_kib >= me.rss_kib);
+    }
+
+    #[test]
+    fn the_peak_resets_to_the_current_size() {
+        let ticks = clk_tck();
+        // Touch 64 MiB so the peak stands well above what stays resident after it is freed.
+        let big = vec![1u8; 64 << 20];
+        assert_eq!(big.iter().map(|&b| b as usize).sum::<usize>(), 64 << 20);
+        drop(big);
+        let before = sample(std::process::id(), ticks).unwrap();
+        reset_own_peak().unwrap();
+        let after = sample(std::process::id(), ticks).unwrap();
+        assert!(before.hwm_kib >= (64 << 10), "{before:?}");
+        assert!(after.hwm_kib < before.hwm_kib, "{before:?} → {after:?}");
     }
 }
