@@ -18,6 +18,7 @@ pub mod s3;
 pub mod soak;
 pub mod tile_server;
 pub mod webview;
+pub mod year;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

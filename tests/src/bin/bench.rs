@@ -29,7 +29,7 @@ enum Peer {
 
 /// Measures Gridwalk against the peers and writes the table into docs/benchmarks.md.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// Runs of everything (medians and ranges over them).
     #[arg(long, default_value_t = 3)]

@@ -29,7 +29,7 @@ enum Phase {
 
 /// Sync load generator for Gridwalk (release build; see docs/benchmarks.md).
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// Simulated devices in the many-device phase, enrolled round-robin over the grid workers
     /// (the demo street's 7, or one per grid with `--devices-per-grid`).

@@ -186,13 +186,13 @@ impl Figures {
     }
 }
 
-/// A figure rounded for reading: no decimals for whole numbers and from 100 up, one below, two
-/// below 1.
+/// A figure rounded for reading: no decimals for whole numbers and from 100 up, one from 10,
+/// two below (ratios such as 1.12).
 pub fn number(v: f64) -> String {
     let a = v.abs();
     let text = if a >= 100.0 || v.fract() == 0.0 {
         format!("{v:.0}")
-    } else if a >= 1.0 {
+    } else if a >= 10.0 {
         format!("{v:.1}")
     } else {
         format!("{v:.2}")
@@ -260,6 +260,7 @@ mod tests {
         assert_eq!(number(1234567.0), "1,234,567");
         assert_eq!(number(68.26), "68.3");
         assert_eq!(number(0.437), "0.44");
+        assert_eq!(number(1.123), "1.12");
         assert_eq!(number(-2500.0), "-2,500");
         assert_eq!(number(8.0), "8");
         assert_eq!(number(0.0), "0");
