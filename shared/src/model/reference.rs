@@ -1,5 +1,7 @@
 //! The reference-data bundle a device receives: read-only, versioned by the server.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -79,13 +81,38 @@ impl ReferenceData {
         self.lineage(unit).contains(&ancestor)
     }
 
-    /// `root` and every unit under it.
+    /// `root` and every unit under it, in the order of `units`: each unit's parent chain is
+    /// followed only until it meets a unit already placed, so a street of 750 grids costs
+    /// one pass (the sync handler asks this on every device-sync).
     pub fn subtree(&self, root: Uuid) -> Vec<Uuid> {
-        self.units
-            .iter()
-            .map(|u| u.id)
-            .filter(|id| self.is_within(*id, root))
-            .collect()
+        let parent: HashMap<Uuid, Option<Uuid>> =
+            self.units.iter().map(|u| (u.id, u.parent)).collect();
+        let mut inside: HashMap<Uuid, bool> = HashMap::with_capacity(parent.len() + 1);
+        inside.insert(root, true);
+        let mut path = Vec::new();
+        let mut out = Vec::new();
+        for unit in &self.units {
+            path.clear();
+            let mut next = Some(unit.id);
+            let answer = loop {
+                let Some(id) = next else { break false };
+                if let Some(known) = inside.get(&id) {
+                    break *known;
+                }
+                if path.contains(&id) {
+                    break false; // a cycle that does not pass through `root`
+                }
+                path.push(id);
+                next = parent.get(&id).copied().flatten();
+            };
+            for id in &path {
+                inside.insert(*id, answer);
+            }
+            if answer {
+                out.push(unit.id);
+            }
+        }
+        out
     }
 
     /// The user with this id.
@@ -152,5 +179,68 @@ impl ReferenceData {
     /// Buildings in a grid.
     pub fn buildings_in(&self, grid: Uuid) -> impl Iterator<Item = &Building> {
         self.buildings.iter().filter(move |b| b.grid_id == grid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::OrgKind;
+
+    fn unit(id: u128, parent: Option<u128>) -> OrgUnit {
+        OrgUnit {
+            id: Uuid::from_u128(id),
+            kind: OrgKind::Grid,
+            name: format!("u{id}"),
+            parent: parent.map(Uuid::from_u128),
+            boundary: None,
+        }
+    }
+
+    /// What `subtree` must equal: every unit whose lineage holds `root`.
+    fn naive(r: &ReferenceData, root: Uuid) -> Vec<Uuid> {
+        let ids = r.units.iter().map(|u| u.id);
+        ids.filter(|id| r.is_within(*id, root)).collect()
+    }
+
+    #[test]
+    fn a_subtree_is_every_unit_whose_lineage_holds_the_root_in_order() {
+        // A street (1) of three communities (10..13) with four grids each, listed children
+        // first and shuffled, plus a unit whose parent is unknown and a two-unit cycle.
+        let mut units = vec![
+            unit(99, Some(98)),
+            unit(200, Some(201)),
+            unit(201, Some(200)),
+        ];
+        for c in 10..13u128 {
+            for g in 0..4u128 {
+                units.push(unit(c * 100 + g, Some(c)));
+            }
+            units.push(unit(c, Some(1)));
+        }
+        units.push(unit(1, None));
+        units.swap(4, 11);
+        let r = ReferenceData {
+            units,
+            ..ReferenceData::default()
+        };
+        for root in [1u128, 10, 11, 1203, 99, 200, 5] {
+            let root = Uuid::from_u128(root);
+            assert_eq!(r.subtree(root), naive(&r, root), "root {root}");
+        }
+        assert_eq!(r.subtree(Uuid::from_u128(1)).len(), 16);
+        assert_eq!(
+            r.subtree(Uuid::from_u128(11)),
+            [1103, 1100, 1101, 1102, 11].map(Uuid::from_u128).to_vec()
+        );
+        assert_eq!(
+            r.subtree(Uuid::from_u128(200)).len(),
+            2,
+            "a cycle through the root"
+        );
+        assert!(
+            r.subtree(Uuid::from_u128(5)).is_empty(),
+            "not a unit, nothing under it"
+        );
     }
 }
