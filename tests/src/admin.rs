@@ -314,3 +314,11 @@ pub fn serve_with_activity(ui: &Path, days: u32) -> Result<(crate::Deployment, c
     let server = crate::Server::start_with(&data, "127.0.0.1:0", &["--admin-ui", &ui])?;
     Ok((deployment, server))
 }
+
+/// `path` (an admin route such as `/api/users/{id}`) with every `{param}` filled with `value`.
+pub fn fill_path(path: &str, value: &str) -> String {
+    path.split('/')
+        .map(|s| if s.starts_with('{') { value } else { s })
+        .collect::<Vec<_>>()
+        .join("/")
+}
