@@ -5,7 +5,6 @@ use serde::Deserialize;
 
 use super::api::{Doc, Reply};
 use super::caller::Caller;
-use super::dashboard::{day_end, day_start};
 use super::json::ApiJson;
 use crate::app::AppState;
 use crate::error::AppError;
@@ -59,15 +58,15 @@ pub async fn search<S: AdminStore>(
             .map(|d| d.id);
         Some(units.iter().copied().chain(departments).collect())
     };
-    let offset = caller.reference.calendar.utc_offset_minutes;
+    let calendar = &caller.reference.calendar;
     let entries = state
         .store
         .search_audit(AuditQuery {
             scopes,
             text: q.q,
             action: q.action,
-            from: q.from.map(|d| day_start(d, offset)),
-            to: q.to.map(|d| day_end(d, offset)),
+            from: q.from.map(|d| calendar.day_millis(d).start),
+            to: q.to.map(|d| calendar.day_millis(d).end),
             before: q.before,
             limit: q.limit.unwrap_or(100).clamp(1, 500),
         })

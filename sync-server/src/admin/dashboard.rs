@@ -35,19 +35,6 @@ pub const DOC: Doc = Doc {
     reply: Reply::json::<Dashboard>(),
 };
 
-/// Epoch ms of local midnight starting `day`.
-pub fn day_start(day: NaiveDate, utc_offset_minutes: i32) -> i64 {
-    day.and_hms_opt(0, 0, 0)
-        .map(|t| t.and_utc().timestamp_millis())
-        .unwrap_or_default()
-        - i64::from(utc_offset_minutes) * 60_000
-}
-
-/// Epoch ms of local midnight ending `day`.
-pub fn day_end(day: NaiveDate, utc_offset_minutes: i32) -> i64 {
-    day_start(day, utc_offset_minutes) + 86_400_000
-}
-
 /// Date range and area.
 #[derive(Deserialize)]
 pub struct RangeQuery {
@@ -62,11 +49,8 @@ pub struct RangeQuery {
 impl RangeQuery {
     /// The caller's filter for this range (default: this month so far).
     pub fn filter(&self, caller: &Caller) -> Result<(IndexFilter, NaiveDate, NaiveDate), AppError> {
-        let offset = caller.reference.calendar.utc_offset_minutes;
-        let today = caller
-            .reference
-            .calendar
-            .local_date(gridwalk_shared::time::Timestamp::from(chrono::Utc::now()));
+        let calendar = &caller.reference.calendar;
+        let today = calendar.local_date(gridwalk_shared::time::Timestamp::from(chrono::Utc::now()));
         let to = self.to.unwrap_or(today);
         let from = self.from.unwrap_or_else(|| to.with_day(1).unwrap_or(to));
         if from > to || (to - from).num_days() > 366 {
@@ -75,8 +59,8 @@ impl RangeQuery {
             ));
         }
         let mut filter = caller.filter(self.area)?;
-        filter.from = Some(day_start(from, offset));
-        filter.to = Some(day_end(to, offset));
+        filter.from = Some(calendar.day_millis(from).start);
+        filter.to = Some(calendar.day_millis(to).end);
         Ok((filter, from, to))
     }
 }
@@ -192,8 +176,8 @@ pub async fn dashboard<S: AdminStore>(
     let visits = state.store.visit_counts(filter.clone(), offset).await?;
     let month_start = to.with_day(1).unwrap_or(to);
     let month = IndexFilter {
-        from: Some(day_start(month_start, offset)),
-        to: Some(day_end(to, offset)),
+        from: Some(r.calendar.day_millis(month_start).start),
+        to: Some(r.calendar.day_millis(to).end),
         ..filter.clone()
     };
     let coverage = state.store.visit_counts(month, offset).await?;

@@ -12,7 +12,6 @@ use uuid::Uuid;
 use super::api::{Doc, Reply};
 use super::assessment::today;
 use super::caller::Caller;
-use super::dashboard::{day_end, day_start};
 use super::json::{forbidden, invalid, ApiJson};
 use crate::app::AppState;
 use crate::error::AppError;
@@ -73,8 +72,7 @@ pub async fn get<S: AdminStore>(
         return Err(forbidden("that worker is outside your scope"));
     }
     let date = query.date.unwrap_or_else(|| today(&caller));
-    let offset = caller.reference.calendar.utc_offset_minutes;
-    let day = day_start(date, offset)..day_end(date, offset);
+    let day = caller.reference.calendar.day_millis(date);
     // The worker's records lie in their own scope (from the day before: a patrol that began
     // then may run into this day).
     let filter = IndexFilter {
