@@ -6,6 +6,7 @@ pub mod audio;
 pub(crate) mod download;
 pub(crate) mod files;
 pub mod photo;
+pub(crate) mod space;
 pub(crate) mod transfer;
 pub(crate) mod upload;
 
@@ -21,6 +22,7 @@ use crate::{Client, Error, Result};
 
 pub use audio::ProcessedAudio;
 pub use photo::ProcessedPhoto;
+pub use space::{Freed, KEEP_UPLOADED_PHOTOS_DAYS};
 pub use upload::{UploadProgress, CHUNK_BYTES};
 
 /// Why a photo or recording was refused. Messages are zh-CN first, then English.

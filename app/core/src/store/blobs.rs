@@ -166,6 +166,24 @@ pub(crate) fn delete_with_thumbnail(conn: &Connection, hash: &str) -> Result<Vec
     Ok(gone)
 }
 
+/// Photos (not thumbnails) the server holds that were stored here before `before_ms`, oldest
+/// first: their files can be fetched again ([`crate::Client::blob`]).
+pub(crate) fn uploaded_photos_before(conn: &Connection, before_ms: i64) -> Result<Vec<BlobRow>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM blobs
+         WHERE kind = 'photo' AND uploaded = 1 AND sent >= size AND created_at < ?1
+         ORDER BY created_at, hash"
+    ))?;
+    let rows = stmt.query_map([before_ms], row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Forgets the row of `hash` alone (its thumbnail's row stays).
+pub(crate) fn forget(conn: &Connection, hash: &str) -> Result<()> {
+    conn.execute("DELETE FROM blobs WHERE hash = ?1", [hash])?;
+    Ok(())
+}
+
 /// Re-derives the blob references of a document from its record.
 pub(crate) fn refresh_refs(conn: &Connection, doc_id: Uuid, record: &Record) -> Result<()> {
     let id = doc_id.to_string();

@@ -139,6 +139,18 @@ impl Client {
             report.blobs_uploaded = blobs.uploaded;
             report.blob_bytes_sent = blobs.bytes_sent;
             report.blobs_pending = blobs.deferred;
+            // Room on the phone; a failure here loses nothing and must not fail the sync.
+            match self.free_uploaded_photos(crate::media::KEEP_UPLOADED_PHOTOS_DAYS) {
+                Ok(freed) if freed.photos > 0 => {
+                    tracing::info!(
+                        photos = freed.photos,
+                        bytes = freed.bytes,
+                        "freed old photos"
+                    )
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not free old photos"),
+            }
             tracing::info!(
                 rounds = report.rounds,
                 uploaded = report.uploaded_changes,
