@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // a panic in a test is a failure with a line number
 
-use automerge::AutoCommit;
+use automerge::{AutoCommit, ReadDoc};
 use gridwalk_shared::model::{
     Household, Incident, IncidentAction, IncidentEvent, Level, Record, RecordKind,
 };
@@ -170,6 +170,14 @@ proptest! {
             doc::read(&first.incident, RecordKind::Incident).unwrap(),
         );
         let c0 = doc::conflicts(&first.household);
+        // The fields named are exactly those with several current values.
+        let several: Vec<String> = first
+            .household
+            .keys(automerge::ROOT)
+            .filter(|k| first.household.get_all(automerge::ROOT, k.as_str()).unwrap().len() > 1)
+            .collect();
+        let named: Vec<String> = c0.iter().map(|c| c.field.clone()).collect();
+        prop_assert_eq!(named, several);
         let s0 = match &i0 { Record::Incident(i) => workflow::fold_incident(&i.events), _ => unreachable!() };
         for r in &replicas[1..] {
             prop_assert_eq!(&doc::read(&r.household, RecordKind::Household).unwrap(), &h0);

@@ -165,8 +165,12 @@ fn scalar_text(value: &ScalarValue) -> String {
 
 /// Top-level fields that hold concurrent values.
 pub fn conflicts<D: automerge::ReadDoc>(doc: &D) -> Vec<FieldConflict> {
-    doc.keys(ROOT)
-        .filter_map(|field| {
+    // `map_range` marks the keys with concurrent values as it walks the root once; asking
+    // `get_all` of every key was half of reading a downloaded document.
+    doc.map_range(ROOT, ..)
+        .filter(|item| item.conflict)
+        .filter_map(|item| {
+            let field = item.key.into_owned();
             let all = doc.get_all(ROOT, field.as_str()).ok()?;
             if all.len() < 2 {
                 return None;

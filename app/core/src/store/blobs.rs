@@ -187,7 +187,8 @@ pub(crate) fn forget(conn: &Connection, hash: &str) -> Result<()> {
 /// Re-derives the blob references of a document from its record.
 pub(crate) fn refresh_refs(conn: &Connection, doc_id: Uuid, record: &Record) -> Result<()> {
     let id = doc_id.to_string();
-    conn.execute("DELETE FROM blob_refs WHERE doc_id = ?1", [&id])?;
+    conn.prepare_cached("DELETE FROM blob_refs WHERE doc_id = ?1")?
+        .execute([&id])?;
     let mut insert =
         conn.prepare_cached("INSERT OR IGNORE INTO blob_refs (blob, doc_id) VALUES (?1, ?2)")?;
     for blob in record.blob_refs() {

@@ -33,6 +33,9 @@ impl Store {
     pub fn open(dir: &Path) -> Result<Store> {
         std::fs::create_dir_all(dir)?;
         let mut conn = Connection::open(dir.join(FILE_NAME))?;
+        // Saving a document runs about twenty statements; each is prepared once (rusqlite
+        // keeps 16 by default, and preparing them anew was ~10% of a fresh device's sync).
+        conn.set_prepared_statement_cache_capacity(64);
         schema::prepare(&mut conn)?;
         Ok(Store { conn })
     }

@@ -15,12 +15,13 @@ use uuid::Uuid;
 use super::{opt_uuid_at, uuid_at};
 use crate::Result;
 
-const TABLES: [&str; 5] = [
-    "households",
-    "visits",
-    "incidents",
-    "service_requests",
-    "work_logs",
+/// Clearing a document's rows from every query table (one statement each, prepared once).
+const CLEAR: [&str; 5] = [
+    "DELETE FROM households WHERE id = ?1",
+    "DELETE FROM visits WHERE id = ?1",
+    "DELETE FROM incidents WHERE id = ?1",
+    "DELETE FROM service_requests WHERE id = ?1",
+    "DELETE FROM work_logs WHERE id = ?1",
 ];
 
 /// One household in a list.
@@ -118,11 +119,9 @@ fn level_name(level: Level) -> &'static str {
 
 /// Deletes the query rows of a document.
 pub(crate) fn clear(conn: &Connection, id: Uuid) -> Result<()> {
-    for table in TABLES {
-        conn.execute(
-            &format!("DELETE FROM {table} WHERE id = ?1"),
-            [id.to_string()],
-        )?;
+    let id = id.to_string();
+    for sql in CLEAR {
+        conn.prepare_cached(sql)?.execute([&id])?;
     }
     Ok(())
 }
@@ -136,11 +135,12 @@ pub(crate) fn derive(
 ) -> Result<()> {
     let id = record.id().to_string();
     match record {
-        Record::Household(h) => conn.execute(
+        Record::Household(h) => conn.prepare_cached(
             "INSERT INTO households (id, grid_id, building_id, address, head, phone, has_conflict,
                                      tags)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
+        )?
+        .execute(params![
                 id,
                 h.grid_id.to_string(),
                 h.building_id.to_string(),
@@ -154,11 +154,12 @@ pub(crate) fn derive(
         Record::Visit(v) => {
             let default = WorkCalendar::default();
             let calendar = reference.map_or(&default, |r| &r.calendar);
-            conn.execute(
+            conn.prepare_cached(
                 "INSERT INTO visits (id, grid_id, household_id, worker_id, started_at, day, follow_up,
                                      campaign_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
+            )?
+            .execute(params![
                     id,
                     v.grid_id.to_string(),
                     v.household_id.to_string(),
@@ -172,11 +173,12 @@ pub(crate) fn derive(
         }
         Record::Incident(i) => {
             let state = fold_incident(&i.events);
-            conn.execute(
+            conn.prepare_cached(
                 "INSERT INTO incidents (id, grid_id, category, status, level, department_id, due,
                                         reporter_id, updated_at, handler_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![
+            )?
+            .execute(params![
                     id,
                     i.grid_id.to_string(),
                     i.category,
@@ -192,10 +194,11 @@ pub(crate) fn derive(
         }
         Record::ServiceRequest(s) => {
             let state = fold_service(&s.events);
-            conn.execute(
+            conn.prepare_cached(
                 "INSERT INTO service_requests (id, community_id, item_id, status, responsible_id, due)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
+            )?
+            .execute(params![
                     id,
                     s.community_id.to_string(),
                     s.item_id.to_string(),
@@ -207,10 +210,11 @@ pub(crate) fn derive(
         }
         // Read from their documents (`records::of_kind`): a worker holds few.
         Record::Patrol(_) | Record::Handover(_) => 0,
-        Record::WorkLog(w) => conn.execute(
+        Record::WorkLog(w) => conn.prepare_cached(
             "INSERT INTO work_logs (id, scope_id, worker_id, date, entries)
              VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
+        )?
+        .execute(params![
                 id,
                 w.scope_id.to_string(),
                 w.worker_id.to_string(),

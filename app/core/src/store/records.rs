@@ -143,17 +143,17 @@ pub(crate) fn save_content(
     reference: Option<&ReferenceData>,
     now: Timestamp,
 ) -> Result<Option<Record>> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO docs (doc_id, kind, scope, data, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (doc_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
-        params![
-            id.to_string(),
-            kind.as_str(),
-            scope.to_string(),
-            content.data,
-            now.millis()
-        ],
-    )?;
+    )?
+    .execute(params![
+        id.to_string(),
+        kind.as_str(),
+        scope.to_string(),
+        content.data,
+        now.millis()
+    ])?;
     queries::clear(conn, id)?;
     match content.record {
         Ok(record) => {

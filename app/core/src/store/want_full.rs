@@ -26,6 +26,7 @@ pub(crate) fn mark(conn: &Connection, id: Uuid) -> Result<()> {
 
 /// `id` arrived, or is no longer wanted whole.
 pub(crate) fn clear(conn: &Connection, id: Uuid) -> Result<()> {
-    conn.execute("DELETE FROM want_full WHERE doc_id = ?1", [id.to_string()])?;
+    conn.prepare_cached("DELETE FROM want_full WHERE doc_id = ?1")?
+        .execute([id.to_string()])?;
     Ok(())
 }
