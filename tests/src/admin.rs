@@ -322,3 +322,20 @@ pub fn fill_path(path: &str, value: &str) -> String {
         .collect::<Vec<_>>()
         .join("/")
 }
+
+/// Every `$ref` under `value` (an OpenAPI document or a part of it), in document order.
+pub fn schema_refs(value: &serde_json::Value, out: &mut Vec<String>) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                match (k.as_str(), v) {
+                    ("$ref", Value::String(s)) => out.push(s.clone()),
+                    _ => schema_refs(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| schema_refs(v, out)),
+        _ => {}
+    }
+}

@@ -5,10 +5,9 @@ use std::collections::BTreeSet;
 
 use anyhow::Result;
 use gridwalk_store_sqlite::SqliteStore;
-use gridwalk_tests::admin::{assert_status, fill_path, AdminSession};
+use gridwalk_tests::admin::{assert_status, fill_path, schema_refs, AdminSession};
 use gridwalk_tests::Deployment;
 use reqwest::Method;
-use serde_json::Value;
 
 const NIL: &str = "00000000-0000-0000-0000-000000000000";
 
@@ -26,7 +25,7 @@ async fn openapi_document_matches_the_served_routes() -> Result<()> {
     assert!(!parsed.paths.paths.is_empty());
     // Every $ref resolves.
     let mut refs = Vec::new();
-    collect_refs(&doc, &mut refs);
+    schema_refs(&doc, &mut refs);
     for r in refs {
         let name = r.trim_start_matches("#/components/schemas/");
         assert!(
@@ -70,19 +69,4 @@ async fn openapi_document_matches_the_served_routes() -> Result<()> {
     // Nothing undocumented is served under /api/.
     assert_eq!(anon.get("/api/nothing-here").await?.status, 404);
     Ok(())
-}
-
-fn collect_refs(value: &Value, out: &mut Vec<String>) {
-    match value {
-        Value::Object(map) => {
-            for (k, v) in map {
-                match (k.as_str(), v) {
-                    ("$ref", Value::String(s)) => out.push(s.clone()),
-                    _ => collect_refs(v, out),
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
-        _ => {}
-    }
 }

@@ -5,25 +5,10 @@
 
 use anyhow::{bail, Context, Result};
 use gridwalk_store_sqlite::SqliteStore;
+use gridwalk_tests::admin::schema_refs;
 use gridwalk_tests::admin::{AdminSession, DemoIds, DEMO_PASSWORD};
 use gridwalk_tests::Deployment;
 use serde_json::{json, Value};
-
-/// Every `$ref` under `value`.
-fn refs(value: &Value, out: &mut Vec<String>) {
-    match value {
-        Value::Object(map) => {
-            for (k, v) in map {
-                match (k.as_str(), v) {
-                    ("$ref", Value::String(s)) => out.push(s.clone()),
-                    _ => refs(v, out),
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
-        _ => {}
-    }
-}
 
 /// A JSON pointer segment (`/` and `~` escaped).
 fn segment(text: &str) -> String {
@@ -70,8 +55,8 @@ fn every_schema_an_operation_names_exists_and_compiles() -> Result<()> {
         .as_object()
         .context("components.schemas")?;
     let mut named = Vec::new();
-    refs(&doc["paths"], &mut named);
-    refs(&doc["components"], &mut named);
+    schema_refs(&doc["paths"], &mut named);
+    schema_refs(&doc["components"], &mut named);
     assert!(named.len() > 50, "operations refer to schemas by name");
     for r in &named {
         let name = r
